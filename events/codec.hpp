@@ -1,0 +1,45 @@
+// The stored form of an envelope: one record of bytes.
+//
+// The layout is written down as a grammar in storage/FORMAT.md and pinned by
+// a golden-bytes test. In short (format version 1):
+//
+//   record   := version:u8 checksum:fixed32le body
+//   body     := seq:varint time:fixed64le source:string type:varint fields
+//   checksum := crc32c(body)
+//
+// where `fields` are the event's fields in the order its inspect() lists
+// them. Decoding checks everything it reads: a record from a newer format
+// version, with a bad checksum, an unknown event type, an out-of-range
+// value or trailing bytes gives an error, never a crash or a wrong event.
+
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "timecontrol/events/event.hpp"
+
+namespace tc::codec {
+
+/// The record format this build writes, and the newest it reads.
+inline constexpr uint8_t format_version = 1;
+
+/// Appends the record of `x` to `out`.
+void encode(const envelope& x, std::string& out);
+
+/// The record of `x`.
+std::string encode(const envelope& x);
+
+/// Decodes `record` into `out`, reusing `out`'s storage where it can.
+/// `key_seq` is the sequence number the record is stored under (0 if not
+/// known): errors then name it, and a record that holds another sequence
+/// number is reported as corrupt. Errors: `errc::newer_format`,
+/// `errc::unknown_event_type`, `errc::corrupt_record`; their text names the
+/// sequence number when it is known. On error `out` is unspecified.
+caf::error decode(std::string_view record, envelope& out, seq_t key_seq = 0);
+
+/// Decodes `record` into a new envelope.
+caf::expected<envelope> decode(std::string_view record, seq_t key_seq = 0);
+
+} // namespace tc::codec

@@ -1,0 +1,77 @@
+// The store's key layout and its non-event records. storage/FORMAT.md is the
+// written grammar; keep the two in step (the golden-bytes tests check both).
+//
+//   meta_key     := 0x00 "timecontrol"
+//   meta_value   := "TCLOG" format:u8
+//   event_key    := 'e' seq:fixed64be                        -> event record
+//   source_key   := 's' source:string first:fixed64be        -> postings
+//   type_key     := 't' type:fixed16be first:fixed64be       -> postings
+//   snapshot_key := 'p' name:bytes                           -> snapshot record
+//   postings     := count:varint delta:varint{count - 1}
+//   snapshot     := version:u8 checksum:fixed32le body
+//   body         := seq:varint state:bytes
+//
+// A posting list holds the sequence numbers, in order, of the events of one
+// source (or type) stored by one write; `first` is the first of them and each
+// delta is the distance to the previous one.
+
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "timecontrol/core/error.hpp"
+#include "timecontrol/events/event.hpp"
+#include "timecontrol/storage/event_store.hpp"
+
+namespace tc::format {
+
+/// The store format this build writes, and the newest it reads.
+inline constexpr uint8_t store_version = 1;
+
+inline constexpr std::string_view meta_key{"\0timecontrol", 12};
+inline constexpr std::string_view meta_magic = "TCLOG";
+inline constexpr char event_tag = 'e';
+inline constexpr char source_tag = 's';
+inline constexpr char type_tag = 't';
+inline constexpr char snapshot_tag = 'p';
+
+inline constexpr uint8_t snapshot_version = 1;
+
+std::string meta_value();
+
+/// The format version a meta value declares, or nullopt if it is not ours.
+std::optional<uint8_t> parse_meta_value(std::string_view value);
+
+std::string event_key(seq_t seq);
+
+/// The sequence number of an event key, or nullopt if it is not one.
+std::optional<seq_t> parse_event_key(std::string_view key);
+
+/// The prefix shared by every posting key of `source`.
+std::string source_prefix(std::string_view source);
+
+/// The prefix shared by every posting key of `type`.
+std::string type_prefix(event_type type);
+
+/// `prefix` followed by `first` (big-endian).
+std::string posting_key(std::string_view prefix, seq_t first);
+
+void encode_postings(const std::vector<seq_t>& seqs, std::string& out);
+
+/// Appends the postings stored under `key` to `out`; false if malformed.
+bool decode_postings(std::string_view key, std::string_view value,
+                     std::vector<seq_t>& out);
+
+std::string snapshot_key(std::string_view name);
+
+std::string encode_snapshot(const snapshot& x);
+
+/// Errors: errc::newer_format, errc::corrupt_record (naming the snapshot).
+caf::expected<snapshot> decode_snapshot(std::string_view name,
+                                        std::string_view record);
+
+} // namespace tc::format

@@ -1,0 +1,17 @@
+// The implementations behind event_store::open(). Not installed.
+
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "timecontrol/storage/event_store.hpp"
+
+namespace tc::detail {
+
+caf::expected<std::unique_ptr<event_store>>
+open_rocksdb_store(const std::string& path, const store_options& options);
+
+std::unique_ptr<event_store> make_memory_store(std::string name);
+
+} // namespace tc::detail

@@ -1,0 +1,96 @@
+#include "timecontrol/storage/event_store.hpp"
+
+#include "timecontrol/events/codec.hpp"
+#include "timecontrol/storage/detail/replay_sink.hpp"
+#include "timecontrol/storage/detail/stores.hpp"
+
+namespace tc {
+
+std::string_view to_string(durability x) noexcept {
+  switch (x) {
+    case durability::sync:
+      return "sync";
+    case durability::buffered:
+      return "buffered";
+    case durability::memory:
+      return "memory";
+  }
+  return {};
+}
+
+// -- replay_handler -----------------------------------------------------------
+
+replay_handler::~replay_handler() = default;
+
+on_corrupt replay_handler::corrupt(seq_t, const caf::error&) {
+  return on_corrupt::stop;
+}
+
+// -- event_store --------------------------------------------------------------
+
+caf::expected<std::unique_ptr<event_store>>
+event_store::open(const std::string& path, const store_options& options) {
+  if (options.mode == durability::memory)
+    return detail::make_memory_store(path);
+  return detail::open_rocksdb_store(path, options);
+}
+
+event_store::~event_store() = default;
+
+caf::error
+event_store::replay(const replay_query& query,
+                    const std::function<bool(const envelope&)>& f) const {
+  struct function_handler : replay_handler {
+    const std::function<bool(const envelope&)>& f;
+    explicit function_handler(const std::function<bool(const envelope&)>& f)
+        : f(f) {}
+    bool event(const envelope& x) override { return f(x); }
+  };
+  function_handler handler{f};
+  return replay(query, handler);
+}
+
+caf::expected<envelope> event_store::get(seq_t seq) const {
+  std::optional<envelope> found;
+  auto err = replay({.from = seq, .to = seq}, [&](const envelope& x) {
+    found = x;
+    return false;
+  });
+  if (err)
+    return err;
+  if (!found)
+    return make_error(errc::not_found,
+                      path() + ": no event with seq " + std::to_string(seq));
+  return std::move(*found);
+}
+
+// -- replay_sink --------------------------------------------------------------
+
+namespace detail {
+
+bool replay_sink::record(seq_t seq, std::string_view bytes) {
+  if (auto err = codec::decode(bytes, scratch_, seq))
+    return problem(seq, std::move(err));
+  if (query_.type && scratch_.type() != *query_.type)
+    return true;
+  if (query_.source && scratch_.source != *query_.source)
+    return true;
+  return handler_.event(scratch_);
+}
+
+bool replay_sink::missing(seq_t seq, std::string_view why) {
+  return problem(seq,
+                 make_error(errc::corrupt_record, "seq " + std::to_string(seq) +
+                                                      ": " + std::string{why}));
+}
+
+bool replay_sink::problem(seq_t seq, caf::error err) {
+  if (handler_.corrupt(seq, err) == on_corrupt::skip)
+    return true;
+  result_ = std::move(err);
+  return false;
+}
+
+} // namespace detail
+
+} // namespace tc

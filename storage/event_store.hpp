@@ -1,0 +1,190 @@
+// The event store: the append-only log every other part is rebuilt from.
+//
+// An event_store assigns each appended event the next sequence number (1, 2,
+// 3, ... with no gaps), stores it, and replays stored events in order. Open
+// one with event_store::open(); two implementations hide behind it:
+//
+//   * the RocksDB store (durability::sync or ::buffered): an embedded RocksDB
+//     database in a folder, the default;
+//   * the in-memory store (durability::memory): for tests and demos.
+//
+// Example:
+//
+//   auto store = tc::event_store::open("/var/lib/app/log", {});
+//   if (!store) { std::cerr << tc::render(store.error()); return 1; }
+//   tc::envelope e{0, now, "api", tc::call_requested{1}};
+//   auto seq = (*store)->append(e);        // e.seq == *seq
+//   (*store)->replay({.from = 1}, [](const tc::envelope& x) { ...; return true;
+//   });
+//
+// Thread-safety: every member function may be called from any thread at any
+// time. Concurrent appends are committed together (group commit): one
+// RocksDB write, and in sync mode one fsync, serves all appends waiting at
+// that moment, and sequence numbers follow the order of that write.
+
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <caf/expected.hpp>
+
+#include "timecontrol/events/event.hpp"
+
+namespace tc {
+
+/// What an acknowledged append survives.
+enum class durability : uint8_t {
+  /// Acknowledged only after the write-ahead log is fsynced: survives a
+  /// process crash and a machine crash or power loss. Appends that wait
+  /// together share one fsync (group commit), so many small appends from
+  /// many threads cost one fsync per group, not one each.
+  sync,
+  /// Acknowledged once written to the write-ahead log in the operating
+  /// system's buffers, without fsync: survives a process crash (SIGKILL,
+  /// abort); a machine crash or power loss can lose the last moments
+  /// (whatever the OS had not yet written back, typically under 30 s).
+  buffered,
+  /// Kept in this process's memory only: everything is lost when the store
+  /// is destroyed. For tests and demos.
+  memory,
+};
+
+std::string_view to_string(durability x) noexcept;
+
+struct store_options {
+  durability mode = durability::sync;
+  /// Create the log (and missing parent folders) if the folder does not
+  /// hold one yet.
+  bool create_if_missing = true;
+};
+
+/// Which events a replay visits. Filters combine with "and".
+struct replay_query {
+  /// The first sequence number to visit.
+  seq_t from = 1;
+  /// The last sequence number to visit (inclusive).
+  seq_t to = std::numeric_limits<seq_t>::max();
+  /// Only events of this source (served by the per-source index).
+  std::optional<std::string> source{};
+  /// Only events of this type (served by the per-type index).
+  std::optional<event_type> type{};
+};
+
+/// What a replay does when a stored record does not decode.
+enum class on_corrupt : uint8_t {
+  /// Stop and return the record's error (the default).
+  stop,
+  /// Report it to the handler's `corrupt()` and go on with the next record.
+  skip,
+};
+
+/// Receives replayed events (LevelDB's WriteBatch::Handler shape).
+class replay_handler {
+public:
+  virtual ~replay_handler();
+
+  /// Called once per event, in sequence order. The envelope is valid only
+  /// during the call (its storage is reused). Return false to stop early.
+  virtual bool event(const envelope& x) = 0;
+
+  /// Called for a record that does not decode, with its sequence number and
+  /// the error. Return `on_corrupt::skip` to go on, `on_corrupt::stop` to end
+  /// the replay with that error.
+  virtual on_corrupt corrupt(seq_t seq, const caf::error& err);
+};
+
+/// A named view's saved state and the sequence number it covers: replaying
+/// from `seq + 1` onto `state` gives the view's current state.
+struct snapshot {
+  seq_t seq = 0;
+  std::string state;
+  friend bool operator==(const snapshot&, const snapshot&) = default;
+};
+
+/// The sequence numbers an append assigned, `first` to `last` inclusive.
+struct seq_range {
+  seq_t first = 0;
+  seq_t last = 0;
+};
+
+class event_store {
+public:
+  // -- construction -----------------------------------------------------------
+
+  /// Opens the log in folder `path` (for durability::memory, `path` only
+  /// names the store). Errors (each naming the path):
+  ///   errc::not_writable  the folder cannot be created or written;
+  ///   errc::locked        another process (or another store in this
+  ///                       process) has the log open;
+  ///   errc::not_a_log     the folder holds something else;
+  ///   errc::newer_format  the log was written by a newer format version;
+  ///   errc::not_found     no log there and create_if_missing is false;
+  ///   errc::storage_failure  anything else RocksDB reports, with its text.
+  static caf::expected<std::unique_ptr<event_store>>
+  open(const std::string& path, const store_options& options);
+
+  virtual ~event_store();
+
+  // -- appending
+  // ----------------------------------------------------------------
+
+  /// Stores `x`, setting `x.seq` to its new sequence number, and returns it.
+  /// When this returns, the event is as durable as the store's mode
+  /// promises. On error nothing was stored and `x.seq` is 0.
+  virtual caf::expected<seq_t> append(envelope& x) = 0;
+
+  /// Stores all of `batch` atomically (all or none, in one write), numbering
+  /// them consecutively in order and setting each `seq`. An empty batch
+  /// stores nothing and returns {0, 0}.
+  virtual caf::expected<seq_range> append(std::span<envelope> batch) = 0;
+
+  // -- reading
+  // ------------------------------------------------------------------
+
+  /// The sequence number of the newest stored event; 0 for an empty log.
+  virtual seq_t last_seq() const = 0;
+
+  /// Visits the events `query` selects, in order. Returns the first error
+  /// that stopped it (a storage failure, or a record that did not decode
+  /// while the handler chose `on_corrupt::stop`), or none.
+  virtual caf::error replay(const replay_query& query,
+                            replay_handler& handler) const = 0;
+
+  /// Convenience: visits with `f(const envelope&) -> bool` (false stops);
+  /// stops at the first record that does not decode.
+  caf::error replay(const replay_query& query,
+                    const std::function<bool(const envelope&)>& f) const;
+
+  /// The event with sequence number `seq`; errc::not_found if there is none.
+  virtual caf::expected<envelope> get(seq_t seq) const;
+
+  // -- snapshots
+  // ----------------------------------------------------------------
+
+  /// Saves `state` as the snapshot of view `name` covering events up to and
+  /// including `seq` (which must not exceed last_seq()), replacing the
+  /// name's previous snapshot atomically. Durable like an append.
+  virtual caf::error save_snapshot(std::string_view name, seq_t seq,
+                                   std::string_view state) = 0;
+
+  /// The snapshot last saved for `name`, or nullopt if there is none.
+  /// errc::corrupt_record if it does not decode.
+  virtual caf::expected<std::optional<snapshot>>
+  load_snapshot(std::string_view name) const = 0;
+
+  // -- properties -------------------------------------------------------------
+
+  virtual durability mode() const noexcept = 0;
+
+  /// The path the store was opened with.
+  virtual const std::string& path() const noexcept = 0;
+};
+
+} // namespace tc

@@ -1,0 +1,439 @@
+// The RocksDB store: the default, embedded event log.
+//
+// Layout of the keys: see detail/format.hpp and FORMAT.md. Appends go through
+// a queue of waiting writers (LevelDB's DBImpl::Write scheme): the writer at
+// the front becomes the leader, takes every batch queued behind it into one
+// rocksdb::WriteBatch with the events' records and their index postings,
+// writes it once (one fsync in sync mode) with the queue unlocked, then wakes
+// the writers it served. Sequence numbers are assigned by the leader in queue
+// order and become visible (last_seq) only after the write succeeded, so a
+// failed write leaves no gap.
+
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <fcntl.h>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <unistd.h>
+#include <unordered_map>
+#include <vector>
+
+#include "timecontrol/events/codec.hpp"
+#include "timecontrol/storage/detail/format.hpp"
+#include "timecontrol/storage/detail/replay_sink.hpp"
+#include "timecontrol/storage/detail/stores.hpp"
+
+namespace tc::detail {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// The most events one leader puts into one write.
+constexpr size_t max_group_events = 64 * 1024;
+
+caf::error storage_error(const std::string& path, const rocksdb::Status& st) {
+  auto text = st.ToString();
+  if (st.IsIOError() && text.find("lock") != std::string::npos)
+    return make_error(errc::locked, path +
+                                        ": the log is open in another process "
+                                        "or store (" +
+                                        text + ")");
+  return make_error(errc::storage_failure, path + ": " + text);
+}
+
+rocksdb::Slice slice(std::string_view x) {
+  return {x.data(), x.size()};
+}
+
+std::string_view view(const rocksdb::Slice& x) {
+  return {x.data(), x.size()};
+}
+
+// Fails unless a file can be created in `dir`: the honest test of "writable"
+// (permission bits say nothing to root, and a read-only mount hides behind
+// them).
+caf::error check_writable(const std::string& dir) {
+  auto probe = (fs::path{dir} / ".timecontrol-write-test").string();
+  int fd = ::open(probe.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
+  if (fd < 0)
+    return make_error(errc::not_writable, dir + ": cannot write there (" +
+                                              std::strerror(errno) + ")");
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return caf::none;
+}
+
+// Checks the folder before RocksDB sees it, so that a wrong path gets a
+// precise error instead of a new database in someone's home folder.
+caf::error prepare_folder(const std::string& path,
+                          const store_options& options) {
+  std::error_code ec;
+  auto status = fs::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return make_error(errc::not_writable, path + ": " + ec.message());
+  if (!fs::exists(status)) {
+    if (!options.create_if_missing)
+      return make_error(errc::not_found, path + ": no log there");
+    fs::create_directories(path, ec);
+    if (ec)
+      return make_error(errc::not_writable, path +
+                                                ": cannot create the folder (" +
+                                                ec.message() + ")");
+    return check_writable(path);
+  }
+  if (!fs::is_directory(status))
+    return make_error(errc::not_a_log,
+                      path + ": is a file, not a timecontrol log folder");
+  bool has_current = fs::exists(fs::path{path} / "CURRENT", ec);
+  if (!has_current) {
+    if (!fs::is_empty(path, ec))
+      return make_error(errc::not_a_log,
+                        path + ": the folder holds files but no timecontrol "
+                               "log");
+    if (!options.create_if_missing)
+      return make_error(errc::not_found, path + ": no log there");
+  }
+  return check_writable(path);
+}
+
+class rocksdb_store final : public event_store {
+public:
+  rocksdb_store(std::string path, durability mode, rocksdb::DB* db)
+      : path_(std::move(path)), mode_(mode), db_(db) {
+    write_options_.sync = mode == durability::sync;
+  }
+
+  ~rocksdb_store() override {
+    if (db_ != nullptr) {
+      db_->Close();
+      delete db_;
+    }
+  }
+
+  // Reads or writes the header, and finds the newest sequence number.
+  caf::error init() {
+    std::string value;
+    auto st = db_->Get({}, slice(format::meta_key), &value);
+    if (st.IsNotFound()) {
+      std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({})};
+      it->SeekToFirst();
+      if (it->Valid())
+        return make_error(errc::not_a_log,
+                          path_ + ": a RocksDB database without a timecontrol "
+                                  "header");
+      rocksdb::WriteOptions sync;
+      sync.sync = true;
+      st = db_->Put(sync, slice(format::meta_key), format::meta_value());
+      if (!st.ok())
+        return storage_error(path_, st);
+      return caf::none;
+    }
+    if (!st.ok())
+      return storage_error(path_, st);
+    auto version = format::parse_meta_value(value);
+    if (!version)
+      return make_error(errc::not_a_log,
+                        path_ + ": the header is not a timecontrol header");
+    if (*version > format::store_version)
+      return make_error(errc::newer_format,
+                        path_ + ": log format version " +
+                            std::to_string(*version) +
+                            " is newer than this build reads (" +
+                            std::to_string(format::store_version) + ")");
+    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({})};
+    auto after_events = std::string(1, format::event_tag + 1);
+    it->SeekForPrev(after_events);
+    if (it->Valid())
+      if (auto seq = format::parse_event_key(view(it->key())))
+        last_seq_ = *seq;
+    if (!it->status().ok())
+      return storage_error(path_, it->status());
+    return caf::none;
+  }
+
+  // -- appending --------------------------------------------------------------
+
+  caf::expected<seq_t> append(envelope& x) override {
+    auto range = append(std::span<envelope>{&x, 1});
+    if (!range)
+      return range.error();
+    return range->first;
+  }
+
+  caf::expected<seq_range> append(std::span<envelope> batch) override {
+    if (batch.empty())
+      return seq_range{};
+    writer self{batch};
+    std::unique_lock guard{queue_mutex_};
+    writers_.push_back(&self);
+    while (!self.done && writers_.front() != &self)
+      self.wakeup.wait(guard);
+    if (self.done) {
+      if (self.err)
+        return std::move(self.err);
+      return self.range;
+    }
+    // This writer leads: take a group from the front of the queue.
+    size_t group = 0;
+    size_t events = 0;
+    for (auto* w : writers_) {
+      if (group > 0 && events + w->batch.size() > max_group_events)
+        break;
+      ++group;
+      events += w->batch.size();
+    }
+    std::vector<writer*> members(writers_.begin(), writers_.begin() + group);
+    auto first = last_seq_.load() + 1;
+    guard.unlock();
+    auto err = write_group(members, first);
+    guard.lock();
+    if (!err)
+      last_seq_ = first + events - 1;
+    auto next = first;
+    for (auto* w : members) {
+      if (err) {
+        w->err = err;
+        for (auto& x : w->batch)
+          x.seq = 0;
+      } else {
+        w->range = {next, next + w->batch.size() - 1};
+        next += w->batch.size();
+      }
+      writers_.pop_front();
+      w->done = true;
+      if (w != &self)
+        w->wakeup.notify_one();
+    }
+    if (!writers_.empty())
+      writers_.front()->wakeup.notify_one();
+    if (self.err)
+      return std::move(self.err);
+    return self.range;
+  }
+
+  seq_t last_seq() const override { return last_seq_.load(); }
+
+  // -- replay -----------------------------------------------------------------
+
+  caf::error replay(const replay_query& query,
+                    replay_handler& handler) const override {
+    replay_sink sink{query, handler};
+    auto from = std::max<seq_t>(query.from, 1);
+    auto to = std::min(query.to, last_seq_.load());
+    if (from > to)
+      return caf::none;
+    if (query.source)
+      replay_indexed(format::source_prefix(*query.source), from, to, sink);
+    else if (query.type)
+      replay_indexed(format::type_prefix(*query.type), from, to, sink);
+    else
+      replay_all(from, to, sink);
+    return std::move(sink).result();
+  }
+
+  // -- snapshots --------------------------------------------------------------
+
+  caf::error save_snapshot(std::string_view name, seq_t seq,
+                           std::string_view state) override {
+    if (seq > last_seq_.load())
+      return make_error(errc::bad_config,
+                        path_ + ": snapshot '" + std::string{name} +
+                            "' covers seq " + std::to_string(seq) +
+                            " but the log ends at " +
+                            std::to_string(last_seq_.load()));
+    auto record = format::encode_snapshot(snapshot{seq, std::string{state}});
+    auto st = db_->Put(write_options_, format::snapshot_key(name), record);
+    if (!st.ok())
+      return storage_error(path_, st);
+    return caf::none;
+  }
+
+  caf::expected<std::optional<snapshot>>
+  load_snapshot(std::string_view name) const override {
+    std::string value;
+    auto st = db_->Get({}, format::snapshot_key(name), &value);
+    if (st.IsNotFound())
+      return std::optional<snapshot>{};
+    if (!st.ok())
+      return storage_error(path_, st);
+    auto result = format::decode_snapshot(name, value);
+    if (!result)
+      return make_error(static_cast<errc>(result.error().code()),
+                        path_ + ": " + context_of(result.error()));
+    return std::optional<snapshot>{std::move(*result)};
+  }
+
+  durability mode() const noexcept override { return mode_; }
+
+  const std::string& path() const noexcept override { return path_; }
+
+private:
+  struct writer {
+    explicit writer(std::span<envelope> batch) : batch(batch) {}
+    std::span<envelope> batch;
+    caf::error err;
+    seq_range range;
+    bool done = false;
+    std::condition_variable wakeup;
+  };
+
+  // Writes the records and postings of a group in one WriteBatch. Runs
+  // without the queue lock: only the leader touches the members' batches.
+  caf::error write_group(const std::vector<writer*>& members, seq_t first) {
+    rocksdb::WriteBatch batch;
+    std::unordered_map<std::string_view, std::vector<seq_t>> by_source;
+    std::map<event_type, std::vector<seq_t>> by_type;
+    std::string record;
+    auto seq = first;
+    for (auto* w : members) {
+      for (auto& x : w->batch) {
+        x.seq = seq++;
+        record.clear();
+        codec::encode(x, record);
+        batch.Put(format::event_key(x.seq), record);
+        by_source[x.source].push_back(x.seq);
+        by_type[x.type()].push_back(x.seq);
+      }
+    }
+    std::string postings;
+    auto put_postings = [&](const std::string& prefix,
+                            const std::vector<seq_t>& seqs) {
+      postings.clear();
+      format::encode_postings(seqs, postings);
+      batch.Put(format::posting_key(prefix, seqs.front()), postings);
+    };
+    for (auto& [source, seqs] : by_source)
+      put_postings(format::source_prefix(source), seqs);
+    for (auto& [type, seqs] : by_type)
+      put_postings(format::type_prefix(type), seqs);
+    auto st = db_->Write(write_options_, &batch);
+    if (!st.ok())
+      return storage_error(path_, st);
+    return caf::none;
+  }
+
+  rocksdb::ReadOptions scan_options() const {
+    rocksdb::ReadOptions options;
+    options.readahead_size = 2 * 1024 * 1024;
+    options.fill_cache = false;
+    return options;
+  }
+
+  // Visits every record from `from` to `to`, reporting holes.
+  void replay_all(seq_t from, seq_t to, replay_sink& sink) const {
+    auto options = scan_options();
+    auto upper = format::event_key(to + 1);
+    if (to == std::numeric_limits<seq_t>::max())
+      upper = std::string(1, format::event_tag + 1);
+    rocksdb::Slice upper_slice{upper};
+    options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(options)};
+    auto expected = from;
+    for (it->Seek(format::event_key(from)); it->Valid(); it->Next()) {
+      auto seq = format::parse_event_key(view(it->key()));
+      if (!seq) {
+        sink.fail(make_error(errc::corrupt_record,
+                             path_ + ": malformed event key after seq " +
+                                 std::to_string(expected - 1)));
+        return;
+      }
+      for (; expected < *seq; ++expected)
+        if (!sink.missing(expected, "record missing"))
+          return;
+      expected = *seq + 1;
+      if (!sink.record(*seq, view(it->value())))
+        return;
+    }
+    if (!it->status().ok()) {
+      sink.fail(storage_error(path_, it->status()));
+      return;
+    }
+    for (; expected <= to; ++expected)
+      if (!sink.missing(expected, "record missing"))
+        return;
+  }
+
+  // Visits the records that the posting lists under `prefix` name.
+  void replay_indexed(const std::string& prefix, seq_t from, seq_t to,
+                      replay_sink& sink) const {
+    auto options = scan_options();
+    std::unique_ptr<rocksdb::Iterator> index{db_->NewIterator(options)};
+    std::unique_ptr<rocksdb::Iterator> events{db_->NewIterator(options)};
+    // The list that holds `from` may start before it.
+    index->SeekForPrev(format::posting_key(prefix, from));
+    if (!index->Valid() || !view(index->key()).starts_with(prefix))
+      index->Seek(prefix);
+    std::vector<seq_t> seqs;
+    for (; index->Valid() && view(index->key()).starts_with(prefix);
+         index->Next()) {
+      seqs.clear();
+      if (!format::decode_postings(view(index->key()), view(index->value()),
+                                   seqs)) {
+        if (!sink.problem(0, make_error(errc::corrupt_record,
+                                        path_ + ": malformed index entry")))
+          return;
+        continue;
+      }
+      for (auto seq : seqs) {
+        if (seq < from)
+          continue;
+        if (seq > to)
+          return;
+        auto key = format::event_key(seq);
+        events->Seek(key);
+        if (!events->Valid() || view(events->key()) != key) {
+          if (!events->status().ok()) {
+            sink.fail(storage_error(path_, events->status()));
+            return;
+          }
+          if (!sink.missing(seq, "indexed but no record stored"))
+            return;
+          continue;
+        }
+        if (!sink.record(seq, view(events->value())))
+          return;
+      }
+    }
+    if (!index->status().ok())
+      sink.fail(storage_error(path_, index->status()));
+  }
+
+  std::string path_;
+  durability mode_;
+  rocksdb::DB* db_;
+  rocksdb::WriteOptions write_options_;
+  std::atomic<seq_t> last_seq_{0};
+  std::mutex queue_mutex_;
+  std::deque<writer*> writers_;
+};
+
+} // namespace
+
+caf::expected<std::unique_ptr<event_store>>
+open_rocksdb_store(const std::string& path, const store_options& options) {
+  if (auto err = prepare_folder(path, options))
+    return err;
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.IncreaseParallelism(2);
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 4;
+  rocksdb::DB* db = nullptr;
+  auto st = rocksdb::DB::Open(db_options, path, &db);
+  if (!st.ok())
+    return storage_error(path, st);
+  auto store = std::make_unique<rocksdb_store>(path, options.mode, db);
+  if (auto err = store->init())
+    return err;
+  return std::unique_ptr<event_store>{std::move(store)};
+}
+
+} // namespace tc::detail

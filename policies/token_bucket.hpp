@@ -1,0 +1,275 @@
+// token_bucket: a rate with bursts, mirroring golang.org/x/time/rate.
+//
+// The bucket holds at most `burst` tokens and starts full. Tokens refill
+// continuously at `rate`; a call of weight n takes n tokens. The interface
+// follows x/time/rate's Limiter with explicit time:
+//
+//   | x/time/rate              | tc::token_bucket                          |
+//   |--------------------------|-------------------------------------------|
+//   | AllowN(t, n)             | allow(t, n), admit(t, n)                  |
+//   | ReserveN(t, n)           | reserve(t, n [, max_wait])                |
+//   | Reservation.DelayFrom(t) | reservation::delay_from(t)                |
+//   | Reservation.CancelAt(t)  | cancel(reservation, t) (returns tokens)   |
+//   | TokensAt(t)              | tokens(t)                                 |
+//   | SetLimitAt / SetBurstAt  | set_rate(t, r) / set_burst(t, b)          |
+//   | Inf, Every(d)            | token_rate::infinite(), token_rate::every |
+//
+// Example:
+//
+//   tc::token_bucket tb{tc::token_rate::per_second(5), 10, now}; // 5/s burst
+//   10 if (auto a = tb.admit(now); !a.admitted)
+//     reply_throttled(a.retry_after);
+//
+// Arithmetic is exact: a rate is `count` tokens per `per` (an integer pair),
+// and the bucket counts tokens in units of 1/per-nanoseconds of a token, so
+// "3 per 7ns" never drifts and replay gives bit-identical answers. All
+// arithmetic saturates instead of overflowing.
+//
+// Deviations from x/time/rate, on purpose:
+// - Time never runs backwards inside the bucket: a `now` before the latest
+//   time the bucket has seen (`last()`) is treated as `last()`. x/time/rate
+//   moves `last` back, which credits the same interval twice when time then
+//   moves forward again; here jumping backwards never mints tokens.
+// - A waiting reservation's delay is rounded up to the next nanosecond, so a
+//   call at `time_to_act` (or at an admission's `earliest`) always finds its
+//   tokens.
+// - A negative n is never admitted.
+
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "timecontrol/core/time.hpp"
+#include "timecontrol/policies/admission.hpp"
+
+namespace tc {
+
+/// A refill rate: `count` tokens per `per`. `per <= 0` with `count > 0` is
+/// the infinite rate; `count <= 0` is the zero rate (no refill).
+struct token_rate {
+  int64_t count = 0;
+  duration per{std::chrono::seconds{1}};
+
+  // -- factories --------------------------------------------------------------
+
+  static constexpr token_rate infinite() noexcept { return {1, duration{0}}; }
+
+  static constexpr token_rate zero() noexcept {
+    return {0, std::chrono::seconds{1}};
+  }
+
+  static constexpr token_rate per_second(int64_t n) noexcept {
+    return {n, std::chrono::seconds{1}};
+  }
+
+  /// One token every `interval` (x/time/rate's Every); `interval <= 0` is
+  /// the infinite rate.
+  static constexpr token_rate every(duration interval) noexcept {
+    return {1, interval};
+  }
+
+  // -- properties -------------------------------------------------------------
+
+  constexpr bool is_infinite() const noexcept {
+    return count > 0 && per <= duration{0};
+  }
+
+  constexpr bool is_zero() const noexcept { return count <= 0; }
+
+  /// Tokens per second as a double, for display.
+  double per_second_value() const noexcept;
+
+  friend bool operator==(const token_rate&, const token_rate&) = default;
+};
+
+/// A booking made by token_bucket::reserve. A plain value: it holds no
+/// pointer to its bucket; pass it back to token_bucket::cancel.
+struct reservation {
+  /// False if the reservation cannot be honoured (n > burst, zero rate, or
+  /// the wait exceeds max_wait); then nothing was booked.
+  bool ok = false;
+
+  /// When the caller may act; `never` when !ok.
+  time_point time_to_act = never;
+
+  /// Tokens booked (0 when !ok or under the infinite rate).
+  int64_t tokens = 0;
+
+  /// The rate in force when the booking was made.
+  token_rate rate;
+
+  /// How long from `t` until the caller may act: 0 if already due,
+  /// duration::max() when !ok (x/time/rate's InfDuration).
+  duration delay_from(time_point t) const noexcept {
+    if (!ok)
+      return duration::max();
+    return detail::wait_between(t, time_to_act);
+  }
+
+  friend bool operator==(const reservation&, const reservation&) = default;
+};
+
+class token_bucket {
+public:
+  /// Token amounts in the bucket's internal unit.
+  using amount = __int128;
+
+  // -- constructors -----------------------------------------------------------
+
+  /// A full bucket at `t0`. A negative burst counts as 0; a negative count in
+  /// `r` as the zero rate.
+  token_bucket(token_rate r, int64_t burst, time_point t0 = time_point{});
+
+  // -- decisions --------------------------------------------------------------
+
+  /// Takes n tokens if they are there at `now`; otherwise takes nothing and
+  /// answers the earliest time at which n tokens will be there (`never` if
+  /// n > burst, n < 0, or the rate is zero and the tokens are gone).
+  admission admit(time_point now, int64_t n = 1) noexcept {
+    admission a;
+    if (rate_.is_infinite()) {
+      a.admitted = n >= 0;
+      a.earliest = a.admitted ? now : never;
+      a.retry_after = a.admitted ? duration{0} : duration::max();
+      return a;
+    }
+    auto t = std::max(now, last_);
+    auto have = advance(t);
+    auto need = mul_sat(n, scale());
+    if (n >= 0 && n <= burst_ && have >= need) {
+      last_ = t;
+      tokens_ = have - need;
+      a.admitted = true;
+      a.earliest = now;
+      return a;
+    }
+    a.earliest = n >= 0 && n <= burst_ ? plus(t, wait_for(need - have)) : never;
+    a.retry_after = detail::wait_between(now, a.earliest);
+    return a;
+  }
+
+  /// x/time/rate's AllowN: admit(now, n).admitted.
+  bool allow(time_point now, int64_t n = 1) noexcept {
+    return admit(now, n).admitted;
+  }
+
+  /// x/time/rate's ReserveN: books n tokens, letting the bucket go into debt,
+  /// and says when the caller may act. Not ok (and nothing booked) if
+  /// n > burst, n < 0, or the wait would exceed `max_wait`.
+  reservation reserve(time_point now, int64_t n = 1,
+                      duration max_wait = duration::max()) noexcept;
+
+  /// x/time/rate's CancelAt: gives back the tokens of `r` that later
+  /// reservations have not already relied on, as of `now`. Does nothing for a
+  /// reservation that is not ok, booked no tokens, or whose time to act is
+  /// before `now`. Returns the number of tokens given back (possibly
+  /// fractional), for tests and statistics.
+  double cancel(const reservation& r, time_point now) noexcept;
+
+  // -- queries ----------------------------------------------------------------
+
+  /// Tokens available at `now` (negative while reservations are in debt).
+  double tokens(time_point now) const noexcept;
+
+  // -- configuration ----------------------------------------------------------
+
+  /// Changes the rate from `now` on; tokens accrued so far at the old rate
+  /// are kept (rounded down to the new internal unit).
+  void set_rate(time_point now, token_rate r) noexcept;
+
+  /// Changes the burst from `now` on; tokens above the new burst are dropped.
+  void set_burst(time_point now, int64_t burst) noexcept;
+
+  // -- properties -------------------------------------------------------------
+
+  token_rate rate() const noexcept { return rate_; }
+
+  int64_t burst() const noexcept { return burst_; }
+
+  /// The latest time the bucket has taken into account.
+  time_point last() const noexcept { return last_; }
+
+  /// The time to act of the latest reservation (x/time/rate's lastEvent).
+  time_point last_event() const noexcept { return last_event_; }
+
+  // -- serialization ----------------------------------------------------------
+
+  /// The state as bytes: tag, version, rate, burst, tokens, last, last event.
+  std::string serialize() const;
+
+  /// Restores a state written by serialize(); empty for any other input,
+  /// including states that break the bucket's invariants.
+  static std::optional<token_bucket> deserialize(std::string_view bytes);
+
+  friend bool operator==(const token_bucket&, const token_bucket&) = default;
+
+private:
+  // -- internal arithmetic (saturating) ---------------------------------------
+
+  static constexpr amount amount_max =
+      static_cast<amount>((static_cast<unsigned __int128>(1) << 127) - 1);
+
+  static amount mul_sat(amount a, amount b) noexcept {
+    amount r;
+    if (__builtin_mul_overflow(a, b, &r))
+      return (a < 0) != (b < 0) ? -amount_max : amount_max;
+    return r;
+  }
+
+  static amount add_sat(amount a, amount b) noexcept {
+    amount r;
+    if (__builtin_add_overflow(a, b, &r))
+      return a < 0 ? -amount_max : amount_max;
+    return r;
+  }
+
+  /// Internal units per token.
+  int64_t scale() const noexcept {
+    return rate_.is_infinite() ? 1 : std::max<int64_t>(rate_.per.count(), 1);
+  }
+
+  amount capacity() const noexcept { return mul_sat(burst_, scale()); }
+
+  /// Tokens at t >= last_, without changing anything.
+  amount advance(time_point t) const noexcept {
+    if (rate_.is_infinite())
+      return capacity();
+    if (rate_.is_zero() || t <= last_ || tokens_ >= capacity())
+      return tokens_;
+    auto elapsed =
+        static_cast<amount>(to_nanos(t)) - static_cast<amount>(to_nanos(last_));
+    return std::min(capacity(),
+                    add_sat(tokens_, mul_sat(elapsed, rate_.count)));
+  }
+
+  /// Time until `missing` units have accrued (rounded up), or "never" as
+  /// duration::max().
+  duration wait_for(amount missing) const noexcept {
+    if (missing <= 0)
+      return duration{0};
+    if (rate_.is_zero())
+      return duration::max();
+    auto ns = (missing + rate_.count - 1) / rate_.count;
+    if (ns >= static_cast<amount>(INT64_MAX))
+      return duration::max();
+    return duration{static_cast<int64_t>(ns)};
+  }
+
+  // Sums a time and a wait, treating duration::max() as never.
+  static time_point plus(time_point t, duration d) noexcept {
+    return d == duration::max() ? never : detail::add_sat(t, d);
+  }
+
+  token_rate rate_;
+  int64_t burst_;
+  amount tokens_;
+  time_point last_;
+  time_point last_event_;
+};
+
+} // namespace tc

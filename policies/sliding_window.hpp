@@ -1,0 +1,128 @@
+// sliding_window: at most `limit` calls in any window of length `window`
+// (the rule many public APIs publish: "20 calls per 10 s").
+//
+// Exact, not approximated: the limiter remembers the times of the last
+// `limit` admitted calls (memory grows with admitted calls up to `limit`
+// time points). A call at `now` is admitted if fewer than `limit` admitted
+// calls lie in the half-open window (now - window, now]; equivalently, if the
+// `limit`-th most recent admitted call happened at or before `now - window`.
+// So any half-open interval [s, s + window) holds at most `limit` admitted
+// calls.
+//
+// Example:
+//
+//   tc::sliding_window sw{20, std::chrono::seconds{10}};
+//   if (auto a = sw.admit(now); !a.admitted)
+//     reply_throttled(a.retry_after); // when the oldest call leaves the window
+//
+// Time going backwards: a `now` before the latest admitted call is treated as
+// that call's time (the recorded times stay sorted, nothing is admitted that
+// the forward timeline would refuse, and waits are measured from the real
+// `now`, so never negative).
+
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "timecontrol/core/time.hpp"
+#include "timecontrol/policies/admission.hpp"
+
+namespace tc {
+
+class sliding_window {
+public:
+  // -- constructors -----------------------------------------------------------
+
+  /// A limiter with no calls recorded. A `limit` of 0 admits nothing; a
+  /// window of zero or less admits everything.
+  sliding_window(uint64_t limit, duration window) noexcept
+      : limit_(limit), window_(window) {
+    // nop
+  }
+
+  // -- decisions --------------------------------------------------------------
+
+  /// Admits and records the call if a slot is free at `now`; otherwise
+  /// answers when the next slot frees (`never` if limit is 0).
+  admission admit(time_point now) {
+    auto a = check(now);
+    if (a.admitted && window_ > duration{0}) {
+      if (calls_.size() == limit_)
+        calls_.pop_front();
+      calls_.push_back(std::max(now, latest()));
+    }
+    return a;
+  }
+
+  /// Like admit() but records nothing.
+  admission check(time_point now) const noexcept {
+    admission a;
+    if (window_ <= duration{0}) {
+      a.admitted = true;
+      a.earliest = now;
+      return a;
+    }
+    if (limit_ == 0) {
+      a.earliest = never;
+      a.retry_after = duration::max();
+      return a;
+    }
+    auto t = std::max(now, latest());
+    if (calls_.size() < limit_) {
+      a.admitted = true;
+      a.earliest = now;
+      return a;
+    }
+    auto free_at = detail::add_sat(calls_.front(), window_);
+    if (free_at != never && free_at <= t) {
+      a.admitted = true;
+      a.earliest = now;
+      return a;
+    }
+    a.earliest = free_at;
+    a.retry_after = detail::wait_between(now, free_at);
+    return a;
+  }
+
+  /// Free slots at `now`: `limit` minus the admitted calls in
+  /// (now - window, now].
+  uint64_t free_slots(time_point now) const noexcept;
+
+  // -- properties -------------------------------------------------------------
+
+  uint64_t limit() const noexcept { return limit_; }
+
+  duration window() const noexcept { return window_; }
+
+  /// The times of the remembered admitted calls, oldest first.
+  const std::deque<time_point>& calls() const noexcept { return calls_; }
+
+  // -- serialization ----------------------------------------------------------
+
+  /// The state as bytes: tag, version, limit, window, then the remembered
+  /// call times (count, then each as a delta from the previous one).
+  std::string serialize() const;
+
+  /// Restores a state written by serialize(); empty for any other input
+  /// (including unsorted times or more times than the limit).
+  static std::optional<sliding_window> deserialize(std::string_view bytes);
+
+  friend bool operator==(const sliding_window&,
+                         const sliding_window&) = default;
+
+private:
+  time_point latest() const noexcept {
+    return calls_.empty() ? time_point::min() : calls_.back();
+  }
+
+  uint64_t limit_;
+  duration window_;
+  std::deque<time_point> calls_;
+};
+
+} // namespace tc

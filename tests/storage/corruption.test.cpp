@@ -1,0 +1,158 @@
+// Damaged logs: each problem is reported with its sequence number, never
+// crashes a reader, and the caller chooses to stop or to skip and go on.
+
+#include "timecontrol/storage/event_store.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <rocksdb/db.h>
+
+#include "tests/support/sample_events.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "timecontrol/core/crc32c.hpp"
+#include "timecontrol/events/codec.hpp"
+#include "timecontrol/storage/detail/format.hpp"
+
+using namespace tc;
+
+namespace {
+
+// A log of ten events from source "a", closed, and then edited with RocksDB
+// directly.
+struct damaged_log {
+  test::temp_dir dir;
+  std::string path = dir / "log";
+
+  damaged_log() {
+    auto store = event_store::open(path, {});
+    BOOST_REQUIRE(store);
+    for (uint64_t i = 1; i <= 10; ++i) {
+      envelope x{0, test::sample_time(), "a", call_requested{i}};
+      BOOST_REQUIRE((*store)->append(x));
+    }
+  }
+
+  template <class F>
+  void edit(F f) {
+    rocksdb::DB* db = nullptr;
+    BOOST_REQUIRE(rocksdb::DB::Open({}, path, &db).ok());
+    f(*db);
+    delete db;
+  }
+
+  std::string record(rocksdb::DB& db, seq_t seq) {
+    std::string value;
+    BOOST_REQUIRE(db.Get({}, format::event_key(seq), &value).ok());
+    return value;
+  }
+
+  std::unique_ptr<event_store> open() {
+    auto store = event_store::open(path, {});
+    BOOST_REQUIRE(store);
+    return std::move(*store);
+  }
+};
+
+// Records what a replay saw; skips or stops on bad records as told.
+struct recorder : replay_handler {
+  on_corrupt choice;
+  std::vector<seq_t> seen;
+  std::vector<std::pair<seq_t, std::string>> problems;
+  explicit recorder(on_corrupt choice) : choice(choice) {}
+  bool event(const envelope& x) override {
+    seen.push_back(x.seq);
+    return true;
+  }
+  on_corrupt corrupt(seq_t seq, const caf::error& err) override {
+    problems.emplace_back(seq, render(err));
+    return choice;
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(storage_corruption)
+
+BOOST_AUTO_TEST_CASE(a_flipped_byte_stops_the_reader_at_that_seq) {
+  damaged_log log;
+  log.edit([&](rocksdb::DB& db) {
+    auto value = log.record(db, 4);
+    value[value.size() - 1] ^= 0x10;
+    BOOST_REQUIRE(db.Put({}, format::event_key(4), value).ok());
+  });
+  auto store = log.open();
+  recorder r{on_corrupt::stop};
+  auto err = store->replay({}, r);
+  BOOST_TEST(is(err, errc::corrupt_record));
+  BOOST_TEST(render(err) == "corrupt_record: seq 4: checksum mismatch");
+  BOOST_TEST(r.seen == (std::vector<seq_t>{1, 2, 3}));
+}
+
+BOOST_AUTO_TEST_CASE(a_reader_that_skips_is_told_of_each_bad_record) {
+  damaged_log log;
+  log.edit([&](rocksdb::DB& db) {
+    auto value = log.record(db, 4);
+    BOOST_REQUIRE(
+        db.Put({}, format::event_key(4), value.substr(0, value.size() / 2))
+            .ok());
+    value = log.record(db, 7);
+    value[0] = 9; // a format from the future
+    BOOST_REQUIRE(db.Put({}, format::event_key(7), value).ok());
+  });
+  auto store = log.open();
+  recorder r{on_corrupt::skip};
+  BOOST_TEST(!store->replay({}, r));
+  BOOST_TEST(r.seen == (std::vector<seq_t>{1, 2, 3, 5, 6, 8, 9, 10}));
+  BOOST_REQUIRE(r.problems.size() == 2u);
+  BOOST_TEST(r.problems[0].first == 4u);
+  BOOST_TEST(r.problems[0].second ==
+             "corrupt_record: seq 4: checksum mismatch");
+  BOOST_TEST(r.problems[1].first == 7u);
+  BOOST_TEST(r.problems[1].second.find("newer_format: seq 7") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_record_is_reported_as_a_hole) {
+  damaged_log log;
+  log.edit([&](rocksdb::DB& db) {
+    BOOST_REQUIRE(db.Delete({}, format::event_key(5)).ok());
+  });
+  auto store = log.open();
+  recorder r{on_corrupt::skip};
+  BOOST_TEST(!store->replay({}, r));
+  BOOST_TEST(r.seen.size() == 9u);
+  BOOST_REQUIRE(r.problems.size() == 1u);
+  BOOST_TEST(r.problems[0].second == "corrupt_record: seq 5: record missing");
+  // Through the index, the hole is found as well.
+  recorder by_source{on_corrupt::skip};
+  BOOST_TEST(!store->replay({.source = "a"}, by_source));
+  BOOST_REQUIRE(by_source.problems.size() == 1u);
+  BOOST_TEST(by_source.problems[0].second ==
+             "corrupt_record: seq 5: indexed but no record stored");
+}
+
+BOOST_AUTO_TEST_CASE(a_record_with_an_unknown_type_names_its_seq) {
+  damaged_log log;
+  log.edit([&](rocksdb::DB& db) {
+    envelope x{6, test::sample_time(), "a", call_requested{6}};
+    auto value = codec::encode(x);
+    // Replace the type number (1) with 77 and fix the checksum, as a newer
+    // writer with a new event type would.
+    auto at = value.size() - 2;
+    BOOST_REQUIRE(value[at] == 1);
+    value[at] = 77;
+    auto crc = crc32c(std::string_view{value}.substr(5));
+    for (int i = 0; i < 4; ++i)
+      value[1 + i] = static_cast<char>(crc >> (8 * i));
+    BOOST_REQUIRE(db.Put({}, format::event_key(6), value).ok());
+  });
+  auto store = log.open();
+  recorder r{on_corrupt::skip};
+  BOOST_TEST(!store->replay({}, r));
+  BOOST_REQUIRE(r.problems.size() == 1u);
+  BOOST_TEST(r.problems[0].first == 6u);
+  BOOST_TEST(r.problems[0].second ==
+             "unknown_event_type: seq 6: unknown event type 77");
+  BOOST_TEST(r.seen.size() == 9u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

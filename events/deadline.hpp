@@ -10,33 +10,18 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "timecontrol/core/deadline_status.hpp"
 #include "timecontrol/core/time.hpp"
 #include "timecontrol/events/event_type.hpp"
 
 namespace tc {
 
-/// Where a watched command stands against its deadline.
-enum class deadline_status : uint8_t {
-  /// Never called since it was put under watch.
-  fresh = 0,
-  /// Called within its period.
-  up = 1,
-  /// Past its period, within the grace.
-  late = 2,
-  /// Past period and grace, or a run overran its grace.
-  down = 3,
-  /// Not watched for now.
-  paused = 4,
-};
-
-std::string_view to_string(deadline_status x) noexcept;
-
 /// A watched command moved from one status to another.
 struct deadline_status_changed {
   static constexpr event_type type = event_type::deadline_status_changed;
   std::string command;
-  deadline_status from = deadline_status::fresh;
-  deadline_status to = deadline_status::fresh;
+  deadline_status from = deadline_status::never_called;
+  deadline_status to = deadline_status::never_called;
   friend bool operator==(const deadline_status_changed&,
                          const deadline_status_changed&) = default;
 };

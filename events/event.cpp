@@ -108,22 +108,6 @@ std::string_view to_string(throttle_action x) noexcept {
   return {};
 }
 
-std::string_view to_string(deadline_status x) noexcept {
-  switch (x) {
-    case deadline_status::fresh:
-      return "new";
-    case deadline_status::up:
-      return "up";
-    case deadline_status::late:
-      return "late";
-    case deadline_status::down:
-      return "down";
-    case deadline_status::paused:
-      return "paused";
-  }
-  return {};
-}
-
 std::string_view to_string(misfire_action x) noexcept {
   switch (x) {
     case misfire_action::coalesced:

@@ -21,22 +21,6 @@ constexpr time_point after(time_point t) {
 
 } // namespace
 
-std::string_view to_string(deadline_status s) noexcept {
-  switch (s) {
-    case deadline_status::never_called:
-      return "new";
-    case deadline_status::up:
-      return "up";
-    case deadline_status::late:
-      return "late";
-    case deadline_status::down:
-      return "down";
-    case deadline_status::paused:
-      return "paused";
-  }
-  return "?";
-}
-
 deadline::deadline(duration period, duration grace, time_point created,
                    bool first_call_due) noexcept
     : period_(non_negative(period)), grace_(non_negative(grace)),

@@ -40,23 +40,11 @@
 #include <string>
 #include <string_view>
 
+#include "timecontrol/core/deadline_status.hpp"
 #include "timecontrol/core/time.hpp"
 #include "timecontrol/policies/admission.hpp"
 
 namespace tc {
-
-enum class deadline_status : uint8_t {
-  /// Never called ("new").
-  never_called,
-  up,
-  /// Overdue, but within grace.
-  late,
-  down,
-  paused,
-};
-
-/// "new", "up", "late", "down", "paused".
-std::string_view to_string(deadline_status s) noexcept;
 
 class deadline {
 public:

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job on a fresh Debian 12 machine: installs what is missing, builds
+# the timecontrol program, and runs `timecontrol demo` with any arguments
+# given (e.g. --db /tmp/my-log --duration 120).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+"$root/scripts/build.sh" "$root/build-release" -DCMAKE_BUILD_TYPE=Release \
+  -DTIMECONTROL_BUILD_TESTS=OFF -DTIMECONTROL_BUILD_BENCHMARKS=OFF
+exec "$root/build-release/tools/timecontrol" demo "$@"

@@ -1,0 +1,25 @@
+// The subcommands of the `timecontrol` program. Each adds itself to the
+// command line parser and returns the program's exit code when run.
+
+#pragma once
+
+namespace CLI {
+class App;
+} // namespace CLI
+
+namespace tc::tool {
+
+/// Exit codes that mean something to scripts.
+enum exit_code : int {
+  exit_ok = 0,
+  /// Bad flags or arguments.
+  exit_usage = 2,
+  /// The log could not be opened (missing, locked, not a log, newer format).
+  exit_open_failed = 3,
+  /// The log is damaged, or a write failed.
+  exit_data_error = 4,
+};
+
+void add_demo(CLI::App& app, int& result);
+
+} // namespace tc::tool

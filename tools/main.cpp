@@ -1,0 +1,21 @@
+// timecontrol: the command-line program over timecontrol logs.
+
+#include <CLI/CLI.hpp>
+
+#include "timecontrol/tools/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"timecontrol: control over when code runs; replay and analyse "
+               "its event logs",
+               "timecontrol"};
+  app.require_subcommand(1);
+  int result = tc::tool::exit_ok;
+  tc::tool::add_demo(app, result);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    auto code = app.exit(e);
+    return code == 0 ? 0 : tc::tool::exit_usage;
+  }
+  return result;
+}

@@ -1,0 +1,93 @@
+#include "timecontrol/policies/trigger.hpp"
+
+#include "timecontrol/policies/admission.hpp"
+
+namespace tc {
+
+namespace {
+
+uint64_t splitmix64(uint64_t x) noexcept {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+} // namespace
+
+parse_result<every_trigger> every_trigger::make(
+    duration period, time_point start, std::optional<time_point> end,
+    std::optional<uint64_t> max_count, duration jitter, uint64_t seed) {
+  if (period <= duration{0})
+    return parse_error{"period: must be positive, got " +
+                           std::to_string(period.count()) + "ns",
+                       0};
+  if (jitter < duration{0} || jitter >= period)
+    return parse_error{"jitter: must be at least 0 and less than the period, "
+                       "got " +
+                           std::to_string(jitter.count()) + "ns",
+                       0};
+  if (end && *end < start)
+    return parse_error{"end: must not be before start", 0};
+  if (max_count && *max_count == 0)
+    return parse_error{"max_count: must be positive", 0};
+  every_trigger result;
+  result.period_ = period;
+  result.start_ = start;
+  result.end_ = end;
+  result.max_count_ = max_count;
+  result.jitter_ = jitter;
+  result.seed_ = seed;
+  return result;
+}
+
+duration every_trigger::jitter_of(uint64_t k) const noexcept {
+  if (jitter_ <= duration{0})
+    return duration{0};
+  auto h = splitmix64(seed_ ^ splitmix64(k));
+  auto range = static_cast<uint64_t>(jitter_.count()) + 1;
+  return duration{static_cast<int64_t>(h % range)};
+}
+
+std::optional<time_point> every_trigger::fire_time(uint64_t k) const noexcept {
+  if (max_count_ && k >= *max_count_)
+    return std::nullopt;
+  auto offset = static_cast<__int128>(k) * period_.count();
+  auto at =
+      static_cast<__int128>(to_nanos(start_)) + offset + jitter_of(k).count();
+  if (at > INT64_MAX)
+    return std::nullopt;
+  auto result = from_nanos(static_cast<int64_t>(at));
+  if (end_ && result > *end_)
+    return std::nullopt;
+  return result;
+}
+
+std::optional<time_point>
+every_trigger::next_after(time_point t) const noexcept {
+  // k = floor((t - start) / period): nominal(k) <= t < nominal(k + 1). Fire
+  // k - 1 is before nominal(k), so the answer is fire k or fire k + 1.
+  uint64_t k = 0;
+  if (t >= start_) {
+    auto diff = static_cast<__int128>(to_nanos(t)) - to_nanos(start_);
+    auto q = diff / period_.count();
+    if (q > static_cast<__int128>(UINT64_MAX - 1))
+      return std::nullopt;
+    k = static_cast<uint64_t>(q);
+  }
+  for (auto i : {k, k + 1}) {
+    auto f = fire_time(i);
+    if (!f)
+      return std::nullopt; // later fires are past end or max_count too
+    if (*f > t)
+      return f;
+  }
+  return std::nullopt;
+}
+
+std::optional<time_point> next_fire_after(const trigger& trig,
+                                          time_point t) noexcept {
+  return std::visit([t](const auto& x) { return x.next_after(t); }, trig);
+}
+
+} // namespace tc

@@ -1,0 +1,113 @@
+// Triggers: when a Scheduler intent fires. Each answers one question, the
+// next fire time strictly after a given time, as a pure function of its
+// configuration; triggers keep no state, so replay is exact by construction.
+//
+//   once_trigger     fires once, at `at`
+//   every_trigger    fires at start + k * period (+ seeded jitter), k = 0, 1,
+//                    ..., optionally until `end` and at most `max_count` times
+//   cron_schedule    5-field cron expression in UTC (see cron.hpp)
+//
+// Example:
+//
+//   auto t = tc::every_trigger::make(std::chrono::minutes{5}, start);
+//   auto next = tc::next_fire_after(tc::trigger{*t}, now);
+
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "timecontrol/core/time.hpp"
+#include "timecontrol/policies/cron.hpp"
+#include "timecontrol/policies/parse_result.hpp"
+
+namespace tc {
+
+/// Fires once, at `at`.
+class once_trigger {
+public:
+  explicit once_trigger(time_point at) noexcept : at_(at) {
+    // nop
+  }
+
+  /// `at` if it is strictly after `t`.
+  std::optional<time_point> next_after(time_point t) const noexcept {
+    if (at_ > t)
+      return at_;
+    return std::nullopt;
+  }
+
+  time_point at() const noexcept { return at_; }
+
+  friend bool operator==(const once_trigger&, const once_trigger&) = default;
+
+private:
+  time_point at_;
+};
+
+/// Fires every `period` from `start`. Fire k (k = 0, 1, ...) is at
+///
+///   nominal(k) + jitter(k),   nominal(k) = start + k * period,
+///
+/// where jitter(k) is drawn uniformly from [0, jitter] by hashing (seed, k)
+/// (splitmix64), so the same configuration gives the same fire times on
+/// every replay and on every machine, and the answer for k does not depend on
+/// which fires were asked for before. Fire times are strictly increasing
+/// because jitter < period. A fire is dropped if it falls after `end` or if
+/// k >= max_count.
+class every_trigger {
+public:
+  // -- factories --------------------------------------------------------------
+
+  /// Checks the configuration: period > 0, 0 <= jitter < period,
+  /// end >= start, max_count > 0.
+  static parse_result<every_trigger>
+  make(duration period, time_point start,
+       std::optional<time_point> end = std::nullopt,
+       std::optional<uint64_t> max_count = std::nullopt,
+       duration jitter = duration{0}, uint64_t seed = 0);
+
+  // -- queries ----------------------------------------------------------------
+
+  std::optional<time_point> next_after(time_point t) const noexcept;
+
+  /// Fire time number k, or empty if there is no such fire (past end,
+  /// k >= max_count, or beyond the representable range).
+  std::optional<time_point> fire_time(uint64_t k) const noexcept;
+
+  /// The jitter added to fire k, in [0, jitter].
+  duration jitter_of(uint64_t k) const noexcept;
+
+  // -- properties -------------------------------------------------------------
+
+  duration period() const noexcept { return period_; }
+  time_point start() const noexcept { return start_; }
+  std::optional<time_point> end() const noexcept { return end_; }
+  std::optional<uint64_t> max_count() const noexcept { return max_count_; }
+  duration jitter() const noexcept { return jitter_; }
+  uint64_t seed() const noexcept { return seed_; }
+
+  friend bool operator==(const every_trigger&, const every_trigger&) = default;
+
+private:
+  every_trigger() = default;
+
+  duration period_{1};
+  time_point start_;
+  std::optional<time_point> end_;
+  std::optional<uint64_t> max_count_;
+  duration jitter_{0};
+  uint64_t seed_ = 0;
+};
+
+/// Any trigger.
+using trigger = std::variant<once_trigger, every_trigger, cron_schedule>;
+
+/// The next fire time of `trig` strictly after `t`; empty if it never fires
+/// again.
+std::optional<time_point> next_fire_after(const trigger& trig,
+                                          time_point t) noexcept;
+
+} // namespace tc

@@ -1,0 +1,158 @@
+#include <boost/test/unit_test.hpp>
+
+#include "timecontrol/policies/trigger.hpp"
+
+#include <random>
+#include <vector>
+
+using namespace tc;
+using namespace std::chrono_literals;
+
+namespace {
+
+time_point at(int64_t n) {
+  return from_nanos(n);
+}
+
+every_trigger every(duration period, time_point start,
+                    std::optional<time_point> end = std::nullopt,
+                    std::optional<uint64_t> max_count = std::nullopt,
+                    duration jitter = 0ns, uint64_t seed = 0) {
+  auto r = every_trigger::make(period, start, end, max_count, jitter, seed);
+  BOOST_REQUIRE(r.ok());
+  return r.value();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(trigger_tests)
+
+// -- once
+// -----------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_once_trigger_fires_once_strictly_after) {
+  once_trigger t{at(100)};
+  BOOST_TEST((*t.next_after(at(0)) == at(100)));
+  BOOST_TEST((*t.next_after(at(99)) == at(100)));
+  BOOST_TEST(!t.next_after(at(100)).has_value());
+  BOOST_TEST(!t.next_after(at(500)).has_value());
+}
+
+// -- every
+// ----------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(an_every_trigger_fires_at_start_and_each_period) {
+  auto t = every(10ns, at(5));
+  BOOST_TEST((*t.next_after(at(0)) == at(5)));
+  BOOST_TEST((*t.next_after(at(5)) == at(15)));
+  BOOST_TEST((*t.next_after(at(14)) == at(15)));
+  BOOST_TEST((*t.next_after(at(15)) == at(25)));
+}
+
+BOOST_AUTO_TEST_CASE(an_every_trigger_stops_at_its_end_inclusive) {
+  auto t = every(10ns, at(0), at(30));
+  BOOST_TEST((*t.next_after(at(29)) == at(30)));
+  BOOST_TEST(!t.next_after(at(30)).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(an_every_trigger_stops_after_max_count_fires) {
+  auto t = every(10ns, at(0), std::nullopt, 3);
+  BOOST_TEST((*t.next_after(at(15)) == at(20)));
+  BOOST_TEST(!t.next_after(at(20)).has_value());
+  BOOST_TEST(!t.fire_time(3).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(jitter_is_seeded_and_within_bounds) {
+  auto a = every(1000ns, at(0), std::nullopt, std::nullopt, 300ns, 42);
+  auto b = every(1000ns, at(0), std::nullopt, std::nullopt, 300ns, 42);
+  auto c = every(1000ns, at(0), std::nullopt, std::nullopt, 300ns, 43);
+  bool differs = false;
+  for (uint64_t k = 0; k < 1000; ++k) {
+    auto fa = *a.fire_time(k);
+    BOOST_REQUIRE((fa == *b.fire_time(k)));
+    auto j = fa - at(static_cast<int64_t>(k) * 1000);
+    BOOST_REQUIRE(j >= 0ns);
+    BOOST_REQUIRE(j <= 300ns);
+    differs = differs || fa != *c.fire_time(k);
+  }
+  BOOST_TEST(differs);
+}
+
+BOOST_AUTO_TEST_CASE(
+    jitter_of_a_fire_does_not_depend_on_what_was_asked_before) {
+  auto t = every(100ns, at(0), std::nullopt, std::nullopt, 50ns, 7);
+  auto late_first = t.next_after(at(5000));
+  for (int64_t x = 0; x < 5000; x += 37)
+    t.next_after(at(x));
+  BOOST_TEST((t.next_after(at(5000)) == late_first));
+}
+
+BOOST_AUTO_TEST_CASE(bad_every_configurations_are_rejected_with_a_reason) {
+  BOOST_TEST(every_trigger::make(0ns, at(0)).error().message.find("period") ==
+             0u);
+  BOOST_TEST(every_trigger::make(-5ns, at(0)).error().message.find("period") ==
+             0u);
+  BOOST_TEST(every_trigger::make(10ns, at(0), std::nullopt, std::nullopt, 10ns)
+                 .error()
+                 .message.find("jitter") == 0u);
+  BOOST_TEST(
+      every_trigger::make(10ns, at(5), at(4)).error().message.find("end") ==
+      0u);
+  BOOST_TEST(every_trigger::make(10ns, at(5), std::nullopt, 0)
+                 .error()
+                 .message.find("max_count") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_every_trigger_near_the_end_of_time_does_not_overflow) {
+  auto t = every(duration::max(), at(INT64_MIN));
+  BOOST_TEST((*t.next_after(at(INT64_MIN)) == at(INT64_MIN + INT64_MAX)));
+  BOOST_TEST(!t.next_after(at(INT64_MAX)).has_value());
+  auto u = every(1ns, at(0));
+  BOOST_TEST(!u.next_after(at(INT64_MAX)).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(next_after_matches_a_brute_force_enumeration) {
+  std::mt19937_64 rng{1234};
+  for (int round = 0; round < 200; ++round) {
+    auto period = duration{1 + static_cast<int64_t>(rng() % 20)};
+    auto jitter = duration{static_cast<int64_t>(rng() % period.count())};
+    auto start = at(static_cast<int64_t>(rng() % 50) - 25);
+    std::optional<time_point> end;
+    if (rng() % 2)
+      end = start + duration{static_cast<int64_t>(rng() % 200)};
+    std::optional<uint64_t> max_count;
+    if (rng() % 2)
+      max_count = 1 + rng() % 15;
+    auto t = every(period, start, end, max_count, jitter, rng());
+    std::vector<time_point> fires;
+    for (uint64_t k = 0; k < 400; ++k)
+      if (auto f = t.fire_time(k))
+        fires.push_back(*f);
+    for (size_t k = 1; k < fires.size(); ++k)
+      BOOST_REQUIRE(fires[k - 1] < fires[k]);
+    for (int64_t x = -40; x < 300; ++x) {
+      std::optional<time_point> expect;
+      for (auto f : fires)
+        if (f > at(x)) {
+          expect = f;
+          break;
+        }
+      BOOST_REQUIRE((t.next_after(at(x)) == expect));
+    }
+  }
+}
+
+// -- the variant
+// ----------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(next_fire_after_dispatches_on_the_trigger_kind) {
+  std::vector<trigger> ts;
+  ts.emplace_back(once_trigger{at(100)});
+  ts.emplace_back(every(10ns, at(0)));
+  ts.emplace_back(cron_schedule::parse("* * * * *").value());
+  BOOST_TEST((*next_fire_after(ts[0], at(0)) == at(100)));
+  BOOST_TEST((*next_fire_after(ts[1], at(0)) == at(10)));
+  BOOST_TEST((*next_fire_after(ts[2], at(0)) == at(60'000'000'000)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

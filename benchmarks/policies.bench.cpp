@@ -1,0 +1,208 @@
+// bench.policies: the cost of one policy decision, in nanoseconds.
+//
+// Every benchmark advances a simulated `now` by a fixed step per iteration,
+// so the policy sees a realistic mix of admitted and refused calls; the step
+// is named in the benchmark's argument.
+//
+//   baseline_compare          the floor: one subtraction and one comparison
+//                             on a time point, as a hand-written limiter would
+//   min_interval_admit/S      refusing variant, period 100ns, step S ns
+//   min_interval_reserve      waiting variant
+//   token_bucket_allow/S      allow(now), 10 tokens/us burst 10, step S ns
+//                             (S = 1000: always admitted; S = 10: mostly
+//                             refused)
+//   token_bucket_reserve      reserve(now) with max_wait 0
+//   sliding_window_admit/N    N calls per 10us window, step 50ns
+//   deadline_status           status(now) of a called deadline
+//   deadline_next_change      next_change(now)
+//   every_trigger_next_after  next fire of an every trigger with jitter
+//   cron_next_after           next fire of "*/5 9-17 * * MON-FRI"
+//   histogram_record          record one value from a log-uniform sample
+//   histogram_p99             quantile(0.99) of 1M recorded values
+//
+// Run in a release build:
+//   bench.policies --benchmark_min_time=0.2
+
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <vector>
+
+#include "timecontrol/policies/deadline.hpp"
+#include "timecontrol/policies/histogram.hpp"
+#include "timecontrol/policies/min_interval.hpp"
+#include "timecontrol/policies/sliding_window.hpp"
+#include "timecontrol/policies/token_bucket.hpp"
+#include "timecontrol/policies/trigger.hpp"
+
+using namespace tc;
+using namespace std::chrono_literals;
+
+namespace {
+
+void baseline_compare(benchmark::State& state) {
+  auto step = duration{state.range(0)};
+  auto period = 100ns;
+  time_point last{};
+  time_point now{};
+  for (auto _ : state) {
+    now += step;
+    bool ok = now - last >= period;
+    if (ok)
+      last = now;
+    benchmark::DoNotOptimize(ok);
+  }
+}
+BENCHMARK(baseline_compare)->Arg(10)->Arg(1000);
+
+void min_interval_admit(benchmark::State& state) {
+  auto step = duration{state.range(0)};
+  min_interval lim{100ns};
+  time_point now{};
+  for (auto _ : state) {
+    now += step;
+    auto d = lim.admit(now);
+    benchmark::DoNotOptimize(d);
+  }
+}
+BENCHMARK(min_interval_admit)->Arg(10)->Arg(1000);
+
+void min_interval_reserve(benchmark::State& state) {
+  min_interval lim{100ns};
+  time_point now{};
+  for (auto _ : state) {
+    now += 50ns;
+    auto w = lim.reserve(now);
+    benchmark::DoNotOptimize(w);
+  }
+}
+BENCHMARK(min_interval_reserve);
+
+void token_bucket_allow(benchmark::State& state) {
+  auto step = duration{state.range(0)};
+  token_bucket tb{token_rate{10, 1us}, 10};
+  time_point now{};
+  for (auto _ : state) {
+    now += step;
+    bool ok = tb.allow(now);
+    benchmark::DoNotOptimize(ok);
+  }
+}
+BENCHMARK(token_bucket_allow)->Arg(10)->Arg(1000);
+
+void token_bucket_admit(benchmark::State& state) {
+  auto step = duration{state.range(0)};
+  token_bucket tb{token_rate{10, 1us}, 10};
+  time_point now{};
+  for (auto _ : state) {
+    now += step;
+    auto a = tb.admit(now);
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(token_bucket_admit)->Arg(10)->Arg(1000);
+
+void token_bucket_reserve(benchmark::State& state) {
+  token_bucket tb{token_rate{10, 1us}, 10};
+  time_point now{};
+  for (auto _ : state) {
+    now += 50ns;
+    auto r = tb.reserve(now, 1, 0ns);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(token_bucket_reserve);
+
+void sliding_window_admit(benchmark::State& state) {
+  sliding_window sw{static_cast<uint64_t>(state.range(0)), 10us};
+  time_point now{};
+  for (auto _ : state) {
+    now += 50ns;
+    auto a = sw.admit(now);
+    benchmark::DoNotOptimize(a);
+  }
+}
+BENCHMARK(sliding_window_admit)->Arg(10)->Arg(100)->Arg(10000);
+
+void deadline_status(benchmark::State& state) {
+  deadline d{1ms, 100us, time_point{}};
+  d.called(time_point{});
+  time_point now{};
+  for (auto _ : state) {
+    now += 7ns;
+    auto s = d.status(now);
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(deadline_status);
+
+void deadline_next_change(benchmark::State& state) {
+  deadline d{1ms, 100us, time_point{}};
+  d.called(time_point{});
+  time_point now{};
+  for (auto _ : state) {
+    now += 7ns;
+    auto t = d.next_change(now);
+    benchmark::DoNotOptimize(t);
+  }
+}
+BENCHMARK(deadline_next_change);
+
+void every_trigger_next_after(benchmark::State& state) {
+  auto t = every_trigger::make(1s, time_point{}, std::nullopt, std::nullopt,
+                               100ms, 42)
+               .value();
+  time_point now{};
+  for (auto _ : state) {
+    now += 333ms;
+    auto f = t.next_after(now);
+    benchmark::DoNotOptimize(f);
+  }
+}
+BENCHMARK(every_trigger_next_after);
+
+void cron_next_after(benchmark::State& state) {
+  auto c = cron_schedule::parse("*/5 9-17 * * MON-FRI").value();
+  auto now = from_nanos(1'700'000'000'000'000'000);
+  for (auto _ : state) {
+    now += 7min;
+    auto f = c.next_after(now);
+    benchmark::DoNotOptimize(f);
+  }
+}
+BENCHMARK(cron_next_after);
+
+std::vector<int64_t> sample(size_t n) {
+  std::mt19937_64 rng{1};
+  std::vector<int64_t> xs(n);
+  for (auto& x : xs)
+    x = static_cast<int64_t>(rng() >> (rng() % 40 + 24)); // log-uniform-ish
+  return xs;
+}
+
+void histogram_record(benchmark::State& state) {
+  auto xs = sample(4096);
+  histogram h;
+  size_t i = 0;
+  for (auto _ : state) {
+    h.record(xs[i++ & 4095]);
+  }
+  benchmark::DoNotOptimize(h.count());
+}
+BENCHMARK(histogram_record);
+
+void histogram_p99(benchmark::State& state) {
+  auto xs = sample(1 << 20);
+  histogram h;
+  for (auto x : xs)
+    h.record(x);
+  for (auto _ : state) {
+    auto q = h.p99();
+    benchmark::DoNotOptimize(q);
+  }
+}
+BENCHMARK(histogram_p99);
+
+} // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,324 @@
+#include "timecontrol/policies/spec.hpp"
+
+#include <cctype>
+#include <optional>
+
+namespace tc {
+
+namespace {
+
+// A decimal number as an exact fraction: mantissa / 10^scale.
+struct decimal {
+  uint64_t mantissa = 0;
+  int scale = 0;
+};
+
+struct unit_entry {
+  std::string_view name;
+  int64_t ns;
+};
+
+constexpr unit_entry units[] = {
+    {"ns", 1},
+    {"us", 1'000},
+    {"ms", 1'000'000},
+    {"s", 1'000'000'000},
+    {"sec", 1'000'000'000},
+    {"second", 1'000'000'000},
+    {"seconds", 1'000'000'000},
+    {"m", 60'000'000'000},
+    {"min", 60'000'000'000},
+    {"minute", 60'000'000'000},
+    {"minutes", 60'000'000'000},
+    {"h", 3'600'000'000'000},
+    {"hour", 3'600'000'000'000},
+    {"hours", 3'600'000'000'000},
+    {"d", 86'400'000'000'000},
+    {"day", 86'400'000'000'000},
+    {"days", 86'400'000'000'000},
+};
+
+constexpr std::string_view unit_list = "ns, us, ms, s, m, min, h or d";
+
+class parser {
+public:
+  explicit parser(std::string_view in) : in_(in) {
+    // nop
+  }
+
+  parse_result<limiter_spec> run() {
+    skip_blanks();
+    auto start = pos_;
+    auto word = peek_word();
+    if (lower(word) == "min") {
+      pos_ += word.size();
+      auto d = parse_duration();
+      if (!d)
+        return *err_;
+      if (auto e = expect_end())
+        return *e;
+      return limiter_spec{min_interval_config{*d}};
+    }
+    auto num_pos = pos_;
+    auto n = parse_number();
+    if (!n)
+      return err_ ? *err_
+                  : parse_error{"expected 'min', a rate such as '5/s' or a "
+                                "window such as '20 per 10s'",
+                                start};
+    skip_blanks();
+    if (pos_ < in_.size() && in_[pos_] == '/') {
+      ++pos_;
+      return parse_rate(*n, num_pos);
+    }
+    auto w = peek_word();
+    if (lower(w) == "per") {
+      if (n->scale != 0)
+        return parse_error{"a window's call count must be a whole number",
+                           num_pos};
+      if (n->mantissa == 0)
+        return parse_error{"a window's call count must be positive", num_pos};
+      pos_ += w.size();
+      auto d = parse_duration();
+      if (!d)
+        return *err_;
+      if (auto e = expect_end())
+        return *e;
+      return limiter_spec{sliding_window_config{n->mantissa, *d}};
+    }
+    return parse_error{"expected '/' or 'per' after the number", pos_};
+  }
+
+private:
+  parse_result<limiter_spec> parse_rate(decimal count, size_t count_pos) {
+    // "5/s", "3/10s", "0.5/s": count tokens per (number x unit).
+    skip_blanks();
+    decimal per_n{1, 0};
+    if (pos_ < in_.size() &&
+        std::isdigit(static_cast<unsigned char>(in_[pos_]))) {
+      auto p = parse_number();
+      if (!p)
+        return *err_;
+      per_n = *p;
+    }
+    auto unit_pos = pos_;
+    auto u = parse_unit();
+    if (!u)
+      return *err_;
+    // rate = (cm / 10^cs) per (pm / 10^ps * u ns)
+    //      = cm * 10^ps  per  pm * u * 10^cs  ns
+    if (count.mantissa == 0)
+      return parse_error{"a rate must be positive (write 'min' for an "
+                         "interval)",
+                         count_pos};
+    if (per_n.mantissa == 0)
+      return parse_error{"a rate's period must be positive", unit_pos};
+    unsigned __int128 c = count.mantissa;
+    unsigned __int128 p = static_cast<unsigned __int128>(per_n.mantissa) * *u;
+    for (int i = 0; i < per_n.scale; ++i)
+      c *= 10;
+    for (int i = 0; i < count.scale; ++i)
+      p *= 10;
+    // Keep "100/min" as written; reduce what decimals introduced ("0.5/s"
+    // is 1 per 2s, not 5 per 10s) or what would not fit.
+    if (count.scale + per_n.scale > 0 || c > INT64_MAX || p > INT64_MAX) {
+      auto a = c;
+      auto b = p;
+      while (b != 0) {
+        auto t = a % b;
+        a = b;
+        b = t;
+      }
+      c /= a;
+      p /= a;
+    }
+    if (c > INT64_MAX || p > INT64_MAX)
+      return parse_error{"the rate is too large or too precise", count_pos};
+    token_bucket_config cfg;
+    cfg.rate =
+        token_rate{static_cast<int64_t>(c), duration{static_cast<int64_t>(p)}};
+    // Default burst: the count, rounded up.
+    uint64_t burst = count.mantissa;
+    uint64_t div = 1;
+    for (int i = 0; i < count.scale; ++i)
+      div *= 10;
+    burst = (burst + div - 1) / div;
+    cfg.burst = static_cast<int64_t>(burst < 1 ? 1 : burst);
+    skip_blanks();
+    auto w = peek_word();
+    if (lower(w) == "burst") {
+      pos_ += w.size();
+      skip_blanks();
+      auto bpos = pos_;
+      auto b = parse_number();
+      if (!b)
+        return err_ ? *err_ : parse_error{"expected a burst size", bpos};
+      if (b->scale != 0)
+        return parse_error{"a burst must be a whole number", bpos};
+      if (b->mantissa > static_cast<uint64_t>(INT64_MAX))
+        return parse_error{"the burst is too large", bpos};
+      cfg.burst = static_cast<int64_t>(b->mantissa);
+    }
+    if (auto e = expect_end())
+      return *e;
+    return limiter_spec{cfg};
+  }
+
+  std::optional<duration> parse_duration() {
+    skip_blanks();
+    auto start = pos_;
+    auto n = parse_number();
+    if (!n) {
+      if (!err_)
+        err_ = parse_error{"expected a duration such as '200ms'", start};
+      return std::nullopt;
+    }
+    auto u = parse_unit();
+    if (!u)
+      return std::nullopt;
+    unsigned __int128 ns = static_cast<unsigned __int128>(n->mantissa) * *u;
+    unsigned __int128 div = 1;
+    for (int i = 0; i < n->scale; ++i)
+      div *= 10;
+    if (ns % div != 0) {
+      err_ = parse_error{"the duration is not a whole number of nanoseconds",
+                         start};
+      return std::nullopt;
+    }
+    ns /= div;
+    if (ns == 0) {
+      err_ = parse_error{"the duration must be positive", start};
+      return std::nullopt;
+    }
+    if (ns > INT64_MAX) {
+      err_ = parse_error{"the duration is too long (at most about 292 years)",
+                         start};
+      return std::nullopt;
+    }
+    return duration{static_cast<int64_t>(ns)};
+  }
+
+  std::optional<int64_t> parse_unit() {
+    skip_blanks();
+    auto start = pos_;
+    auto w = peek_word();
+    auto lw = lower(w);
+    for (auto& u : units)
+      if (lw == u.name) {
+        pos_ += w.size();
+        return u.ns;
+      }
+    err_ = parse_error{
+        "expected a unit (" + std::string{unit_list} + ")" +
+            (w.empty() ? std::string{} : ", got '" + std::string{w} + "'"),
+        start};
+    return std::nullopt;
+  }
+
+  // digits ["." digits]; at most 18 significant digits.
+  std::optional<decimal> parse_number() {
+    skip_blanks();
+    auto start = pos_;
+    decimal d;
+    int digits = 0;
+    bool dot = false;
+    while (pos_ < in_.size()) {
+      auto c = in_[pos_];
+      if (std::isdigit(static_cast<unsigned char>(c))) {
+        if (++digits > 18) {
+          err_ = parse_error{"the number has too many digits", start};
+          return std::nullopt;
+        }
+        d.mantissa = d.mantissa * 10 + static_cast<uint64_t>(c - '0');
+        if (dot)
+          ++d.scale;
+      } else if (c == '.' && !dot && digits > 0) {
+        dot = true;
+      } else {
+        break;
+      }
+      ++pos_;
+    }
+    if (digits == 0) {
+      pos_ = start;
+      return std::nullopt;
+    }
+    if (dot && d.scale == 0) {
+      err_ = parse_error{"expected digits after '.'", pos_};
+      return std::nullopt;
+    }
+    return d;
+  }
+
+  std::optional<parse_error> expect_end() {
+    skip_blanks();
+    if (pos_ != in_.size())
+      return parse_error{"unexpected '" + std::string{in_.substr(pos_)} + "'",
+                         pos_};
+    return std::nullopt;
+  }
+
+  std::string_view peek_word() const {
+    auto end = pos_;
+    while (end < in_.size() &&
+           std::isalpha(static_cast<unsigned char>(in_[end])))
+      ++end;
+    return in_.substr(pos_, end - pos_);
+  }
+
+  static std::string lower(std::string_view s) {
+    std::string out;
+    for (auto c : s)
+      out.push_back(
+          static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    return out;
+  }
+
+  void skip_blanks() {
+    while (pos_ < in_.size() && (in_[pos_] == ' ' || in_[pos_] == '\t'))
+      ++pos_;
+  }
+
+  std::string_view in_;
+  size_t pos_ = 0;
+  std::optional<parse_error> err_;
+};
+
+} // namespace
+
+parse_result<limiter_spec> parse_limiter_spec(std::string_view text) {
+  return parser{text}.run();
+}
+
+std::string duration_to_string(duration d) {
+  static constexpr unit_entry shortest[] = {
+      {"d", 86'400'000'000'000}, {"h", 3'600'000'000'000},
+      {"min", 60'000'000'000},   {"s", 1'000'000'000},
+      {"ms", 1'000'000},         {"us", 1'000},
+  };
+  auto n = d.count();
+  if (n != 0)
+    for (auto& u : shortest)
+      if (n % u.ns == 0)
+        return std::to_string(n / u.ns) + std::string{u.name};
+  return std::to_string(n) + "ns";
+}
+
+std::string to_string(const limiter_spec& spec) {
+  struct visitor {
+    std::string operator()(const min_interval_config& x) const {
+      return "min " + duration_to_string(x.period);
+    }
+    std::string operator()(const token_bucket_config& x) const {
+      return std::to_string(x.rate.count) + "/" +
+             duration_to_string(x.rate.per) + " burst " +
+             std::to_string(x.burst);
+    }
+    std::string operator()(const sliding_window_config& x) const {
+      return std::to_string(x.limit) + " per " + duration_to_string(x.window);
+    }
+  };
+  return std::visit(visitor{}, spec);
+}
+
+} // namespace tc

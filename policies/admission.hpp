@@ -19,10 +19,10 @@ struct admission {
   /// True if the call was admitted (and the limiter's state now counts it).
   bool admitted = false;
 
-  /// When `admitted`, the `now` of the call (after the limiter clamped a
-  /// backwards `now`, see each limiter). Otherwise the earliest time at which
-  /// the same call would be admitted if nothing else happens in between;
-  /// `time_point::max()` means never (e.g. more tokens than the burst).
+  /// When `admitted`, the `now` of the call. Otherwise the earliest time at
+  /// which the same call would be admitted if nothing else happens in
+  /// between (never before `now`); `never` (time_point::max()) means never,
+  /// e.g. more tokens than the burst.
   time_point earliest;
 
   /// `earliest - now`, never negative; zero when admitted. Saturates at

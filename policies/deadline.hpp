@@ -101,8 +101,12 @@ public:
 
   // -- serialization ----------------------------------------------------------
 
-  /// The state as bytes: tag, version, period, grace, created, flags, last,
-  /// run start.
+  /// The state as bytes (grammar in detail/byte_io.hpp):
+  ///
+  ///   deadline := 0x05 0x01 period:i64 grace:i64 created:i64 flags:u8
+  ///               last:i64 run_start:i64
+  ///   flags    := bit 0 first_call_due | bit 1 called | bit 2 running
+  ///               | bit 3 paused
   std::string serialize() const;
 
   /// Restores a state written by serialize(); empty for any other input.

@@ -121,8 +121,14 @@ public:
 
   // -- serialization ----------------------------------------------------------
 
-  /// The state as bytes: tag, version, sub_bucket_bits, count, min, max, sum,
-  /// then the non-empty buckets as (index delta, count) varint pairs.
+  /// The state as bytes (grammar in detail/byte_io.hpp):
+  ///
+  ///   histogram := 0x06 0x01 sub_bucket_bits:u8 count:varint min:i64 max:i64
+  ///                sum:i128 buckets:varint (index_delta:varint n:varint)*
+  ///
+  /// listing the non-empty buckets in increasing index order (the first
+  /// delta is the index itself, later deltas are positive; i128 is two i64,
+  /// low half first).
   std::string serialize() const;
 
   /// Restores a state written by serialize(); empty for any other input

@@ -82,7 +82,9 @@ public:
 
   // -- serialization ----------------------------------------------------------
 
-  /// The state as bytes: tag, version, period, last.
+  /// The state as bytes (grammar in detail/byte_io.hpp):
+  ///
+  ///   max_interval := 0x02 0x01 period:i64 last:i64
   std::string serialize() const;
 
   /// Restores a state written by serialize(); empty for any other input.

@@ -104,8 +104,13 @@ public:
 
   // -- serialization ----------------------------------------------------------
 
-  /// The state as bytes: tag, version, limit, window, then the remembered
-  /// call times (count, then each as a delta from the previous one).
+  /// The state as bytes (grammar in detail/byte_io.hpp):
+  ///
+  ///   sliding_window := 0x04 0x01 limit:varint window:i64 n:varint
+  ///                     delta:i64{n}
+  ///
+  /// where the remembered call times, oldest first, are the running sums of
+  /// the deltas modulo 2^64 (the first delta is the first time itself).
   std::string serialize() const;
 
   /// Restores a state written by serialize(); empty for any other input

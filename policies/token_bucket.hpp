@@ -34,6 +34,8 @@
 //   call at `time_to_act` (or at an admission's `earliest`) always finds its
 //   tokens.
 // - A negative n is never admitted.
+// - The zero rate spends the (full) bucket and never refills; x/time/rate
+//   instead lowers the burst itself on each AllowN.
 
 #pragma once
 
@@ -199,7 +201,13 @@ public:
 
   // -- serialization ----------------------------------------------------------
 
-  /// The state as bytes: tag, version, rate, burst, tokens, last, last event.
+  /// The state as bytes (grammar in detail/byte_io.hpp):
+  ///
+  ///   token_bucket := 0x03 0x01 count:i64 per:i64 burst:i64 tokens:i128
+  ///                   last:i64 last_event:i64
+  ///
+  /// `tokens` is in units of 1/per-nanoseconds of a token (i128 is two i64,
+  /// low half first).
   std::string serialize() const;
 
   /// Restores a state written by serialize(); empty for any other input,

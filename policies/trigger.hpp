@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "timecontrol/core/time.hpp"
@@ -62,9 +63,10 @@ public:
   // -- factories --------------------------------------------------------------
 
   /// Checks the configuration: period > 0, 0 <= jitter < period,
-  /// end >= start, max_count > 0.
+  /// end >= start, max_count > 0. Without a start, fires align to whole
+  /// multiples of `period` since the epoch (1970-01-01 UTC).
   static parse_result<every_trigger>
-  make(duration period, time_point start,
+  make(duration period, time_point start = time_point{},
        std::optional<time_point> end = std::nullopt,
        std::optional<uint64_t> max_count = std::nullopt,
        duration jitter = duration{0}, uint64_t seed = 0);
@@ -109,5 +111,20 @@ using trigger = std::variant<once_trigger, every_trigger, cron_schedule>;
 /// again.
 std::optional<time_point> next_fire_after(const trigger& trig,
                                           time_point t) noexcept;
+
+/// The trigger's configuration as bytes (grammar in detail/byte_io.hpp):
+///
+///   trigger := 0x07 0x01 (once | every | cron)
+///   once    := 0x00 at:i64
+///   every   := 0x01 period:i64 start:i64 flags:u8 [end:i64]
+///              [max_count:varint] jitter:i64 seed:i64
+///              (flags: bit 0 has end, bit 1 has max_count)
+///   cron    := 0x02 length:varint text:u8{length}
+std::string serialize_trigger(const trigger& trig);
+
+/// Restores a trigger written by serialize_trigger(); empty for any other
+/// input, including configurations that every_trigger::make or
+/// cron_schedule::parse reject.
+std::optional<trigger> deserialize_trigger(std::string_view bytes);
 
 } // namespace tc

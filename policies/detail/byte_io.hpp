@@ -1,11 +1,16 @@
 // Internal: the little byte writer and reader behind every policy's
 // serialize()/deserialize() pair. Not part of the public API.
 //
+// Tags: 1 min_interval, 2 max_interval, 3 token_bucket, 4 sliding_window,
+// 5 deadline, 6 histogram, 7 trigger. A version byte follows the tag; a
+// reader rejects versions it does not know.
+//
 // Every serialised policy state has the form
 //
 //   state   := tag:u8 version:u8 field*
 //   u8      := one byte
 //   i64     := eight bytes, little-endian two's complement
+//   i128    := low:i64 high:i64 (two's complement over 128 bits)
 //   varint  := LEB128 of an unsigned 64-bit value (at most 10 bytes)
 //
 // The reader never reads past the end: every get returns false instead, and

@@ -3,6 +3,7 @@
 #include "timecontrol/policies/deadline.hpp"
 
 #include <random>
+#include <string>
 
 using namespace tc;
 using namespace std::chrono_literals;
@@ -205,6 +206,36 @@ BOOST_AUTO_TEST_CASE(garbage_is_rejected) {
   auto running_never_called = bytes;
   running_never_called[2 + 24] = 4;
   BOOST_TEST(!deadline::deserialize(running_never_called).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+std::string golden_hex(const std::string& bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(deadline_golden)
+
+BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
+  deadline d{duration{10}, duration{5}, from_nanos(1)};
+  d.started(from_nanos(2));
+  BOOST_TEST(golden_hex(d.serialize()) == "0501"
+                                          "0a00000000000000"
+                                          "0500000000000000"
+                                          "0100000000000000"
+                                          "06"
+                                          "0200000000000000"
+                                          "0200000000000000");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,6 +3,7 @@
 #include "timecontrol/policies/max_interval.hpp"
 
 #include <random>
+#include <string>
 
 using namespace tc;
 
@@ -136,6 +137,31 @@ BOOST_AUTO_TEST_CASE(garbage_is_rejected) {
   BOOST_TEST(!max_interval::deserialize(bytes + '\0').has_value());
   BOOST_TEST(
       !max_interval::deserialize("\x01\x01xxxxxxxxxxxxxxxx").has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+std::string golden_hex(const std::string& bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(max_interval_golden)
+
+BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
+  max_interval lim{duration{5}};
+  lim.call(from_nanos(7));
+  BOOST_TEST(golden_hex(lim.serialize()) ==
+             "020105000000000000000700000000000000");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

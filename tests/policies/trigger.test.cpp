@@ -3,6 +3,7 @@
 #include "timecontrol/policies/trigger.hpp"
 
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace tc;
@@ -153,6 +154,97 @@ BOOST_AUTO_TEST_CASE(next_fire_after_dispatches_on_the_trigger_kind) {
   BOOST_TEST((*next_fire_after(ts[0], at(0)) == at(100)));
   BOOST_TEST((*next_fire_after(ts[1], at(0)) == at(10)));
   BOOST_TEST((*next_fire_after(ts[2], at(0)) == at(60'000'000'000)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(trigger_serialization)
+
+BOOST_AUTO_TEST_CASE(every_kind_of_trigger_survives_a_round_trip) {
+  std::vector<trigger> ts;
+  ts.emplace_back(once_trigger{at(-42)});
+  ts.emplace_back(every(10ns, at(5)));
+  ts.emplace_back(every(1s, at(5), at(100'000'000'000), 7, 300ms, 99));
+  ts.emplace_back(cron_schedule::parse("*/5 9-17 * * MON-FRI").value());
+  ts.emplace_back(cron_schedule::parse("@daily").value());
+  for (auto& t : ts) {
+    auto back = deserialize_trigger(serialize_trigger(t));
+    BOOST_REQUIRE(back.has_value());
+    BOOST_TEST((*back == t));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_every_trigger_without_start_aligns_to_the_epoch) {
+  auto t = every_trigger::make(std::chrono::minutes{5}).value();
+  BOOST_TEST((*t.next_after(at(301'000'000'000)) == at(600'000'000'000)));
+}
+
+BOOST_AUTO_TEST_CASE(garbage_and_invalid_configurations_are_rejected) {
+  auto bytes = serialize_trigger(every(1s, at(5), at(100), 7, 300ms, 99));
+  for (size_t n = 0; n < bytes.size(); ++n)
+    BOOST_TEST(!deserialize_trigger(bytes.substr(0, n)).has_value());
+  BOOST_TEST(!deserialize_trigger(bytes + "x").has_value());
+  // A zero period in the bytes is refused like make() refuses it.
+  auto zero = serialize_trigger(every(10ns, at(0)));
+  for (int i = 0; i < 8; ++i)
+    zero[3 + i] = 0;
+  BOOST_TEST(!deserialize_trigger(zero).has_value());
+  // A cron text that does not parse.
+  auto cron_bytes =
+      serialize_trigger(cron_schedule::parse("0 0 * * *").value());
+  cron_bytes[4] = '9'; // "9 0 * * *" still parses
+  BOOST_TEST(deserialize_trigger(cron_bytes).has_value());
+  cron_bytes[4] = 'x';
+  BOOST_TEST(!deserialize_trigger(cron_bytes).has_value());
+  std::mt19937_64 rng{8};
+  for (int i = 0; i < 5000; ++i) {
+    auto junk = bytes;
+    junk[rng() % junk.size()] = static_cast<char>(rng());
+    if (auto t = deserialize_trigger(junk))
+      next_fire_after(*t, at(0));
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+std::string golden_hex(const std::string& bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(trigger_golden)
+
+BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
+  BOOST_TEST(golden_hex(serialize_trigger(once_trigger{from_nanos(9)})) ==
+             "0701"
+             "00"
+             "0900000000000000");
+  auto e = every_trigger::make(duration{10}, from_nanos(1), from_nanos(100), 3,
+                               duration{2}, 5)
+               .value();
+  BOOST_TEST(golden_hex(serialize_trigger(e)) == "0701"
+                                                 "01"
+                                                 "0a00000000000000"
+                                                 "0100000000000000"
+                                                 "03"
+                                                 "6400000000000000"
+                                                 "03"
+                                                 "0200000000000000"
+                                                 "0500000000000000");
+  BOOST_TEST(golden_hex(serialize_trigger(
+                 cron_schedule::parse("@daily").value())) == "0701"
+                                                             "02"
+                                                             "06"
+                                                             "406461696c79");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

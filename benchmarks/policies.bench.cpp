@@ -11,6 +11,9 @@
 //   token_bucket_allow/S      allow(now), 10 tokens/us burst 10, step S ns
 //                             (S = 1000: always admitted; S = 10: mostly
 //                             refused)
+//   baseline_float_bucket_allow/S  the same decision in x/time/rate's
+//                             double arithmetic, the baseline for the above
+//   token_bucket_admit/S      admit(now): allow plus the earliest time
 //   token_bucket_reserve      reserve(now) with max_wait 0
 //   sliding_window_admit/N    N calls per 10us window, step 50ns
 //   deadline_status           status(now) of a called deadline
@@ -25,6 +28,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -89,6 +93,38 @@ void token_bucket_allow(benchmark::State& state) {
   }
 }
 BENCHMARK(token_bucket_allow)->Arg(10)->Arg(1000);
+
+// Baseline: x/time/rate's arithmetic as written in Go (double tokens,
+// float seconds), without reservations; what exact integer arithmetic costs
+// is the difference to token_bucket_allow.
+struct float_bucket {
+  double rate_per_ns;
+  double burst;
+  double tokens;
+  int64_t last = 0;
+
+  bool allow(int64_t now) {
+    auto elapsed = static_cast<double>(now > last ? now - last : 0);
+    auto t = std::min(burst, tokens + elapsed * rate_per_ns);
+    if (t < 1.0)
+      return false;
+    tokens = t - 1.0;
+    last = now > last ? now : last;
+    return true;
+  }
+};
+
+void baseline_float_bucket_allow(benchmark::State& state) {
+  auto step = state.range(0);
+  float_bucket fb{10.0 / 1000.0, 10.0, 10.0};
+  int64_t now = 0;
+  for (auto _ : state) {
+    now += step;
+    bool ok = fb.allow(now);
+    benchmark::DoNotOptimize(ok);
+  }
+}
+BENCHMARK(baseline_float_bucket_allow)->Arg(10)->Arg(1000);
 
 void token_bucket_admit(benchmark::State& state) {
   auto step = duration{state.range(0)};

@@ -35,7 +35,8 @@ double token_rate::per_second_value() const noexcept {
 
 token_bucket::token_bucket(token_rate r, int64_t burst, time_point t0)
     : rate_(normalize(r)), burst_(std::max<int64_t>(burst, 0)), tokens_(0),
-      last_(t0), last_event_(t0) {
+      capacity_(0), last_(t0), last_event_(t0) {
+  update_capacity();
   tokens_ = capacity();
 }
 
@@ -109,6 +110,7 @@ void token_bucket::set_rate(time_point now, token_rate r) noexcept {
   auto have = advance(t);
   auto old_scale = scale();
   rate_ = normalize(r);
+  update_capacity();
   auto new_scale = scale();
   // Round toward minus infinity: never more tokens, never less debt.
   amount scaled = mul_sat(have, new_scale);
@@ -123,6 +125,7 @@ void token_bucket::set_burst(time_point now, int64_t burst) noexcept {
   auto t = std::max(now, last_);
   auto have = advance(t);
   burst_ = std::max<int64_t>(burst, 0);
+  update_capacity();
   tokens_ = std::min(have, capacity());
   last_ = t;
 }

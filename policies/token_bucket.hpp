@@ -241,7 +241,10 @@ private:
     return rate_.is_infinite() ? 1 : std::max<int64_t>(rate_.per.count(), 1);
   }
 
-  amount capacity() const noexcept { return mul_sat(burst_, scale()); }
+  /// burst * scale, cached because every decision needs it.
+  amount capacity() const noexcept { return capacity_; }
+
+  void update_capacity() noexcept { capacity_ = mul_sat(burst_, scale()); }
 
   /// Tokens at t >= last_, without changing anything.
   amount advance(time_point t) const noexcept {
@@ -276,6 +279,7 @@ private:
   token_rate rate_;
   int64_t burst_;
   amount tokens_;
+  amount capacity_;
   time_point last_;
   time_point last_event_;
 };

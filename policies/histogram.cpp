@@ -150,9 +150,17 @@ std::optional<histogram> histogram::deserialize(std::string_view bytes) {
     if (h.min_ != 0 || h.max_ != 0 || h.sum_ != 0)
       return std::nullopt;
   } else {
-    if (h.min_ < 0 || h.min_ > h.max_ || index_of(h.min_) >= h.counts_.size() ||
-        h.counts_[index_of(h.min_)] == 0 ||
+    // min and max lie in the first and last non-empty buckets, and the sum
+    // lies between count * min and count * max.
+    auto first =
+        static_cast<size_t>(std::find_if(h.counts_.begin(), h.counts_.end(),
+                                         [](uint64_t c) { return c != 0; }) -
+                            h.counts_.begin());
+    if (h.min_ < 0 || h.min_ > h.max_ || index_of(h.min_) != first ||
         index_of(h.max_) != h.counts_.size() - 1)
+      return std::nullopt;
+    auto n = static_cast<__int128>(h.count_);
+    if (h.sum_ < n * h.min_ || h.sum_ > n * h.max_)
       return std::nullopt;
   }
   return h;

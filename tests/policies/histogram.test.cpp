@@ -172,6 +172,12 @@ BOOST_AUTO_TEST_CASE(garbage_is_rejected) {
   for (size_t n = 0; n < bytes.size(); ++n)
     BOOST_TEST(!histogram::deserialize(bytes.substr(0, n)).has_value());
   BOOST_TEST(!histogram::deserialize(bytes + "\x01").has_value());
+  auto wrong_min = bytes;
+  wrong_min[4] = 4; // min 4 is not in the first bucket (3)
+  BOOST_TEST(!histogram::deserialize(wrong_min).has_value());
+  auto wrong_sum = bytes;
+  wrong_sum[27] = 0x7f; // sum far above count * max
+  BOOST_TEST(!histogram::deserialize(wrong_sum).has_value());
   auto wrong_count = bytes;
   wrong_count[3] = 4; // count says 4, buckets hold 3
   BOOST_TEST(!histogram::deserialize(wrong_count).has_value());

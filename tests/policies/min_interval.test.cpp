@@ -95,6 +95,16 @@ BOOST_AUTO_TEST_CASE(a_refused_call_does_not_move_last) {
   BOOST_TEST((lim.last() == at(0)));
 }
 
+BOOST_AUTO_TEST_CASE(operations_sharing_one_limiter_share_one_last_call) {
+  min_interval shared{p5, at(0)};
+  auto& for_orders = shared;
+  auto& for_quotes = shared;
+  BOOST_TEST(for_orders.admit(at(7)).admitted);
+  auto d = for_quotes.admit(at(10));
+  BOOST_TEST(!d.admitted);
+  BOOST_TEST(d.elapsed.count() == 3);
+}
+
 BOOST_AUTO_TEST_CASE(check_changes_nothing) {
   min_interval lim{p5, at(0)};
   BOOST_TEST(lim.check(at(7)).admitted);

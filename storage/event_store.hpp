@@ -108,6 +108,17 @@ struct snapshot {
   friend bool operator==(const snapshot&, const snapshot&) = default;
 };
 
+/// Counters since the store was opened.
+struct store_stats {
+  /// Calls of append() that stored something.
+  uint64_t appends = 0;
+  /// Events stored.
+  uint64_t events = 0;
+  /// Writes to storage: one per group commit. In durability::sync mode each
+  /// is one fsync, so events / writes is the group commit's yield.
+  uint64_t writes = 0;
+};
+
 /// The sequence numbers an append assigned, `first` to `last` inclusive.
 struct seq_range {
   seq_t first = 0;
@@ -182,6 +193,8 @@ public:
   // -- properties -------------------------------------------------------------
 
   virtual durability mode() const noexcept = 0;
+
+  virtual store_stats stats() const = 0;
 
   /// The path the store was opened with.
   virtual const std::string& path() const noexcept = 0;

@@ -21,10 +21,13 @@ std::optional<uint8_t> parse_meta_value(std::string_view value) {
 
 std::string event_key(seq_t seq) {
   std::string result;
-  result.reserve(9);
-  result.push_back(event_tag);
-  put_fixed64_be(result, seq);
+  append_event_key(result, seq);
   return result;
+}
+
+void append_event_key(std::string& out, seq_t seq) {
+  out.push_back(event_tag);
+  put_fixed64_be(out, seq);
 }
 
 std::optional<seq_t> parse_event_key(std::string_view key) {
@@ -38,16 +41,24 @@ std::optional<seq_t> parse_event_key(std::string_view key) {
 
 std::string source_prefix(std::string_view source) {
   std::string result;
-  result.push_back(source_tag);
-  put_string(result, source);
+  append_source_prefix(result, source);
   return result;
+}
+
+void append_source_prefix(std::string& out, std::string_view source) {
+  out.push_back(source_tag);
+  put_string(out, source);
 }
 
 std::string type_prefix(event_type type) {
   std::string result;
-  result.push_back(type_tag);
-  put_fixed16_be(result, static_cast<uint16_t>(type));
+  append_type_prefix(result, type);
   return result;
+}
+
+void append_type_prefix(std::string& out, event_type type) {
+  out.push_back(type_tag);
+  put_fixed16_be(out, static_cast<uint16_t>(type));
 }
 
 std::string posting_key(std::string_view prefix, seq_t first) {

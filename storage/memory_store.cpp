@@ -45,6 +45,9 @@ public:
       by_source_[x.source].push_back(x.seq);
       by_type_[x.type()].push_back(x.seq);
     }
+    ++stats_.appends;
+    ++stats_.writes;
+    stats_.events += batch.size();
     return seq_range{first, first + batch.size() - 1};
   }
 
@@ -120,6 +123,11 @@ public:
 
   durability mode() const noexcept override { return durability::memory; }
 
+  store_stats stats() const override {
+    std::shared_lock guard{mutex_};
+    return stats_;
+  }
+
   const std::string& path() const noexcept override { return name_; }
 
 private:
@@ -129,6 +137,7 @@ private:
   std::unordered_map<std::string, std::vector<seq_t>> by_source_;
   std::map<event_type, std::vector<seq_t>> by_type_;
   std::map<std::string, std::string> snapshots_;
+  store_stats stats_;
   static inline const std::vector<seq_t> empty_;
 };
 

@@ -12,8 +12,10 @@
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -25,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "timecontrol/core/coding.hpp"
 #include "timecontrol/events/codec.hpp"
 #include "timecontrol/storage/detail/format.hpp"
 #include "timecontrol/storage/detail/replay_sink.hpp"
@@ -104,18 +107,48 @@ caf::error prepare_folder(const std::string& path,
   return check_writable(path);
 }
 
+// Splits keys into runs that grow in order: all event keys ('e' + seq) form
+// one run, and the posting keys of one source or type (everything before
+// `first`) form one run each. RocksDB then inserts each key next to the last
+// one of its run instead of searching the whole memtable for its place.
+class ascending_runs final : public rocksdb::SliceTransform {
+public:
+  const char* Name() const override { return "timecontrol.ascending_runs"; }
+
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return {key.data(), run_size(view(key))};
+  }
+
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return run_size(view(key)) > 0;
+  }
+
+private:
+  static size_t run_size(std::string_view key) {
+    if (key.size() < 9)
+      return 0; // the meta key
+    if (key.front() == format::event_tag)
+      return key.size() == 9 ? 1 : 0;
+    if (key.front() == format::snapshot_tag)
+      return 0;
+    return key.size() - 8;
+  }
+};
+
 class rocksdb_store final : public event_store {
 public:
-  rocksdb_store(std::string path, durability mode, rocksdb::DB* db)
-      : path_(std::move(path)), mode_(mode), db_(db) {
+  rocksdb_store(std::string path, durability mode, rocksdb::DB* db,
+                std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : path_(std::move(path)), mode_(mode), db_(db),
+        handles_(std::move(handles)), index_cf_(handles_.at(1)) {
     write_options_.sync = mode == durability::sync;
   }
 
   ~rocksdb_store() override {
-    if (db_ != nullptr) {
-      db_->Close();
-      delete db_;
-    }
+    for (auto* handle : handles_)
+      db_->DestroyColumnFamilyHandle(handle);
+    db_->Close();
+    delete db_;
   }
 
   // Reads or writes the header, and finds the newest sequence number.
@@ -195,8 +228,12 @@ public:
     guard.unlock();
     auto err = write_group(members, first);
     guard.lock();
-    if (!err)
+    if (!err) {
       last_seq_ = first + events - 1;
+      stats_.appends += group;
+      stats_.events += events;
+      ++stats_.writes;
+    }
     auto next = first;
     for (auto* w : members) {
       if (err) {
@@ -273,9 +310,64 @@ public:
 
   durability mode() const noexcept override { return mode_; }
 
+  store_stats stats() const override {
+    std::lock_guard guard{queue_mutex_};
+    return stats_;
+  }
+
   const std::string& path() const noexcept override { return path_; }
 
 private:
+  // The leader's working space, kept from group to group so that a write
+  // allocates nothing in the steady state.
+  struct group_scratch {
+    struct string_hash {
+      using is_transparent = void;
+      size_t operator()(std::string_view x) const noexcept {
+        return std::hash<std::string_view>{}(x);
+      }
+    };
+    using source_map = std::unordered_map<std::string, std::vector<seq_t>,
+                                          string_hash, std::equal_to<>>;
+
+    rocksdb::WriteBatch batch;
+    std::string record;
+    std::string key;
+    // Every source seen lately, with the postings of the current group.
+    source_map sources;
+    // The sources of the current group, in first-seen order.
+    std::vector<source_map::value_type*> touched;
+    // The types of the current group (few; searched linearly).
+    std::vector<std::pair<event_type, std::vector<seq_t>>> types;
+
+    std::vector<seq_t>& postings_of(std::string_view source) {
+      auto i = sources.find(source);
+      if (i == sources.end())
+        i = sources.emplace(std::string{source}, std::vector<seq_t>{}).first;
+      if (i->second.empty())
+        touched.push_back(&*i);
+      return i->second;
+    }
+
+    std::vector<seq_t>& postings_of(event_type type) {
+      for (auto& [t, seqs] : types)
+        if (t == type)
+          return seqs;
+      return types.emplace_back(type, std::vector<seq_t>{}).second;
+    }
+
+    // Empties the postings for the next group; drops the map when it grew
+    // large (many distinct sources), so memory stays bounded.
+    void forget_sources_if_many() {
+      if (sources.size() > 4096) {
+        sources.clear();
+        return;
+      }
+      for (auto* entry : touched)
+        entry->second.clear();
+    }
+  };
+
   struct writer {
     explicit writer(std::span<envelope> batch) : batch(batch) {}
     std::span<envelope> batch;
@@ -286,35 +378,44 @@ private:
   };
 
   // Writes the records and postings of a group in one WriteBatch. Runs
-  // without the queue lock: only the leader touches the members' batches.
+  // without the queue lock: only the leader touches the members' batches and
+  // the scratch space.
   caf::error write_group(const std::vector<writer*>& members, seq_t first) {
-    rocksdb::WriteBatch batch;
-    std::unordered_map<std::string_view, std::vector<seq_t>> by_source;
-    std::map<event_type, std::vector<seq_t>> by_type;
-    std::string record;
+    auto& g = scratch_;
+    g.batch.Clear();
+    g.touched.clear();
+    g.types.clear();
     auto seq = first;
     for (auto* w : members) {
       for (auto& x : w->batch) {
         x.seq = seq++;
-        record.clear();
-        codec::encode(x, record);
-        batch.Put(format::event_key(x.seq), record);
-        by_source[x.source].push_back(x.seq);
-        by_type[x.type()].push_back(x.seq);
+        g.record.clear();
+        codec::encode(x, g.record);
+        g.key.clear();
+        format::append_event_key(g.key, x.seq);
+        g.batch.Put(g.key, g.record);
+        g.postings_of(x.source).push_back(x.seq);
+        g.postings_of(x.type()).push_back(x.seq);
       }
     }
-    std::string postings;
-    auto put_postings = [&](const std::string& prefix,
-                            const std::vector<seq_t>& seqs) {
-      postings.clear();
-      format::encode_postings(seqs, postings);
-      batch.Put(format::posting_key(prefix, seqs.front()), postings);
+    auto put_postings = [&](const std::vector<seq_t>& seqs) {
+      coding::put_fixed64_be(g.key, seqs.front());
+      g.record.clear();
+      format::encode_postings(seqs, g.record);
+      g.batch.Put(index_cf_, g.key, g.record);
     };
-    for (auto& [source, seqs] : by_source)
-      put_postings(format::source_prefix(source), seqs);
-    for (auto& [type, seqs] : by_type)
-      put_postings(format::type_prefix(type), seqs);
-    auto st = db_->Write(write_options_, &batch);
+    for (auto* entry : g.touched) {
+      g.key.clear();
+      format::append_source_prefix(g.key, entry->first);
+      put_postings(entry->second);
+    }
+    for (auto& [type, seqs] : g.types) {
+      g.key.clear();
+      format::append_type_prefix(g.key, type);
+      put_postings(seqs);
+    }
+    g.forget_sources_if_many();
+    auto st = db_->Write(write_options_, &g.batch);
     if (!st.ok())
       return storage_error(path_, st);
     return caf::none;
@@ -365,7 +466,8 @@ private:
   void replay_indexed(const std::string& prefix, seq_t from, seq_t to,
                       replay_sink& sink) const {
     auto options = scan_options();
-    std::unique_ptr<rocksdb::Iterator> index{db_->NewIterator(options)};
+    std::unique_ptr<rocksdb::Iterator> index{
+        db_->NewIterator(options, index_cf_)};
     std::unique_ptr<rocksdb::Iterator> events{db_->NewIterator(options)};
     // The list that holds `from` may start before it.
     index->SeekForPrev(format::posting_key(prefix, from));
@@ -409,10 +511,14 @@ private:
   std::string path_;
   durability mode_;
   rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_; // default, index
+  rocksdb::ColumnFamilyHandle* index_cf_;
   rocksdb::WriteOptions write_options_;
   std::atomic<seq_t> last_seq_{0};
-  std::mutex queue_mutex_;
+  mutable std::mutex queue_mutex_; // guards writers_ and stats_
   std::deque<writer*> writers_;
+  store_stats stats_;
+  group_scratch scratch_; // the leader's only
 };
 
 } // namespace
@@ -421,16 +527,40 @@ caf::expected<std::unique_ptr<event_store>>
 open_rocksdb_store(const std::string& path, const store_options& options) {
   if (auto err = prepare_folder(path, options))
     return err;
-  rocksdb::Options db_options;
+  rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.IncreaseParallelism(2);
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 4;
+  // Our own group commit makes every RocksDB write single-threaded, which
+  // lets the index family use its insert hints.
+  db_options.allow_concurrent_memtable_write = false;
+  // A database that exists must already have the index family: a foreign
+  // RocksDB database is refused, never extended.
+  std::vector<std::string> families;
+  auto st = rocksdb::DB::ListColumnFamilies(db_options, path, &families);
+  if (st.ok()) {
+    if (std::find(families.begin(), families.end(), format::index_family) ==
+        families.end())
+      return make_error(errc::not_a_log,
+                        path + ": a RocksDB database without a timecontrol "
+                               "header");
+  } else {
+    db_options.create_missing_column_families = true;
+  }
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.memtable_insert_with_hint_prefix_extractor =
+      std::make_shared<ascending_runs>();
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{
+      {rocksdb::kDefaultColumnFamilyName, cf_options},
+      {std::string{format::index_family}, cf_options}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  auto st = rocksdb::DB::Open(db_options, path, &db);
+  st = rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);
   if (!st.ok())
     return storage_error(path, st);
-  auto store = std::make_unique<rocksdb_store>(path, options.mode, db);
+  auto store = std::make_unique<rocksdb_store>(path, options.mode, db,
+                                               std::move(handles));
   if (auto err = store->init())
     return err;
   return std::unique_ptr<event_store>{std::move(store)};

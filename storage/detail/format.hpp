@@ -1,12 +1,15 @@
 // The store's key layout and its non-event records. storage/FORMAT.md is the
 // written grammar; keep the two in step (the golden-bytes tests check both).
 //
+// Column family "default":
 //   meta_key     := 0x00 "timecontrol"
 //   meta_value   := "TCLOG" format:u8
 //   event_key    := 'e' seq:fixed64be                        -> event record
+//   snapshot_key := 'p' name:bytes                           -> snapshot record
+// Column family "index":
 //   source_key   := 's' source:string first:fixed64be        -> postings
 //   type_key     := 't' type:fixed16be first:fixed64be       -> postings
-//   snapshot_key := 'p' name:bytes                           -> snapshot record
+//
 //   postings     := count:varint delta:varint{count - 1}
 //   snapshot     := version:u8 checksum:fixed32le body
 //   body         := seq:varint state:bytes
@@ -33,6 +36,9 @@ namespace tc::format {
 inline constexpr uint8_t store_version = 1;
 
 inline constexpr std::string_view meta_key{"\0timecontrol", 12};
+/// The column family of the postings (kept apart so that their scattered
+/// keys do not slow the in-order inserts of the records).
+inline constexpr std::string_view index_family = "index";
 inline constexpr std::string_view meta_magic = "TCLOG";
 inline constexpr char event_tag = 'e';
 inline constexpr char source_tag = 's';
@@ -47,15 +53,18 @@ std::string meta_value();
 std::optional<uint8_t> parse_meta_value(std::string_view value);
 
 std::string event_key(seq_t seq);
+void append_event_key(std::string& out, seq_t seq);
 
 /// The sequence number of an event key, or nullopt if it is not one.
 std::optional<seq_t> parse_event_key(std::string_view key);
 
 /// The prefix shared by every posting key of `source`.
 std::string source_prefix(std::string_view source);
+void append_source_prefix(std::string& out, std::string_view source);
 
 /// The prefix shared by every posting key of `type`.
 std::string type_prefix(event_type type);
+void append_type_prefix(std::string& out, event_type type);
 
 /// `prefix` followed by `first` (big-endian).
 std::string posting_key(std::string_view prefix, seq_t first);

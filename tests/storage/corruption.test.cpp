@@ -7,6 +7,7 @@
 
 #include <rocksdb/db.h>
 
+#include "tests/storage/raw_log.hpp"
 #include "tests/support/sample_events.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "timecontrol/core/crc32c.hpp"
@@ -34,16 +35,8 @@ struct damaged_log {
 
   template <class F>
   void edit(F f) {
-    rocksdb::DB* db = nullptr;
-    BOOST_REQUIRE(rocksdb::DB::Open({}, path, &db).ok());
-    f(*db);
-    delete db;
-  }
-
-  std::string record(rocksdb::DB& db, seq_t seq) {
-    std::string value;
-    BOOST_REQUIRE(db.Get({}, format::event_key(seq), &value).ok());
-    return value;
+    test::raw_log raw{path};
+    f(raw);
   }
 
   std::unique_ptr<event_store> open() {
@@ -75,10 +68,10 @@ BOOST_AUTO_TEST_SUITE(storage_corruption)
 
 BOOST_AUTO_TEST_CASE(a_flipped_byte_stops_the_reader_at_that_seq) {
   damaged_log log;
-  log.edit([&](rocksdb::DB& db) {
-    auto value = log.record(db, 4);
+  log.edit([&](test::raw_log& raw) {
+    auto value = raw.get(format::event_key(4));
     value[value.size() - 1] ^= 0x10;
-    BOOST_REQUIRE(db.Put({}, format::event_key(4), value).ok());
+    raw.put(format::event_key(4), value);
   });
   auto store = log.open();
   recorder r{on_corrupt::stop};
@@ -90,14 +83,12 @@ BOOST_AUTO_TEST_CASE(a_flipped_byte_stops_the_reader_at_that_seq) {
 
 BOOST_AUTO_TEST_CASE(a_reader_that_skips_is_told_of_each_bad_record) {
   damaged_log log;
-  log.edit([&](rocksdb::DB& db) {
-    auto value = log.record(db, 4);
-    BOOST_REQUIRE(
-        db.Put({}, format::event_key(4), value.substr(0, value.size() / 2))
-            .ok());
-    value = log.record(db, 7);
+  log.edit([&](test::raw_log& raw) {
+    auto value = raw.get(format::event_key(4));
+    raw.put(format::event_key(4), value.substr(0, value.size() / 2));
+    value = raw.get(format::event_key(7));
     value[0] = 9; // a format from the future
-    BOOST_REQUIRE(db.Put({}, format::event_key(7), value).ok());
+    raw.put(format::event_key(7), value);
   });
   auto store = log.open();
   recorder r{on_corrupt::skip};
@@ -113,8 +104,8 @@ BOOST_AUTO_TEST_CASE(a_reader_that_skips_is_told_of_each_bad_record) {
 
 BOOST_AUTO_TEST_CASE(a_missing_record_is_reported_as_a_hole) {
   damaged_log log;
-  log.edit([&](rocksdb::DB& db) {
-    BOOST_REQUIRE(db.Delete({}, format::event_key(5)).ok());
+  log.edit([&](test::raw_log& raw) {
+    BOOST_REQUIRE(raw.db().Delete({}, format::event_key(5)).ok());
   });
   auto store = log.open();
   recorder r{on_corrupt::skip};
@@ -132,7 +123,7 @@ BOOST_AUTO_TEST_CASE(a_missing_record_is_reported_as_a_hole) {
 
 BOOST_AUTO_TEST_CASE(a_record_with_an_unknown_type_names_its_seq) {
   damaged_log log;
-  log.edit([&](rocksdb::DB& db) {
+  log.edit([&](test::raw_log& raw) {
     envelope x{6, test::sample_time(), "a", call_requested{6}};
     auto value = codec::encode(x);
     // Replace the type number (1) with 77 and fix the checksum, as a newer
@@ -143,7 +134,7 @@ BOOST_AUTO_TEST_CASE(a_record_with_an_unknown_type_names_its_seq) {
     auto crc = crc32c(std::string_view{value}.substr(5));
     for (int i = 0; i < 4; ++i)
       value[1 + i] = static_cast<char>(crc >> (8 * i));
-    BOOST_REQUIRE(db.Put({}, format::event_key(6), value).ok());
+    raw.put(format::event_key(6), value);
   });
   auto store = log.open();
   recorder r{on_corrupt::skip};

@@ -279,3 +279,20 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_handler_may_append_while_it_replays, Kind,
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(storage_event_store_stats)
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(stats_count_appends_events_and_writes, Kind,
+                              store_kinds) {
+  Kind f;
+  auto x = envelope{0, test::sample_time(), "a", call_requested{1}};
+  BOOST_REQUIRE(f.store->append(x));
+  auto batch = test::sample_envelopes();
+  BOOST_REQUIRE(f.store->append(batch));
+  auto stats = f.store->stats();
+  BOOST_TEST(stats.appends == 2u);
+  BOOST_TEST(stats.events == 1u + batch.size());
+  BOOST_TEST(stats.writes == 2u); // one caller at a time: one write each
+}
+
+BOOST_AUTO_TEST_SUITE_END()

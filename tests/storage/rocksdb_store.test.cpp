@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/storage/raw_log.hpp"
 #include "tests/storage/store_kinds.hpp"
 #include "tests/support/sample_events.hpp"
 #include "timecontrol/storage/detail/format.hpp"
@@ -130,12 +131,10 @@ BOOST_AUTO_TEST_CASE(a_log_of_a_newer_format_is_refused) {
   test::temp_dir dir;
   BOOST_REQUIRE(event_store::open(dir / "log", {}));
   {
-    rocksdb::DB* db = nullptr;
-    BOOST_REQUIRE(rocksdb::DB::Open({}, dir / "log", &db).ok());
+    test::raw_log raw{dir / "log"};
     auto value = format::meta_value();
     value.back() = static_cast<char>(format::store_version + 1);
-    BOOST_REQUIRE(db->Put({}, std::string{format::meta_key}, value).ok());
-    delete db;
+    raw.put(std::string{format::meta_key}, value);
   }
   auto err = open_error(dir / "log");
   BOOST_TEST(is(err, errc::newer_format));

@@ -155,6 +155,12 @@ public:
     return a;
   }
 
+  /// Like admit() but takes nothing.
+  admission check(time_point now, int64_t n = 1) const noexcept {
+    auto copy = *this;
+    return copy.admit(now, n);
+  }
+
   /// x/time/rate's AllowN: admit(now, n).admitted.
   bool allow(time_point now, int64_t n = 1) noexcept {
     return admit(now, n).admitted;

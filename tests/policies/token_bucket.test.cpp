@@ -444,3 +444,22 @@ BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(token_bucket_check)
+
+BOOST_AUTO_TEST_CASE(check_answers_like_admit_but_takes_nothing) {
+  std::mt19937_64 rng{12};
+  token_bucket tb{token_rate{2, std::chrono::microseconds{1}}, 3,
+                  from_nanos(0)};
+  int64_t t = 0;
+  for (int i = 0; i < 2000; ++i) {
+    t += static_cast<int64_t>(rng() % 900) - 100;
+    auto n = static_cast<int64_t>(rng() % 4);
+    auto before = tb;
+    auto c = tb.check(from_nanos(t), n);
+    BOOST_REQUIRE((tb == before));
+    BOOST_REQUIRE((tb.admit(from_nanos(t), n) == c));
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

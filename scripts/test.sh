@@ -1,9 +1,29 @@
 #!/usr/bin/env bash
-# Every test on a fresh Debian 12 machine: installs what is missing, builds
-# the library, tools, tests and benchmarks, and runs the whole suite with
-# ctest (including the find_package consumer check).
+# Every test on a fresh Debian 12 machine: installs what is missing, then
+# builds and runs three suites, each with ctest:
+#   build/       the library, tools, tests and benchmarks; the whole suite,
+#                including the find_package consumer check
+#   build-asan/  the same tests under AddressSanitizer and UBSan
+#   build-fuzz/  the libFuzzer targets (clang), each run for a few seconds
+# Any failure or sanitizer report stops it with a non-zero exit code.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc)
 "$root/scripts/install-deps.sh"
+
+echo "== suite 1/3: normal build"
 "$root/scripts/build.sh" "$root/build"
-ctest --test-dir "$root/build" --output-on-failure -j "$(nproc)"
+ctest --test-dir "$root/build" --output-on-failure -j "$jobs"
+
+echo "== suite 2/3: AddressSanitizer + UndefinedBehaviorSanitizer"
+"$root/scripts/build.sh" "$root/build-asan" -DTIMECONTROL_SANITIZE=ON \
+  -DTIMECONTROL_BUILD_BENCHMARKS=OFF
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$root/build-asan" --output-on-failure -j "$jobs"
+
+echo "== suite 3/3: fuzz targets (short runs)"
+"$root/scripts/build.sh" "$root/build-fuzz" -DCMAKE_CXX_COMPILER=clang++ \
+  -DTIMECONTROL_BUILD_FUZZERS=ON -DTIMECONTROL_BUILD_TESTS=OFF \
+  -DTIMECONTROL_BUILD_BENCHMARKS=OFF -DTIMECONTROL_BUILD_TOOLS=OFF
+ctest --test-dir "$root/build-fuzz" --output-on-failure -j "$jobs"

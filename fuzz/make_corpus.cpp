@@ -1,0 +1,90 @@
+// make_corpus: writes the seed corpora of the fuzz targets.
+//
+//   fuzz.make_corpus DIR     (normally fuzz/corpus)
+//
+// The seeds are valid inputs of every kind each target reads, so fuzzing
+// starts from the interesting part of the input space. Rerun after a format
+// change and commit the result.
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/support/sample_events.hpp"
+#include "timecontrol/events/codec.hpp"
+#include "timecontrol/policies/deadline.hpp"
+#include "timecontrol/policies/histogram.hpp"
+#include "timecontrol/policies/max_interval.hpp"
+#include "timecontrol/policies/min_interval.hpp"
+#include "timecontrol/policies/sliding_window.hpp"
+#include "timecontrol/policies/token_bucket.hpp"
+#include "timecontrol/policies/trigger.hpp"
+#include "timecontrol/storage/detail/format.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+void write(const fs::path& dir, const std::string& name,
+           const std::string& bytes) {
+  fs::create_directories(dir);
+  std::ofstream{dir / name, std::ios::binary} << bytes;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2)
+    return 2;
+  fs::path root = argv[1];
+  int i = 0;
+  for (auto& x : tc::test::sample_envelopes(1))
+    write(root / "codec", "event-" + std::to_string(i++),
+          tc::codec::encode(x));
+
+  write(root / "store_records", "snapshot",
+        tc::format::encode_snapshot({42, "state bytes"}));
+  std::string postings = std::string(7, '\0') + "\x05";
+  tc::format::encode_postings({5, 6, 9, 300}, postings);
+  write(root / "store_records", "postings", postings);
+
+  for (auto spec : {"5/s burst 10", "20 per 10s", "min 200ms", "0.5/s",
+                    "3/10s", "100/min", "1 per 1h"})
+    write(root / "limiter_spec", std::to_string(i++), spec);
+
+  for (auto expr : {"*/5 * * * *", "0 9-17 * * MON-FRI", "30 2 1,15 * *",
+                    "0 0 29 feb *", "15 10 * jan,jul sun", "0-59/7 */3 * * *"})
+    write(root / "cron", std::to_string(i++), expr);
+
+  auto t0 = tc::from_nanos(1'000'000'000);
+  auto tagged = [](char tag, std::string bytes) {
+    return std::string(1, tag) + bytes;
+  };
+  tc::min_interval mi{5s, t0};
+  mi.admit(t0 + 7s);
+  write(root / "policy_state", "min_interval", tagged(0, mi.serialize()));
+  write(root / "policy_state", "max_interval",
+        tagged(1, tc::max_interval{5s, t0}.serialize()));
+  tc::token_bucket tb{tc::token_rate::per_second(5), 10, t0};
+  tb.admit(t0 + 1s, 3);
+  write(root / "policy_state", "token_bucket", tagged(2, tb.serialize()));
+  tc::sliding_window sw{20, 10s};
+  sw.admit(t0);
+  write(root / "policy_state", "sliding_window", tagged(3, sw.serialize()));
+  tc::deadline dl{1s, 500ms, t0};
+  dl.called(t0 + 1s);
+  write(root / "policy_state", "deadline", tagged(4, dl.serialize()));
+  tc::histogram h;
+  for (int64_t v : {1, 10, 1000, 123456})
+    h.record(v);
+  write(root / "policy_state", "histogram", tagged(5, h.serialize()));
+  write(root / "policy_state", "trigger-once",
+        tagged(6, tc::serialize_trigger(tc::once_trigger{t0})));
+  if (auto every = tc::every_trigger::make(5s, t0, std::nullopt, 10, 1s, 7))
+    write(root / "policy_state", "trigger-every",
+          tagged(6, tc::serialize_trigger(*every)));
+  if (auto cron = tc::cron_schedule::parse("*/5 * * * *"))
+    write(root / "policy_state", "trigger-cron",
+          tagged(6, tc::serialize_trigger(*cron)));
+  return 0;
+}

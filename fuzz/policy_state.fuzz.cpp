@@ -1,0 +1,59 @@
+// Fuzzes the state decoders of every policy (what actors restore from
+// snapshots). Property: whatever decodes, serialises to bytes that decode to
+// an equal policy. The first byte picks the policy.
+
+#include <cstdint>
+#include <string_view>
+
+#include "fuzz/fuzz_check.hpp"
+#include "timecontrol/policies/deadline.hpp"
+#include "timecontrol/policies/histogram.hpp"
+#include "timecontrol/policies/max_interval.hpp"
+#include "timecontrol/policies/min_interval.hpp"
+#include "timecontrol/policies/sliding_window.hpp"
+#include "timecontrol/policies/token_bucket.hpp"
+#include "timecontrol/policies/trigger.hpp"
+
+namespace {
+
+template <class T>
+void round_trip(std::string_view bytes) {
+  if (auto x = T::deserialize(bytes)) {
+    auto again = T::deserialize(x->serialize());
+    TC_FUZZ_CHECK(again && *again == *x);
+  }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0)
+    return 0;
+  std::string_view bytes{reinterpret_cast<const char*>(data) + 1, size - 1};
+  switch (data[0] % 7) {
+    case 0:
+      round_trip<tc::min_interval>(bytes);
+      break;
+    case 1:
+      round_trip<tc::max_interval>(bytes);
+      break;
+    case 2:
+      round_trip<tc::token_bucket>(bytes);
+      break;
+    case 3:
+      round_trip<tc::sliding_window>(bytes);
+      break;
+    case 4:
+      round_trip<tc::deadline>(bytes);
+      break;
+    case 5:
+      round_trip<tc::histogram>(bytes);
+      break;
+    default:
+      if (auto trig = tc::deserialize_trigger(bytes)) {
+        auto again = tc::deserialize_trigger(tc::serialize_trigger(*trig));
+        TC_FUZZ_CHECK(again && *again == *trig);
+      }
+  }
+  return 0;
+}

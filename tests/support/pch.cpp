@@ -1,0 +1,1 @@
+// Compiles the precompiled Boost.Test header that every test program reuses.

@@ -167,6 +167,11 @@ int next_bit(uint64_t bits, int from) {
   return from + std::countr_zero(rest);
 }
 
+// The first midnight that time_point can represent (in 1677); earlier days
+// cannot be converted to nanoseconds.
+constexpr auto first_whole_day =
+    std::chrono::ceil<std::chrono::days>(time_point::min());
+
 constexpr int days_in_month_max[] = {0,  31, 29, 31, 30, 31, 30,
                                      31, 31, 30, 31, 30, 31};
 
@@ -260,6 +265,8 @@ bool cron_schedule::day_matches(int month, int day,
 
 bool cron_schedule::matches(time_point t) const noexcept {
   using namespace std::chrono;
+  if (t < first_whole_day)
+    return false;
   auto day = floor<days>(t);
   auto in_day = t - day;
   if (in_day % minutes{1} != duration{0})
@@ -277,10 +284,12 @@ bool cron_schedule::matches(time_point t) const noexcept {
 std::optional<time_point>
 cron_schedule::next_after(time_point t) const noexcept {
   using namespace std::chrono;
-  // The first whole minute strictly after t.
-  auto start = floor<minutes>(t) + minutes{1};
-  if (start < floor<minutes>(t)) // overflow
-    return std::nullopt;
+  // The first whole minute strictly after t (times before the first whole
+  // day of the range, in 1677, start there).
+  auto start =
+      t < first_whole_day
+          ? std::chrono::time_point<system_clock, minutes>{first_whole_day}
+          : floor<minutes>(t) + minutes{1};
   auto day = floor<days>(start);
   auto minute_of_day =
       static_cast<int>(duration_cast<minutes>(start - day).count());

@@ -157,7 +157,10 @@ std::optional<token_bucket> token_bucket::deserialize(std::string_view bytes) {
   if (burst < 0 || !(normalize(rate) == rate))
     return std::nullopt;
   token_bucket result{rate, burst, from_nanos(last)};
-  if (tokens > result.capacity() || tokens <= -amount_max)
+  // No reservation can leave a debt that takes longer than INT64_MAX ns to
+  // repay, so a deeper debt is not a state the bucket can reach.
+  auto deepest = -mul_sat(INT64_MAX, std::max<int64_t>(rate.count, 1));
+  if (tokens > result.capacity() || tokens < deepest)
     return std::nullopt;
   result.tokens_ = tokens;
   result.last_event_ = from_nanos(last_event);

@@ -150,7 +150,8 @@ public:
       a.earliest = now;
       return a;
     }
-    a.earliest = n >= 0 && n <= burst_ ? plus(t, wait_for(need - have)) : never;
+    a.earliest =
+        n >= 0 && n <= burst_ ? plus(t, wait_for(add_sat(need, -have))) : never;
     a.retry_after = detail::wait_between(now, a.earliest);
     return a;
   }

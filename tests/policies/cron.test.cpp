@@ -257,3 +257,16 @@ BOOST_AUTO_TEST_CASE(next_after_matches_a_minute_by_minute_reference) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cron_range_edges)
+
+BOOST_AUTO_TEST_CASE(times_before_the_first_whole_day_start_at_it) {
+  auto c = cron_schedule::parse("@hourly").value();
+  auto first = c.next_after(tc::time_point::min());
+  BOOST_REQUIRE(first.has_value());
+  BOOST_TEST(c.matches(*first));
+  BOOST_TEST((*first - tc::time_point::min() < days{1} + hours{1}));
+  BOOST_TEST(!c.matches(tc::time_point::min()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

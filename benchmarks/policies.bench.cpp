@@ -16,6 +16,9 @@
 //   token_bucket_admit/S      admit(now): allow plus the earliest time
 //   token_bucket_reserve      reserve(now) with max_wait 0
 //   sliding_window_admit/N    N calls per 10us window, step 50ns
+//   under_limiter_admit/K     admit through the variant a Command holds
+//                             (out of line), K = 0 min_interval,
+//                             1 token_bucket, 2 sliding_window; step 50ns
 //   deadline_status           status(now) of a called deadline
 //   deadline_next_change      next_change(now)
 //   every_trigger_next_after  next fire of an every trigger with jitter
@@ -38,6 +41,7 @@
 #include "timecontrol/policies/sliding_window.hpp"
 #include "timecontrol/policies/token_bucket.hpp"
 #include "timecontrol/policies/trigger.hpp"
+#include "timecontrol/policies/under_limiter.hpp"
 
 using namespace tc;
 using namespace std::chrono_literals;
@@ -159,6 +163,20 @@ void sliding_window_admit(benchmark::State& state) {
   }
 }
 BENCHMARK(sliding_window_admit)->Arg(10)->Arg(100)->Arg(10000);
+
+void under_limiter_admit(benchmark::State& state) {
+  const char* specs[] = {"min 100ns", "10/1us burst 10", "10 per 1us"};
+  auto lim = make_under_limiter(
+      parse_limiter_spec(specs[state.range(0)]).value(), time_point{});
+  time_point now{};
+  for (auto _ : state) {
+    now += 50ns;
+    auto a = admit(lim, now);
+    benchmark::DoNotOptimize(a);
+  }
+  state.SetLabel(specs[state.range(0)]);
+}
+BENCHMARK(under_limiter_admit)->Arg(0)->Arg(1)->Arg(2);
 
 void deadline_status(benchmark::State& state) {
   deadline d{1ms, 100us, time_point{}};

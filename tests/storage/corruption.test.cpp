@@ -146,4 +146,45 @@ BOOST_AUTO_TEST_CASE(a_record_with_an_unknown_type_names_its_seq) {
   BOOST_TEST(r.seen.size() == 9u);
 }
 
+BOOST_AUTO_TEST_CASE(a_damaged_snapshot_is_reported_not_loaded) {
+  damaged_log log;
+  {
+    auto store = log.open();
+    BOOST_REQUIRE(!store->save_snapshot("stats", 10, "state"));
+  }
+  log.edit([&](test::raw_log& raw) {
+    auto value = raw.get(format::snapshot_key("stats"));
+    value.back() ^= 1;
+    raw.put(format::snapshot_key("stats"), value);
+  });
+  auto store = log.open();
+  auto loaded = store->load_snapshot("stats");
+  BOOST_REQUIRE(!loaded);
+  BOOST_TEST(is(loaded.error(), errc::corrupt_record));
+  BOOST_TEST(
+      render(loaded.error()).find("snapshot 'stats': checksum mismatch") !=
+      std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_damaged_index_entry_is_reported_by_a_filtered_replay) {
+  damaged_log log;
+  log.edit([&](test::raw_log& raw) {
+    std::unique_ptr<rocksdb::Iterator> it{
+        raw.db().NewIterator({}, raw.index())};
+    it->Seek(format::source_prefix("a"));
+    BOOST_REQUIRE(it->Valid());
+    auto key = it->key().ToString();
+    BOOST_REQUIRE(raw.db().Put({}, raw.index(), key, "\xff").ok());
+  });
+  auto store = log.open();
+  recorder r{on_corrupt::stop};
+  auto err = store->replay({.source = "a"}, r);
+  BOOST_TEST(is(err, errc::corrupt_record));
+  BOOST_TEST(render(err).find("malformed index entry") != std::string::npos);
+  // A full replay does not need the index and is unaffected.
+  recorder all{on_corrupt::stop};
+  BOOST_TEST(!store->replay({}, all));
+  BOOST_TEST(all.seen.size() == 10u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

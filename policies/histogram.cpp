@@ -159,7 +159,7 @@ std::optional<histogram> histogram::deserialize(std::string_view bytes) {
     if (h.min_ < 0 || h.min_ > h.max_ || index_of(h.min_) != first ||
         index_of(h.max_) != h.counts_.size() - 1)
       return std::nullopt;
-    auto n = static_cast<__int128>(h.count_);
+    auto n = static_cast<detail::int128>(h.count_);
     if (h.sum_ < n * h.min_ || h.sum_ > n * h.max_)
       return std::nullopt;
   }

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "timecontrol/core/time.hpp"
+#include "timecontrol/policies/detail/int128.hpp"
 
 namespace tc {
 
@@ -68,7 +69,7 @@ public:
     if (count_ == 0 || value > max_)
       max_ = value;
     count_ += n;
-    sum_ += static_cast<__int128>(value) * n;
+    sum_ += static_cast<detail::int128>(value) * n;
   }
 
   /// Adds every value recorded in `other`.
@@ -142,7 +143,7 @@ private:
   uint64_t count_ = 0;
   int64_t min_ = 0;
   int64_t max_ = 0;
-  __int128 sum_ = 0;
+  detail::int128 sum_ = 0;
 };
 
 } // namespace tc

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <optional>
 
+#include "timecontrol/policies/detail/int128.hpp"
+
 namespace tc {
 
 namespace {
@@ -113,8 +115,8 @@ private:
                          count_pos};
     if (per_n.mantissa == 0)
       return parse_error{"a rate's period must be positive", unit_pos};
-    unsigned __int128 c = count.mantissa;
-    unsigned __int128 p = static_cast<unsigned __int128>(per_n.mantissa) * *u;
+    detail::uint128 c = count.mantissa;
+    detail::uint128 p = static_cast<detail::uint128>(per_n.mantissa) * *u;
     for (int i = 0; i < per_n.scale; ++i)
       c *= 10;
     for (int i = 0; i < count.scale; ++i)
@@ -176,8 +178,8 @@ private:
     auto u = parse_unit();
     if (!u)
       return std::nullopt;
-    unsigned __int128 ns = static_cast<unsigned __int128>(n->mantissa) * *u;
-    unsigned __int128 div = 1;
+    detail::uint128 ns = static_cast<detail::uint128>(n->mantissa) * *u;
+    detail::uint128 div = 1;
     for (int i = 0; i < n->scale; ++i)
       div *= 10;
     if (ns % div != 0) {

@@ -48,6 +48,7 @@
 
 #include "timecontrol/core/time.hpp"
 #include "timecontrol/policies/admission.hpp"
+#include "timecontrol/policies/detail/int128.hpp"
 
 namespace tc {
 
@@ -119,7 +120,7 @@ struct reservation {
 class token_bucket {
 public:
   /// Token amounts in the bucket's internal unit.
-  using amount = __int128;
+  using amount = detail::int128;
 
   // -- constructors -----------------------------------------------------------
 
@@ -227,7 +228,7 @@ private:
   // -- internal arithmetic (saturating) ---------------------------------------
 
   static constexpr amount amount_max =
-      static_cast<amount>((static_cast<unsigned __int128>(1) << 127) - 1);
+      static_cast<amount>((static_cast<detail::uint128>(1) << 127) - 1);
 
   static amount mul_sat(amount a, amount b) noexcept {
     amount r;

@@ -53,9 +53,9 @@ duration every_trigger::jitter_of(uint64_t k) const noexcept {
 std::optional<time_point> every_trigger::fire_time(uint64_t k) const noexcept {
   if (max_count_ && k >= *max_count_)
     return std::nullopt;
-  auto offset = static_cast<__int128>(k) * period_.count();
-  auto at =
-      static_cast<__int128>(to_nanos(start_)) + offset + jitter_of(k).count();
+  auto offset = static_cast<detail::int128>(k) * period_.count();
+  auto at = static_cast<detail::int128>(to_nanos(start_)) + offset +
+            jitter_of(k).count();
   if (at > INT64_MAX)
     return std::nullopt;
   auto result = from_nanos(static_cast<int64_t>(at));
@@ -70,9 +70,9 @@ every_trigger::next_after(time_point t) const noexcept {
   // k - 1 is before nominal(k), so the answer is fire k or fire k + 1.
   uint64_t k = 0;
   if (t >= start_) {
-    auto diff = static_cast<__int128>(to_nanos(t)) - to_nanos(start_);
+    auto diff = static_cast<detail::int128>(to_nanos(t)) - to_nanos(start_);
     auto q = diff / period_.count();
-    if (q > static_cast<__int128>(UINT64_MAX - 1))
+    if (q > static_cast<detail::int128>(UINT64_MAX - 1))
       return std::nullopt;
     k = static_cast<uint64_t>(q);
   }

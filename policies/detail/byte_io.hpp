@@ -22,6 +22,8 @@
 #include <string>
 #include <string_view>
 
+#include "timecontrol/policies/detail/int128.hpp"
+
 namespace tc::detail {
 
 class byte_writer {
@@ -43,8 +45,8 @@ public:
       buf_.push_back(static_cast<char>((u >> (8 * i)) & 0xFF));
   }
 
-  void i128(__int128 x) {
-    auto u = static_cast<unsigned __int128>(x);
+  void i128(detail::int128 x) {
+    auto u = static_cast<detail::uint128>(x);
     i64(static_cast<int64_t>(static_cast<uint64_t>(u)));
     i64(static_cast<int64_t>(static_cast<uint64_t>(u >> 64)));
   }
@@ -97,14 +99,14 @@ public:
     return true;
   }
 
-  bool i128(__int128& x) {
+  bool i128(detail::int128& x) {
     int64_t lo = 0;
     int64_t hi = 0;
     if (!i64(lo) || !i64(hi))
       return false;
-    auto u = (static_cast<unsigned __int128>(static_cast<uint64_t>(hi)) << 64) |
+    auto u = (static_cast<detail::uint128>(static_cast<uint64_t>(hi)) << 64) |
              static_cast<uint64_t>(lo);
-    x = static_cast<__int128>(u);
+    x = static_cast<detail::int128>(u);
     return true;
   }
 

@@ -463,3 +463,80 @@ BOOST_AUTO_TEST_CASE(check_answers_like_admit_but_takes_nothing) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// The allow tables of x/time/rate's rate_test.go (limit 10/s, so one token
+// per 100ms; t0..t9 are 100ms apart), run against token_bucket.
+BOOST_AUTO_TEST_SUITE(token_bucket_like_x_time_rate)
+
+namespace {
+
+struct step {
+  int tick; // t0 + tick * 100ms
+  int64_t n;
+  bool ok;
+};
+
+void run(token_bucket tb, std::initializer_list<step> steps) {
+  int i = 0;
+  for (auto& s : steps) {
+    auto now = from_nanos(1'000'000'000 + s.tick * 100'000'000LL);
+    BOOST_TEST_CONTEXT("step " << i++ << ": t" << s.tick << " n=" << s.n) {
+      BOOST_TEST(tb.allow(now, s.n) == s.ok);
+    }
+  }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(limiter_burst_1) {
+  run(token_bucket{token_rate::per_second(10), 1, from_nanos(0)},
+      {{0, 1, true},
+       {0, 1, false},
+       {1, 1, true},
+       {1, 1, false},
+       {1, 1, false},
+       {2, 1, true},
+       {2, 1, false}});
+}
+
+BOOST_AUTO_TEST_CASE(limiter_burst_3) {
+  run(token_bucket{token_rate::per_second(10), 3, from_nanos(0)},
+      {{0, 2, true},
+       {0, 2, false},
+       {0, 1, true},
+       {0, 1, false},
+       {1, 4, false},
+       {2, 1, true},
+       {3, 1, true},
+       {4, 1, true},
+       {4, 1, true},
+       {4, 1, false},
+       {4, 1, false},
+       {9, 3, true},
+       {9, 0, true}});
+}
+
+// x/time/rate's TestLimiterJumpBackwards expects a token at t1 after the
+// jump back to t0, crediting t0..t1 a second time. Here time inside the
+// bucket never runs backwards, so that token only comes at t2.
+BOOST_AUTO_TEST_CASE(limiter_jump_backwards_credits_no_time_twice) {
+  run(token_bucket{token_rate::per_second(10), 3, from_nanos(0)},
+      {{1, 1, true},
+       {0, 1, true},
+       {0, 1, true},
+       {0, 1, false},
+       {0, 1, false},
+       {1, 1, false}, // x/time/rate: true
+       {1, 1, false},
+       {2, 1, true},
+       {2, 1, false},
+       {3, 1, true},
+       {3, 1, false}});
+}
+
+BOOST_AUTO_TEST_CASE(limiter_inf_admits_any_n) {
+  run(token_bucket{token_rate::infinite(), 0, from_nanos(0)},
+      {{0, 1, true}, {0, 1'000'000, true}, {1, 0, true}});
+}
+
+BOOST_AUTO_TEST_SUITE_END()

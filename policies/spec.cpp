@@ -157,6 +157,8 @@ private:
         return err_ ? *err_ : parse_error{"expected a burst size", bpos};
       if (b->scale != 0)
         return parse_error{"a burst must be a whole number", bpos};
+      if (b->mantissa == 0)
+        return parse_error{"a burst must be positive", bpos};
       if (b->mantissa > static_cast<uint64_t>(INT64_MAX))
         return parse_error{"the burst is too large", bpos};
       cfg.burst = static_cast<int64_t>(b->mantissa);

@@ -4,7 +4,7 @@
 //   spec      := min_spec | rate_spec | window_spec
 //   min_spec  := "min" duration                      "min 200ms"
 //   rate_spec := number "/" [number] unit            "5/s", "0.5/s", "3/10s"
-//                ["burst" integer]                   "5/s burst 10"
+//                ["burst" integer]                   "5/s burst 10" (>= 1)
 //   window_spec := integer "per" duration            "20 per 10s"
 //   duration  := number unit                         "200ms", "1.5s", "10 s"
 //   number    := digits ["." digits]

@@ -86,6 +86,8 @@ BOOST_AUTO_TEST_CASE(errors_name_the_position_and_what_was_expected) {
   BOOST_TEST(e.message == "expected '/' or 'per' after the number");
   e = error_of("5/s burst");
   BOOST_TEST(e.position == 9u);
+  e = error_of("5/s burst 0");
+  BOOST_TEST(e.message == "a burst must be positive");
   e = error_of("5/s burst 2.5");
   BOOST_TEST(e.message == "a burst must be a whole number");
   e = error_of("5/s extra");

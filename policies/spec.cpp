@@ -140,11 +140,13 @@ private:
     cfg.rate =
         token_rate{static_cast<int64_t>(c), duration{static_cast<int64_t>(p)}};
     // Default burst: the count, rounded up.
-    uint64_t burst = count.mantissa;
-    uint64_t div = 1;
+    detail::uint128 burst = count.mantissa;
+    detail::uint128 div = 1;
     for (int i = 0; i < count.scale; ++i)
       div *= 10;
     burst = (burst + div - 1) / div;
+    if (burst > INT64_MAX)
+      return parse_error{"the rate's count is too large", count_pos};
     cfg.burst = static_cast<int64_t>(burst < 1 ? 1 : burst);
     skip_blanks();
     auto w = peek_word();
@@ -219,7 +221,8 @@ private:
     return std::nullopt;
   }
 
-  // digits ["." digits]; at most 18 significant digits.
+  // digits ["." digits]; at most 19 digits, so that every number fits a
+  // uint64_t and the canonical form of any spec (which can need 19) parses.
   std::optional<decimal> parse_number() {
     skip_blanks();
     auto start = pos_;
@@ -229,7 +232,7 @@ private:
     while (pos_ < in_.size()) {
       auto c = in_[pos_];
       if (std::isdigit(static_cast<unsigned char>(c))) {
-        if (++digits > 18) {
+        if (++digits > 19) {
           err_ = parse_error{"the number has too many digits", start};
           return std::nullopt;
         }

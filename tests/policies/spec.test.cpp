@@ -115,6 +115,19 @@ BOOST_AUTO_TEST_CASE(zero_fractional_and_huge_values_are_errors) {
   BOOST_TEST(error_of("min 1234567890123456789012s").message ==
              "the number has too many digits");
   BOOST_TEST(error_of("min 1.s").message == "expected digits after '.'");
+  BOOST_TEST(error_of("9999999999999999999/s").message ==
+             "the rate is too large or too precise");
+}
+
+// Found by fuzz/limiter_spec: the canonical form of this spec needs a
+// 19-digit period, which the parser used to refuse.
+BOOST_AUTO_TEST_CASE(a_canonical_text_with_nineteen_digits_parses_back) {
+  auto s = spec("5/6216012216.66201021s");
+  auto canonical = to_string(s);
+  BOOST_TEST(canonical == "1/1243202443332402042ns burst 5");
+  auto back = parse_limiter_spec(canonical);
+  BOOST_REQUIRE(back.ok());
+  BOOST_TEST((*back == s));
 }
 
 BOOST_AUTO_TEST_CASE(the_canonical_text_parses_back_to_the_same_spec) {

@@ -228,6 +228,23 @@ caf::error decode(std::string_view record, envelope& out, seq_t key_seq) {
   return caf::none;
 }
 
+std::optional<event_type> peek_type(std::string_view record) noexcept {
+  uint32_t crc = 0;
+  uint64_t seq = 0;
+  uint64_t nanos = 0;
+  std::string_view source;
+  uint64_t raw_type = 0;
+  if (record.empty())
+    return std::nullopt;
+  record.remove_prefix(1);
+  if (!get_fixed32_le(record, crc) || !get_varint(record, seq) ||
+      !get_fixed64_le(record, nanos) || !get_string(record, source) ||
+      !get_varint(record, raw_type) ||
+      raw_type > std::numeric_limits<uint16_t>::max())
+    return std::nullopt;
+  return static_cast<event_type>(raw_type);
+}
+
 caf::expected<envelope> decode(std::string_view record, seq_t key_seq) {
   envelope result;
   if (auto err = decode(record, result, key_seq))

@@ -88,6 +88,13 @@ bool is_known_event_type(uint16_t raw) noexcept {
   return false;
 }
 
+size_t alternative_of(event_type type) noexcept {
+  for (size_t i = 0; i < type_table.size(); ++i)
+    if (type_table[i].type == type)
+      return i;
+  return type_table.size();
+}
+
 event_type type_of(const event& x) noexcept {
   return std::visit([](const auto& e) { return e.type; }, x);
 }

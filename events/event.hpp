@@ -36,6 +36,10 @@ event_type type_of(const event& x) noexcept;
 /// number that names no type.
 bool emplace_event(event& x, event_type type);
 
+/// The position of `type` among the alternatives of `event`, or
+/// std::variant_size_v<event> for a number that names no type.
+size_t alternative_of(event_type type) noexcept;
+
 /// A sequence number. The log numbers events 1, 2, 3, ... without gaps; 0
 /// means "not yet stored".
 using seq_t = uint64_t;

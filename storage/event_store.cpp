@@ -69,13 +69,15 @@ caf::expected<envelope> event_store::get(seq_t seq) const {
 namespace detail {
 
 bool replay_sink::record(seq_t seq, std::string_view bytes) {
-  if (auto err = codec::decode(bytes, scratch_, seq))
+  auto type = codec::peek_type(bytes);
+  auto& x = scratch_[type ? alternative_of(*type) : scratch_.size() - 1];
+  if (auto err = codec::decode(bytes, x, seq))
     return problem(seq, std::move(err));
-  if (query_.type && scratch_.type() != *query_.type)
+  if (query_.type && x.type() != *query_.type)
     return true;
-  if (query_.source && scratch_.source != *query_.source)
+  if (query_.source && x.source != *query_.source)
     return true;
-  return handler_.event(scratch_);
+  return handler_.event(x);
 }
 
 bool replay_sink::missing(seq_t seq, std::string_view why) {

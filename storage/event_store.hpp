@@ -34,6 +34,7 @@
 #include <string_view>
 
 #include <caf/expected.hpp>
+#include <caf/meta/type_name.hpp>
 
 #include "timecontrol/events/event.hpp"
 
@@ -76,6 +77,29 @@ struct replay_query {
   /// Only events of this type (served by the per-type index).
   std::optional<event_type> type{};
 };
+
+/// Inspection in CAF 0.17 form (the Bus takes a replay_query as an
+/// observer's filter in a message).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, replay_query& x) {
+  bool has_source = x.source.has_value();
+  bool has_type = x.type.has_value();
+  std::string source = x.source.value_or(std::string{});
+  uint16_t type = x.type ? static_cast<uint16_t>(*x.type) : 0;
+  if constexpr (Inspector::reads_state) {
+    return f(caf::meta::type_name("replay_query"), x.from, x.to, has_source,
+             source, has_type, type);
+  } else {
+    if (auto err = f(caf::meta::type_name("replay_query"), x.from, x.to,
+                     has_source, source, has_type, type))
+      return err;
+    x.source = has_source ? std::optional<std::string>{std::move(source)}
+                          : std::nullopt;
+    x.type = has_type ? std::optional<event_type>{static_cast<event_type>(type)}
+                      : std::nullopt;
+    return caf::none;
+  }
+}
 
 /// What a replay does when a stored record does not decode.
 enum class on_corrupt : uint8_t {

@@ -4,6 +4,7 @@
 
 #pragma once
 
+#include <array>
 #include <string_view>
 
 #include "timecontrol/storage/event_store.hpp"
@@ -32,7 +33,9 @@ public:
 private:
   const replay_query& query_;
   replay_handler& handler_;
-  envelope scratch_;
+  // One envelope per event type, so that decoding a run of mixed types
+  // reuses each type's strings instead of reallocating them.
+  std::array<envelope, std::variant_size_v<event> + 1> scratch_;
   caf::error result_;
 };
 

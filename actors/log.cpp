@@ -1,0 +1,115 @@
+#include "timecontrol/actors/log.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "timecontrol/storage/event_store.hpp"
+
+namespace tc {
+
+namespace {
+
+struct log_state {
+  static inline const char* name = "tc.log";
+
+  std::shared_ptr<event_store> store;
+  bus_actor bus;
+  log_config config;
+  std::vector<envelope> pending;
+  // Requests waiting for the next write, with the index of their last event
+  // in `pending` (npos: a flush, answered with the last seq).
+  std::vector<std::pair<caf::typed_response_promise<seq_t>, size_t>> waiting;
+  bool commit_scheduled = false;
+};
+
+using log_pointer = log_actor::stateful_pointer<log_state>;
+
+// Writes `pending` in one append, answers the waiting requests and publishes.
+void commit(log_pointer self) {
+  auto& st = self->state;
+  st.commit_scheduled = false;
+  if (st.pending.empty()) {
+    auto last = st.store->last_seq();
+    for (auto& [promise, index] : st.waiting)
+      promise.deliver(last);
+    st.waiting.clear();
+    return;
+  }
+  auto written = st.store->append(st.pending);
+  if (!written) {
+    for (auto& [promise, index] : st.waiting)
+      promise.deliver(written.error());
+    st.waiting.clear();
+    st.pending.clear();
+    self->quit(written.error());
+    return;
+  }
+  for (auto& [promise, index] : st.waiting)
+    promise.deliver(index < st.pending.size() ? st.pending[index].seq
+                                              : written->last);
+  st.waiting.clear();
+  self->send(st.bus, publish_atom::value, std::move(st.pending));
+  st.pending.clear();
+}
+
+void schedule_commit(log_pointer self) {
+  auto& st = self->state;
+  if (st.pending.size() >= st.config.max_batch) {
+    commit(self);
+  } else if (!st.commit_scheduled) {
+    // Goes behind everything already in the mailbox: what arrives until
+    // then is written together.
+    st.commit_scheduled = true;
+    self->send(self, commit_atom::value);
+  }
+}
+
+log_actor::behavior_type log_impl(log_pointer self,
+                                  std::shared_ptr<event_store> store,
+                                  bus_actor bus, log_config config) {
+  self->state.store = std::move(store);
+  self->state.bus = std::move(bus);
+  self->state.config = config;
+  return {
+      [=](record_atom, envelope& x) {
+        self->state.pending.push_back(std::move(x));
+        schedule_commit(self);
+      },
+      [=](append_atom, std::vector<envelope>& xs) -> caf::result<seq_t> {
+        if (xs.empty())
+          return self->state.store->last_seq();
+        auto& st = self->state;
+        for (auto& x : xs)
+          st.pending.push_back(std::move(x));
+        auto promise = self->make_response_promise<seq_t>();
+        st.waiting.emplace_back(promise, st.pending.size() - 1);
+        schedule_commit(self);
+        return promise;
+      },
+      [=](flush_atom) -> caf::result<seq_t> {
+        auto& st = self->state;
+        if (st.pending.empty() && !st.commit_scheduled)
+          return st.store->last_seq();
+        auto promise = self->make_response_promise<seq_t>();
+        st.waiting.emplace_back(promise, std::string::npos);
+        schedule_commit(self);
+        return promise;
+      },
+      [=](commit_atom) { commit(self); },
+  };
+}
+
+} // namespace
+
+log_actor spawn_log(caf::actor_system& sys, std::shared_ptr<event_store> store,
+                    bus_actor bus, log_config config) {
+  if (config.detached)
+    return sys.spawn<caf::detached>(log_impl, std::move(store), std::move(bus),
+                                    config);
+  return sys.spawn(log_impl, std::move(store), std::move(bus), config);
+}
+
+} // namespace tc

@@ -1,0 +1,83 @@
+#include "timecontrol/actors/runtime.hpp"
+
+#include <unistd.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/scoped_actor.hpp>
+
+namespace tc {
+
+namespace {
+
+constexpr const char* version = "0.1.0";
+
+} // namespace
+
+runtime::runtime(caf::actor_system& sys, std::shared_ptr<event_store> store,
+                 std::shared_ptr<clock> time, std::string node)
+    : sys_(sys), store_(std::move(store)), clock_(std::move(time)),
+      node_(std::move(node)) {}
+
+caf::expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
+                                                       runtime_config config) {
+  auto store = event_store::open(config.path, config.store);
+  if (!store)
+    return store.error();
+  return start(sys, std::shared_ptr<event_store>{std::move(*store)},
+               std::move(config));
+}
+
+caf::expected<std::unique_ptr<runtime>>
+runtime::start(caf::actor_system& sys, std::shared_ptr<event_store> store,
+               runtime_config config) {
+  if (!store)
+    return make_error(errc::bad_config, "runtime: no event store");
+  auto time = config.time ? config.time : make_wall_clock();
+  std::unique_ptr<runtime> rt{
+      new runtime(sys, store, std::move(time), config.node)};
+  rt->bus_ = spawn_bus(sys, store, store->last_seq(), config.bus);
+  rt->log_ = spawn_log(sys, store, rt->bus_, config.log);
+  rt->record(rt->node_,
+             node_started{static_cast<uint32_t>(::getpid()), version});
+  return rt;
+}
+
+runtime::~runtime() {
+  shutdown("runtime destroyed");
+}
+
+void runtime::record(std::string source, event body) {
+  caf::anon_send(
+      log_, record_atom::value,
+      envelope{0, clock_->now(), std::move(source), std::move(body)});
+}
+
+caf::actor runtime::observe(replay_query filter,
+                            std::function<void(const envelope&)> f) {
+  return spawn_observer(sys_, bus_, std::move(filter), std::move(f));
+}
+
+caf::error runtime::shutdown(std::string reason) {
+  if (stopped_)
+    return caf::none;
+  stopped_ = true;
+  record(node_, node_stopped{std::move(reason)});
+  caf::error result;
+  caf::scoped_actor self{sys_};
+  auto pending = self->request(log_, caf::infinite, flush_atom::value);
+  // Under the test coordinator nothing runs unless the caller runs it.
+  if (auto* test =
+          dynamic_cast<caf::scheduler::test_coordinator*>(&sys_.scheduler()))
+    test->run();
+  pending.receive([](seq_t) {}, [&](caf::error& err) { result = err; });
+  self->send_exit(log_, caf::exit_reason::user_shutdown);
+  self->send_exit(bus_, caf::exit_reason::user_shutdown);
+  if (auto* test =
+          dynamic_cast<caf::scheduler::test_coordinator*>(&sys_.scheduler()))
+    test->run();
+  return result;
+}
+
+} // namespace tc

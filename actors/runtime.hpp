@@ -1,0 +1,114 @@
+// The runtime: one per actor system. It opens (or takes) an event store and
+// starts the Log and the Bus over it, with the one clock every actor of the
+// runtime reads.
+//
+//   caf::actor_system_config cfg;
+//   tc::register_types(cfg);
+//   caf::actor_system sys{cfg};
+//   auto rt = tc::runtime::start(sys, {.path = "/var/lib/app/log"});
+//   if (!rt) { std::cerr << tc::render(rt.error()); return 1; }
+//   (*rt)->observe({}, [](const tc::envelope& x) { ... });
+//   ...
+//   (*rt)->shutdown();   // records node_stopped, waits for the log to write
+//
+// Under CAF's test_coordinator (scheduler.policy = testing) pass a clock from
+// make_actor_clock and set log.detached = false; shutdown() then runs the
+// coordinator itself instead of blocking.
+
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
+
+#include "timecontrol/actors/bus.hpp"
+#include "timecontrol/actors/clock.hpp"
+#include "timecontrol/actors/log.hpp"
+#include "timecontrol/storage/event_store.hpp"
+
+namespace tc {
+
+struct runtime_config {
+  /// The log's folder (with durability::memory only a name).
+  std::string path = "timecontrol.log";
+  store_options store = {};
+  /// The clock of every actor; the wall clock when empty.
+  std::shared_ptr<clock> time = nullptr;
+  /// This process's name in node_started and node_stopped.
+  std::string node = "node";
+  log_config log = {};
+  bus_config bus = {};
+};
+
+class runtime {
+public:
+  // -- construction -----------------------------------------------------------
+
+  /// Opens the store at `config.path` and starts the Log and the Bus.
+  /// Errors: those of event_store::open.
+  static caf::expected<std::unique_ptr<runtime>> start(caf::actor_system& sys,
+                                                       runtime_config config);
+
+  /// Starts over a store the caller opened.
+  static caf::expected<std::unique_ptr<runtime>>
+  start(caf::actor_system& sys, std::shared_ptr<event_store> store,
+        runtime_config config);
+
+  /// Shuts down if shutdown() was not called.
+  ~runtime();
+
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+
+  // -- properties -------------------------------------------------------------
+
+  caf::actor_system& system() const noexcept { return sys_; }
+
+  const log_actor& log() const noexcept { return log_; }
+
+  const bus_actor& bus() const noexcept { return bus_; }
+
+  /// The clock every actor of this runtime reads.
+  clock& time() const noexcept { return *clock_; }
+
+  std::shared_ptr<clock> time_ptr() const noexcept { return clock_; }
+
+  /// The store, for reads (replay, snapshots). Writes go through the Log.
+  const event_store& store() const noexcept { return *store_; }
+
+  std::shared_ptr<event_store> store_ptr() const noexcept { return store_; }
+
+  const std::string& node() const noexcept { return node_; }
+
+  // -- operations -----------------------------------------------------------
+
+  /// Sends `body` from `source`, stamped with the clock's now, to the Log.
+  void record(std::string source, event body);
+
+  /// Attaches `f` to the Bus as an observer (see spawn_observer).
+  caf::actor observe(replay_query filter,
+                     std::function<void(const envelope&)> f);
+
+  /// Records node_stopped, waits until the Log has written everything,
+  /// then stops the Log and the Bus. Returns the Log's error, if any. Safe to
+  /// call twice.
+  caf::error shutdown(std::string reason = "shutdown");
+
+private:
+  runtime(caf::actor_system& sys, std::shared_ptr<event_store> store,
+          std::shared_ptr<clock> time, std::string node);
+
+  caf::actor_system& sys_;
+  std::shared_ptr<event_store> store_;
+  std::shared_ptr<clock> clock_;
+  std::string node_;
+  bus_actor bus_;
+  log_actor log_;
+  bool stopped_ = false;
+};
+
+} // namespace tc

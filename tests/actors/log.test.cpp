@@ -1,0 +1,101 @@
+#include "timecontrol/actors/log.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "tests/actors/fixture.hpp"
+
+using namespace tc;
+
+namespace {
+
+envelope make(std::string source, uint64_t id) {
+  return envelope{0, test::sample_time(), std::move(source),
+                  call_requested{id}};
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(actors_log, test::actor_fixture)
+
+BOOST_AUTO_TEST_CASE(the_runtime_records_that_the_node_started) {
+  auto all = stored();
+  BOOST_REQUIRE(all.size() == 1u);
+  BOOST_TEST((all[0].type() == event_type::node_started));
+  BOOST_TEST(all[0].source == "node");
+  BOOST_TEST((all[0].time == test::sample_time()));
+}
+
+BOOST_AUTO_TEST_CASE(recorded_events_are_numbered_in_arrival_order) {
+  for (uint64_t i = 1; i <= 3; ++i)
+    caf::anon_send(rt->log(), record_atom::value, make("a", i));
+  run();
+  auto events = stored({.source = "a"});
+  BOOST_REQUIRE(events.size() == 3u);
+  for (uint64_t i = 0; i < 3; ++i) {
+    BOOST_TEST(events[i].seq == i + 2);
+    BOOST_TEST(std::get<call_requested>(events[i].body).call_id == i + 1);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(events_that_arrive_together_share_one_write) {
+  auto writes_before = store->stats().writes;
+  for (uint64_t i = 1; i <= 100; ++i)
+    caf::anon_send(rt->log(), record_atom::value, make("a", i));
+  run();
+  BOOST_TEST(store->stats().writes == writes_before + 1);
+  BOOST_TEST(stored({.source = "a"}).size() == 100u);
+}
+
+BOOST_AUTO_TEST_CASE(a_full_batch_is_written_without_waiting) {
+  stop();
+  start({.log = {.max_batch = 10}});
+  auto writes_before = store->stats().writes;
+  for (uint64_t i = 1; i <= 25; ++i)
+    caf::anon_send(rt->log(), record_atom::value, make("a", i));
+  run();
+  // 10 + 10 at the batch limit, then the remaining 5 on the commit message.
+  BOOST_TEST(store->stats().writes == writes_before + 3);
+  BOOST_TEST(stored({.source = "a"}).size() == 25u);
+}
+
+BOOST_AUTO_TEST_CASE(append_answers_the_last_seq_once_written) {
+  auto seq = ask<seq_t>(rt->log(), append_atom::value,
+                        std::vector<envelope>{make("a", 1), make("a", 2)});
+  BOOST_REQUIRE(seq);
+  BOOST_TEST(*seq == 3u);
+  BOOST_TEST(store->last_seq() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(flush_answers_after_everything_sent_before) {
+  caf::anon_send(rt->log(), record_atom::value, make("a", 1));
+  auto seq = ask<seq_t>(rt->log(), flush_atom::value);
+  BOOST_REQUIRE(seq);
+  BOOST_TEST(*seq == 2u);
+  // Nothing pending: answered at once.
+  seq = ask<seq_t>(rt->log(), flush_atom::value);
+  BOOST_REQUIRE(seq);
+  BOOST_TEST(*seq == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_write_fails_the_waiting_requests_and_the_log) {
+  store->fail_appends = true;
+  auto seq = ask<seq_t>(rt->log(), append_atom::value,
+                        std::vector<envelope>{make("a", 1)});
+  BOOST_REQUIRE(!seq);
+  BOOST_TEST(is(seq.error(), errc::storage_failure));
+  // The Log stopped: later requests fail instead of being lost silently.
+  store->fail_appends = false;
+  auto after = ask<seq_t>(rt->log(), flush_atom::value);
+  BOOST_TEST(!after);
+  BOOST_TEST(store->last_seq() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(shutdown_records_that_the_node_stopped) {
+  caf::anon_send(rt->log(), record_atom::value, make("a", 1));
+  BOOST_TEST(!rt->shutdown("test over"));
+  auto all = stored();
+  BOOST_REQUIRE(all.size() == 3u);
+  BOOST_TEST((all.back().body == event{node_stopped{"test over"}}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

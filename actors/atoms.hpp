@@ -34,9 +34,27 @@ using ack_atom = caf::atom_constant<caf::atom("ack")>;
 // -- commands, controllers, scheduler
 // -------------------------------------------
 
+/// A call of a command with opaque argument bytes: (call_atom, std::string).
 using call_atom = caf::atom_constant<caf::atom("call")>;
+/// Change a command's limiter: (policy_atom, std::string spec).
 using policy_atom = caf::atom_constant<caf::atom("policy")>;
+/// Ask when a command would admit a call: (check_atom) -> time_point.
+using check_atom = caf::atom_constant<caf::atom("check")>;
+/// Ask a controller for a command's status, or an actor for its state.
 using status_atom = caf::atom_constant<caf::atom("status")>;
+/// Internal timers; carry an id so that stale ones are ignored.
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
+/// Put an intent into the Scheduler.
+using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
+/// Cancel an intent.
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+/// Put a command under a controller's watch, or take it off.
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using unwatch_atom = caf::atom_constant<caf::atom("unwatch")>;
+/// Subscribe to a controller's alarms.
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+/// An alarm or escalation from a controller.
+using alarm_atom = caf::atom_constant<caf::atom("alarm")>;
+using escalate_atom = caf::atom_constant<caf::atom("escalate")>;
 
 } // namespace tc

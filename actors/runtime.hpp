@@ -28,6 +28,7 @@
 #include "timecontrol/actors/bus.hpp"
 #include "timecontrol/actors/clock.hpp"
 #include "timecontrol/actors/log.hpp"
+#include "timecontrol/actors/registry.hpp"
 #include "timecontrol/storage/event_store.hpp"
 
 namespace tc {
@@ -84,6 +85,9 @@ public:
 
   const std::string& node() const noexcept { return node_; }
 
+  /// The commands of this runtime by name.
+  command_registry& commands() const noexcept { return *commands_; }
+
   // -- operations -----------------------------------------------------------
 
   /// Sends `body` from `source`, stamped with the clock's now, to the Log.
@@ -106,6 +110,8 @@ private:
   std::shared_ptr<event_store> store_;
   std::shared_ptr<clock> clock_;
   std::string node_;
+  std::shared_ptr<command_registry> commands_ =
+      std::make_shared<command_registry>();
   bus_actor bus_;
   log_actor log_;
   bool stopped_ = false;

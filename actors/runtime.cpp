@@ -4,8 +4,10 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/system_messages.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 
 namespace tc {
 
@@ -41,6 +43,12 @@ runtime::start(caf::actor_system& sys, std::shared_ptr<event_store> store,
   rt->log_ = spawn_log(sys, store, rt->bus_, config.log);
   rt->record(rt->node_,
              node_started{static_cast<uint32_t>(::getpid()), version});
+  auto scheduler = spawn_scheduler(*rt, std::move(config.scheduler));
+  if (!scheduler) {
+    rt->shutdown("scheduler failed to start");
+    return scheduler.error();
+  }
+  rt->scheduler_ = std::move(*scheduler);
   return rt;
 }
 
@@ -63,19 +71,28 @@ caf::error runtime::shutdown(std::string reason) {
   if (stopped_)
     return caf::none;
   stopped_ = true;
-  record(node_, node_stopped{std::move(reason)});
   caf::error result;
   caf::scoped_actor self{sys_};
+  auto* test =
+      dynamic_cast<caf::scheduler::test_coordinator*>(&sys_.scheduler());
+  // The Scheduler first, so that everything it records precedes the flush.
+  if (scheduler_) {
+    self->monitor(scheduler_);
+    self->send_exit(scheduler_, caf::exit_reason::user_shutdown);
+    if (test)
+      test->run();
+    self->receive([](caf::down_msg&) {});
+    scheduler_ = scheduler_actor{};
+  }
+  record(node_, node_stopped{std::move(reason)});
   auto pending = self->request(log_, caf::infinite, flush_atom::value);
   // Under the test coordinator nothing runs unless the caller runs it.
-  if (auto* test =
-          dynamic_cast<caf::scheduler::test_coordinator*>(&sys_.scheduler()))
+  if (test)
     test->run();
   pending.receive([](seq_t) {}, [&](caf::error& err) { result = err; });
   self->send_exit(log_, caf::exit_reason::user_shutdown);
   self->send_exit(bus_, caf::exit_reason::user_shutdown);
-  if (auto* test =
-          dynamic_cast<caf::scheduler::test_coordinator*>(&sys_.scheduler()))
+  if (test)
     test->run();
   return result;
 }

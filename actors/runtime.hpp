@@ -1,6 +1,6 @@
 // The runtime: one per actor system. It opens (or takes) an event store and
-// starts the Log and the Bus over it, with the one clock every actor of the
-// runtime reads.
+// starts the Log, the Bus and the Scheduler over it, with the one clock every
+// actor of the runtime reads.
 //
 //   caf::actor_system_config cfg;
 //   tc::register_types(cfg);
@@ -29,6 +29,7 @@
 #include "timecontrol/actors/clock.hpp"
 #include "timecontrol/actors/log.hpp"
 #include "timecontrol/actors/registry.hpp"
+#include "timecontrol/actors/scheduler.hpp"
 #include "timecontrol/storage/event_store.hpp"
 
 namespace tc {
@@ -43,6 +44,9 @@ struct runtime_config {
   std::string node = "node";
   log_config log = {};
   bus_config bus = {};
+  /// The Scheduler, started after the Log; it rebuilds its schedule from
+  /// the log on start.
+  scheduler_config scheduler = {};
 };
 
 class runtime {
@@ -88,6 +92,13 @@ public:
   /// The commands of this runtime by name.
   command_registry& commands() const noexcept { return *commands_; }
 
+  std::shared_ptr<command_registry> commands_ptr() const noexcept {
+    return commands_;
+  }
+
+  /// The Scheduler (invalid while start() spawns it).
+  const scheduler_actor& scheduler() const noexcept { return scheduler_; }
+
   // -- operations -----------------------------------------------------------
 
   /// Sends `body` from `source`, stamped with the clock's now, to the Log.
@@ -97,9 +108,9 @@ public:
   caf::actor observe(replay_query filter,
                      std::function<void(const envelope&)> f);
 
-  /// Records node_stopped, waits until the Log has written everything,
-  /// then stops the Log and the Bus. Returns the Log's error, if any. Safe to
-  /// call twice.
+  /// Stops the Scheduler, records node_stopped, waits until the Log has
+  /// written everything, then stops the Log and the Bus. Returns the Log's
+  /// error, if any. Safe to call twice.
   caf::error shutdown(std::string reason = "shutdown");
 
 private:
@@ -114,6 +125,7 @@ private:
       std::make_shared<command_registry>();
   bus_actor bus_;
   log_actor log_;
+  scheduler_actor scheduler_;
   bool stopped_ = false;
 };
 

@@ -14,11 +14,45 @@
 // cancelled and finished ones), applies each intent's misfire rule to what
 // came due while the process was stopped, and never fires an intent twice
 // for one due time.
+//
+// Firing, step by step. The due intent comes off the schedule (a binary heap
+// of (time, -priority, id), one timer for its top), takes one slot of the
+// budget and asks its command (check_atom) when it would admit a call:
+//   now     intent_fired is recorded and (call_atom, args) sent; the slot is
+//           held until the command answers (with a value or an error)
+//   later   the slot is freed and the intent waits until the answered time,
+//           then asks again; its due time (recorded in intent_fired) stays
+// One intent per command holds the command between the check and the call,
+// so intents for one command never race each other past its limiter; others
+// for that command wait their turn in order of time and priority.
+//
+// A target that is not registered (yet) is asked again every
+// `retry_unknown`, because commands are usually spawned after the runtime
+// starts; after `unknown_patience` past the due time that fire time is given
+// up and recorded as intent_misfired (missed 1, skipped).
+//
+// Misfires. A fire time later than `grace` (the intent's misfire spec) when
+// the Scheduler gets to it -- after a restart, or when the command's limiter
+// or the budget held it back -- is missed; resolve_misfires() applies the
+// rule (coalesce: one run for the latest; run-all: each runs, oldest first;
+// skip: none) and intent_misfired records (first missed time, count, action).
+//
+// Arguments. Fixed ones are passed as they are. With args_seed != 0, `args`
+// is a generator spec (policies/fuzzy_args.hpp) and firing number k (0, 1,
+// ... per intent, counted across restarts) passes
+// args_generator::draw(args_seed, k). intent_scheduled stores the arguments
+// as: "fuzzy <seed> <generator>" for drawn ones; for fixed ones the bytes as
+// given, prefixed with "fixed " only if they begin with "fuzzy " or "fixed ".
+//
+// The schedule holds about 230 bytes per pending intent (see
+// benchmarks/scheduler.bench.cpp); intents for one command share its name.
 
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
@@ -32,6 +66,20 @@
 namespace tc {
 
 class runtime;
+
+struct scheduler_config {
+  /// The source of the Scheduler's events; a runtime has one Scheduler per
+  /// name, and a restarted one with the same name continues its schedule.
+  std::string name = "scheduler";
+  /// The budget: most intents between their check and the answer to their
+  /// call, over all commands. At least 1.
+  size_t max_in_flight = 16;
+  /// How often a fire whose target is not registered is tried again.
+  duration retry_unknown = std::chrono::seconds{1};
+  /// How long after its due time such a fire is given up (recorded as
+  /// intent_misfired, skipped).
+  duration unknown_patience = std::chrono::minutes{1};
+};
 
 /// What a user or a controller asks the Scheduler for.
 struct intent {
@@ -68,7 +116,25 @@ using scheduler_actor = caf::typed_actor<
     caf::replies_to<schedule_atom, intent>::with<uint64_t>,
     // Cancels an intent; answers false if there is no such pending intent.
     caf::replies_to<cancel_atom, uint64_t>::with<bool>,
+    // The number of pending intents.
+    caf::replies_to<status_atom>::with<uint64_t>,
+    // The next due time of a pending intent; errc::not_found if there is
+    // none.
+    caf::replies_to<status_atom, uint64_t>::with<time_point>,
     // Internal: the timer for the next due intent.
     caf::reacts_to<timer_atom, uint64_t>>;
+
+/// Spawns a Scheduler that rebuilds its schedule from `rt`'s store (events
+/// of source `config.name`) and records through `rt`'s Log. Errors:
+/// errc::bad_config (budget 0), and errors reading the log.
+caf::expected<scheduler_actor> spawn_scheduler(runtime& rt,
+                                               scheduler_config config = {});
+
+/// The arguments of intent_scheduled for `x` (see above).
+std::string encode_intent_args(const intent& x);
+
+/// Restores the `args` and `args_seed` of an intent from the arguments of
+/// intent_scheduled.
+void decode_intent_args(std::string_view stored, intent& x);
 
 } // namespace tc

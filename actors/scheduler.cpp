@@ -1,0 +1,635 @@
+#include "timecontrol/actors/scheduler.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "timecontrol/actors/runtime.hpp"
+#include "timecontrol/core/error.hpp"
+#include "timecontrol/policies/fuzzy_args.hpp"
+#include "timecontrol/policies/misfire.hpp"
+#include "timecontrol/policies/trigger_spec.hpp"
+#include "timecontrol/storage/event_store.hpp"
+
+namespace tc {
+
+// -- argument encoding --------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view fuzzy_prefix = "fuzzy ";
+constexpr std::string_view fixed_prefix = "fixed ";
+
+} // namespace
+
+std::string encode_intent_args(const intent& x) {
+  if (x.args_seed != 0)
+    return std::string{fuzzy_prefix} + std::to_string(x.args_seed) + " " +
+           x.args;
+  if (x.args.starts_with(fuzzy_prefix) || x.args.starts_with(fixed_prefix))
+    return std::string{fixed_prefix} + x.args;
+  return x.args;
+}
+
+void decode_intent_args(std::string_view stored, intent& x) {
+  x.args_seed = 0;
+  if (stored.starts_with(fixed_prefix)) {
+    x.args = stored.substr(fixed_prefix.size());
+    return;
+  }
+  if (stored.starts_with(fuzzy_prefix)) {
+    auto rest = stored.substr(fuzzy_prefix.size());
+    uint64_t seed = 0;
+    size_t i = 0;
+    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9')
+      seed = seed * 10 + static_cast<uint64_t>(rest[i++] - '0');
+    if (i < rest.size() && rest[i] == ' ')
+      ++i;
+    x.args_seed = seed;
+    x.args = rest.substr(i);
+    return;
+  }
+  x.args = stored;
+}
+
+namespace {
+
+// -- schedule state -----------------------------------------------------------
+
+// A place in the schedule: earliest time first, then highest priority, then
+// oldest id.
+struct key {
+  int64_t at;
+  int32_t priority;
+  uint64_t id;
+};
+
+// For std heap functions (a max-heap): "a comes after b".
+struct later {
+  bool operator()(const key& a, const key& b) const noexcept {
+    if (a.at != b.at)
+      return a.at > b.at;
+    if (a.priority != b.priority)
+      return a.priority < b.priority;
+    return a.id > b.id;
+  }
+};
+
+class key_heap {
+public:
+  void push(key k) {
+    xs_.push_back(k);
+    std::push_heap(xs_.begin(), xs_.end(), later{});
+  }
+
+  const key& top() const { return xs_.front(); }
+
+  void pop() {
+    std::pop_heap(xs_.begin(), xs_.end(), later{});
+    xs_.pop_back();
+  }
+
+  bool empty() const noexcept { return xs_.empty(); }
+
+  size_t size() const noexcept { return xs_.size(); }
+
+  std::vector<key>& data() { return xs_; }
+
+  void make() { std::make_heap(xs_.begin(), xs_.end(), later{}); }
+
+  size_t bytes() const noexcept { return xs_.capacity() * sizeof(key); }
+
+private:
+  std::vector<key> xs_;
+};
+
+// Flags of an entry.
+constexpr uint8_t blocked_flag = 1;  // in its target's queue, not the heap
+constexpr uint8_t checking_flag = 2; // between check and answer (or call)
+constexpr uint8_t backlog_flag = 4;  // run-all: walking missed fires
+
+struct entry {
+  trigger trig;
+  // Fixed arguments, or the generator spec when args_seed != 0.
+  std::string args;
+  uint64_t args_seed = 0;
+  // Firings so far (the k of drawn arguments).
+  uint64_t fired = 0;
+  // The fire time to run next, as recorded in intent_fired.
+  time_point due;
+  // Its place in the heap: due, or later while it waits for its command.
+  time_point at;
+  duration grace{0};
+  uint32_t target = 0;
+  int32_t priority = 0;
+  misfire_rule rule = misfire_rule::run_once;
+  uint8_t flags = 0;
+};
+
+struct target_state {
+  std::string name;
+  // The intent between its check and its call (or waiting for the time the
+  // check answered); 0 if none.
+  uint64_t holder = 0;
+  // Due intents waiting for the holder.
+  key_heap blocked;
+};
+
+// An intent as the log describes it, before start() places it.
+struct recovered {
+  uint64_t id;
+  entry e;
+  std::optional<time_point> next;
+};
+
+struct scheduler_state {
+  static inline const char* name = "tc.scheduler";
+
+  scheduler_config config;
+  log_actor log;
+  std::shared_ptr<clock> time;
+  std::shared_ptr<command_registry> commands;
+
+  std::unordered_map<uint64_t, entry> entries;
+  key_heap heap;
+  std::vector<target_state> targets;
+  std::unordered_map<std::string, uint32_t> target_ids;
+  uint64_t next_id = 1;
+  size_t in_flight = 0;
+  uint64_t timer_id = 0;
+  std::optional<time_point> timer_at;
+  std::vector<recovered> recovering;
+};
+
+using scheduler_pointer = scheduler_actor::stateful_pointer<scheduler_state>;
+
+// -- helpers ------------------------------------------------------------------
+
+void record(scheduler_pointer self, event body) {
+  auto& st = self->state;
+  caf::anon_send(st.log, record_atom::value,
+                 envelope{0, st.time->now(), st.config.name, std::move(body)});
+}
+
+uint32_t target_of(scheduler_state& st, const std::string& name) {
+  auto [i, added] = st.target_ids.emplace(name, st.targets.size());
+  if (added)
+    st.targets.push_back(target_state{name, 0, {}});
+  return i->second;
+}
+
+// The first fire time of a trigger for an intent scheduled at `t`: a "once"
+// counts even if it is past (the misfire rule then decides), the others
+// start at the first fire at or after `t`.
+std::optional<time_point> first_due(const trigger& trig, time_point t) {
+  if (auto once = std::get_if<once_trigger>(&trig))
+    return once->at();
+  return next_fire_after(trig, t - duration{1});
+}
+
+misfire_action action_of(misfire_rule r) {
+  switch (r) {
+    case misfire_rule::run_once:
+      return misfire_action::coalesced;
+    case misfire_rule::run_all:
+      return misfire_action::ran_all;
+    case misfire_rule::skip:
+      break;
+  }
+  return misfire_action::skipped;
+}
+
+void push(scheduler_state& st, uint64_t id, entry& e) {
+  e.flags &= static_cast<uint8_t>(~(blocked_flag | checking_flag));
+  st.heap.push(key{to_nanos(e.at), e.priority, id});
+}
+
+// Makes `candidate` the next fire time of `e`, applying its misfire rule if
+// the time is already more than `grace` past. False if the intent has run
+// out (the caller erases it).
+bool place(scheduler_pointer self, uint64_t id, entry& e,
+           std::optional<time_point> candidate, time_point now) {
+  if (!candidate)
+    return false;
+  auto grace = std::max(e.grace, duration{0});
+  bool missed = *candidate < now && now - *candidate > grace;
+  if (!missed) {
+    e.flags &= static_cast<uint8_t>(~backlog_flag);
+  } else if ((e.flags & backlog_flag) == 0) {
+    auto out = resolve_misfires(e.trig, *candidate, now,
+                                misfire_policy{e.rule, grace});
+    if (out.missed > 0)
+      record(self, intent_misfired{id, *candidate,
+                                   static_cast<uint32_t>(std::min<uint64_t>(
+                                       out.missed, UINT32_MAX)),
+                                   action_of(e.rule)});
+    if (e.rule == misfire_rule::run_all && !out.runs.empty())
+      e.flags |= backlog_flag;
+    candidate = out.runs.empty() ? out.next : out.runs.front();
+    if (!candidate)
+      return false;
+  }
+  e.due = *candidate;
+  e.at = *candidate;
+  push(self->state, id, e);
+  return true;
+}
+
+// Lets the next intent waiting for `target` back into the schedule.
+void release(scheduler_state& st, uint32_t target) {
+  auto& t = st.targets[target];
+  t.holder = 0;
+  while (!t.blocked.empty()) {
+    auto k = t.blocked.top();
+    t.blocked.pop();
+    auto i = st.entries.find(k.id);
+    if (i == st.entries.end() || (i->second.flags & blocked_flag) == 0)
+      continue;
+    push(st, k.id, i->second);
+    return;
+  }
+}
+
+void erase(scheduler_state& st, uint64_t id) {
+  auto i = st.entries.find(id);
+  if (i == st.entries.end())
+    return;
+  auto target = i->second.target;
+  st.entries.erase(i);
+  if (st.targets[target].holder == id)
+    release(st, target);
+}
+
+// True if `k` is where its entry is.
+bool current(scheduler_state& st, const key& k) {
+  auto i = st.entries.find(k.id);
+  return i != st.entries.end() &&
+         (i->second.flags & (blocked_flag | checking_flag)) == 0 &&
+         to_nanos(i->second.at) == k.at;
+}
+
+// Drops stale keys from the top of the heap, and rebuilds the heap when it
+// holds more stale keys than live ones.
+void clean(scheduler_state& st) {
+  while (!st.heap.empty() && !current(st, st.heap.top()))
+    st.heap.pop();
+  if (st.heap.size() > 2 * st.entries.size() + 1024) {
+    auto& xs = st.heap.data();
+    xs.erase(std::remove_if(xs.begin(), xs.end(),
+                            [&](const key& k) { return !current(st, k); }),
+             xs.end());
+    xs.shrink_to_fit();
+    st.heap.make();
+  }
+}
+
+void dispatch(scheduler_pointer self);
+
+void arm_timer(scheduler_pointer self, time_point now) {
+  auto& st = self->state;
+  clean(st);
+  if (st.heap.empty() || st.in_flight >= st.config.max_in_flight)
+    return;
+  auto at = from_nanos(st.heap.top().at);
+  if (st.timer_at && *st.timer_at <= at)
+    return;
+  st.timer_at = at;
+  self->delayed_send(self, std::max(at - now, duration{0}), timer_atom::value,
+                     ++st.timer_id);
+}
+
+void call_done(scheduler_pointer self) {
+  --self->state.in_flight;
+  dispatch(self);
+}
+
+void fire(scheduler_pointer self, uint64_t id, entry& e, caf::actor command,
+          time_point now) {
+  auto& st = self->state;
+  std::string args;
+  if (e.args_seed != 0) {
+    auto gen = args_generator::parse(e.args);
+    args = gen ? gen->draw(e.args_seed, e.fired) : std::string{};
+  } else {
+    args = e.args;
+  }
+  record(self, intent_fired{id, e.due, args});
+  ++e.fired;
+  ++st.in_flight;
+  self->request(command, caf::infinite, call_atom::value, std::move(args))
+      .then([=](const std::string&) { call_done(self); },
+            [=](const caf::error&) { call_done(self); });
+  auto target = e.target;
+  if (!place(self, id, e, next_fire_after(e.trig, e.due), now))
+    st.entries.erase(id);
+  release(st, target);
+}
+
+void checked(scheduler_pointer self, uint64_t id, uint32_t target,
+             caf::actor command, std::optional<time_point> admit_at) {
+  auto& st = self->state;
+  --st.in_flight;
+  auto i = st.entries.find(id);
+  if (i == st.entries.end()) {
+    // Cancelled meanwhile; erase() has released the target.
+    dispatch(self);
+    return;
+  }
+  auto& e = i->second;
+  auto now = st.time->now();
+  if (!admit_at) {
+    // The command is gone or broken: try again like an unknown target.
+    e.at = now + st.config.retry_unknown;
+    push(st, id, e);
+    release(st, target);
+  } else if (*admit_at > now) {
+    // Keep the target; wait until the command would admit.
+    e.at = *admit_at;
+    push(st, id, e);
+  } else {
+    fire(self, id, e, std::move(command), now);
+  }
+  dispatch(self);
+}
+
+void unknown_target(scheduler_pointer self, uint64_t id, entry& e,
+                    time_point now) {
+  auto& st = self->state;
+  if (now - e.due < st.config.unknown_patience) {
+    e.at = now + st.config.retry_unknown;
+    push(st, id, e);
+    return;
+  }
+  record(self, intent_misfired{id, e.due, 1, misfire_action::skipped});
+  e.flags &= static_cast<uint8_t>(~backlog_flag);
+  if (!place(self, id, e, next_fire_after(e.trig, e.due), now))
+    erase(st, id);
+}
+
+void dispatch(scheduler_pointer self) {
+  auto& st = self->state;
+  auto now = st.time->now();
+  while (st.in_flight < st.config.max_in_flight) {
+    clean(st);
+    if (st.heap.empty() || st.heap.top().at > to_nanos(now))
+      break;
+    auto k = st.heap.top();
+    st.heap.pop();
+    auto& e = st.entries.find(k.id)->second;
+    auto& t = st.targets[e.target];
+    if (t.holder != 0 && t.holder != k.id) {
+      e.flags |= blocked_flag;
+      t.blocked.push(k);
+      continue;
+    }
+    auto command = st.commands->find(t.name);
+    if (!command) {
+      if (t.holder == k.id)
+        release(st, e.target);
+      unknown_target(self, k.id, e, now);
+      continue;
+    }
+    t.holder = k.id;
+    e.flags |= checking_flag;
+    ++st.in_flight;
+    auto id = k.id;
+    auto target = e.target;
+    self->request(command, caf::infinite, check_atom::value)
+        .then(
+            [=](time_point admit_at) {
+              checked(self, id, target, command, admit_at);
+            },
+            [=](const caf::error&) {
+              checked(self, id, target, command, std::nullopt);
+            });
+  }
+  arm_timer(self, now);
+}
+
+bool is_now(std::string_view spec) {
+  while (!spec.empty() && (spec.front() == ' ' || spec.front() == '\t'))
+    spec.remove_prefix(1);
+  while (!spec.empty() && (spec.back() == ' ' || spec.back() == '\t'))
+    spec.remove_suffix(1);
+  return spec.size() == 3 && (spec[0] | 0x20) == 'n' &&
+         (spec[1] | 0x20) == 'o' && (spec[2] | 0x20) == 'w';
+}
+
+caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
+  auto& st = self->state;
+  if (x.target.empty())
+    return make_error(errc::bad_config, "intent: the target is empty");
+  auto now = st.time->now();
+  auto id = st.next_id;
+  auto trig = parse_trigger_spec(x.trigger, now, id);
+  if (!trig)
+    return make_error(errc::bad_config,
+                      "intent trigger '" + x.trigger + "' at position " +
+                          std::to_string(trig.error().position) + ": " +
+                          trig.error().message);
+  auto policy = parse_misfire_spec(x.misfire);
+  if (!policy)
+    return make_error(errc::bad_config,
+                      "intent misfire '" + x.misfire + "' at position " +
+                          std::to_string(policy.error().position) + ": " +
+                          policy.error().message);
+  if (x.args_seed != 0) {
+    auto gen = args_generator::parse(x.args);
+    if (!gen)
+      return make_error(errc::bad_config,
+                        "intent args generator '" + x.args + "' at position " +
+                            std::to_string(gen.error().position) + ": " +
+                            gen.error().message);
+  }
+  ++st.next_id;
+  // "now" and an "every" without "from" depend on the time they were given;
+  // they are stored as what they meant, so that replay means the same.
+  auto stored_trigger =
+      is_now(x.trigger) || std::holds_alternative<every_trigger>(*trig)
+          ? to_spec(*trig)
+          : x.trigger;
+  record(self, intent_scheduled{id, x.target, stored_trigger, x.misfire,
+                                x.priority, encode_intent_args(x)});
+  entry e{*trig,
+          std::move(x.args),
+          x.args_seed,
+          0,
+          {},
+          {},
+          policy->grace,
+          target_of(st, x.target),
+          x.priority,
+          policy->rule,
+          0};
+  auto [i, added] = st.entries.emplace(id, std::move(e));
+  if (!place(self, id, i->second, first_due(i->second.trig, now), now))
+    st.entries.erase(i);
+  dispatch(self);
+  return id;
+}
+
+// -- recovery -----------------------------------------------------------------
+
+// Rebuilds the schedule as the log describes it.
+caf::error recover(scheduler_state& st, const event_store& store) {
+  struct item {
+    entry e;
+    time_point scheduled;
+    std::optional<time_point> handled;
+  };
+  std::unordered_map<uint64_t, item> items;
+  caf::error failed;
+  auto bad = [&](const envelope& x, std::string what) {
+    failed = make_error(errc::corrupt_record,
+                        "scheduler '" + st.config.name + "': seq " +
+                            std::to_string(x.seq) + ": " + what);
+    return false;
+  };
+  auto handled_up_to = [](item& it, time_point t) {
+    if (!it.handled || *it.handled < t)
+      it.handled = t;
+  };
+  auto err = store.replay({.source = st.config.name}, [&](const envelope& x) {
+    if (auto s = std::get_if<intent_scheduled>(&x.body)) {
+      st.next_id = std::max(st.next_id, s->intent_id + 1);
+      auto trig = parse_trigger_spec(s->trigger, x.time, s->intent_id);
+      if (!trig)
+        return bad(x, "trigger '" + s->trigger + "': " + trig.error().message);
+      auto policy = parse_misfire_spec(s->misfire);
+      if (!policy)
+        return bad(x,
+                   "misfire '" + s->misfire + "': " + policy.error().message);
+      intent args;
+      decode_intent_args(s->args, args);
+      item it{entry{*trig,
+                    std::move(args.args),
+                    args.args_seed,
+                    0,
+                    {},
+                    {},
+                    policy->grace,
+                    target_of(st, s->target),
+                    s->priority,
+                    policy->rule,
+                    0},
+              x.time, std::nullopt};
+      items.insert_or_assign(s->intent_id, std::move(it));
+    } else if (auto f = std::get_if<intent_fired>(&x.body)) {
+      if (auto i = items.find(f->intent_id); i != items.end()) {
+        ++i->second.e.fired;
+        handled_up_to(i->second, f->due);
+      }
+    } else if (auto m = std::get_if<intent_misfired>(&x.body)) {
+      if (auto i = items.find(m->intent_id); i != items.end()) {
+        // The missed fires are the `missed` fire times from `due` on.
+        auto last = m->due;
+        for (uint32_t n = 1; n < m->missed; ++n) {
+          auto next = next_fire_after(i->second.e.trig, last);
+          if (!next)
+            break;
+          last = *next;
+        }
+        handled_up_to(i->second, last);
+      }
+    } else if (auto c = std::get_if<intent_cancelled>(&x.body)) {
+      items.erase(c->intent_id);
+    }
+    return true;
+  });
+  if (err)
+    return err;
+  if (failed)
+    return failed;
+  st.recovering.reserve(items.size());
+  for (auto& [id, it] : items) {
+    auto next = it.handled ? next_fire_after(it.e.trig, *it.handled)
+                           : first_due(it.e.trig, it.scheduled);
+    if (next)
+      st.recovering.push_back(recovered{id, std::move(it.e), next});
+  }
+  // Ids in order, so that misfire records come in a stable order.
+  std::sort(st.recovering.begin(), st.recovering.end(),
+            [](const recovered& a, const recovered& b) { return a.id < b.id; });
+  return caf::none;
+}
+
+// -- behavior -----------------------------------------------------------------
+
+scheduler_actor::behavior_type scheduler_impl(scheduler_pointer self) {
+  auto& st = self->state;
+  auto now = st.time->now();
+  st.entries.reserve(st.recovering.size());
+  for (auto& r : st.recovering) {
+    auto [i, added] = st.entries.emplace(r.id, std::move(r.e));
+    if (!place(self, r.id, i->second, r.next, now))
+      st.entries.erase(i);
+  }
+  st.recovering.clear();
+  st.recovering.shrink_to_fit();
+  // Runs after the spawner has had a chance to register its commands.
+  self->send(self, timer_atom::value, st.timer_id);
+  return {
+      [=](schedule_atom, intent& x) { return schedule(self, x); },
+      [=](cancel_atom, uint64_t id) {
+        auto& st = self->state;
+        if (st.entries.count(id) == 0)
+          return false;
+        record(self, intent_cancelled{id});
+        erase(st, id);
+        dispatch(self);
+        return true;
+      },
+      [=](status_atom) {
+        return static_cast<uint64_t>(self->state.entries.size());
+      },
+      [=](status_atom, uint64_t id) -> caf::result<time_point> {
+        auto& st = self->state;
+        auto i = st.entries.find(id);
+        if (i == st.entries.end())
+          return make_error(errc::not_found, "scheduler '" + st.config.name +
+                                                 "': no intent " +
+                                                 std::to_string(id));
+        return i->second.due;
+      },
+      [=](timer_atom, uint64_t id) {
+        auto& st = self->state;
+        if (id != st.timer_id)
+          return;
+        st.timer_at.reset();
+        dispatch(self);
+      },
+  };
+}
+
+} // namespace
+
+caf::expected<scheduler_actor> spawn_scheduler(runtime& rt,
+                                               scheduler_config config) {
+  if (config.max_in_flight == 0)
+    return make_error(errc::bad_config,
+                      "scheduler '" + config.name +
+                          "': max_in_flight must be at least 1");
+  if (config.name.empty())
+    return make_error(errc::bad_config, "scheduler: the name is empty");
+  auto state = std::make_shared<scheduler_state>();
+  state->config = std::move(config);
+  state->log = rt.log();
+  state->time = rt.time_ptr();
+  state->commands = rt.commands_ptr();
+  if (auto err = recover(*state, rt.store()))
+    return err;
+  return rt.system().spawn(
+      [state](scheduler_pointer self) -> scheduler_actor::behavior_type {
+        self->state = std::move(*state);
+        return scheduler_impl(self);
+      });
+}
+
+} // namespace tc

@@ -44,8 +44,10 @@
 // as: "fuzzy <seed> <generator>" for drawn ones; for fixed ones the bytes as
 // given, prefixed with "fixed " only if they begin with "fuzzy " or "fixed ".
 //
-// The schedule holds about 230 bytes per pending intent (see
-// benchmarks/scheduler.bench.cpp); intents for one command share its name.
+// Memory: about 226 bytes of heap per pending intent with short fixed
+// arguments, measured with 1 000 000 intents (bench.scheduler,
+// scheduler_memory): the parsed trigger, the arguments, a hash map node and a
+// 24-byte heap key. Intents for one command share its name.
 
 #pragma once
 

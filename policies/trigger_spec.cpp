@@ -500,8 +500,7 @@ std::string to_spec(const trigger& trig) {
       auto result = "every " + duration_to_string(x.period());
       if (x.jitter() > duration{0})
         result += " jitter " + duration_to_string(x.jitter());
-      if (x.start() != time_point{})
-        result += " from " + std::to_string(to_nanos(x.start()));
+      result += " from " + std::to_string(to_nanos(x.start()));
       if (x.end())
         result += " until " + std::to_string(to_nanos(*x.end()));
       if (x.max_count())

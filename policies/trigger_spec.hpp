@@ -45,9 +45,9 @@ parse_result<trigger> parse_trigger_spec(std::string_view text,
                                          time_point now = time_point{},
                                          uint64_t seed = 0);
 
-/// A canonical text that parses back to `trig` (given the same seed):
-/// "once 1795680000000000000", "every 5s jitter 1s from <ns> until <ns>
-/// times 3", "cron */5 * * * *".
+/// A canonical text that parses back to `trig` (given the same seed, at any
+/// `now`): "once 1795680000000000000", "every 5s jitter 1s from <ns> until
+/// <ns> times 3", "cron */5 * * * *".
 std::string to_spec(const trigger& trig);
 
 /// Parses a misfire spec; an empty text is "coalesce". Never throws.

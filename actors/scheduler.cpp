@@ -332,6 +332,20 @@ void fire(scheduler_pointer self, uint64_t id, entry& e, caf::actor command,
   release(st, target);
 }
 
+void unknown_target(scheduler_pointer self, uint64_t id, entry& e,
+                    time_point now) {
+  auto& st = self->state;
+  if (now - e.due < st.config.unknown_patience) {
+    e.at = now + st.config.retry_unknown;
+    push(st, id, e);
+    return;
+  }
+  record(self, intent_misfired{id, e.due, 1, misfire_action::skipped});
+  e.flags &= static_cast<uint8_t>(~backlog_flag);
+  if (!place(self, id, e, next_fire_after(e.trig, e.due), now))
+    erase(st, id);
+}
+
 void checked(scheduler_pointer self, uint64_t id, uint32_t target,
              caf::actor command, std::optional<time_point> admit_at) {
   auto& st = self->state;
@@ -345,10 +359,9 @@ void checked(scheduler_pointer self, uint64_t id, uint32_t target,
   auto& e = i->second;
   auto now = st.time->now();
   if (!admit_at) {
-    // The command is gone or broken: try again like an unknown target.
-    e.at = now + st.config.retry_unknown;
-    push(st, id, e);
+    // The command is gone or cannot answer: as if it were not registered.
     release(st, target);
+    unknown_target(self, id, e, now);
   } else if (*admit_at > now) {
     // Keep the target; wait until the command would admit.
     e.at = *admit_at;
@@ -357,20 +370,6 @@ void checked(scheduler_pointer self, uint64_t id, uint32_t target,
     fire(self, id, e, std::move(command), now);
   }
   dispatch(self);
-}
-
-void unknown_target(scheduler_pointer self, uint64_t id, entry& e,
-                    time_point now) {
-  auto& st = self->state;
-  if (now - e.due < st.config.unknown_patience) {
-    e.at = now + st.config.retry_unknown;
-    push(st, id, e);
-    return;
-  }
-  record(self, intent_misfired{id, e.due, 1, misfire_action::skipped});
-  e.flags &= static_cast<uint8_t>(~backlog_flag);
-  if (!place(self, id, e, next_fire_after(e.trig, e.due), now))
-    erase(st, id);
 }
 
 void dispatch(scheduler_pointer self) {

@@ -26,7 +26,8 @@
 // so intents for one command never race each other past its limiter; others
 // for that command wait their turn in order of time and priority.
 //
-// A target that is not registered (yet) is asked again every
+// A target that is not registered (yet), or that answers the check with an
+// error (gone, or not a command), is asked again every
 // `retry_unknown`, because commands are usually spawned after the runtime
 // starts; after `unknown_patience` past the due time that fire time is given
 // up and recorded as intent_misfired (missed 1, skipped).
@@ -36,6 +37,10 @@
 // or the budget held it back -- is missed; resolve_misfires() applies the
 // rule (coalesce: one run for the latest; run-all: each runs, oldest first;
 // skip: none) and intent_misfired records (first missed time, count, action).
+//
+// Triggers. An "every" without "from" starts when it is scheduled; its
+// jitter is seeded with the intent id. intent_scheduled stores such a
+// trigger, and "now", in canonical form (to_spec), so replay means the same.
 //
 // Arguments. Fixed ones are passed as they are. With args_seed != 0, `args`
 // is a generator spec (policies/fuzzy_args.hpp) and firing number k (0, 1,

@@ -380,6 +380,34 @@ BOOST_AUTO_TEST_CASE(an_unknown_target_is_retried_then_given_up) {
   BOOST_TEST((misfired[0].action == misfire_action::skipped));
 }
 
+BOOST_AUTO_TEST_CASE(a_target_that_cannot_answer_check_is_given_up_in_time) {
+  auto calls = std::make_shared<int>(0);
+  auto plain =
+      sys->spawn([calls](caf::event_based_actor* self) -> caf::behavior {
+        // Refuses check_atom quietly (CAF's default handler would print).
+        self->set_default_handler(
+            [](caf::scheduled_actor*,
+               caf::message_view&) -> caf::result<caf::message> {
+              return caf::make_error(caf::sec::unexpected_message);
+            });
+        return {[calls](call_atom, std::string&) {
+          ++*calls;
+          return std::string{"ok"};
+        }};
+      });
+  rt->commands().add("plain", plain);
+  put_ok({"plain", "now"});
+  advance(30s);
+  BOOST_TEST(pending() == 1u);
+  advance(31s);
+  BOOST_TEST(pending() == 0u);
+  BOOST_TEST(*calls == 0);
+  auto misfired = recorded<intent_misfired>();
+  BOOST_REQUIRE(misfired.size() == 1u);
+  BOOST_TEST((misfired[0].action == misfire_action::skipped));
+  caf::anon_send_exit(plain, caf::exit_reason::user_shutdown);
+}
+
 // -- arguments ----------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(fuzzy_args_are_recorded_and_survive_a_restart) {

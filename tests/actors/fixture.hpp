@@ -24,6 +24,8 @@ struct actor_fixture {
   std::unique_ptr<caf::actor_system> sys;
   caf::scheduler::test_coordinator* sched = nullptr;
   std::shared_ptr<faulty_store> store;
+  /// One clock for the whole test, so that time goes on across restarts.
+  std::shared_ptr<clock> time;
   std::unique_ptr<runtime> rt;
 
   actor_fixture() {
@@ -34,6 +36,7 @@ struct actor_fixture {
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
     auto inner = event_store::open("test", {.mode = durability::memory});
     store = std::make_shared<faulty_store>(std::move(*inner));
+    time = make_actor_clock(*sys, sample_time());
     start();
   }
 
@@ -44,7 +47,7 @@ struct actor_fixture {
 
   /// Starts a runtime over the store (again, after stop()).
   void start(runtime_config config = {}) {
-    config.time = make_actor_clock(*sys, sample_time());
+    config.time = time;
     config.log.detached = false;
     auto started = runtime::start(*sys, store, std::move(config));
     if (!started)

@@ -1,0 +1,316 @@
+#include "timecontrol/actors/controller.hpp"
+
+#include <charconv>
+#include <set>
+#include <unordered_map>
+
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "timecontrol/actors/runtime.hpp"
+#include "timecontrol/policies/deadline.hpp"
+
+namespace tc {
+
+std::string watch_spec(const watch& x) {
+  return "watch every=" + std::to_string(x.period.count()) +
+         " grace=" + std::to_string(x.grace.count()) + " " + x.command;
+}
+
+namespace {
+
+// -- specs --------------------------------------------------------------------
+
+bool read_number(std::string_view& in, std::string_view key, int64_t& out) {
+  if (!in.starts_with(key))
+    return false;
+  in.remove_prefix(key.size());
+  auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), out);
+  if (ec != std::errc{})
+    return false;
+  in.remove_prefix(static_cast<size_t>(end - in.data()));
+  return true;
+}
+
+// Parses what watch_spec() writes; false for anything else.
+bool parse_watch_spec(std::string_view in, watch& out) {
+  int64_t period = 0;
+  int64_t grace = 0;
+  if (!read_number(in, "watch every=", period) ||
+      !read_number(in, " grace=", grace) || !in.starts_with(' ') ||
+      in.size() < 2)
+    return false;
+  out = watch{std::string{in.substr(1)}, duration{period}, duration{grace}};
+  return true;
+}
+
+caf::error check(const watch& x) {
+  if (x.command.empty())
+    return make_error(errc::bad_config, "watch: the command name is empty");
+  if (x.period <= duration{0})
+    return make_error(errc::bad_config,
+                      "watch '" + x.command + "': the period must be positive");
+  if (x.grace < duration{0})
+    return make_error(errc::bad_config,
+                      "watch '" + x.command +
+                          "': the grace must not be negative");
+  return caf::none;
+}
+
+// -- state --------------------------------------------------------------------
+
+struct watched {
+  watch config;
+  deadline policy;
+  // The status last recorded for it.
+  deadline_status recorded = deadline_status::never_called;
+  // Its entry in the timer queue, if any.
+  std::optional<time_point> queued;
+};
+
+struct controller_state {
+  static inline const char* name = "tc.controller";
+
+  runtime* rt = nullptr;
+  controller_config config;
+  std::unordered_map<std::string, watched> commands;
+  // (next status change, command) of every command whose status changes by
+  // time alone; the timer is set for the first.
+  std::set<std::pair<time_point, const std::string*>> queue;
+  std::vector<caf::actor> subscribers;
+  uint64_t subscription = 0;
+  size_t unacked = 0;
+  // The timer that counts; older ones are ignored when they fire.
+  uint64_t timer_id = 0;
+  std::optional<time_point> timer_at;
+};
+
+using controller_pointer = controller_actor::stateful_pointer<controller_state>;
+
+void record(controller_pointer self, event body) {
+  auto& st = self->state;
+  caf::anon_send(
+      st.rt->log(), record_atom::value,
+      envelope{0, st.rt->time().now(), st.config.name, std::move(body)});
+}
+
+void arm_timer(controller_pointer self) {
+  auto& st = self->state;
+  if (st.queue.empty())
+    return;
+  auto first = st.queue.begin()->first;
+  if (st.timer_at && *st.timer_at <= first)
+    return; // the running timer fires first, and re-arms then
+  auto now = st.rt->time().now();
+  st.timer_at = first;
+  auto delay = std::max(first - now, duration{0});
+  self->delayed_send(self, std::chrono::duration_cast<caf::timespan>(delay),
+                     timer_atom::value, ++st.timer_id);
+}
+
+void requeue(controller_pointer self, const std::string& name, watched& w,
+             time_point now) {
+  auto& st = self->state;
+  if (w.queued)
+    st.queue.erase({*w.queued, &name});
+  w.queued = w.policy.next_change(now);
+  if (w.queued)
+    st.queue.emplace(*w.queued, &name);
+}
+
+bool overdue(deadline_status s) {
+  return s == deadline_status::late || s == deadline_status::down;
+}
+
+// Records a change of `name`'s status, if any, and takes the actions.
+void evaluate(controller_pointer self, const std::string& name, watched& w,
+              time_point now) {
+  auto& st = self->state;
+  auto status = w.policy.status(now);
+  requeue(self, name, w, now);
+  if (status == w.recorded)
+    return;
+  auto before = w.recorded;
+  w.recorded = status;
+  record(self, deadline_status_changed{name, before, status});
+  if (!overdue(status))
+    return;
+  if (!overdue(before)) {
+    auto due = w.policy.due().value_or(now);
+    record(self, deadline_missed{name, now - due});
+  }
+  if ((st.config.actions & action_call) && st.config.scheduler)
+    caf::anon_send(st.config.scheduler, schedule_atom::value,
+                   intent{name, "now", "", 0, "", 0});
+  if (st.config.actions & action_alarm)
+    for (auto& subscriber : st.subscribers)
+      caf::anon_send(subscriber, alarm_atom::value, name, status);
+  if ((st.config.actions & action_escalate) && st.config.supervisor)
+    caf::anon_send(st.config.supervisor, escalate_atom::value, name, status);
+}
+
+// Starts watching (or re-configures) a command, as of `since`.
+watched& add_watch(controller_state& st, const watch& x, time_point since) {
+  auto i = st.commands.find(x.command);
+  if (i == st.commands.end())
+    return st.commands
+        .emplace(x.command,
+                 watched{x, deadline{x.period, x.grace, since, true}})
+        .first->second;
+  // Keep what is known of its calls; change period and grace.
+  auto& w = i->second;
+  deadline policy{x.period, x.grace, since, true};
+  if (auto last = w.policy.last_call())
+    policy.called(*last);
+  w.config = x;
+  w.policy = policy;
+  return w;
+}
+
+// Applies one event of the log to the state, without taking actions.
+void apply_fact(controller_state& st, const envelope& x) {
+  if (x.source == st.config.name) {
+    if (auto* changed = std::get_if<deadline_status_changed>(&x.body)) {
+      if (auto i = st.commands.find(changed->command); i != st.commands.end())
+        i->second.recorded = changed->to;
+    } else if (auto* policy = std::get_if<policy_changed>(&x.body)) {
+      watch w;
+      if (parse_watch_spec(policy->policy, w))
+        add_watch(st, w, x.time);
+      else if (policy->policy.starts_with("unwatch "))
+        st.commands.erase(policy->policy.substr(8));
+    }
+    return;
+  }
+  auto i = st.commands.find(x.source);
+  if (i == st.commands.end())
+    return;
+  if (std::holds_alternative<call_started>(x.body))
+    i->second.policy.started(x.time);
+  else if (std::holds_alternative<call_finished>(x.body))
+    i->second.policy.finished(x.time);
+}
+
+// -- behavior -----------------------------------------------------------------
+
+controller_actor::behavior_type
+controller_impl(controller_pointer self, runtime* rt, controller_config config,
+                std::unordered_map<std::string, watched> commands,
+                seq_t rebuilt_up_to) {
+  auto& st = self->state;
+  st.rt = rt;
+  st.config = std::move(config);
+  st.commands = std::move(commands);
+  // Live events from where the rebuild stopped.
+  self->request(rt->bus(), caf::infinite, attach_atom::value,
+                caf::actor_cast<caf::actor>(self),
+                replay_query{.from = rebuilt_up_to + 1})
+      .then([=](uint64_t id) { self->state.subscription = id; },
+            [=](caf::error& err) { self->quit(err); });
+  // Without the Bus (the runtime shut down) there is nothing to watch.
+  self->monitor(rt->bus());
+  self->set_down_handler([=](caf::down_msg& msg) { self->quit(msg.reason); });
+  // Report what changed while nothing watched.
+  auto now = rt->time().now();
+  for (auto& [name, w] : st.commands)
+    evaluate(self, name, w, now);
+  arm_timer(self);
+  return {
+      [=](watch_atom, watch& x) -> caf::result<bool> {
+        if (auto err = check(x))
+          return err;
+        auto& st = self->state;
+        auto now = st.rt->time().now();
+        record(self, policy_changed{watch_spec(x)});
+        auto& w = add_watch(st, x, now);
+        evaluate(self, st.commands.find(x.command)->first, w, now);
+        arm_timer(self);
+        return true;
+      },
+      [=](unwatch_atom, std::string& name) -> bool {
+        auto& st = self->state;
+        auto i = st.commands.find(name);
+        if (i == st.commands.end())
+          return false;
+        if (i->second.queued)
+          st.queue.erase({*i->second.queued, &i->first});
+        st.commands.erase(i);
+        record(self, policy_changed{"unwatch " + name});
+        return true;
+      },
+      [=](status_atom, std::string& name) -> caf::result<deadline_status> {
+        auto& st = self->state;
+        auto i = st.commands.find(name);
+        if (i == st.commands.end())
+          return make_error(errc::not_found, "controller '" + st.config.name +
+                                                 "' does not watch '" + name +
+                                                 "'");
+        return i->second.policy.status(st.rt->time().now());
+      },
+      [=](subscribe_atom, caf::actor& subscriber) {
+        self->state.subscribers.push_back(std::move(subscriber));
+      },
+      [=](deliver_atom, uint64_t id, envelope& x) {
+        auto& st = self->state;
+        if (++st.unacked >= 16) {
+          st.unacked = 0;
+          self->send(st.rt->bus(), ack_atom::value, id, x.seq);
+        }
+        if (x.source == st.config.name)
+          return; // our own records
+        auto i = st.commands.find(x.source);
+        if (i == st.commands.end())
+          return;
+        apply_fact(st, x);
+        evaluate(self, i->first, i->second, st.rt->time().now());
+        arm_timer(self);
+      },
+      [=](timer_atom, uint64_t id) {
+        auto& st = self->state;
+        if (id != st.timer_id)
+          return; // stale
+        st.timer_at.reset();
+        auto now = st.rt->time().now();
+        while (!st.queue.empty() && st.queue.begin()->first <= now) {
+          auto* name = st.queue.begin()->second;
+          evaluate(self, *name, st.commands.at(*name), now);
+        }
+        arm_timer(self);
+      },
+  };
+}
+
+} // namespace
+
+caf::expected<controller_actor> spawn_controller(runtime& rt,
+                                                 controller_config config) {
+  if (config.name.empty())
+    return make_error(errc::bad_config, "controller: the name is empty");
+  for (auto& w : config.watches)
+    if (auto err = check(w))
+      return err;
+  // Rebuild from the log: watches added at run time, calls, statuses.
+  controller_state st;
+  st.config = config;
+  auto up_to = rt.store().last_seq();
+  auto err = rt.store().replay({.to = up_to}, [&](const envelope& x) {
+    apply_fact(st, x);
+    return true;
+  });
+  if (err)
+    return err;
+  // Configured watches that the log does not know yet start now.
+  auto now = rt.time().now();
+  for (auto& w : config.watches) {
+    auto i = st.commands.find(w.command);
+    if (i != st.commands.end() && i->second.config == w)
+      continue;
+    add_watch(st, w, now);
+    rt.record(config.name, policy_changed{watch_spec(w)});
+  }
+  return rt.system().spawn(controller_impl, &rt, std::move(config),
+                           std::move(st.commands), up_to);
+}
+
+} // namespace tc

@@ -1,0 +1,253 @@
+#include "timecontrol/actors/controller.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "tests/actors/fixture.hpp"
+
+using namespace tc;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Receives a controller's alarms and escalations.
+struct inbox {
+  std::vector<std::pair<std::string, deadline_status>> alarms;
+  std::vector<std::pair<std::string, deadline_status>> escalations;
+};
+
+caf::behavior inbox_impl(caf::event_based_actor*, std::shared_ptr<inbox> in) {
+  return {
+      [=](alarm_atom, const std::string& command, deadline_status s) {
+        in->alarms.emplace_back(command, s);
+      },
+      [=](escalate_atom, const std::string& command, deadline_status s) {
+        in->escalations.emplace_back(command, s);
+      },
+  };
+}
+
+// Stands in for the Scheduler: keeps the intents it is given.
+scheduler_actor::behavior_type
+fake_scheduler(scheduler_actor::pointer,
+               std::shared_ptr<std::vector<intent>> intents) {
+  return {
+      [=](schedule_atom, intent& x) -> uint64_t {
+        intents->push_back(x);
+        return intents->size();
+      },
+      [=](cancel_atom, uint64_t) { return false; },
+      [=](status_atom) -> uint64_t { return intents->size(); },
+      [=](status_atom, uint64_t) -> caf::result<time_point> {
+        return make_error(errc::not_found, "fake scheduler");
+      },
+      [=](timer_atom, uint64_t) {},
+  };
+}
+
+struct controller_fixture : test::actor_fixture {
+  std::shared_ptr<inbox> in = std::make_shared<inbox>();
+  std::shared_ptr<std::vector<intent>> intents =
+      std::make_shared<std::vector<intent>>();
+  caf::actor receiver = sys->spawn(inbox_impl, in);
+  scheduler_actor scheduler = sys->spawn(fake_scheduler, intents);
+  controller_actor controller;
+
+  controller_config config(uint8_t actions = action_alarm) {
+    return {"watchdog", {{"poll", 10s, 5s}}, actions, receiver, scheduler};
+  }
+
+  void spawn(controller_config cfg) {
+    auto spawned = spawn_controller(*rt, std::move(cfg));
+    if (!spawned)
+      BOOST_FAIL(render(spawned.error()));
+    controller = *spawned;
+    caf::anon_send(controller, subscribe_atom::value, receiver);
+    run();
+  }
+
+  // A call of `command` that starts and finishes now.
+  void call(const std::string& command) {
+    rt->record(command, call_started{1});
+    rt->record(command, call_finished{1, 0ns, true, ""});
+    run();
+  }
+
+  deadline_status status(const std::string& command) {
+    auto s = ask<deadline_status>(controller, status_atom::value, command);
+    BOOST_REQUIRE(s);
+    return *s;
+  }
+
+  // The statuses the controller recorded for `command`, in order.
+  std::vector<deadline_status> recorded(const std::string& command) {
+    std::vector<deadline_status> result;
+    for (auto& x : stored({.source = "watchdog",
+                   .type = event_type::deadline_status_changed})) {
+      auto& changed = std::get<deadline_status_changed>(x.body);
+      if (changed.command == command)
+        result.push_back(changed.to);
+    }
+    return result;
+  }
+};
+
+using ds = deadline_status;
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(actors_controller, controller_fixture)
+
+BOOST_AUTO_TEST_CASE(statuses_change_at_the_exact_instants) {
+  spawn(config());
+  BOOST_TEST((status("poll") == ds::never_called));
+  advance(10s); // exactly one period: still on time
+  BOOST_TEST(recorded("poll").empty());
+  advance(1ns);
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::late}));
+  advance(5s - 1ns); // exactly the end of grace: still late
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::late}));
+  advance(1ns);
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::late, ds::down}));
+  call("poll");
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::late, ds::down, ds::up}));
+  BOOST_TEST((status("poll") == ds::up));
+}
+
+BOOST_AUTO_TEST_CASE(a_command_called_in_time_stays_up) {
+  spawn(config());
+  for (int i = 0; i < 5; ++i) {
+    advance(9s);
+    call("poll");
+  }
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(one_miss_is_recorded_per_overdue_stretch) {
+  spawn(config());
+  call("poll");
+  advance(10s + 1ns); // late
+  advance(10s);       // down
+  auto missed = stored({.type = event_type::deadline_missed});
+  BOOST_REQUIRE(missed.size() == 1u);
+  auto& miss = std::get<deadline_missed>(missed[0].body);
+  BOOST_TEST(miss.command == "poll");
+  // Recorded at the first instant after the period.
+  BOOST_TEST(miss.late_by.count() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(alarms_go_to_every_subscriber) {
+  spawn(config(action_alarm));
+  advance(10s + 1ns);
+  advance(5s);
+  BOOST_TEST(in->alarms.size() == 2u); // late, then down
+  BOOST_TEST((in->alarms[0] == std::pair{std::string{"poll"}, ds::late}));
+  BOOST_TEST((in->alarms[1] == std::pair{std::string{"poll"}, ds::down}));
+  BOOST_TEST(in->escalations.empty());
+  BOOST_TEST(intents->empty());
+}
+
+BOOST_AUTO_TEST_CASE(escalations_go_to_the_supervisor) {
+  spawn(config(action_escalate));
+  advance(10s + 1ns);
+  advance(5s);
+  BOOST_TEST(in->escalations.size() == 2u);
+  BOOST_TEST(in->alarms.empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_call_action_asks_the_scheduler_for_a_call_now) {
+  spawn(config(action_call | action_alarm));
+  advance(10s + 1ns);
+  BOOST_REQUIRE(intents->size() == 1u);
+  BOOST_TEST((*intents)[0].target == "poll");
+  BOOST_TEST((*intents)[0].trigger == "now");
+  BOOST_TEST(in->alarms.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_long_run_turns_down_after_its_grace) {
+  spawn(config());
+  rt->record("poll", call_started{1});
+  run();
+  advance(5s + 1ns); // running longer than grace
+  BOOST_TEST((status("poll") == ds::down));
+  rt->record("poll", call_finished{1, 5s, true, ""});
+  run();
+  BOOST_TEST((status("poll") == ds::up));
+}
+
+BOOST_AUTO_TEST_CASE(watches_can_be_added_and_removed_at_run_time) {
+  spawn(config());
+  auto added =
+      ask<bool>(controller, watch_atom::value, watch{"report", 1s, 0s});
+  BOOST_REQUIRE(added);
+  advance(1s + 1ns);
+  BOOST_TEST((recorded("report") == std::vector<ds>{ds::down}));
+  auto removed =
+      ask<bool>(controller, unwatch_atom::value, std::string{"report"});
+  BOOST_REQUIRE(removed && *removed);
+  auto unknown = ask<deadline_status>(controller, status_atom::value,
+                                      std::string{"report"});
+  BOOST_REQUIRE(!unknown);
+  BOOST_TEST(is(unknown.error(), errc::not_found));
+}
+
+BOOST_AUTO_TEST_CASE(bad_watches_are_refused_with_the_reason) {
+  auto bad = spawn_controller(*rt, {"watchdog", {{"poll", 0s, 1s}}});
+  BOOST_REQUIRE(!bad);
+  BOOST_TEST(render(bad.error()) ==
+             "bad_config: watch 'poll': the period must be positive");
+  auto unnamed = spawn_controller(*rt, {"", {}});
+  BOOST_REQUIRE(!unnamed);
+  BOOST_TEST(is(unnamed.error(), errc::bad_config));
+  spawn(config());
+  auto refused = ask<bool>(controller, watch_atom::value, watch{"", 1s, 0s});
+  BOOST_REQUIRE(!refused);
+  BOOST_TEST(is(refused.error(), errc::bad_config));
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_command_that_went_down_while_stopped_is_reported_at_start) {
+  spawn(config());
+  call("poll");
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up}));
+  stop();        // the controller ends with the runtime's Bus
+  advance(1min); // the process is not running
+  start();
+  spawn(config());
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::down}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
+  // Nothing is reported twice.
+  advance(1min);
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::down}));
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_keeps_watches_added_at_run_time) {
+  spawn(config());
+  BOOST_REQUIRE(
+      ask<bool>(controller, watch_atom::value, watch{"report", 1h, 0s}));
+  stop(); // the controller ends with the runtime's Bus
+  start();
+  spawn(config());
+  BOOST_TEST((status("report") == ds::never_called));
+  advance(1h + 1ns);
+  BOOST_TEST((recorded("report") == std::vector<ds>{ds::down}));
+}
+
+// Simulated time jumps over the intermediate instants here, so each command
+// is seen down at once (as when a process was too busy to look).
+BOOST_AUTO_TEST_CASE(ten_thousand_commands_share_one_timer) {
+  controller_config cfg = config();
+  cfg.watches.clear();
+  for (int i = 0; i < 10'000; ++i)
+    cfg.watches.push_back({"c" + std::to_string(i), 10s + i * 1ms, 0s});
+  spawn(cfg);
+  // Only one timer is pending however many commands are watched.
+  BOOST_TEST(sched->clock().schedule().size() == 1u);
+  advance(20s);
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 10'000u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

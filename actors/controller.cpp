@@ -201,6 +201,7 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
   auto& st = self->state;
   st.rt = rt;
   st.config = std::move(config);
+  st.config.watches = {}; // `commands` holds them now
   st.commands = std::move(commands);
   // Live events from where the rebuild stopped.
   self->request(rt->bus(), caf::infinite, attach_atom::value,

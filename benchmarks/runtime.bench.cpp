@@ -1,0 +1,211 @@
+// bench.runtime: the Log, the Bus and the Controller in a real actor system,
+// each against a baseline measured in the same run.
+//
+//   log_append_actor          events recorded through the Log actor
+//                             (fire-and-forget, then one flush), RocksDB
+//                             buffered; group commit batches them
+//   store_append_single       the same events appended to the store directly,
+//                             one append each (what code without the Log does)
+//   store_append_batched      the same, in batches of 1000 (the ceiling)
+//   bus_latency               from record to delivery at an observer, at
+//                             10 000 events/s; p50 and p99 in microseconds
+//   controller_memory         bytes per watched command, 100 000 commands
+//
+// Run: build/benchmarks/bench.runtime. Data goes to $TC_BENCH_DIR (default
+// /tmp/timecontrol-bench-runtime).
+
+#include <benchmark/benchmark.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "timecontrol/actors/controller.hpp"
+#include "timecontrol/actors/runtime.hpp"
+#include "timecontrol/events/register.hpp"
+#include "timecontrol/policies/histogram.hpp"
+
+namespace fs = std::filesystem;
+using namespace tc;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string fresh_dir(const std::string& name) {
+  auto env = std::getenv("TC_BENCH_DIR");
+  fs::path dir = env ? env : "/tmp/timecontrol-bench-runtime";
+  auto path = dir / name;
+  fs::remove_all(path);
+  fs::create_directories(dir);
+  return path.string();
+}
+
+envelope sample(uint64_t i) {
+  return envelope{0, from_nanos(static_cast<int64_t>(i)), "bench",
+                  call_finished{i, duration{1234}, true, std::string(80, 'x')}};
+}
+
+struct system_fixture {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  system_fixture() {
+    register_types(cfg);
+    sys = std::make_unique<caf::actor_system>(cfg);
+  }
+};
+
+std::unique_ptr<runtime> start(caf::actor_system& sys,
+                               const std::string& name) {
+  auto rt = runtime::start(
+      sys, {.path = fresh_dir(name), .store = {.mode = durability::buffered}});
+  if (!rt) {
+    std::fprintf(stderr, "%s\n", render(rt.error()).c_str());
+    std::abort();
+  }
+  return std::move(*rt);
+}
+
+seq_t flush(caf::actor_system& sys, const log_actor& log) {
+  caf::scoped_actor self{sys};
+  seq_t last = 0;
+  self->request(log, caf::infinite, flush_atom::value)
+      .receive([&](seq_t x) { last = x; },
+               [](caf::error& err) {
+                 std::fprintf(stderr, "%s\n", render(err).c_str());
+                 std::abort();
+               });
+  return last;
+}
+
+constexpr uint64_t events_per_iteration = 100'000;
+
+void log_append_actor(benchmark::State& state) {
+  system_fixture f;
+  auto rt = start(*f.sys, "log");
+  uint64_t events = 0;
+  for (auto _ : state) {
+    for (uint64_t i = 0; i < events_per_iteration; ++i)
+      caf::anon_send(rt->log(), record_atom::value, sample(i));
+    flush(*f.sys, rt->log());
+    events += events_per_iteration;
+  }
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(events),
+                                                  benchmark::Counter::kIsRate);
+  auto stats = rt->store().stats();
+  state.counters["events/write"] =
+      static_cast<double>(stats.events) / static_cast<double>(stats.writes);
+  rt->shutdown();
+}
+BENCHMARK(log_append_actor)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void store_append(benchmark::State& state, size_t batch_size) {
+  auto store =
+      event_store::open(fresh_dir("store"), {.mode = durability::buffered});
+  if (!store)
+    std::abort();
+  uint64_t events = 0;
+  std::vector<envelope> batch;
+  for (auto _ : state) {
+    for (uint64_t i = 0; i < events_per_iteration; i += batch_size) {
+      batch.clear();
+      for (size_t k = 0; k < batch_size; ++k)
+        batch.push_back(sample(i + k));
+      if (!(*store)->append(batch))
+        std::abort();
+    }
+    events += events_per_iteration;
+  }
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(events),
+                                                  benchmark::Counter::kIsRate);
+}
+
+void store_append_single(benchmark::State& state) {
+  store_append(state, 1);
+}
+BENCHMARK(store_append_single)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void store_append_batched(benchmark::State& state) {
+  store_append(state, 1000);
+}
+BENCHMARK(store_append_batched)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The send time travels in call_id (steady-clock nanoseconds).
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void bus_latency(benchmark::State& state) {
+  system_fixture f;
+  auto rt = start(*f.sys, "latency");
+  auto latencies = std::make_shared<histogram>();
+  auto mutex = std::make_shared<std::mutex>();
+  rt->observe({.source = "latency"}, [=](const envelope& x) {
+    auto sent = static_cast<int64_t>(std::get<call_requested>(x.body).call_id);
+    std::lock_guard guard{*mutex};
+    latencies->record(steady_ns() - sent);
+  });
+  for (auto _ : state) {
+    // 2 000 events at 10 000 events/s: 10 every millisecond.
+    for (int tick = 0; tick < 200; ++tick) {
+      for (int i = 0; i < 10; ++i)
+        rt->record("latency",
+                   call_requested{static_cast<uint64_t>(steady_ns())});
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+  flush(*f.sys, rt->log());
+  std::this_thread::sleep_for(50ms); // the last deliveries
+  std::lock_guard guard{*mutex};
+  state.counters["p50_us"] = static_cast<double>(latencies->p50()) / 1e3;
+  state.counters["p99_us"] = static_cast<double>(latencies->p99()) / 1e3;
+  state.counters["events"] = static_cast<double>(latencies->count());
+  rt->shutdown();
+}
+BENCHMARK(bus_latency)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5)
+    ->UseRealTime();
+
+size_t resident_bytes() {
+  std::ifstream statm{"/proc/self/statm"};
+  size_t pages = 0;
+  size_t resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+void controller_memory(benchmark::State& state) {
+  constexpr size_t commands = 100'000;
+  for (auto _ : state) {
+    system_fixture f;
+    auto rt = start(*f.sys, "controller");
+    controller_config cfg{"watchdog", {}, action_alarm, {}, {}};
+    for (size_t i = 0; i < commands; ++i)
+      cfg.watches.push_back({"command-" + std::to_string(i), 1h, 1min});
+    auto before = resident_bytes();
+    auto controller = spawn_controller(*rt, std::move(cfg));
+    if (!controller)
+      std::abort();
+    // Wait until it is running: it answers a status question.
+    caf::scoped_actor self{*f.sys};
+    self->request(*controller, caf::infinite, status_atom::value,
+                  std::string{"command-0"})
+        .receive([](deadline_status) {}, [](caf::error&) { std::abort(); });
+    auto after = resident_bytes();
+    state.counters["bytes/command"] =
+        static_cast<double>(after - before) / static_cast<double>(commands);
+    self->send_exit(*controller, caf::exit_reason::user_shutdown);
+    rt->shutdown();
+  }
+}
+BENCHMARK(controller_memory)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+} // namespace
+
+BENCHMARK_MAIN();

@@ -291,6 +291,8 @@ caf::expected<controller_actor> spawn_controller(runtime& rt,
   for (auto& w : config.watches)
     if (auto err = check(w))
       return err;
+  if (!config.scheduler)
+    config.scheduler = rt.scheduler();
   // Rebuild from the log: watches added at run time, calls, statuses.
   controller_state st;
   st.config = config;

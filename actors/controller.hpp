@@ -70,7 +70,8 @@ struct controller_config {
   uint8_t actions = action_alarm;
   /// Receives escalations (action_escalate).
   caf::actor supervisor;
-  /// Receives the "call now" intents (action_call).
+  /// Receives the "call now" intents (action_call); the runtime's Scheduler
+  /// when not set.
   scheduler_actor scheduler;
 };
 

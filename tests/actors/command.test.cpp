@@ -1,0 +1,622 @@
+#include "timecontrol/actors/command.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <stdexcept>
+#include <thread>
+
+#include <caf/event_based_actor.hpp>
+
+#include "tests/actors/fixture.hpp"
+
+// Configurations are written with designated initializers that leave the
+// other fields at their defaults, on purpose.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+using namespace tc;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// The answer to one call, filled in when it arrives.
+struct outcome {
+  bool answered = false;
+  std::string value;
+  caf::error error;
+  time_point at{};
+};
+
+using outcome_ptr = std::shared_ptr<outcome>;
+
+/// Sends (call_atom, args) to `cmd` from a fresh actor; the answer lands in
+/// the result once the coordinator runs.
+outcome_ptr call(test::actor_fixture& f, const caf::actor& cmd,
+                 std::string args = "x") {
+  auto out = std::make_shared<outcome>();
+  auto time = f.rt->time_ptr();
+  f.sys->spawn([=](caf::event_based_actor* self) {
+    self->request(cmd, caf::infinite, call_atom::value, args)
+        .then(
+            [=](std::string& x) {
+              out->answered = true;
+              out->value = std::move(x);
+              out->at = time->now();
+            },
+            [=](caf::error& err) {
+              out->answered = true;
+              out->error = std::move(err);
+              out->at = time->now();
+            });
+  });
+  return out;
+}
+
+caf::expected<std::string> echo(std::string x) {
+  return "ok:" + x;
+}
+
+template <class Op>
+caf::actor make(test::actor_fixture& f, command_config config, Op op) {
+  auto cmd = spawn_command(*f.rt, std::move(config), std::move(op));
+  if (!cmd)
+    BOOST_FAIL(render(cmd.error()));
+  f.run();
+  return *cmd;
+}
+
+caf::actor make(test::actor_fixture& f, command_config config) {
+  return make(f, std::move(config), sync_operation{echo});
+}
+
+/// The events of one call of `source`, in order.
+std::vector<event> events_of(test::actor_fixture& f, const std::string& source,
+                             uint64_t id) {
+  std::vector<event> result;
+  for (auto& x : f.stored({.source = source}))
+    std::visit(
+        [&](const auto& body) {
+          if constexpr (requires { body.call_id; })
+            if (body.call_id == id)
+              result.push_back(x.body);
+        },
+        x.body);
+  return result;
+}
+
+template <class T>
+std::vector<T> all_of(test::actor_fixture& f, const std::string& source) {
+  std::vector<T> result;
+  for (auto& x : f.stored({.source = source}))
+    if (auto* body = std::get_if<T>(&x.body))
+      result.push_back(*body);
+  return result;
+}
+
+/// Stops the runtime and starts a new one on the same store whose clock goes
+/// on from where the old one stood (the fixture's start() begins at the
+/// sample time again).
+void restart(test::actor_fixture& f, duration pause = 0ns) {
+  auto t = f.now() + pause;
+  f.stop();
+  runtime_config config;
+  config.time = make_actor_clock(*f.sys, t);
+  config.log.detached = false;
+  auto started = runtime::start(*f.sys, f.store, std::move(config));
+  if (!started)
+    BOOST_FAIL(render(started.error()));
+  f.rt = std::move(*started);
+  f.run();
+}
+
+/// An async operation whose `done` callbacks the test calls itself.
+struct parked {
+  std::vector<std::string> args;
+  std::vector<std::function<void(caf::expected<std::string>)>> done;
+};
+
+async_operation park(std::shared_ptr<parked> p) {
+  return [p](std::string args,
+             std::function<void(caf::expected<std::string>)> done) {
+    p->args.push_back(std::move(args));
+    p->done.push_back(std::move(done));
+  };
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(actors_command, test::actor_fixture)
+
+// -- reject -------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(
+    a_call_inside_the_minimum_interval_is_rejected_with_the_retry_after) {
+  auto cmd = make(*this, {.name = "api", .limiter = "min 200ms"});
+  auto first = ask<std::string>(cmd, call_atom::value, std::string{"a"});
+  BOOST_REQUIRE(first);
+  BOOST_TEST(*first == "ok:a");
+  advance(200ms - 1ns);
+  auto second = ask<std::string>(cmd, call_atom::value, std::string{"b"});
+  BOOST_REQUIRE(!second);
+  BOOST_TEST(is(second.error(), errc::throttled));
+  BOOST_TEST(context_of(second.error()).find("retry after 1ns") !=
+             std::string::npos);
+  auto throttled = all_of<call_throttled>(*this, "api");
+  BOOST_REQUIRE(throttled.size() == 1u);
+  BOOST_TEST(throttled[0].retry_after.count() == 1);
+  BOOST_TEST((throttled[0].action == throttle_action::rejected));
+  advance(1ns);
+  auto third = ask<std::string>(cmd, call_atom::value, std::string{"c"});
+  BOOST_REQUIRE(third);
+  BOOST_TEST(*third == "ok:c");
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_token_bucket_admits_its_burst_then_rejects_until_refill) {
+  auto cmd = make(*this, {.name = "api", .limiter = "2/s burst 2"});
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"1"}));
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"2"}));
+  auto third = ask<std::string>(cmd, call_atom::value, std::string{"3"});
+  BOOST_REQUIRE(!third);
+  BOOST_TEST(context_of(third.error()).find("retry after 500ms") !=
+             std::string::npos);
+  advance(500ms);
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"4"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_sliding_window_rejects_the_call_over_its_limit) {
+  auto cmd = make(*this, {.name = "api", .limiter = "2 per 1s"});
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"1"}));
+  advance(300ms);
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"2"}));
+  auto third = ask<std::string>(cmd, call_atom::value, std::string{"3"});
+  BOOST_REQUIRE(!third);
+  BOOST_TEST(context_of(third.error()).find("retry after 700ms") !=
+             std::string::npos);
+  advance(700ms);
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"4"}));
+}
+
+// -- wait ---------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(waiting_calls_run_exactly_when_the_limiter_allows) {
+  auto cmd = make(
+      *this,
+      {.name = "api", .limiter = "min 200ms", .action = on_throttle::wait});
+  auto t0 = now();
+  auto a = call(*this, cmd, "a");
+  auto b = call(*this, cmd, "b");
+  auto c = call(*this, cmd, "c");
+  run();
+  BOOST_TEST(a->answered);
+  BOOST_TEST(a->value == "ok:a");
+  BOOST_TEST(!b->answered);
+  advance(200ms - 1ns);
+  BOOST_TEST(!b->answered);
+  advance(1ns);
+  BOOST_REQUIRE(b->answered);
+  BOOST_TEST(b->value == "ok:b");
+  BOOST_TEST((b->at == t0 + 200ms));
+  BOOST_TEST(!c->answered);
+  advance(200ms);
+  BOOST_REQUIRE(c->answered);
+  BOOST_TEST(c->value == "ok:c");
+  BOOST_TEST((c->at == t0 + 400ms));
+  auto admitted = all_of<call_admitted>(*this, "api");
+  BOOST_REQUIRE(admitted.size() == 3u);
+  BOOST_TEST(admitted[0].waited.count() == 0);
+  BOOST_TEST((admitted[1].waited == 200ms));
+  BOOST_TEST((admitted[2].waited == 400ms));
+  auto throttled = all_of<call_throttled>(*this, "api");
+  BOOST_REQUIRE(throttled.size() == 2u);
+  BOOST_TEST((throttled[0].action == throttle_action::waited));
+  BOOST_TEST((throttled[0].retry_after == 200ms));
+}
+
+BOOST_AUTO_TEST_CASE(a_full_wait_queue_answers_queue_full) {
+  auto cmd = make(*this, {.name = "api",
+                          .limiter = "min 1s",
+                          .action = on_throttle::wait,
+                          .queue_limit = 2});
+  std::vector<outcome_ptr> calls;
+  for (int i = 0; i < 4; ++i)
+    calls.push_back(call(*this, cmd, std::to_string(i)));
+  run();
+  BOOST_TEST(calls[0]->answered);
+  BOOST_TEST(!calls[1]->answered);
+  BOOST_TEST(!calls[2]->answered);
+  BOOST_REQUIRE(calls[3]->answered);
+  BOOST_TEST(is(calls[3]->error, errc::queue_full));
+  BOOST_TEST(context_of(calls[3]->error).find("queue_limit 2") !=
+             std::string::npos);
+  advance(1s);
+  BOOST_TEST(calls[1]->value == "ok:1");
+  BOOST_TEST(!calls[2]->answered);
+  advance(1s);
+  BOOST_TEST(calls[2]->value == "ok:2");
+}
+
+// -- drop ---------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_dropped_call_gets_no_answer_but_is_recorded) {
+  auto cmd = make(
+      *this, {.name = "api", .limiter = "min 1s", .action = on_throttle::drop});
+  auto a = call(*this, cmd, "a");
+  auto b = call(*this, cmd, "b");
+  run();
+  BOOST_TEST(a->value == "ok:a");
+  advance(5s);
+  BOOST_TEST(!b->answered);
+  auto throttled = all_of<call_throttled>(*this, "api");
+  BOOST_REQUIRE(throttled.size() == 1u);
+  BOOST_TEST(throttled[0].call_id == 2u);
+  BOOST_TEST((throttled[0].action == throttle_action::dropped));
+  BOOST_TEST((throttled[0].retry_after == 1s));
+  BOOST_TEST(events_of(*this, "api", 2).size() == 2u); // requested, throttled
+}
+
+// -- failures -----------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_throwing_operation_is_recorded_as_failed_and_answered) {
+  auto calls = std::make_shared<int>(0);
+  auto cmd =
+      make(*this, {.name = "api"},
+           sync_operation{[calls](std::string x) -> caf::expected<std::string> {
+             if (++*calls == 1)
+               throw std::runtime_error("boom");
+             return x;
+           }});
+  auto first = ask<std::string>(cmd, call_atom::value, std::string{"a"});
+  BOOST_REQUIRE(!first);
+  BOOST_TEST(is(first.error(), errc::operation_failed));
+  BOOST_TEST(context_of(first.error()).find("boom") != std::string::npos);
+  auto finished = all_of<call_finished>(*this, "api");
+  BOOST_REQUIRE(finished.size() == 1u);
+  BOOST_TEST(!finished[0].ok);
+  BOOST_TEST(finished[0].error == "boom");
+  // The command goes on.
+  auto second = ask<std::string>(cmd, call_atom::value, std::string{"b"});
+  BOOST_REQUIRE(second);
+  BOOST_TEST(*second == "b");
+}
+
+BOOST_AUTO_TEST_CASE(an_operation_that_returns_an_error_is_recorded_as_failed) {
+  auto cmd = make(*this, {.name = "api"},
+                  sync_operation{[](std::string) -> caf::expected<std::string> {
+                    return make_error(errc::not_found, "no such ticker");
+                  }});
+  auto answer = ask<std::string>(cmd, call_atom::value, std::string{"a"});
+  BOOST_REQUIRE(!answer);
+  BOOST_TEST(is(answer.error(), errc::operation_failed));
+  BOOST_TEST(context_of(answer.error()).find("no such ticker") !=
+             std::string::npos);
+  auto finished = all_of<call_finished>(*this, "api");
+  BOOST_REQUIRE(finished.size() == 1u);
+  BOOST_TEST(!finished[0].ok);
+  BOOST_TEST(finished[0].error == "not_found: no such ticker");
+}
+
+BOOST_AUTO_TEST_CASE(a_message_a_callable_command_does_not_take_is_an_error) {
+  auto cmd = make(*this, {.name = "api"});
+  auto answer = ask<std::string>(cmd, 42);
+  BOOST_REQUIRE(!answer);
+  BOOST_TEST(is(answer.error(), errc::unexpected_message));
+  BOOST_TEST(context_of(answer.error()).find("command 'api'") !=
+             std::string::npos);
+}
+
+// -- proxy --------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(the_proxy_passes_the_wrapped_actors_answer_to_the_caller) {
+  auto target = sys->spawn([]() -> caf::behavior {
+    return {
+        [](int x) { return x * 2; },
+        [](call_atom, std::string& x) { return "target:" + x; },
+        [](const std::string& x) -> caf::result<std::string> {
+          return make_error(errc::not_found, "unknown " + x);
+        },
+    };
+  });
+  auto cmd = make(*this, {.name = "proxy", .limiter = "min 1s"}, target);
+  auto doubled = ask<int>(cmd, 21);
+  BOOST_REQUIRE(doubled);
+  BOOST_TEST(*doubled == 42);
+  advance(1s);
+  auto text = ask<std::string>(cmd, call_atom::value, std::string{"a"});
+  BOOST_REQUIRE(text);
+  BOOST_TEST(*text == "target:a");
+  // The limiter applies to every message.
+  auto fast = ask<int>(cmd, 1);
+  BOOST_REQUIRE(!fast);
+  BOOST_TEST(is(fast.error(), errc::throttled));
+  advance(1s);
+  auto failed = ask<std::string>(cmd, std::string{"x"});
+  BOOST_REQUIRE(!failed);
+  BOOST_TEST(is(failed.error(), errc::operation_failed));
+  BOOST_TEST(context_of(failed.error()).find("unknown x") != std::string::npos);
+  auto finished = all_of<call_finished>(*this, "proxy");
+  BOOST_REQUIRE(finished.size() == 3u);
+  BOOST_TEST(finished[0].ok);
+  BOOST_TEST(finished[1].ok);
+  BOOST_TEST(!finished[2].ok);
+  caf::anon_send_exit(target, caf::exit_reason::user_shutdown);
+}
+
+BOOST_AUTO_TEST_CASE(the_proxy_answers_a_plain_send_with_a_plain_message) {
+  auto target = sys->spawn(
+      []() -> caf::behavior { return {[](int x) { return x + 1; }}; });
+  auto cmd = make(*this, {.name = "proxy"}, target);
+  auto got = std::make_shared<int>(0);
+  sys->spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    self->send(cmd, 41);
+    return {[=](int x) { *got = x; }};
+  });
+  run();
+  BOOST_TEST(*got == 42);
+  caf::anon_send_exit(target, caf::exit_reason::user_shutdown);
+}
+
+// -- async, max_in_flight, timeout --------------------------------------------
+
+BOOST_AUTO_TEST_CASE(an_async_operation_answers_when_done_is_called) {
+  auto p = std::make_shared<parked>();
+  auto cmd = make(*this, {.name = "api"}, park(p));
+  auto a = call(*this, cmd, "a");
+  run();
+  BOOST_REQUIRE(p->done.size() == 1u);
+  BOOST_TEST(p->args[0] == "a");
+  BOOST_TEST(!a->answered);
+  advance(30ms);
+  // From another thread, as a real operation would.
+  std::thread{[&] { p->done[0]("done:a"); }}.join();
+  run();
+  BOOST_REQUIRE(a->answered);
+  BOOST_TEST(a->value == "done:a");
+  auto finished = all_of<call_finished>(*this, "api");
+  BOOST_REQUIRE(finished.size() == 1u);
+  BOOST_TEST((finished[0].took == 30ms));
+  // A second call of `done` is ignored.
+  p->done[0]("again");
+  run();
+  BOOST_TEST(all_of<call_finished>(*this, "api").size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(max_in_flight_holds_admitted_calls_until_a_slot_frees) {
+  auto p = std::make_shared<parked>();
+  auto cmd = make(*this, {.name = "api", .max_in_flight = 1}, park(p));
+  auto a = call(*this, cmd, "a");
+  auto b = call(*this, cmd, "b");
+  run();
+  BOOST_TEST(p->done.size() == 1u);
+  // Both admitted, only the first started.
+  BOOST_TEST(all_of<call_admitted>(*this, "api").size() == 2u);
+  BOOST_TEST(all_of<call_started>(*this, "api").size() == 1u);
+  p->done[0]("A");
+  run();
+  BOOST_TEST(a->value == "A");
+  BOOST_REQUIRE(p->done.size() == 2u);
+  BOOST_TEST(p->args[1] == "b");
+  p->done[1](make_error(errc::closed, "gone"));
+  run();
+  BOOST_TEST(is(b->error, errc::operation_failed));
+}
+
+BOOST_AUTO_TEST_CASE(a_call_over_its_time_limit_is_answered_timed_out) {
+  auto p = std::make_shared<parked>();
+  auto cmd = make(*this, {.name = "api", .timeout = 1s}, park(p));
+  auto a = call(*this, cmd, "a");
+  run();
+  advance(1s - 1ns);
+  BOOST_TEST(!a->answered);
+  advance(1ns);
+  BOOST_REQUIRE(a->answered);
+  BOOST_TEST(is(a->error, errc::timed_out));
+  auto timed_out = all_of<call_timed_out>(*this, "api");
+  BOOST_REQUIRE(timed_out.size() == 1u);
+  BOOST_TEST((timed_out[0].limit == 1s));
+  BOOST_TEST(all_of<call_finished>(*this, "api").empty());
+  // The late answer is ignored, but its end is recorded.
+  advance(500ms);
+  p->done[0]("late");
+  run();
+  BOOST_TEST(is(a->error, errc::timed_out));
+  auto finished = all_of<call_finished>(*this, "api");
+  BOOST_REQUIRE(finished.size() == 1u);
+  BOOST_TEST((finished[0].took == 1500ms));
+  BOOST_TEST(finished[0].ok);
+}
+
+// -- policy and check ---------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(the_policy_changes_at_run_time_and_is_recorded) {
+  auto cmd = make(*this, {.name = "api", .limiter = "min 1s"});
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"a"}));
+  advance(100ms);
+  BOOST_TEST(!ask<std::string>(cmd, call_atom::value, std::string{"b"}));
+  auto changed = ask<bool>(cmd, policy_atom::value, std::string{"min 100ms"});
+  BOOST_REQUIRE(changed);
+  BOOST_TEST(*changed);
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"c"}));
+  // The new limiter counts the calls before the change.
+  advance(50ms);
+  BOOST_TEST(!ask<std::string>(cmd, call_atom::value, std::string{"d"}));
+  auto policies = all_of<policy_changed>(*this, "api");
+  BOOST_REQUIRE(policies.size() == 2u);
+  BOOST_TEST(policies[0].policy == "min 1s");
+  BOOST_TEST(policies[1].policy == "min 100ms");
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_spec_is_rejected_naming_the_spec_and_position) {
+  auto cmd = make(*this, {.name = "api", .limiter = "min 1s"});
+  auto changed = ask<bool>(cmd, policy_atom::value, std::string{"5/fortnight"});
+  BOOST_REQUIRE(!changed);
+  BOOST_TEST(is(changed.error(), errc::bad_config));
+  auto text = context_of(changed.error());
+  BOOST_TEST(text.find("\"5/fortnight\"") != std::string::npos);
+  BOOST_TEST(text.find("at byte 2") != std::string::npos);
+  // The old limiter stays.
+  BOOST_TEST(all_of<policy_changed>(*this, "api").size() == 1u);
+  auto spawned =
+      spawn_command(*rt, {.name = "b", .limiter = "min"}, sync_operation{echo});
+  BOOST_REQUIRE(!spawned);
+  BOOST_TEST(is(spawned.error(), errc::bad_config));
+  BOOST_TEST(context_of(spawned.error()).find("command 'b'") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_wait_policy_releases_waiting_calls_earlier) {
+  auto cmd =
+      make(*this,
+           {.name = "api", .limiter = "min 10s", .action = on_throttle::wait});
+  auto a = call(*this, cmd, "a");
+  auto b = call(*this, cmd, "b");
+  run();
+  BOOST_TEST(a->answered);
+  BOOST_TEST(!b->answered);
+  advance(1s);
+  BOOST_TEST(ask<bool>(cmd, policy_atom::value, std::string{"min 1s"}));
+  BOOST_TEST(b->answered);
+  BOOST_TEST(b->value == "ok:b");
+}
+
+BOOST_AUTO_TEST_CASE(check_answers_when_a_call_would_be_admitted) {
+  auto cmd = make(*this, {.name = "api", .limiter = "min 200ms"});
+  auto t0 = now();
+  auto free = ask<caf::timestamp>(cmd, check_atom::value);
+  BOOST_REQUIRE(free);
+  BOOST_TEST((*free == t0));
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"a"}));
+  auto next = ask<caf::timestamp>(cmd, check_atom::value);
+  BOOST_REQUIRE(next);
+  BOOST_TEST((*next == t0 + 200ms));
+  // Asking consumes nothing.
+  advance(200ms);
+  BOOST_TEST((*ask<caf::timestamp>(cmd, check_atom::value) == t0 + 200ms));
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"b"}));
+  auto unlimited = make(*this, {.name = "free"});
+  BOOST_TEST((*ask<caf::timestamp>(unlimited, check_atom::value) == now()));
+}
+
+// -- records ------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(every_call_records_its_events_in_order) {
+  auto cmd = make(*this, {.name = "api", .limiter = "min 1s"});
+  auto t0 = now();
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"a"}));
+  BOOST_TEST(!ask<std::string>(cmd, call_atom::value, std::string{"b"}));
+  using et = event_type;
+  auto types = types_of("api");
+  BOOST_TEST((types == std::vector<et>{et::policy_changed, et::call_requested,
+                                       et::call_admitted, et::call_started,
+                                       et::call_finished, et::call_requested,
+                                       et::call_throttled}));
+  auto first = events_of(*this, "api", 1);
+  BOOST_REQUIRE(first.size() == 4u);
+  BOOST_TEST((std::get<call_admitted>(first[1]) == call_admitted{1, 0ns}));
+  BOOST_TEST(
+      (std::get<call_finished>(first[3]) == call_finished{1, 0ns, true, ""}));
+  auto second = events_of(*this, "api", 2);
+  BOOST_REQUIRE(second.size() == 2u);
+  BOOST_TEST((std::get<call_throttled>(second[1]) ==
+              call_throttled{2, 1s, throttle_action::rejected}));
+  for (auto& x : stored({.source = "api"}))
+    BOOST_TEST((x.time == t0));
+}
+
+// -- restart ------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_restart_neither_escapes_the_limit_nor_reuses_call_ids) {
+  command_config config{.name = "api", .limiter = "2 per 10s"};
+  auto cmd = make(*this, config);
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"a"}));
+  advance(1s);
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"b"}));
+  restart(*this, 2s); // now t0 + 3s
+  cmd = make(*this, config);
+  auto third = ask<std::string>(cmd, call_atom::value, std::string{"c"});
+  BOOST_REQUIRE(!third);
+  BOOST_TEST(context_of(third.error()).find("retry after 7s") !=
+             std::string::npos);
+  BOOST_TEST(all_of<call_throttled>(*this, "api").back().call_id == 3u);
+  // Same limiter as logged: no new policy_changed.
+  BOOST_TEST(all_of<policy_changed>(*this, "api").size() == 1u);
+  advance(7s);
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"d"}));
+  BOOST_TEST(all_of<call_requested>(*this, "api").back().call_id == 4u);
+  // A different configured limiter is recorded as a change.
+  restart(*this);
+  cmd = make(*this, {.name = "api", .limiter = "min 1s"});
+  auto policies = all_of<policy_changed>(*this, "api");
+  BOOST_REQUIRE(policies.size() == 2u);
+  BOOST_TEST(policies[1].policy == "min 1s");
+  BOOST_TEST(!ask<std::string>(cmd, call_atom::value, std::string{"e"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_with_calls_waiting_keeps_the_limit) {
+  command_config config{
+      .name = "api", .limiter = "min 1s", .action = on_throttle::wait};
+  auto cmd = make(*this, config);
+  auto a = call(*this, cmd, "a");
+  auto b = call(*this, cmd, "b");
+  run();
+  BOOST_TEST(a->answered);
+  BOOST_TEST(!b->answered);
+  restart(*this, 500ms);
+  cmd = make(*this, config);
+  auto c = call(*this, cmd, "c");
+  run();
+  BOOST_TEST(!c->answered);
+  advance(500ms - 1ns);
+  BOOST_TEST(!c->answered);
+  advance(1ns);
+  BOOST_TEST(c->value == "ok:c");
+}
+
+// -- spawning -----------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_store_that_cannot_be_read_fails_the_spawn) {
+  store->fail_reads = true;
+  auto cmd = spawn_command(*rt, {.name = "api"}, sync_operation{echo});
+  store->fail_reads = false;
+  BOOST_REQUIRE(!cmd);
+  BOOST_TEST(is(cmd.error(), errc::storage_failure));
+}
+
+BOOST_AUTO_TEST_CASE(a_command_is_registered_by_name_until_it_exits) {
+  BOOST_TEST(!spawn_command(*rt, {}, sync_operation{echo}));
+  auto cmd = make(*this, {.name = "api"});
+  BOOST_TEST((rt->commands().find("api") == cmd));
+  auto twin = spawn_command(*rt, {.name = "api"}, sync_operation{echo});
+  BOOST_REQUIRE(!twin);
+  BOOST_TEST(is(twin.error(), errc::bad_config));
+  run();
+  BOOST_TEST((rt->commands().find("api") == cmd));
+  caf::anon_send_exit(cmd, caf::exit_reason::user_shutdown);
+  run();
+  BOOST_TEST(!rt->commands().find("api"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// -- call_blocking (a real actor system: it blocks its thread) ----------------
+
+BOOST_AUTO_TEST_CASE(call_blocking_answers_non_actor_code) {
+  caf::actor_system_config cfg;
+  register_types(cfg);
+  cfg.set("logger.file-verbosity", caf::atom("quiet"));
+  caf::actor_system sys{cfg};
+  auto store = event_store::open("blocking", {.mode = durability::memory});
+  BOOST_REQUIRE(store);
+  auto rt =
+      runtime::start(sys, std::shared_ptr<event_store>{std::move(*store)}, {});
+  BOOST_REQUIRE(rt);
+  auto cmd = spawn_command(**rt, {.name = "api", .limiter = "min 1h"},
+                           sync_operation{echo});
+  BOOST_REQUIRE(cmd);
+  auto first = call_blocking(sys, *cmd, "a");
+  BOOST_REQUIRE(first);
+  BOOST_TEST(*first == "ok:a");
+  auto second = call_blocking(sys, *cmd, "b");
+  BOOST_REQUIRE(!second);
+  BOOST_TEST(is(second.error(), errc::throttled));
+  BOOST_TEST(!(*rt)->shutdown());
+}

@@ -35,6 +35,8 @@ using wake_atom = caf::atom_constant<caf::atom("cmd_wake")>;
 using expire_atom = caf::atom_constant<caf::atom("cmd_expire")>;
 /// An async operation's answer: (done_atom, call id, std::string | error).
 using done_atom = caf::atom_constant<caf::atom("cmd_done")>;
+/// Hand the queued events to the Log: (send_atom).
+using send_atom = caf::atom_constant<caf::atom("cmd_send")>;
 
 /// Admission times kept for rebuilding the limiter on a policy change.
 constexpr size_t history_limit = 1024;
@@ -95,15 +97,35 @@ struct command_state {
     return config.max_in_flight != 0 && running.size() >= config.max_in_flight;
   }
 
+  /// Events not yet handed to the Log; shared with the exit functor, which
+  /// hands over what is left.
+  std::shared_ptr<std::vector<envelope>> outbox =
+      std::make_shared<std::vector<envelope>>();
+
+  /// The actor, for scheduling the hand-over to the Log.
+  caf::event_based_actor* self = nullptr;
+
+  /// Queues an event for the Log. The queue goes to the Log in one message
+  /// once the actor has handled what is in its mailbox now.
   void record(time_point t, event body) {
-    caf::anon_send(log, record_atom::value,
-                   envelope{0, t, source, std::move(body)});
+    if (outbox->empty())
+      self->send(self, send_atom::value);
+    outbox->push_back(envelope{0, t, source, std::move(body)});
   }
 
   std::string what() const { return "command '" + source + "'"; }
 };
 
 using command_actor = caf::stateful_actor<command_state>;
+
+/// Hands `events` to the Log without waiting for an answer.
+void send_to_log(const log_actor& log, std::vector<envelope>& events) {
+  if (events.size() == 1)
+    caf::anon_send(log, record_atom::value, std::move(events.front()));
+  else if (!events.empty())
+    caf::anon_send(log, append_atom::value, std::move(events));
+  events.clear();
+}
 using command_ptr = command_actor*;
 
 // -- limiter ------------------------------------------------------------------
@@ -458,12 +480,14 @@ caf::behavior command_impl(command_ptr self,
   st.limiter = std::move(args->state.limiter);
   st.history = std::move(args->state.history);
   st.next_id = args->state.next_id;
+  st.self = self;
   auto registry = args->registry;
   self->attach_functor(
-      [registry, name = st.source,
+      [outbox = st.outbox, log = st.log, registry, name = st.source,
        handle = caf::actor_cast<caf::actor_addr>(self)](const caf::error&) {
         auto x = caf::actor_cast<caf::actor>(handle);
         registry->remove(name, x);
+        send_to_log(log, *outbox);
       });
   // The Log is where every fact goes: without it, stop (fail-stop).
   self->monitor(st.log);
@@ -508,6 +532,7 @@ caf::behavior command_impl(command_ptr self,
         auto now = st.time->now();
         return st.limiter ? check(*st.limiter, now).earliest : now;
       },
+      [self](send_atom) { send_to_log(self->state.log, *self->state.outbox); },
       [self](wake_atom, uint64_t id) {
         if (id != self->state.wake_timer)
           return;

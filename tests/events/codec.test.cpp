@@ -2,30 +2,13 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/hex.hpp"
 #include "tests/support/sample_events.hpp"
 #include "timecontrol/core/crc32c.hpp"
 
 using namespace tc;
 
 namespace {
-
-std::string to_hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string result;
-  for (unsigned char c : bytes) {
-    result.push_back(digits[c >> 4]);
-    result.push_back(digits[c & 15]);
-  }
-  return result;
-}
-
-std::string from_hex(std::string_view hex) {
-  std::string result;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    result.push_back(static_cast<char>(
-        std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  return result;
-}
 
 // Rewrites the checksum of a record after its body was edited.
 void fix_checksum(std::string& record) {
@@ -109,8 +92,8 @@ BOOST_AUTO_TEST_CASE(the_stored_bytes_of_format_version_1_never_change) {
   BOOST_REQUIRE(golden.size() == samples.size());
   for (size_t i = 0; i < samples.size(); ++i) {
     BOOST_TEST_INFO("type " << name_of(samples[i].type()));
-    BOOST_TEST(to_hex(codec::encode(samples[i])) == golden[i]);
-    auto back = codec::decode(from_hex(golden[i]));
+    BOOST_TEST(test::to_hex(codec::encode(samples[i])) == golden[i]);
+    auto back = codec::decode(test::from_hex(golden[i]));
     BOOST_REQUIRE(back);
     BOOST_TEST((*back == samples[i]));
   }

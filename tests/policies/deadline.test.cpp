@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/hex.hpp"
+
 #include "timecontrol/policies/deadline.hpp"
 
 #include <random>
@@ -210,32 +212,18 @@ BOOST_AUTO_TEST_CASE(garbage_is_rejected) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-namespace {
-
-std::string golden_hex(const std::string& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_SUITE(deadline_golden)
 
 BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
   deadline d{duration{10}, duration{5}, from_nanos(1)};
   d.started(from_nanos(2));
-  BOOST_TEST(golden_hex(d.serialize()) == "0501"
-                                          "0a00000000000000"
-                                          "0500000000000000"
-                                          "0100000000000000"
-                                          "06"
-                                          "0200000000000000"
-                                          "0200000000000000");
+  BOOST_TEST(test::to_hex(d.serialize()) == "0501"
+                                            "0a00000000000000"
+                                            "0500000000000000"
+                                            "0100000000000000"
+                                            "06"
+                                            "0200000000000000"
+                                            "0200000000000000");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/hex.hpp"
+
 #include "timecontrol/policies/histogram.hpp"
 
 #include <algorithm>
@@ -194,36 +196,22 @@ BOOST_AUTO_TEST_CASE(garbage_is_rejected) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-namespace {
-
-std::string golden_hex(const std::string& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_SUITE(histogram_golden)
 
 BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
   histogram h;
   h.record(3);
   h.record(300, 2); // bucket 278
-  BOOST_TEST(golden_hex(h.serialize()) == "0601"
-                                          "07"
-                                          "03"
-                                          "0300000000000000"
-                                          "2c01000000000000"
-                                          "5b02000000000000"
-                                          "0000000000000000"
-                                          "02"
-                                          "0301"
-                                          "930202");
+  BOOST_TEST(test::to_hex(h.serialize()) == "0601"
+                                            "07"
+                                            "03"
+                                            "0300000000000000"
+                                            "2c01000000000000"
+                                            "5b02000000000000"
+                                            "0000000000000000"
+                                            "02"
+                                            "0301"
+                                            "930202");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

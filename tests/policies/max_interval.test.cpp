@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/hex.hpp"
+
 #include "timecontrol/policies/max_interval.hpp"
 
 #include <random>
@@ -141,26 +143,12 @@ BOOST_AUTO_TEST_CASE(garbage_is_rejected) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-namespace {
-
-std::string golden_hex(const std::string& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_SUITE(max_interval_golden)
 
 BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
   max_interval lim{duration{5}};
   lim.call(from_nanos(7));
-  BOOST_TEST(golden_hex(lim.serialize()) ==
+  BOOST_TEST(test::to_hex(lim.serialize()) ==
              "020105000000000000000700000000000000");
 }
 

@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/hex.hpp"
+
 #include "timecontrol/policies/min_interval.hpp"
 
 #include <random>
@@ -295,26 +297,12 @@ BOOST_AUTO_TEST_CASE(garbage_is_rejected) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-namespace {
-
-std::string golden_hex(const std::string& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_SUITE(min_interval_golden)
 
 BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
   min_interval lim{duration{5}, from_nanos(0)};
   lim.admit(from_nanos(7));
-  BOOST_TEST(golden_hex(lim.serialize()) ==
+  BOOST_TEST(test::to_hex(lim.serialize()) ==
              "010105000000000000000700000000000000");
 }
 

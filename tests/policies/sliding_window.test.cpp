@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/hex.hpp"
+
 #include "timecontrol/policies/sliding_window.hpp"
 
 #include <random>
@@ -198,32 +200,18 @@ BOOST_AUTO_TEST_CASE(garbage_is_rejected) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-namespace {
-
-std::string golden_hex(const std::string& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_SUITE(sliding_window_golden)
 
 BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
   sliding_window sw{3, duration{10}};
   sw.admit(from_nanos(1));
   sw.admit(from_nanos(4));
-  BOOST_TEST(golden_hex(sw.serialize()) == "0401"
-                                           "03"
-                                           "0a00000000000000"
-                                           "02"
-                                           "0100000000000000"
-                                           "0300000000000000");
+  BOOST_TEST(test::to_hex(sw.serialize()) == "0401"
+                                             "03"
+                                             "0a00000000000000"
+                                             "02"
+                                             "0100000000000000"
+                                             "0300000000000000");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

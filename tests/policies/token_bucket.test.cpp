@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/hex.hpp"
+
 #include "timecontrol/policies/token_bucket.hpp"
 
 #include <random>
@@ -413,34 +415,20 @@ BOOST_AUTO_TEST_CASE(garbage_is_rejected) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-namespace {
-
-std::string golden_hex(const std::string& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_SUITE(token_bucket_golden)
 
 BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
   token_bucket tb{token_rate{3, duration{7}}, 2, from_nanos(0)};
   tb.reserve(from_nanos(1), 2);
   tb.reserve(from_nanos(1), 1); // 7 units (one token) in debt
-  BOOST_TEST(golden_hex(tb.serialize()) == "0301"
-                                           "0300000000000000"
-                                           "0700000000000000"
-                                           "0200000000000000"
-                                           "f9ffffffffffffff"
-                                           "ffffffffffffffff"
-                                           "0100000000000000"
-                                           "0400000000000000");
+  BOOST_TEST(test::to_hex(tb.serialize()) == "0301"
+                                             "0300000000000000"
+                                             "0700000000000000"
+                                             "0200000000000000"
+                                             "f9ffffffffffffff"
+                                             "ffffffffffffffff"
+                                             "0100000000000000"
+                                             "0400000000000000");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

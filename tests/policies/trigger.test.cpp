@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/hex.hpp"
+
 #include "timecontrol/policies/trigger.hpp"
 
 #include <random>
@@ -207,40 +209,26 @@ BOOST_AUTO_TEST_CASE(garbage_and_invalid_configurations_are_rejected) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-namespace {
-
-std::string golden_hex(const std::string& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_SUITE(trigger_golden)
 
 BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
-  BOOST_TEST(golden_hex(serialize_trigger(once_trigger{from_nanos(9)})) ==
+  BOOST_TEST(test::to_hex(serialize_trigger(once_trigger{from_nanos(9)})) ==
              "0701"
              "00"
              "0900000000000000");
   auto e = every_trigger::make(duration{10}, from_nanos(1), from_nanos(100), 3,
                                duration{2}, 5)
                .value();
-  BOOST_TEST(golden_hex(serialize_trigger(e)) == "0701"
-                                                 "01"
-                                                 "0a00000000000000"
-                                                 "0100000000000000"
-                                                 "03"
-                                                 "6400000000000000"
-                                                 "03"
-                                                 "0200000000000000"
-                                                 "0500000000000000");
-  BOOST_TEST(golden_hex(serialize_trigger(
+  BOOST_TEST(test::to_hex(serialize_trigger(e)) == "0701"
+                                                   "01"
+                                                   "0a00000000000000"
+                                                   "0100000000000000"
+                                                   "03"
+                                                   "6400000000000000"
+                                                   "03"
+                                                   "0200000000000000"
+                                                   "0500000000000000");
+  BOOST_TEST(test::to_hex(serialize_trigger(
                  cron_schedule::parse("@daily").value())) == "0701"
                                                              "02"
                                                              "06"

@@ -297,7 +297,11 @@ void arm_timer(scheduler_pointer self, time_point now) {
   clean(st);
   if (st.heap.empty() || st.in_flight >= st.config.max_in_flight)
     return;
-  auto at = from_nanos(st.heap.top().at);
+  // At most a day ahead: far timers stay within the clock's range, and the
+  // wake-up just arms the next one.
+  auto at = std::min(
+      from_nanos(st.heap.top().at),
+      now + std::chrono::duration_cast<duration>(std::chrono::hours{24}));
   if (st.timer_at && *st.timer_at <= at)
     return;
   st.timer_at = at;
@@ -607,6 +611,13 @@ scheduler_actor::behavior_type scheduler_impl(scheduler_pointer self) {
   };
 }
 
+scheduler_actor::behavior_type
+scheduler_start(scheduler_pointer self,
+                std::shared_ptr<scheduler_state> state) {
+  self->state = std::move(*state);
+  return scheduler_impl(self);
+}
+
 } // namespace
 
 caf::expected<scheduler_actor> spawn_scheduler(runtime& rt,
@@ -624,11 +635,9 @@ caf::expected<scheduler_actor> spawn_scheduler(runtime& rt,
   state->commands = rt.commands_ptr();
   if (auto err = recover(*state, rt.store()))
     return err;
-  return rt.system().spawn(
-      [state](scheduler_pointer self) -> scheduler_actor::behavior_type {
-        self->state = std::move(*state);
-        return scheduler_impl(self);
-      });
+  // The state goes in as an argument: CAF 0.17 dereferences a null
+  // argument tuple when a function actor takes none.
+  return rt.system().spawn(scheduler_start, std::move(state));
 }
 
 } // namespace tc

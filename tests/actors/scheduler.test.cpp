@@ -382,8 +382,9 @@ BOOST_AUTO_TEST_CASE(an_unknown_target_is_retried_then_given_up) {
 
 BOOST_AUTO_TEST_CASE(a_target_that_cannot_answer_check_is_given_up_in_time) {
   auto calls = std::make_shared<int>(0);
-  auto plain =
-      sys->spawn([calls](caf::event_based_actor* self) -> caf::behavior {
+  auto plain = sys->spawn(
+      [](caf::event_based_actor* self,
+         std::shared_ptr<int> calls) -> caf::behavior {
         // Refuses check_atom quietly (CAF's default handler would print).
         self->set_default_handler(
             [](caf::scheduled_actor*,
@@ -394,7 +395,8 @@ BOOST_AUTO_TEST_CASE(a_target_that_cannot_answer_check_is_given_up_in_time) {
           ++*calls;
           return std::string{"ok"};
         }};
-      });
+      },
+      calls);
   rt->commands().add("plain", plain);
   put_ok({"plain", "now"});
   advance(30s);
@@ -406,6 +408,16 @@ BOOST_AUTO_TEST_CASE(a_target_that_cannot_answer_check_is_given_up_in_time) {
   BOOST_REQUIRE(misfired.size() == 1u);
   BOOST_TEST((misfired[0].action == misfire_action::skipped));
   caf::anon_send_exit(plain, caf::exit_reason::user_shutdown);
+}
+
+BOOST_AUTO_TEST_CASE(a_far_intent_fires_on_time_through_daily_wakeups) {
+  auto a = probe("a");
+  put_ok({"a", "once 2026-12-01T08:00:00.5Z"});
+  advance(std::chrono::hours{24 * 5});
+  BOOST_TEST(a->calls.empty());
+  advance(500ms);
+  BOOST_TEST((a->times() ==
+              std::vector<time_point>{at(5LL * 24 * 3600 * 1000 + 500)}));
 }
 
 // -- arguments ----------------------------------------------------------------

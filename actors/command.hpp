@@ -4,31 +4,70 @@
 // (the command is a proxy: every message it receives is a call, forwarded to
 // the wrapped actor under the limiter, and the wrapped actor's answer goes
 // back to the original caller) or a plain C++ callable taking the argument
-// bytes of (call_atom, std::string args) and answering std::string.
+// bytes of (call_atom, std::string args) and answering std::string. A
+// caller that sent a plain message instead of a request gets the answer as
+// a plain message.
+//
+//   auto api = tc::spawn_command(*rt, {.name = "ticker", .limiter = "5/s",
+//                                      .action = tc::on_throttle::wait},
+//                                http_client);  // any caf::actor
+//   // then send *api what http_client understands, and get its answers.
 //
 // Its under-limiter (a limiter spec: "5/s burst 10", "20 per 10s",
-// "min 200ms"; none means unlimited) decides each call. A call that comes
+// "min 200ms"; none means unlimited) decides each call. A new limiter has
+// seen no call, so the first call is admitted at once. A call that comes
 // too fast gets the command's action:
-//   wait    queued (FIFO, at most queue_limit) and run as soon as the limiter
-//           allows; a full queue answers errc::queue_full
+//   wait    queued (FIFO) and run as soon as the limiter allows; a call that
+//           arrives while others wait queues behind them. At most
+//           queue_limit calls wait (this counts the calls held for
+//           max_in_flight too); a full queue answers errc::queue_full and
+//           records call_throttled (rejected). One timer serves the queue.
 //   reject  answered with errc::throttled, whose context says the retry-after
-//   drop    not answered, not run; recorded as throttled (dropped)
+//           ("command 'api': call 7 came too fast; retry after 200ms")
+//   drop    not answered, not run; recorded as call_throttled (dropped). A
+//           request to a dropping command needs a timeout of its own.
 //
-// Every call is recorded: call_requested, then call_admitted or
-// call_throttled, call_started, and call_finished (with its duration, ok or
-// the error text) or call_timed_out. An operation that throws or fails is
-// recorded as failed and answered with errc::operation_failed; the command
-// goes on. On start the command replays its own events from the log, so its
-// limiter is where it was: a limit cannot be escaped by restarting.
+// Every call is recorded, with the runtime clock's time: call_requested,
+// then call_admitted (with how long it waited) or call_throttled,
+// call_started, and call_finished (with its duration, ok or the error text)
+// or call_timed_out. `call_id` counts the command's calls from 1 on and goes
+// on after a restart. Events reach the Log in one message per pass over the
+// command's mailbox (never one request per event); what is left when the
+// command exits is sent then.
 //
-// Besides calls, a command understands:
+// An operation that throws or fails (a callable's error, an error answer of
+// the wrapped actor) is recorded as call_finished{ok = false, error = its
+// text} and answered with errc::operation_failed, whose context is
+// "command 'api': call 7: <text>"; the command goes on.
+//
+// Rebuilt from the log: on start the command replays its own events and
+// feeds the time of every call_admitted into a fresh limiter of its
+// configured spec, so a limit cannot be escaped by restarting (admissions
+// that this limiter would have refused are not counted). If the configured
+// spec differs from the last recorded policy_changed, it is recorded as a
+// new policy_changed. Calls that were waiting or running when the process
+// stopped are not resumed.
+//
+// Besides calls, a command understands (a proxy does not forward these, nor
+// its internal messages, atoms beginning with "cmd_"):
 //   (policy_atom, std::string spec)  -> bool: change the limiter (recorded as
-//                                       policy_changed); errc::bad_config for
-//                                       a bad spec
-//   (check_atom)                     -> time_point: when the limiter would
-//                                       admit a call (now if at once); used by
-//                                       the Scheduler to fire without being
-//                                       rejected
+//                                       policy_changed). The new limiter is
+//                                       fed the last 1024 admissions, so
+//                                       changing it does not reset the count;
+//                                       waiting calls are decided again at
+//                                       once. errc::bad_config for a bad spec
+//                                       (the spec, byte position and reason)
+//   (check_atom)                     -> time_point (caf::timestamp, the same
+//                                       type): when the limiter would admit a
+//                                       call (now if at once); consumes
+//                                       nothing; ignores the wait queue. The
+//                                       Scheduler uses it to fire without
+//                                       being rejected.
+// A callable command answers anything else with errc::unexpected_message.
+//
+// A command is registered in rt.commands() under its name while it lives.
+// It exits when the runtime's Log exits (fail-stop: its facts could no
+// longer be recorded), and so at runtime::shutdown().
 
 #pragma once
 
@@ -58,10 +97,13 @@ struct command_config {
   /// Most calls waiting (action wait).
   size_t queue_limit = 1024;
   /// Most calls running at once; 0 means no limit. Further admitted calls
-  /// wait for a free slot.
+  /// wait for a free slot, in order. A call answered timed_out frees its
+  /// slot although its operation may still run.
   size_t max_in_flight = 0;
   /// A call running longer is answered with errc::timed_out and recorded as
-  /// call_timed_out; zero means no limit.
+  /// call_timed_out; zero means no limit. Its late end is still recorded as
+  /// call_finished, and its late answer dropped. A sync callable cannot be
+  /// interrupted: one that overruns is answered timed_out when it returns.
   duration timeout{0};
 };
 
@@ -69,12 +111,17 @@ struct command_config {
 using sync_operation = std::function<caf::expected<std::string>(std::string)>;
 
 /// An operation that answers later by calling `done` exactly once, from any
-/// thread.
+/// thread (calls after the first are ignored). `done` only sends a message
+/// to the command; it holds a reference to the command until it is
+/// destroyed. An exception thrown by the operation itself counts as its
+/// failure.
 using async_operation = std::function<void(
     std::string args, std::function<void(caf::expected<std::string>)> done)>;
 
 /// Spawns a command in front of the actor `target`. Errors: errc::bad_config
-/// (empty name, bad limiter spec), and errors reading the log.
+/// (empty name, bad limiter spec, negative timeout, invalid target, a name
+/// that a running command of this runtime has), and the store's error when
+/// the log cannot be read.
 caf::expected<caf::actor> spawn_command(runtime& rt, command_config config,
                                         caf::actor target);
 
@@ -87,8 +134,12 @@ caf::expected<caf::actor> spawn_command(runtime& rt, command_config config,
                                         async_operation op);
 
 /// Calls `command` from non-actor code and waits for its answer (like the
-/// original library's decorators): (call_atom, args) -> std::string. Not for
-/// use under the test coordinator or on hot paths.
+/// original library's decorators): (call_atom, args) -> std::string, or the
+/// command's error. Blocks the calling thread on a scoped_actor: not for use
+/// under CAF's test_coordinator (nothing would run the command, so it never
+/// returns), not inside an actor, and not on hot paths (about 12k round
+/// trips/s). It waits without limit, so it never returns for a command that
+/// drops the call; errc::closed for an invalid handle.
 caf::expected<std::string> call_blocking(caf::actor_system& sys,
                                          const caf::actor& command,
                                          std::string args);

@@ -122,10 +122,10 @@ struct entry {
   uint64_t args_seed = 0;
   // Firings so far (the k of drawn arguments).
   uint64_t fired = 0;
-  // The fire time to run next, as recorded in intent_fired.
+  // The fire time to run next, as recorded in intent_fired. Its place in
+  // the heap (its one key there, while it is neither blocked nor checking)
+  // is this time, or later while it waits for its command.
   time_point due;
-  // Its place in the heap: due, or later while it waits for its command.
-  time_point at;
   duration grace{0};
   uint32_t target = 0;
   int32_t priority = 0;
@@ -206,9 +206,9 @@ misfire_action action_of(misfire_rule r) {
   return misfire_action::skipped;
 }
 
-void push(scheduler_state& st, uint64_t id, entry& e) {
+void push(scheduler_state& st, uint64_t id, entry& e, time_point at) {
   e.flags &= static_cast<uint8_t>(~(blocked_flag | checking_flag));
-  st.heap.push(key{to_nanos(e.at), e.priority, id});
+  st.heap.push(key{to_nanos(at), e.priority, id});
 }
 
 // Makes `candidate` the next fire time of `e`, applying its misfire rule if
@@ -237,8 +237,7 @@ bool place(scheduler_pointer self, uint64_t id, entry& e,
       return false;
   }
   e.due = *candidate;
-  e.at = *candidate;
-  push(self->state, id, e);
+  push(self->state, id, e, *candidate);
   return true;
 }
 
@@ -252,7 +251,7 @@ void release(scheduler_state& st, uint32_t target) {
     auto i = st.entries.find(k.id);
     if (i == st.entries.end() || (i->second.flags & blocked_flag) == 0)
       continue;
-    push(st, k.id, i->second);
+    push(st, k.id, i->second, from_nanos(k.at));
     return;
   }
 }
@@ -267,12 +266,12 @@ void erase(scheduler_state& st, uint64_t id) {
     release(st, target);
 }
 
-// True if `k` is where its entry is.
+// True if `k` is where its entry is. An entry has at most one key in the
+// heap: it is pushed again only after its key was popped.
 bool current(scheduler_state& st, const key& k) {
   auto i = st.entries.find(k.id);
   return i != st.entries.end() &&
-         (i->second.flags & (blocked_flag | checking_flag)) == 0 &&
-         to_nanos(i->second.at) == k.at;
+         (i->second.flags & (blocked_flag | checking_flag)) == 0;
 }
 
 // Drops stale keys from the top of the heap, and rebuilds the heap when it
@@ -340,8 +339,7 @@ void unknown_target(scheduler_pointer self, uint64_t id, entry& e,
                     time_point now) {
   auto& st = self->state;
   if (now - e.due < st.config.unknown_patience) {
-    e.at = now + st.config.retry_unknown;
-    push(st, id, e);
+    push(st, id, e, now + st.config.retry_unknown);
     return;
   }
   record(self, intent_misfired{id, e.due, 1, misfire_action::skipped});
@@ -368,8 +366,7 @@ void checked(scheduler_pointer self, uint64_t id, uint32_t target,
     unknown_target(self, id, e, now);
   } else if (*admit_at > now) {
     // Keep the target; wait until the command would admit.
-    e.at = *admit_at;
-    push(st, id, e);
+    push(st, id, e, *admit_at);
   } else {
     fire(self, id, e, std::move(command), now);
   }
@@ -465,7 +462,6 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
           x.args_seed,
           0,
           {},
-          {},
           policy->grace,
           target_of(st, x.target),
           x.priority,
@@ -515,7 +511,6 @@ caf::error recover(scheduler_state& st, const event_store& store) {
                     std::move(args.args),
                     args.args_seed,
                     0,
-                    {},
                     {},
                     policy->grace,
                     target_of(st, s->target),

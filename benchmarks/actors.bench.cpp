@@ -11,6 +11,9 @@
 //   command_sync/W   the driver calls a Command around a sync callable that
 //                    does the same
 //   command_proxy/W  the driver calls a Command that proxies to the bare actor
+//   command_sync_memlog/W  command_sync with the Log over the in-memory store:
+//                    what the Command costs without RocksDB's share of the
+//                    two cores (diagnostic; the goal is for buffered)
 //
 // The commands' limiter is "10000000/s burst 10000000": checked on every call
 // and never hit. Logging is on: every call records call_requested,
@@ -61,7 +64,7 @@ constexpr uint64_t calls_per_iteration = 200'000;
 
 const char* never_hit = "10000000/s burst 10000000";
 
-enum class mode { direct, command_sync, command_proxy };
+enum class mode { direct, command_sync, command_proxy, command_sync_memlog };
 
 const char* name_of(mode m) {
   switch (m) {
@@ -69,6 +72,8 @@ const char* name_of(mode m) {
       return "direct";
     case mode::command_sync:
       return "command_sync";
+    case mode::command_sync_memlog:
+      return "command_sync_memlog";
     default:
       return "command_proxy";
   }
@@ -156,7 +161,7 @@ struct environment {
   std::unique_ptr<runtime> rt;
   fs::path dir;
 
-  environment() {
+  explicit environment(durability mode) {
     register_types(cfg);
     cfg.set("logger.file-verbosity", caf::atom("quiet"));
     sys = std::make_unique<caf::actor_system>(cfg);
@@ -165,7 +170,7 @@ struct environment {
     fs::create_directories(dir.parent_path());
     runtime_config config;
     config.path = dir.string();
-    config.store.mode = durability::buffered;
+    config.store.mode = mode;
     auto started = runtime::start(*sys, std::move(config));
     if (!started) {
       std::fprintf(stderr, "bench.actors: %s\n",
@@ -195,12 +200,13 @@ struct environment {
 void run(benchmark::State& state, mode m) {
   using clock = std::chrono::steady_clock;
   auto window = static_cast<size_t>(state.range(0));
-  environment env;
+  environment env{m == mode::command_sync_memlog ? durability::memory
+                                                 : durability::buffered};
   auto bare = env.sys->spawn(bare_impl);
   caf::actor dest = bare;
   command_config config{.name = "bench", .limiter = never_hit};
   if (m != mode::direct) {
-    auto cmd = m == mode::command_sync
+    auto cmd = m != mode::command_proxy
                    ? spawn_command(
                          *env.rt, config,
                          sync_operation{
@@ -258,6 +264,10 @@ void command_proxy(benchmark::State& state) {
   run(state, mode::command_proxy);
 }
 
+void command_sync_memlog(benchmark::State& state) {
+  run(state, mode::command_sync_memlog);
+}
+
 void windows(benchmark::internal::Benchmark* b) {
   b->Arg(64)->Arg(1024)->Iterations(5)->UseManualTime()->Unit(
       benchmark::kMillisecond);
@@ -266,6 +276,7 @@ void windows(benchmark::internal::Benchmark* b) {
 BENCHMARK(direct)->Apply(windows);
 BENCHMARK(command_sync)->Apply(windows);
 BENCHMARK(command_proxy)->Apply(windows);
+BENCHMARK(command_sync_memlog)->Apply(windows);
 
 } // namespace
 

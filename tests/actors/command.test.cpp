@@ -413,6 +413,27 @@ BOOST_AUTO_TEST_CASE(max_in_flight_holds_admitted_calls_until_a_slot_frees) {
   BOOST_TEST(is(b->error, errc::operation_failed));
 }
 
+BOOST_AUTO_TEST_CASE(calls_held_for_a_slot_count_against_the_queue_limit) {
+  auto p = std::make_shared<parked>();
+  auto cmd = make(*this, {.name = "api", .queue_limit = 1, .max_in_flight = 1},
+                  park(p));
+  auto a = call(*this, cmd, "a");
+  auto b = call(*this, cmd, "b");
+  auto c = call(*this, cmd, "c");
+  run();
+  BOOST_TEST(p->done.size() == 1u);
+  BOOST_TEST(!b->answered);
+  BOOST_REQUIRE(c->answered);
+  BOOST_TEST(is(c->error, errc::queue_full));
+  p->done[0]("A");
+  run();
+  BOOST_REQUIRE(p->done.size() == 2u);
+  p->done[1]("B");
+  run();
+  BOOST_TEST(a->value == "A");
+  BOOST_TEST(b->value == "B");
+}
+
 BOOST_AUTO_TEST_CASE(a_call_over_its_time_limit_is_answered_timed_out) {
   auto p = std::make_shared<parked>();
   auto cmd = make(*this, {.name = "api", .timeout = 1s}, park(p));

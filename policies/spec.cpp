@@ -4,49 +4,19 @@
 #include <optional>
 
 #include "timecontrol/policies/detail/int128.hpp"
+#include "timecontrol/policies/detail/scanner.hpp"
 
 namespace tc {
 
 namespace {
 
-// A decimal number as an exact fraction: mantissa / 10^scale.
-struct decimal {
-  uint64_t mantissa = 0;
-  int scale = 0;
-};
+using detail::decimal;
+using detail::unit_entry;
+using detail::lower;
 
-struct unit_entry {
-  std::string_view name;
-  int64_t ns;
-};
-
-constexpr unit_entry units[] = {
-    {"ns", 1},
-    {"us", 1'000},
-    {"ms", 1'000'000},
-    {"s", 1'000'000'000},
-    {"sec", 1'000'000'000},
-    {"second", 1'000'000'000},
-    {"seconds", 1'000'000'000},
-    {"m", 60'000'000'000},
-    {"min", 60'000'000'000},
-    {"minute", 60'000'000'000},
-    {"minutes", 60'000'000'000},
-    {"h", 3'600'000'000'000},
-    {"hour", 3'600'000'000'000},
-    {"hours", 3'600'000'000'000},
-    {"d", 86'400'000'000'000},
-    {"day", 86'400'000'000'000},
-    {"days", 86'400'000'000'000},
-};
-
-constexpr std::string_view unit_list = "ns, us, ms, s, m, min, h or d";
-
-class parser {
+class parser : detail::scanner {
 public:
-  explicit parser(std::string_view in) : in_(in) {
-    // nop
-  }
+  using scanner::scanner;
 
   parse_result<limiter_spec> run() {
     skip_blanks();
@@ -62,7 +32,7 @@ public:
       return limiter_spec{min_interval_config{*d}};
     }
     auto num_pos = pos_;
-    auto n = parse_number();
+    auto n = number();
     if (!n)
       return err_ ? *err_
                   : parse_error{"expected 'min', a rate such as '5/s' or a "
@@ -98,13 +68,13 @@ private:
     decimal per_n{1, 0};
     if (pos_ < in_.size() &&
         std::isdigit(static_cast<unsigned char>(in_[pos_]))) {
-      auto p = parse_number();
+      auto p = number();
       if (!p)
         return *err_;
       per_n = *p;
     }
     auto unit_pos = pos_;
-    auto u = parse_unit();
+    auto u = unit();
     if (!u)
       return *err_;
     // rate = (cm / 10^cs) per (pm / 10^ps * u ns)
@@ -154,7 +124,7 @@ private:
       pos_ += w.size();
       skip_blanks();
       auto bpos = pos_;
-      auto b = parse_number();
+      auto b = number();
       if (!b)
         return err_ ? *err_ : parse_error{"expected a burst size", bpos};
       if (b->scale != 0)
@@ -171,124 +141,8 @@ private:
   }
 
   std::optional<duration> parse_duration() {
-    skip_blanks();
-    auto start = pos_;
-    auto n = parse_number();
-    if (!n) {
-      if (!err_)
-        err_ = parse_error{"expected a duration such as '200ms'", start};
-      return std::nullopt;
-    }
-    auto u = parse_unit();
-    if (!u)
-      return std::nullopt;
-    detail::uint128 ns = static_cast<detail::uint128>(n->mantissa) * *u;
-    detail::uint128 div = 1;
-    for (int i = 0; i < n->scale; ++i)
-      div *= 10;
-    if (ns % div != 0) {
-      err_ = parse_error{"the duration is not a whole number of nanoseconds",
-                         start};
-      return std::nullopt;
-    }
-    ns /= div;
-    if (ns == 0) {
-      err_ = parse_error{"the duration must be positive", start};
-      return std::nullopt;
-    }
-    if (ns > INT64_MAX) {
-      err_ = parse_error{"the duration is too long (at most about 292 years)",
-                         start};
-      return std::nullopt;
-    }
-    return duration{static_cast<int64_t>(ns)};
+    return duration_value(false, "200ms");
   }
-
-  std::optional<int64_t> parse_unit() {
-    skip_blanks();
-    auto start = pos_;
-    auto w = peek_word();
-    auto lw = lower(w);
-    for (auto& u : units)
-      if (lw == u.name) {
-        pos_ += w.size();
-        return u.ns;
-      }
-    err_ = parse_error{
-        "expected a unit (" + std::string{unit_list} + ")" +
-            (w.empty() ? std::string{} : ", got '" + std::string{w} + "'"),
-        start};
-    return std::nullopt;
-  }
-
-  // digits ["." digits]; at most 19 digits, so that every number fits a
-  // uint64_t and the canonical form of any spec (which can need 19) parses.
-  std::optional<decimal> parse_number() {
-    skip_blanks();
-    auto start = pos_;
-    decimal d;
-    int digits = 0;
-    bool dot = false;
-    while (pos_ < in_.size()) {
-      auto c = in_[pos_];
-      if (std::isdigit(static_cast<unsigned char>(c))) {
-        if (++digits > 19) {
-          err_ = parse_error{"the number has too many digits", start};
-          return std::nullopt;
-        }
-        d.mantissa = d.mantissa * 10 + static_cast<uint64_t>(c - '0');
-        if (dot)
-          ++d.scale;
-      } else if (c == '.' && !dot && digits > 0) {
-        dot = true;
-      } else {
-        break;
-      }
-      ++pos_;
-    }
-    if (digits == 0) {
-      pos_ = start;
-      return std::nullopt;
-    }
-    if (dot && d.scale == 0) {
-      err_ = parse_error{"expected digits after '.'", pos_};
-      return std::nullopt;
-    }
-    return d;
-  }
-
-  std::optional<parse_error> expect_end() {
-    skip_blanks();
-    if (pos_ != in_.size())
-      return parse_error{"unexpected '" + std::string{in_.substr(pos_)} + "'",
-                         pos_};
-    return std::nullopt;
-  }
-
-  std::string_view peek_word() const {
-    auto end = pos_;
-    while (end < in_.size() &&
-           std::isalpha(static_cast<unsigned char>(in_[end])))
-      ++end;
-    return in_.substr(pos_, end - pos_);
-  }
-
-  static std::string lower(std::string_view s) {
-    std::string out;
-    for (auto c : s)
-      out.push_back(
-          static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    return out;
-  }
-
-  void skip_blanks() {
-    while (pos_ < in_.size() && (in_[pos_] == ' ' || in_[pos_] == '\t'))
-      ++pos_;
-  }
-
-  std::string_view in_;
-  size_t pos_ = 0;
-  std::optional<parse_error> err_;
 };
 
 } // namespace

@@ -5,46 +5,14 @@
 #include <optional>
 
 #include "timecontrol/policies/detail/int128.hpp"
+#include "timecontrol/policies/detail/scanner.hpp"
 #include "timecontrol/policies/spec.hpp"
 
 namespace tc {
 
 namespace {
 
-struct unit_entry {
-  std::string_view name;
-  int64_t ns;
-};
-
-constexpr unit_entry units[] = {
-    {"ns", 1},
-    {"us", 1'000},
-    {"ms", 1'000'000},
-    {"s", 1'000'000'000},
-    {"sec", 1'000'000'000},
-    {"second", 1'000'000'000},
-    {"seconds", 1'000'000'000},
-    {"m", 60'000'000'000},
-    {"min", 60'000'000'000},
-    {"minute", 60'000'000'000},
-    {"minutes", 60'000'000'000},
-    {"h", 3'600'000'000'000},
-    {"hour", 3'600'000'000'000},
-    {"hours", 3'600'000'000'000},
-    {"d", 86'400'000'000'000},
-    {"day", 86'400'000'000'000},
-    {"days", 86'400'000'000'000},
-};
-
-constexpr std::string_view unit_list = "ns, us, ms, s, m, min, h or d";
-
-std::string lower(std::string_view s) {
-  std::string out;
-  for (auto c : s)
-    out.push_back(
-        static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
+using detail::lower;
 
 bool is_digit(char c) {
   return std::isdigit(static_cast<unsigned char>(c)) != 0;
@@ -67,9 +35,9 @@ unsigned days_in_month(int64_t y, unsigned m) {
   return m == 2 && leap ? 29 : days[m - 1];
 }
 
-class parser {
+class parser : detail::scanner {
 public:
-  explicit parser(std::string_view in) : in_(in) {
+  explicit parser(std::string_view in) : scanner(in) {
     // nop
   }
 
@@ -378,79 +346,7 @@ private:
   }
 
   std::optional<duration> duration_value(bool allow_zero) {
-    skip_blanks();
-    auto start = pos_;
-    uint64_t mantissa = 0;
-    int digits = 0;
-    int scale = 0;
-    bool dot = false;
-    while (pos_ < in_.size()) {
-      auto c = in_[pos_];
-      if (is_digit(c)) {
-        if (++digits > 19) {
-          err_ = parse_error{"the number has too many digits", start};
-          return std::nullopt;
-        }
-        mantissa = mantissa * 10 + static_cast<uint64_t>(c - '0');
-        if (dot)
-          ++scale;
-      } else if (c == '.' && !dot && digits > 0) {
-        dot = true;
-      } else {
-        break;
-      }
-      ++pos_;
-    }
-    if (digits == 0) {
-      err_ = parse_error{"expected a duration such as '5s'", start};
-      return std::nullopt;
-    }
-    if (dot && scale == 0) {
-      err_ = parse_error{"expected digits after '.'", pos_};
-      return std::nullopt;
-    }
-    skip_blanks();
-    auto unit_pos = pos_;
-    auto word = take_word();
-    int64_t unit = 0;
-    for (auto& u : units)
-      if (word == u.name)
-        unit = u.ns;
-    if (unit == 0) {
-      err_ = parse_error{
-          "expected a unit (" + std::string{unit_list} + ")" +
-              (word.empty() ? std::string{} : ", got '" + word + "'"),
-          unit_pos};
-      return std::nullopt;
-    }
-    detail::uint128 ns = static_cast<detail::uint128>(mantissa) * unit;
-    detail::uint128 div = 1;
-    for (int i = 0; i < scale; ++i)
-      div *= 10;
-    if (ns % div != 0) {
-      err_ = parse_error{"the duration is not a whole number of nanoseconds",
-                         start};
-      return std::nullopt;
-    }
-    ns /= div;
-    if (ns == 0 && !allow_zero) {
-      err_ = parse_error{"the duration must be positive", start};
-      return std::nullopt;
-    }
-    if (ns > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      err_ = parse_error{"the duration is too long (at most about 292 years)",
-                         start};
-      return std::nullopt;
-    }
-    return duration{static_cast<int64_t>(ns)};
-  }
-
-  std::optional<parse_error> expect_end() {
-    skip_blanks();
-    if (pos_ != in_.size())
-      return parse_error{"unexpected '" + std::string{in_.substr(pos_)} + "'",
-                         pos_};
-    return std::nullopt;
+    return scanner::duration_value(allow_zero, "5s");
   }
 
   // A lower-cased run of letters, '-' and '_' (empty if there is none).
@@ -465,15 +361,6 @@ private:
     pos_ = end;
     return word;
   }
-
-  void skip_blanks() {
-    while (pos_ < in_.size() && (in_[pos_] == ' ' || in_[pos_] == '\t'))
-      ++pos_;
-  }
-
-  std::string_view in_;
-  size_t pos_ = 0;
-  std::optional<parse_error> err_;
 };
 
 } // namespace

@@ -224,6 +224,32 @@ void answer_timed_out(command_state& st, uint64_t id, running_call& r) {
                                       duration_to_string(st.config.timeout)));
 }
 
+caf::error failure(const char* what) {
+  return make_error(errc::operation_failed, what);
+}
+
+/// What call_finished records of a failed operation's error.
+std::string text_of(const caf::error& err) {
+  return is(err, errc::operation_failed) ? context_of(err) : render(err);
+}
+
+/// The caller's answer for a failed operation.
+caf::error failed(const command_state& st, uint64_t id,
+                  const std::string& text) {
+  return make_error(errc::operation_failed,
+                    st.what() + ": call " + std::to_string(id) + ": " + text);
+}
+
+caf::expected<std::string> run_sync(const sync_operation& f, std::string args) {
+  try {
+    return f(std::move(args));
+  } catch (const std::exception& e) {
+    return failure(e.what());
+  } catch (...) {
+    return failure("unknown exception");
+  }
+}
+
 /// Ends call `id`: `answer` is the operation's answer (a message holding an
 /// error if it failed).
 void finish(command_ptr self, uint64_t id, caf::message answer) {
@@ -231,10 +257,8 @@ void finish(command_ptr self, uint64_t id, caf::message answer) {
   auto now = st.time->now();
   bool ok = !answer.match_elements<caf::error>();
   std::string text;
-  if (!ok) {
-    auto& err = answer.get_as<caf::error>(0);
-    text = is(err, errc::operation_failed) ? context_of(err) : render(err);
-  }
+  if (!ok)
+    text = text_of(answer.get_as<caf::error>(0));
   auto i = st.running.find(id);
   if (i == st.running.end()) {
     // Answered with timed_out before; record the end, answer nobody.
@@ -253,9 +277,7 @@ void finish(command_ptr self, uint64_t id, caf::message answer) {
     i->second.promise.deliver(std::move(answer));
   } else {
     st.record(now, call_finished{id, took, false, text});
-    i->second.promise.deliver(
-        make_error(errc::operation_failed,
-                   st.what() + ": call " + std::to_string(id) + ": " + text));
+    i->second.promise.deliver(failed(st, id, text));
   }
   st.running.erase(i);
   start_held(self, now);
@@ -288,10 +310,6 @@ private:
   uint64_t id_;
 };
 
-caf::error failure(const char* what) {
-  return make_error(errc::operation_failed, what);
-}
-
 void start(command_ptr self, pending_call c, time_point now) {
   auto& st = self->state;
   auto id = c.id;
@@ -307,15 +325,7 @@ void start(command_ptr self, pending_call c, time_point now) {
         handle.id(), caf::behavior{caf::behavior::impl_ptr{
                          caf::make_counted<any_response>(self, id)}});
   } else if (auto* f = std::get_if<sync_operation>(&st.op)) {
-    caf::expected<std::string> result{caf::error{}};
-    try {
-      result = (*f)(std::move(c.args));
-    } catch (const std::exception& e) {
-      result = failure(e.what());
-    } catch (...) {
-      result = failure("unknown exception");
-    }
-    finish(self, id, std::move(result));
+    finish(self, id, run_sync(*f, std::move(c.args)));
   } else {
     auto& g = std::get<async_operation>(st.op);
     auto once = std::make_shared<std::atomic<bool>>(false);
@@ -453,6 +463,48 @@ void on_call(command_ptr self, pending_call c) {
     throttle(self, std::move(c), now, a);
 }
 
+/// The sync operation if a call can run and be answered inside its handler
+/// (nothing queued, a free slot, no time limit); nullptr otherwise.
+const sync_operation* sync_fast_path(const command_state& st) {
+  auto* f = std::get_if<sync_operation>(&st.op);
+  if (f == nullptr || !st.waiting.empty() || !st.held.empty() ||
+      st.slots_full() || st.config.timeout > duration{0})
+    return nullptr;
+  return f;
+}
+
+/// on_call() and start() for a sync_fast_path() call, without a response
+/// promise and without the bookkeeping of running calls. Records the same
+/// events.
+caf::result<std::string> call_at_once(command_ptr self, const sync_operation& f,
+                                      std::string& args) {
+  auto& st = self->state;
+  auto now = st.time->now();
+  auto id = st.next_id++;
+  st.record(now, call_requested{id});
+  auto a = decide(st, now);
+  if (!a.admitted) {
+    pending_call c;
+    c.id = id;
+    c.args = std::move(args);
+    c.promise = self->make_response_promise();
+    throttle(self, std::move(c), now, a);
+    return caf::delegated<std::string>{};
+  }
+  remember(st, now);
+  st.record(now, call_admitted{id, duration{0}});
+  st.record(now, call_started{id});
+  auto result = run_sync(f, std::move(args));
+  auto end = st.time->now();
+  if (result) {
+    st.record(end, call_finished{id, end - now, true, {}});
+    return std::move(*result);
+  }
+  auto text = text_of(result.error());
+  st.record(end, call_finished{id, end - now, false, text});
+  return failed(st, id, text);
+}
+
 // -- behavior -----------------------------------------------------------------
 
 /// What spawn_command found in the log.
@@ -559,6 +611,8 @@ caf::behavior command_impl(command_ptr self,
     return control;
   return control.or_else(
       [self](call_atom, std::string& args) -> caf::result<std::string> {
+        if (auto* f = sync_fast_path(self->state))
+          return call_at_once(self, *f, args);
         pending_call c;
         c.args = std::move(args);
         on_call(self, std::move(c));

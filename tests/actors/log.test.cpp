@@ -90,6 +90,18 @@ BOOST_AUTO_TEST_CASE(a_failed_write_fails_the_waiting_requests_and_the_log) {
   BOOST_TEST(store->last_seq() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_message_of_the_wrong_type_is_answered_with_an_error) {
+  auto untyped = caf::actor_cast<caf::actor>(rt->log());
+  auto answer = ask<seq_t>(untyped, std::string{"not an event"});
+  BOOST_REQUIRE(!answer);
+  BOOST_TEST((answer.error() == caf::sec::unexpected_message));
+  // The Log goes on.
+  rt->record("a", call_requested{1});
+  auto seq = ask<seq_t>(rt->log(), flush_atom::value);
+  BOOST_REQUIRE(seq);
+  BOOST_TEST(*seq == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(shutdown_records_that_the_node_stopped) {
   caf::anon_send(rt->log(), record_atom::value, make("a", 1));
   BOOST_TEST(!rt->shutdown("test over"));

@@ -684,6 +684,7 @@ caf::expected<caf::actor> spawn_impl(runtime& rt, command_config config,
   }
   if (logged_policy.value_or(std::string{}) != parsed->text)
     rt.record(name, policy_changed{parsed->text});
+  rt.adopt(handle);
   return handle;
 }
 

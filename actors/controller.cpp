@@ -312,8 +312,10 @@ caf::expected<controller_actor> spawn_controller(runtime& rt,
     add_watch(st, w, now);
     rt.record(config.name, policy_changed{watch_spec(w)});
   }
-  return rt.system().spawn(controller_impl, &rt, std::move(config),
-                           std::move(st.commands), up_to);
+  auto handle = rt.system().spawn(controller_impl, &rt, std::move(config),
+                                  std::move(st.commands), up_to);
+  rt.adopt(caf::actor_cast<caf::actor>(handle));
+  return handle;
 }
 
 } // namespace tc

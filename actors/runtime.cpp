@@ -4,10 +4,10 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
-#include <caf/system_messages.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
+#include <caf/system_messages.hpp>
 
 namespace tc {
 
@@ -67,6 +67,11 @@ caf::actor runtime::observe(replay_query filter,
   return spawn_observer(sys_, bus_, std::move(filter), std::move(f));
 }
 
+void runtime::adopt(caf::actor recorder) {
+  std::lock_guard guard{adopted_mutex_};
+  adopted_.push_back(std::move(recorder));
+}
+
 caf::error runtime::shutdown(std::string reason) {
   if (stopped_)
     return caf::none;
@@ -84,6 +89,21 @@ caf::error runtime::shutdown(std::string reason) {
     self->receive([](caf::down_msg&) {});
     scheduler_ = scheduler_actor{};
   }
+  // Then commands and controllers: each hands what it has not yet sent to
+  // the Log as it exits.
+  std::vector<caf::actor> adopted;
+  {
+    std::lock_guard guard{adopted_mutex_};
+    adopted.swap(adopted_);
+  }
+  for (auto& recorder : adopted) {
+    self->monitor(recorder);
+    self->send_exit(recorder, caf::exit_reason::user_shutdown);
+  }
+  if (test)
+    test->run();
+  for (size_t i = 0; i < adopted.size(); ++i)
+    self->receive([](caf::down_msg&) {});
   record(node_, node_stopped{std::move(reason)});
   auto pending = self->request(log_, caf::infinite, flush_atom::value);
   // Under the test coordinator nothing runs unless the caller runs it.

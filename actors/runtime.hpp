@@ -19,7 +19,9 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/expected.hpp>
@@ -108,9 +110,16 @@ public:
   caf::actor observe(replay_query filter,
                      std::function<void(const envelope&)> f);
 
-  /// Stops the Scheduler, records node_stopped, waits until the Log has
-  /// written everything, then stops the Log and the Bus. Returns the Log's
-  /// error, if any. Safe to call twice.
+  /// Makes the runtime stop `recorder` (an actor that records into the Log:
+  /// a command, a controller) in shutdown(), before the final flush, so
+  /// that nothing it recorded is lost. spawn_command and spawn_controller
+  /// call it.
+  void adopt(caf::actor recorder);
+
+  /// Stops the Scheduler, then the adopted commands and controllers,
+  /// records node_stopped, waits until the Log has written everything, then
+  /// stops the Log and the Bus. Returns the Log's error, if any. Safe to
+  /// call twice.
   caf::error shutdown(std::string reason = "shutdown");
 
 private:
@@ -126,6 +135,8 @@ private:
   bus_actor bus_;
   log_actor log_;
   scheduler_actor scheduler_;
+  std::mutex adopted_mutex_;
+  std::vector<caf::actor> adopted_;
   bool stopped_ = false;
 };
 

@@ -117,20 +117,12 @@ std::vector<T> all_of(test::actor_fixture& f, const std::string& source) {
   return result;
 }
 
-/// Stops the runtime and starts a new one on the same store whose clock goes
-/// on from where the old one stood (the fixture's start() begins at the
-/// sample time again).
+/// Stops the runtime, lets `pause` pass, and starts a new one on the same
+/// store (the fixture's clock goes on across restarts).
 void restart(test::actor_fixture& f, duration pause = 0ns) {
-  auto t = f.now() + pause;
   f.stop();
-  runtime_config config;
-  config.time = make_actor_clock(*f.sys, t);
-  config.log.detached = false;
-  auto started = runtime::start(*f.sys, f.store, std::move(config));
-  if (!started)
-    BOOST_FAIL(render(started.error()));
-  f.rt = std::move(*started);
-  f.run();
+  f.advance(pause);
+  f.start();
 }
 
 /// An async operation whose `done` callbacks the test calls itself.

@@ -90,9 +90,9 @@ enum class on_throttle : uint8_t { wait, reject, drop };
 struct command_config {
   /// The command's name: the source of its events, and how the Scheduler
   /// and Controllers name it. Must not be empty.
-  std::string name;
+  std::string name{};
   /// A limiter spec (policies/spec.hpp); empty means no limit.
-  std::string limiter;
+  std::string limiter{};
   on_throttle action = on_throttle::reject;
   /// Most calls waiting (action wait).
   size_t queue_limit = 1024;

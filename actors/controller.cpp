@@ -66,7 +66,7 @@ struct watched {
   // The status last recorded for it.
   deadline_status recorded = deadline_status::never_called;
   // Its entry in the timer queue, if any.
-  std::optional<time_point> queued;
+  std::optional<time_point> queued{};
 };
 
 struct controller_state {

@@ -45,7 +45,7 @@ class runtime;
 
 /// One watched command.
 struct watch {
-  std::string command;
+  std::string command{};
   duration period{0};
   duration grace{0};
   friend bool operator==(const watch&, const watch&) = default;
@@ -66,15 +66,15 @@ enum deadline_action : uint8_t {
 
 struct controller_config {
   /// The controller's name: the source of its events. Must not be empty.
-  std::string name;
-  std::vector<watch> watches;
+  std::string name{};
+  std::vector<watch> watches{};
   /// deadline_action flags.
   uint8_t actions = action_alarm;
   /// Receives escalations (action_escalate).
-  caf::actor supervisor;
+  caf::actor supervisor{};
   /// Receives the "call now" intents (action_call); the runtime's Scheduler
   /// when not set.
-  scheduler_actor scheduler;
+  scheduler_actor scheduler{};
 };
 
 using controller_actor = caf::typed_actor<

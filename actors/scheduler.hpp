@@ -92,18 +92,18 @@ struct scheduler_config {
 /// What a user or a controller asks the Scheduler for.
 struct intent {
   /// The command to call (its name).
-  std::string target;
+  std::string target{};
   /// The trigger spec: "now", "once <time>", "every <duration>" (optionally
   /// "every 5s jitter 1s", "... from <time> until <time> times <n>"), or
   /// "cron <5 fields>".
-  std::string trigger;
+  std::string trigger{};
   /// The misfire rule spec: "coalesce", "run-all" or "skip", optionally with
   /// "grace <duration>"; empty means "coalesce".
-  std::string misfire;
+  std::string misfire{};
   /// Higher fires first among intents due at the same time.
   int32_t priority = 0;
   /// The arguments passed to the command as (call_atom, args).
-  std::string args;
+  std::string args{};
   /// When non-zero, the arguments of each firing are drawn from a generator
   /// seeded with (args_seed, firing number) instead of `args` (fuzzy runs);
   /// the drawn arguments are recorded in intent_fired.

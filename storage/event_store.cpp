@@ -64,6 +64,27 @@ caf::expected<envelope> event_store::get(seq_t seq) const {
   return std::move(*found);
 }
 
+caf::expected<size_t> event_store::verify(
+    const std::function<void(seq_t, const caf::error&)>& problem) const {
+  // Without an index of its own to check: every record decodes, no holes.
+  struct checker : replay_handler {
+    const std::function<void(seq_t, const caf::error&)>& problem;
+    size_t found = 0;
+    explicit checker(const std::function<void(seq_t, const caf::error&)>& f)
+        : problem(f) {}
+    bool event(const envelope&) override { return true; }
+    on_corrupt corrupt(seq_t seq, const caf::error& err) override {
+      ++found;
+      problem(seq, err);
+      return on_corrupt::skip;
+    }
+  };
+  checker check{problem};
+  if (auto err = replay({}, check))
+    return err;
+  return check.found;
+}
+
 // -- replay_sink --------------------------------------------------------------
 
 namespace detail {

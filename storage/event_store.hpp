@@ -200,6 +200,14 @@ public:
   /// The event with sequence number `seq`; errc::not_found if there is none.
   virtual caf::expected<envelope> get(seq_t seq) const;
 
+  /// Checks the whole log: every record decodes, sequence numbers have no
+  /// gap, and the source and type indexes name exactly the stored records.
+  /// Calls `problem(seq, err)` once per problem found (seq 0 when it is not
+  /// tied to one event) and goes on; returns the number of problems, or an
+  /// error if the check itself could not run (e.g. a read failed).
+  virtual caf::expected<size_t>
+  verify(const std::function<void(seq_t, const caf::error&)>& problem) const;
+
   // -- snapshots
   // ----------------------------------------------------------------
 

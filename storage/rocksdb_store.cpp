@@ -276,6 +276,109 @@ public:
     return std::move(sink).result();
   }
 
+  // -- verification -----------------------------------------------------------
+
+  caf::expected<size_t>
+  verify(const std::function<void(seq_t, const caf::error&)>& problem)
+      const override {
+    size_t found = 0;
+    auto report = [&](seq_t seq, std::string what) {
+      ++found;
+      auto where =
+          seq != 0 ? "seq " + std::to_string(seq) + ": " : std::string{};
+      problem(seq,
+              make_error(errc::corrupt_record, path_ + ": " + where + what));
+    };
+    // 1. The records, and what the index must say of each.
+    auto last = last_seq_.load();
+    std::vector<uint32_t> source_of(last, UINT32_MAX); // by seq - 1
+    std::vector<uint16_t> type_of(last, 0);
+    // bit 0: named by the source index, 1: by the type index, 2: already
+    // reported as damaged or missing (not checked further).
+    std::vector<uint8_t> indexed(last, 0);
+    std::unordered_map<std::string, uint32_t> source_ids;
+    struct collector : replay_handler {
+      std::function<void(const envelope&)> on_event;
+      std::function<void(seq_t, const caf::error&)> on_problem;
+      bool event(const envelope& x) override {
+        on_event(x);
+        return true;
+      }
+      on_corrupt corrupt(seq_t seq, const caf::error& err) override {
+        on_problem(seq, err);
+        return on_corrupt::skip;
+      }
+    } records;
+    records.on_event = [&](const envelope& x) {
+      auto [i, added] = source_ids.emplace(
+          x.source, static_cast<uint32_t>(source_ids.size()));
+      source_of[x.seq - 1] = i->second;
+      type_of[x.seq - 1] = static_cast<uint16_t>(x.type());
+    };
+    records.on_problem = [&](seq_t seq, const caf::error& err) {
+      ++found;
+      problem(seq, err);
+      if (seq >= 1 && seq <= last)
+        indexed[seq - 1] |= 4;
+    };
+    if (auto err = replay({.to = last}, records))
+      return err;
+    // 2. The index entries, against the records.
+    std::unique_ptr<rocksdb::Iterator> it{
+        db_->NewIterator(scan_options(), index_cf_)};
+    std::vector<seq_t> seqs;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto key = view(it->key());
+      seqs.clear();
+      if (!format::decode_postings(key, view(it->value()), seqs)) {
+        report(0, "malformed index entry");
+        continue;
+      }
+      bool by_source = key.front() == format::source_tag;
+      std::optional<uint32_t> source_id;
+      uint16_t type = 0;
+      auto rest = key.substr(1, key.size() - 9);
+      if (by_source) {
+        std::string_view source;
+        if (!coding::get_string(rest, source) || !rest.empty()) {
+          report(0, "malformed index key");
+          continue;
+        }
+        if (auto i = source_ids.find(std::string{source});
+            i != source_ids.end())
+          source_id = i->second;
+      } else if (!coding::get_fixed16_be(rest, type) || !rest.empty()) {
+        report(0, "malformed index key");
+        continue;
+      }
+      for (auto seq : seqs) {
+        if (seq >= 1 && seq <= last && (indexed[seq - 1] & 4))
+          continue; // its record was reported already
+        if (seq == 0 || seq > last || source_of[seq - 1] == UINT32_MAX) {
+          report(seq, "indexed but no record stored");
+        } else if (by_source ? source_id != source_of[seq - 1]
+                             : type != type_of[seq - 1]) {
+          report(seq, std::string{"indexed under the wrong "} +
+                          (by_source ? "source" : "type"));
+        } else {
+          indexed[seq - 1] |= by_source ? 1 : 2;
+        }
+      }
+    }
+    if (!it->status().ok())
+      return storage_error(path_, it->status());
+    // 3. Records the index does not name.
+    for (seq_t seq = 1; seq <= last; ++seq) {
+      if (indexed[seq - 1] & 4)
+        continue; // reported in step 1
+      if (!(indexed[seq - 1] & 1))
+        report(seq, "missing from the source index");
+      if (!(indexed[seq - 1] & 2))
+        report(seq, "missing from the type index");
+    }
+    return found;
+  }
+
   // -- snapshots --------------------------------------------------------------
 
   caf::error save_snapshot(std::string_view name, seq_t seq,

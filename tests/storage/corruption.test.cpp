@@ -187,4 +187,53 @@ BOOST_AUTO_TEST_CASE(a_damaged_index_entry_is_reported_by_a_filtered_replay) {
   BOOST_TEST(all.seen.size() == 10u);
 }
 
+// What verify() reported: (seq, text) pairs.
+std::vector<std::pair<seq_t, std::string>>
+verify_log(const event_store& store) {
+  std::vector<std::pair<seq_t, std::string>> problems;
+  auto found = store.verify([&](seq_t seq, const caf::error& err) {
+    problems.emplace_back(seq, render(err));
+  });
+  BOOST_REQUIRE(found);
+  BOOST_TEST(*found == problems.size());
+  return problems;
+}
+
+BOOST_AUTO_TEST_CASE(verify_finds_nothing_wrong_with_a_sound_log) {
+  damaged_log log;
+  BOOST_TEST(verify_log(*log.open()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(verify_reports_a_missing_index_entry_with_its_seqs) {
+  damaged_log log;
+  log.edit([&](test::raw_log& raw) {
+    // The first write's posting list of source "a" names seq 1.
+    auto key = format::posting_key(format::source_prefix("a"), 1);
+    BOOST_REQUIRE(raw.db().Delete({}, raw.index(), key).ok());
+  });
+  auto problems = verify_log(*log.open());
+  BOOST_REQUIRE(problems.size() == 1u);
+  BOOST_TEST(problems[0].first == 1u);
+  BOOST_TEST(problems[0].second.find("seq 1: missing from the source index") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(verify_reports_every_damaged_record_and_goes_on) {
+  damaged_log log;
+  log.edit([&](test::raw_log& raw) {
+    auto value = raw.get(format::event_key(3));
+    value.back() ^= 1;
+    raw.put(format::event_key(3), value);
+    BOOST_REQUIRE(raw.db().Delete({}, format::event_key(8)).ok());
+  });
+  auto problems = verify_log(*log.open());
+  std::vector<seq_t> seqs;
+  for (auto& p : problems)
+    seqs.push_back(p.first);
+  // Each damaged record once, however many index entries name it.
+  BOOST_REQUIRE(seqs == (std::vector<seq_t>{3, 8}));
+  BOOST_TEST(problems[0].second == "corrupt_record: seq 3: checksum mismatch");
+  BOOST_TEST(problems[1].second == "corrupt_record: seq 8: record missing");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -280,6 +280,23 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_handler_may_append_while_it_replays, Kind,
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(storage_event_store_verify)
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(a_sound_log_verifies_clean, Kind, store_kinds) {
+  Kind f;
+  auto batch = test::sample_envelopes();
+  BOOST_REQUIRE(f.store->append(batch));
+  auto x = envelope{0, test::sample_time(), "a", call_requested{1}};
+  BOOST_REQUIRE(f.store->append(x));
+  size_t reported = 0;
+  auto found = f.store->verify([&](seq_t, const caf::error&) { ++reported; });
+  BOOST_REQUIRE(found);
+  BOOST_TEST(*found == 0u);
+  BOOST_TEST(reported == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(storage_event_store_stats)
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(stats_count_appends_events_and_writes, Kind,

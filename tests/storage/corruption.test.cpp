@@ -218,6 +218,22 @@ BOOST_AUTO_TEST_CASE(verify_reports_a_missing_index_entry_with_its_seqs) {
              std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(verify_reports_index_entries_that_name_the_wrong_event) {
+  damaged_log log;
+  log.edit([&](test::raw_log& raw) {
+    std::string postings;
+    format::encode_postings({2, 40}, postings);
+    auto key = format::posting_key(format::source_prefix("b"), 2);
+    BOOST_REQUIRE(raw.db().Put({}, raw.index(), key, postings).ok());
+  });
+  auto problems = verify_log(*log.open());
+  BOOST_REQUIRE(problems.size() == 2u);
+  BOOST_TEST(problems[0].second.find("seq 2: indexed under the wrong source") !=
+             std::string::npos);
+  BOOST_TEST(problems[1].second.find("seq 40: indexed but no record stored") !=
+             std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(verify_reports_every_damaged_record_and_goes_on) {
   damaged_log log;
   log.edit([&](test::raw_log& raw) {

@@ -64,6 +64,10 @@ struct store_options {
   /// Create the log (and missing parent folders) if the folder does not
   /// hold one yet.
   bool create_if_missing = true;
+  /// Open an existing log for reading only: no lock is taken, so it works
+  /// while another process writes the log, and it sees that log as it was
+  /// when opened. Appends and snapshots then fail with errc::closed.
+  bool read_only = false;
 };
 
 /// Which events a replay visits. Filters combine with "and".

@@ -83,7 +83,7 @@ caf::error prepare_folder(const std::string& path,
   if (ec && ec != std::errc::no_such_file_or_directory)
     return make_error(errc::not_writable, path + ": " + ec.message());
   if (!fs::exists(status)) {
-    if (!options.create_if_missing)
+    if (!options.create_if_missing || options.read_only)
       return make_error(errc::not_found, path + ": no log there");
     fs::create_directories(path, ec);
     if (ec)
@@ -101,10 +101,10 @@ caf::error prepare_folder(const std::string& path,
       return make_error(errc::not_a_log,
                         path + ": the folder holds files but no timecontrol "
                                "log");
-    if (!options.create_if_missing)
+    if (!options.create_if_missing || options.read_only)
       return make_error(errc::not_found, path + ": no log there");
   }
-  return check_writable(path);
+  return options.read_only ? caf::none : check_writable(path);
 }
 
 // Splits keys into runs that grow in order: all event keys ('e' + seq) form
@@ -151,6 +151,9 @@ public:
     delete db_;
   }
 
+  /// Set for stores opened with store_options::read_only.
+  bool read_only = false;
+
   // Reads or writes the header, and finds the newest sequence number.
   caf::error init() {
     std::string value;
@@ -158,7 +161,7 @@ public:
     if (st.IsNotFound()) {
       std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({})};
       it->SeekToFirst();
-      if (it->Valid())
+      if (it->Valid() || read_only)
         return make_error(errc::not_a_log,
                           path_ + ": a RocksDB database without a timecontrol "
                                   "header");
@@ -202,6 +205,8 @@ public:
   }
 
   caf::expected<seq_range> append(std::span<envelope> batch) override {
+    if (read_only)
+      return make_error(errc::closed, path_ + ": opened read-only");
     if (batch.empty())
       return seq_range{};
     writer self{batch};
@@ -383,6 +388,8 @@ public:
 
   caf::error save_snapshot(std::string_view name, seq_t seq,
                            std::string_view state) override {
+    if (read_only)
+      return make_error(errc::closed, path_ + ": opened read-only");
     if (seq > last_seq_.load())
       return make_error(errc::bad_config,
                         path_ + ": snapshot '" + std::string{name} +
@@ -659,11 +666,15 @@ open_rocksdb_store(const std::string& path, const store_options& options) {
       {std::string{format::index_family}, cf_options}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  st = rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);
+  st = options.read_only
+           ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors,
+                                          &handles, &db)
+           : rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);
   if (!st.ok())
     return storage_error(path, st);
   auto store = std::make_unique<rocksdb_store>(path, options.mode, db,
                                                std::move(handles));
+  store->read_only = options.read_only;
   if (auto err = store->init())
     return err;
   return std::unique_ptr<event_store>{std::move(store)};

@@ -181,4 +181,35 @@ BOOST_AUTO_TEST_CASE(a_log_open_in_another_process_is_locked) {
     ::close(fd);
 }
 
+BOOST_AUTO_TEST_CASE(a_log_can_be_read_while_a_writer_has_it_open) {
+  test::temp_dir dir;
+  auto writer = event_store::open(dir / "log", {});
+  BOOST_REQUIRE(writer);
+  for (uint64_t i = 1; i <= 3; ++i) {
+    auto x = make(i);
+    BOOST_REQUIRE((*writer)->append(x));
+  }
+  auto reader = event_store::open(dir / "log", {.read_only = true});
+  BOOST_REQUIRE(reader);
+  BOOST_TEST((*reader)->last_seq() == 3u);
+  size_t n = 0;
+  BOOST_TEST(!(*reader)->replay({.source = "a"}, [&](const envelope&) {
+    ++n;
+    return true;
+  }));
+  BOOST_TEST(n == 3u);
+  auto x = make(4);
+  auto refused = (*reader)->append(x);
+  BOOST_REQUIRE(!refused);
+  BOOST_TEST(is(refused.error(), errc::closed));
+  BOOST_TEST(is((*reader)->save_snapshot("v", 1, "s"), errc::closed));
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_log_is_not_created_for_reading) {
+  test::temp_dir dir;
+  auto err = open_error(dir / "log", {.read_only = true});
+  BOOST_TEST(is(err, errc::not_found));
+  BOOST_TEST(!std::filesystem::exists(dir / "log"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -37,6 +37,13 @@ event_store::open(const std::string& path, const store_options& options) {
 
 event_store::~event_store() = default;
 
+caf::expected<seq_t> event_store::append(envelope& x) {
+  auto range = append(std::span<envelope>{&x, 1});
+  if (!range)
+    return range.error();
+  return range->first;
+}
+
 caf::error
 event_store::replay(const replay_query& query,
                     const std::function<bool(const envelope&)>& f) const {

@@ -176,8 +176,9 @@ public:
 
   /// Stores `x`, setting `x.seq` to its new sequence number, and returns it.
   /// When this returns, the event is as durable as the store's mode
-  /// promises. On error nothing was stored and `x.seq` is 0.
-  virtual caf::expected<seq_t> append(envelope& x) = 0;
+  /// promises. On error nothing was stored and `x.seq` is 0. (A batch of
+  /// one.)
+  caf::expected<seq_t> append(envelope& x);
 
   /// Stores all of `batch` atomically (all or none, in one write), numbering
   /// them consecutively in order and setting each `seq`. An empty batch

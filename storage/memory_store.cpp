@@ -26,12 +26,7 @@ class memory_store final : public event_store {
 public:
   explicit memory_store(std::string name) : name_(std::move(name)) {}
 
-  caf::expected<seq_t> append(envelope& x) override {
-    auto range = append(std::span<envelope>{&x, 1});
-    if (!range)
-      return range.error();
-    return range->first;
-  }
+  using event_store::append;
 
   caf::expected<seq_range> append(std::span<envelope> batch) override {
     if (batch.empty())

@@ -197,12 +197,7 @@ public:
 
   // -- appending --------------------------------------------------------------
 
-  caf::expected<seq_t> append(envelope& x) override {
-    auto range = append(std::span<envelope>{&x, 1});
-    if (!range)
-      return range.error();
-    return range->first;
-  }
+  using event_store::append;
 
   caf::expected<seq_range> append(std::span<envelope> batch) override {
     if (read_only)

@@ -18,11 +18,7 @@ public:
   std::atomic<bool> fail_appends{false};
   std::atomic<bool> fail_reads{false};
 
-  caf::expected<seq_t> append(envelope& x) override {
-    if (fail_appends)
-      return failure();
-    return inner_->append(x);
-  }
+  using event_store::append;
 
   caf::expected<seq_range> append(std::span<envelope> batch) override {
     if (fail_appends)

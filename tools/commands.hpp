@@ -21,5 +21,9 @@ enum exit_code : int {
 };
 
 void add_demo(CLI::App& app, int& result);
+void add_replay(CLI::App& app, int& result);
+void add_verify(CLI::App& app, int& result);
+void add_export(CLI::App& app, int& result);
+void add_whatif(CLI::App& app, int& result);
 
 } // namespace tc::tool

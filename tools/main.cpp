@@ -11,6 +11,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int result = tc::tool::exit_ok;
   tc::tool::add_demo(app, result);
+  tc::tool::add_replay(app, result);
+  tc::tool::add_verify(app, result);
+  tc::tool::add_export(app, result);
+  tc::tool::add_whatif(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

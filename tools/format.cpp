@@ -1,0 +1,446 @@
+#include "timecontrol/tools/format.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+#include "timecontrol/policies/spec.hpp"
+
+namespace tc::tool {
+
+namespace {
+
+// -- field visitor ------------------------------------------------------------
+
+// Calls the sink once per field of each event, in declaration order. The sink
+// gets one overload per kind of value, so text and JSON differ only there.
+template <class Sink>
+void visit_fields(const call_requested& x, Sink& f) {
+  f.number("call_id", x.call_id);
+}
+template <class Sink>
+void visit_fields(const call_admitted& x, Sink& f) {
+  f.number("call_id", x.call_id);
+  f.span("waited", x.waited);
+}
+template <class Sink>
+void visit_fields(const call_throttled& x, Sink& f) {
+  f.number("call_id", x.call_id);
+  f.span("retry_after", x.retry_after);
+  f.word("action", to_string(x.action));
+}
+template <class Sink>
+void visit_fields(const call_started& x, Sink& f) {
+  f.number("call_id", x.call_id);
+}
+template <class Sink>
+void visit_fields(const call_finished& x, Sink& f) {
+  f.number("call_id", x.call_id);
+  f.span("took", x.took);
+  f.boolean("ok", x.ok);
+  f.text("error", x.error);
+}
+template <class Sink>
+void visit_fields(const call_timed_out& x, Sink& f) {
+  f.number("call_id", x.call_id);
+  f.span("limit", x.limit);
+}
+template <class Sink>
+void visit_fields(const deadline_status_changed& x, Sink& f) {
+  f.text("command", x.command);
+  f.word("from", to_string(x.from));
+  f.word("to", to_string(x.to));
+}
+template <class Sink>
+void visit_fields(const deadline_missed& x, Sink& f) {
+  f.text("command", x.command);
+  f.span("late_by", x.late_by);
+}
+template <class Sink>
+void visit_fields(const intent_scheduled& x, Sink& f) {
+  f.number("intent_id", x.intent_id);
+  f.text("target", x.target);
+  f.text("trigger", x.trigger);
+  f.text("misfire", x.misfire);
+  f.number("priority", static_cast<int64_t>(x.priority));
+  f.text("args", x.args);
+}
+template <class Sink>
+void visit_fields(const intent_fired& x, Sink& f) {
+  f.number("intent_id", x.intent_id);
+  f.instant("due", x.due);
+  f.text("args", x.args);
+}
+template <class Sink>
+void visit_fields(const intent_misfired& x, Sink& f) {
+  f.number("intent_id", x.intent_id);
+  f.instant("due", x.due);
+  f.number("missed", static_cast<uint64_t>(x.missed));
+  f.word("action", to_string(x.action));
+}
+template <class Sink>
+void visit_fields(const intent_cancelled& x, Sink& f) {
+  f.number("intent_id", x.intent_id);
+}
+template <class Sink>
+void visit_fields(const policy_changed& x, Sink& f) {
+  f.text("policy", x.policy);
+}
+template <class Sink>
+void visit_fields(const node_started& x, Sink& f) {
+  f.number("pid", static_cast<uint64_t>(x.pid));
+  f.text("version", x.version);
+}
+template <class Sink>
+void visit_fields(const node_stopped& x, Sink& f) {
+  f.text("reason", x.reason);
+}
+
+template <class Sink>
+void visit_event(const event& x, Sink& f) {
+  std::visit([&](const auto& body) { visit_fields(body, f); }, x);
+}
+
+std::string span_text(duration d) {
+  if (d < duration{0})
+    return "-" + duration_to_string(-d);
+  if (d == duration{0})
+    return "0s";
+  return duration_to_string(d);
+}
+
+// "k=v k=v".
+struct text_sink {
+  std::string& out;
+  void key(std::string_view k) {
+    if (!out.empty())
+      out += ' ';
+    out += k;
+    out += '=';
+  }
+  template <class T>
+  void number(std::string_view k, T v) {
+    key(k);
+    out += std::to_string(v);
+  }
+  void span(std::string_view k, duration d) {
+    key(k);
+    out += span_text(d);
+  }
+  void instant(std::string_view k, time_point t) {
+    key(k);
+    out += format_time(t);
+  }
+  void boolean(std::string_view k, bool v) {
+    key(k);
+    out += v ? "true" : "false";
+  }
+  void word(std::string_view k, std::string_view v) {
+    key(k);
+    out += v;
+  }
+  void text(std::string_view k, std::string_view v) {
+    key(k);
+    out += text_quote(v);
+  }
+};
+
+// `"k":v,"k":v`.
+struct json_sink {
+  std::string& out;
+  void key(std::string_view k, std::string_view suffix = {}) {
+    if (!out.empty())
+      out += ',';
+    out += '"';
+    out += k;
+    out += suffix;
+    out += "\":";
+  }
+  template <class T>
+  void number(std::string_view k, T v) {
+    key(k);
+    out += std::to_string(v);
+  }
+  void span(std::string_view k, duration d) {
+    key(k, "_ns");
+    out += std::to_string(d.count());
+  }
+  void instant(std::string_view k, time_point t) {
+    key(k);
+    out += json_quote(format_time(t));
+  }
+  void boolean(std::string_view k, bool v) {
+    key(k);
+    out += v ? "true" : "false";
+  }
+  void word(std::string_view k, std::string_view v) {
+    key(k);
+    out += json_quote(v);
+  }
+  void text(std::string_view k, std::string_view v) {
+    key(k);
+    out += json_quote(v);
+  }
+};
+
+const char hex_digits[] = "0123456789abcdef";
+
+bool parse_digits(std::string_view& in, size_t n, int& out) {
+  if (in.size() < n)
+    return false;
+  int v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (in[i] < '0' || in[i] > '9')
+      return false;
+    v = v * 10 + (in[i] - '0');
+  }
+  in.remove_prefix(n);
+  out = v;
+  return true;
+}
+
+bool eat(std::string_view& in, char c) {
+  if (in.empty() || in.front() != c)
+    return false;
+  in.remove_prefix(1);
+  return true;
+}
+
+} // namespace
+
+// -- times --------------------------------------------------------------------
+
+std::string format_time(time_point t) {
+  using namespace std::chrono;
+  auto day = floor<days>(t);
+  year_month_day ymd{day};
+  auto in_day = t - day; // nanoseconds, 0 <= in_day < 1 day
+  auto secs = duration_cast<seconds>(in_day);
+  auto nanos = (in_day - secs).count();
+  auto s = secs.count();
+  char buf[64];
+  std::snprintf(
+      buf, sizeof(buf), "%04d-%02u-%02uT%02lld:%02lld:%02lld.%09lldZ",
+      static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+      static_cast<unsigned>(ymd.day()), static_cast<long long>(s / 3600),
+      static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60),
+      static_cast<long long>(nanos));
+  return buf;
+}
+
+std::optional<time_point> parse_time(std::string_view text) {
+  using namespace std::chrono;
+  if (text.empty())
+    return std::nullopt;
+  // Nanoseconds since the epoch.
+  if (text.find_first_not_of("-0123456789") == std::string_view::npos) {
+    int64_t ns = 0;
+    auto [end, ec] =
+        std::from_chars(text.data(), text.data() + text.size(), ns);
+    if (ec != std::errc{} || end != text.data() + text.size())
+      return std::nullopt;
+    return from_nanos(ns);
+  }
+  // YYYY-MM-DD[THH:MM:SS[.fraction]][Z]
+  auto in = text;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  if (!parse_digits(in, 4, y) || !eat(in, '-') || !parse_digits(in, 2, mo) ||
+      !eat(in, '-') || !parse_digits(in, 2, d))
+    return std::nullopt;
+  int64_t frac = 0;
+  if (eat(in, 'T') || eat(in, 't') || eat(in, ' ')) {
+    if (!parse_digits(in, 2, h) || !eat(in, ':') || !parse_digits(in, 2, mi) ||
+        !eat(in, ':') || !parse_digits(in, 2, s))
+      return std::nullopt;
+    if (eat(in, '.')) {
+      int digits = 0;
+      while (!in.empty() && in.front() >= '0' && in.front() <= '9') {
+        if (++digits > 9)
+          return std::nullopt;
+        frac = frac * 10 + (in.front() - '0');
+        in.remove_prefix(1);
+      }
+      if (digits == 0)
+        return std::nullopt;
+      for (; digits < 9; ++digits)
+        frac *= 10;
+    }
+  }
+  if (!eat(in, 'Z'))
+    eat(in, 'z');
+  if (!in.empty())
+    return std::nullopt;
+  year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
+                     day{static_cast<unsigned>(d)}};
+  if (!ymd.ok() || h > 23 || mi > 59 || s > 59)
+    return std::nullopt;
+  auto t = time_point{sys_days{ymd}} + hours{h} + minutes{mi} + seconds{s} +
+           nanoseconds{frac};
+  return t;
+}
+
+// -- escaping -----------------------------------------------------------------
+
+std::string json_quote(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          out += "\\u00";
+          out += hex_digits[u >> 4];
+          out += hex_digits[u & 0xf];
+        } else {
+          out += c; // UTF-8 passes through as it is
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string text_quote(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          out += "\\x";
+          out += hex_digits[u >> 4];
+          out += hex_digits[u & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos)
+    return std::string{text};
+  std::string out;
+  out.reserve(text.size() + 4);
+  out += '"';
+  for (char c : text) {
+    if (c == '"')
+      out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+// -- events -------------------------------------------------------------------
+
+std::string text_fields(const event& x) {
+  std::string out;
+  text_sink sink{out};
+  visit_event(x, sink);
+  return out;
+}
+
+std::string json_fields(const event& x) {
+  std::string out;
+  json_sink sink{out};
+  visit_event(x, sink);
+  return out;
+}
+
+std::string format_text(const envelope& x) {
+  std::string out = std::to_string(x.seq);
+  out += ' ';
+  out += format_time(x.time);
+  out += ' ';
+  out += x.source;
+  out += ' ';
+  out += name_of(x.type());
+  auto fields = text_fields(x.body);
+  if (!fields.empty()) {
+    out += ' ';
+    out += fields;
+  }
+  return out;
+}
+
+std::string format_json(const envelope& x) {
+  std::string out = "{\"seq\":";
+  out += std::to_string(x.seq);
+  out += ",\"time\":";
+  out += json_quote(format_time(x.time));
+  out += ",\"time_ns\":";
+  out += std::to_string(to_nanos(x.time));
+  out += ",\"source\":";
+  out += json_quote(x.source);
+  out += ",\"type\":";
+  out += json_quote(name_of(x.type()));
+  auto fields = json_fields(x.body);
+  if (!fields.empty()) {
+    out += ',';
+    out += fields;
+  }
+  out += '}';
+  return out;
+}
+
+std::string_view csv_header() {
+  return "seq,time_ns,source,type,fields";
+}
+
+std::string format_csv(const envelope& x) {
+  std::string out = std::to_string(x.seq);
+  out += ',';
+  out += std::to_string(to_nanos(x.time));
+  out += ',';
+  out += csv_field(x.source);
+  out += ',';
+  out += csv_field(name_of(x.type()));
+  out += ',';
+  out += csv_field(text_fields(x.body));
+  return out;
+}
+
+} // namespace tc::tool

@@ -1,0 +1,55 @@
+// Opening a log for the read-only subcommands, and writing their output.
+
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "timecontrol/storage/event_store.hpp"
+
+namespace tc::tool {
+
+/// Opens the log at `path` read-only (beside a writer, without creating
+/// anything). On failure prints "timecontrol <command>: <reason>" to stderr
+/// and returns null; the caller exits with exit_open_failed.
+std::unique_ptr<event_store> open_for_reading(std::string_view command,
+                                              const std::string& path);
+
+/// Prints "timecontrol <command>: <message>" to stderr.
+void complain(std::string_view command, std::string_view message);
+
+/// Buffered line output to a FILE; remembers whether a write failed.
+class line_writer {
+public:
+  explicit line_writer(std::FILE* out) : out_(out) {}
+
+  ~line_writer() { flush(); }
+
+  void line(std::string_view text) {
+    buf_ += text;
+    buf_ += '\n';
+    if (buf_.size() >= 1 << 16)
+      flush();
+  }
+
+  /// Writes what is buffered; false if any write so far failed.
+  bool flush() {
+    if (!buf_.empty()) {
+      if (std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size())
+        failed_ = true;
+      buf_.clear();
+    }
+    if (std::fflush(out_) != 0)
+      failed_ = true;
+    return !failed_;
+  }
+
+private:
+  std::FILE* out_;
+  std::string buf_;
+  bool failed_ = false;
+};
+
+} // namespace tc::tool

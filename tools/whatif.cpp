@@ -1,0 +1,167 @@
+// `timecontrol whatif PATH --command NAME --policy SPEC`: replays a command's
+// recorded calls (its call_requested events) against another under-limiter
+// and reports what that limiter would have done, in both of its semantics:
+//
+//   wait    a call that comes too fast waits and runs at the limiter's
+//           `earliest`, which becomes the limiter's time: calls queue up
+//           behind it in order (a call is never run before an earlier one);
+//   reject  a call that comes too fast is rejected and takes nothing from
+//           the limiter.
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "timecontrol/policies/spec.hpp"
+#include "timecontrol/policies/under_limiter.hpp"
+#include "timecontrol/tools/commands.hpp"
+#include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/reading.hpp"
+
+namespace tc::tool {
+
+namespace {
+
+struct whatif_options {
+  std::string path;
+  std::string command;
+  std::string policy;
+};
+
+struct outcome {
+  size_t calls = 0;
+  size_t wait_at_once = 0;
+  size_t delayed = 0;
+  duration total_delay{0};
+  duration max_delay{0};
+  size_t reject_admitted = 0;
+  size_t rejected = 0;
+};
+
+outcome simulate(const limiter_spec& spec, const std::vector<time_point>& at) {
+  outcome r;
+  r.calls = at.size();
+  if (at.empty())
+    return r;
+  // Wait semantics.
+  auto lim = make_under_limiter(spec, at.front());
+  auto clock = at.front();
+  for (auto t : at) {
+    clock = std::max(clock, t);
+    auto a = admit(lim, clock);
+    if (!a.admitted) {
+      clock = a.earliest;
+      admit(lim, clock);
+    }
+    auto delay = clock - t;
+    if (delay > duration{0}) {
+      ++r.delayed;
+      r.total_delay += delay;
+      r.max_delay = std::max(r.max_delay, delay);
+    } else {
+      ++r.wait_at_once;
+    }
+  }
+  // Reject semantics.
+  lim = make_under_limiter(spec, at.front());
+  for (auto t : at) {
+    if (admit(lim, t).admitted)
+      ++r.reject_admitted;
+    else
+      ++r.rejected;
+  }
+  return r;
+}
+
+// A duration for people: "0s", "350ns", "12.5us", "1.234ms", "2.5s".
+std::string human(duration d) {
+  auto ns = static_cast<double>(d.count());
+  char buf[64];
+  if (d.count() == 0)
+    return "0s";
+  if (ns < 1e3)
+    std::snprintf(buf, sizeof(buf), "%lldns",
+                  static_cast<long long>(d.count()));
+  else if (ns < 1e6)
+    std::snprintf(buf, sizeof(buf), "%.3gus", ns / 1e3);
+  else if (ns < 1e9)
+    std::snprintf(buf, sizeof(buf), "%.3gms", ns / 1e6);
+  else
+    std::snprintf(buf, sizeof(buf), "%.4gs", ns / 1e9);
+  return buf;
+}
+
+int run_whatif(const whatif_options& opt) {
+  auto spec = parse_limiter_spec(opt.policy);
+  if (!spec) {
+    auto& err = spec.error();
+    complain("whatif", "--policy '" + opt.policy + "': at position " +
+                           std::to_string(err.position) + ": " + err.message);
+    std::fprintf(stderr, "  %s\n  %*s^\n", opt.policy.c_str(),
+                 static_cast<int>(err.position), "");
+    return exit_usage;
+  }
+  auto store = open_for_reading("whatif", opt.path);
+  if (!store)
+    return exit_open_failed;
+  std::vector<time_point> at;
+  auto err =
+      store->replay({.source = opt.command, .type = event_type::call_requested},
+                    [&](const envelope& x) {
+                      at.push_back(x.time);
+                      return true;
+                    });
+  if (err) {
+    complain("whatif", render(err));
+    return exit_data_error;
+  }
+  if (at.empty()) {
+    std::printf("no recorded calls of command '%s'\n", opt.command.c_str());
+    return exit_ok;
+  }
+  // Calls are replayed in the order they happened.
+  std::stable_sort(at.begin(), at.end());
+  auto r = simulate(*spec, at);
+  auto mean = r.delayed == 0 ? duration{0}
+                             : r.total_delay / static_cast<int64_t>(r.delayed);
+  std::printf("command %s, policy %s\n", opt.command.c_str(),
+              to_string(*spec).c_str());
+  std::printf("calls              %zu, %s to %s\n", r.calls,
+              format_time(at.front()).c_str(), format_time(at.back()).c_str());
+  std::printf("wait:\n");
+  std::printf("  admitted at once %zu\n", r.wait_at_once);
+  std::printf("  would be delayed %zu (mean %s, max %s)\n", r.delayed,
+              human(mean).c_str(), human(r.max_delay).c_str());
+  std::printf("reject:\n");
+  std::printf("  admitted at once %zu\n", r.reject_admitted);
+  std::printf("  would be rejected %zu\n", r.rejected);
+  if (std::fflush(stdout) != 0) {
+    complain("whatif", "writing to standard output failed");
+    return exit_data_error;
+  }
+  return exit_ok;
+}
+
+} // namespace
+
+void add_whatif(CLI::App& app, int& result) {
+  auto opt = std::make_shared<whatif_options>();
+  auto* cmd = app.add_subcommand(
+      "whatif", "Replay a command's recorded calls against another "
+                "under-limiter: how many would be admitted, delayed, "
+                "rejected");
+  cmd->add_option("PATH", opt->path, "Folder of the log")->required();
+  cmd->add_option("--command", opt->command,
+                  "The command (the source of its call_requested events)")
+      ->required();
+  cmd->add_option("--policy", opt->policy,
+                  "The under-limiter: \"5/s burst 10\", \"20 per 10s\", "
+                  "\"min 200ms\"")
+      ->required();
+  cmd->callback([opt, &result] { result = run_whatif(*opt); });
+}
+
+} // namespace tc::tool

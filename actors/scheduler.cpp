@@ -308,6 +308,14 @@ void arm_timer(scheduler_pointer self, time_point now) {
                      ++st.timer_id);
 }
 
+// The time limit of a check or call request.
+caf::duration request_timeout(const scheduler_state& st) {
+  if (st.config.call_timeout <= duration{0})
+    return caf::infinite;
+  return caf::duration{
+      std::chrono::duration_cast<caf::timespan>(st.config.call_timeout)};
+}
+
 void call_done(scheduler_pointer self) {
   --self->state.in_flight;
   dispatch(self);
@@ -326,7 +334,7 @@ void fire(scheduler_pointer self, uint64_t id, entry& e, caf::actor command,
   record(self, intent_fired{id, e.due, args});
   ++e.fired;
   ++st.in_flight;
-  self->request(command, caf::infinite, call_atom::value, std::move(args))
+  self->request(command, request_timeout(st), call_atom::value, std::move(args))
       .then([=](const std::string&) { call_done(self); },
             [=](const caf::error&) { call_done(self); });
   auto target = e.target;
@@ -401,7 +409,7 @@ void dispatch(scheduler_pointer self) {
     ++st.in_flight;
     auto id = k.id;
     auto target = e.target;
-    self->request(command, caf::infinite, check_atom::value)
+    self->request(command, request_timeout(st), check_atom::value)
         .then(
             [=](time_point admit_at) {
               checked(self, id, target, command, admit_at);

@@ -87,6 +87,9 @@ struct scheduler_config {
   /// How long after its due time such a fire is given up (recorded as
   /// intent_misfired, skipped).
   duration unknown_patience = std::chrono::minutes{1};
+  /// A check or call not answered within this time frees its place in the
+  /// budget (a command may drop calls); zero waits forever.
+  duration call_timeout = std::chrono::minutes{5};
 };
 
 /// What a user or a controller asks the Scheduler for.

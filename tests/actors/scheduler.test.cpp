@@ -601,4 +601,18 @@ BOOST_AUTO_TEST_CASE(restarts_in_the_middle_never_fire_a_due_time_twice) {
   BOOST_TEST(fired_dues(slow).size() >= 5u);
 }
 
+BOOST_AUTO_TEST_CASE(a_call_never_answered_frees_its_budget_after_the_timeout) {
+  auto p = probe("api");
+  p->hold = true; // answers no call: like a command that drops them
+  stop();
+  start_with({.max_in_flight = 1, .call_timeout = 10s});
+  put_ok({"api", "now"});
+  put_ok({"api", "now"});
+  BOOST_TEST(p->calls.size() == 1u);
+  advance(10s - 1ns);
+  BOOST_TEST(p->calls.size() == 1u);
+  advance(1ns);
+  BOOST_TEST(p->calls.size() == 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,7 +9,7 @@
 #define TC_FUZZ_CHECK(cond)                                                    \
   do {                                                                         \
     if (!(cond)) {                                                             \
-      std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__,        \
+      std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__,         \
                    __LINE__, #cond);                                           \
       std::abort();                                                            \
     }                                                                          \

@@ -39,8 +39,7 @@ int main(int argc, char** argv) {
   fs::path root = argv[1];
   int i = 0;
   for (auto& x : tc::test::sample_envelopes(1))
-    write(root / "codec", "event-" + std::to_string(i++),
-          tc::codec::encode(x));
+    write(root / "codec", "event-" + std::to_string(i++), tc::codec::encode(x));
 
   write(root / "store_records", "snapshot",
         tc::format::encode_snapshot({42, "state bytes"}));
@@ -48,8 +47,8 @@ int main(int argc, char** argv) {
   tc::format::encode_postings({5, 6, 9, 300}, postings);
   write(root / "store_records", "postings", postings);
 
-  for (auto spec : {"5/s burst 10", "20 per 10s", "min 200ms", "0.5/s",
-                    "3/10s", "100/min", "1 per 1h"})
+  for (auto spec : {"5/s burst 10", "20 per 10s", "min 200ms", "0.5/s", "3/10s",
+                    "100/min", "1 per 1h"})
     write(root / "limiter_spec", std::to_string(i++), spec);
 
   for (auto expr : {"*/5 * * * *", "0 9-17 * * MON-FRI", "30 2 1,15 * *",

@@ -10,8 +10,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes{reinterpret_cast<const char*>(data), size};
   if (auto snap = tc::format::decode_snapshot("fuzz", bytes)) {
-    auto again = tc::format::decode_snapshot(
-      "fuzz", tc::format::encode_snapshot(*snap));
+    auto again =
+        tc::format::decode_snapshot("fuzz", tc::format::encode_snapshot(*snap));
     TC_FUZZ_CHECK(again && *again == *snap);
   }
   // Postings: the first 8 bytes stand for the key's `first`.
@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       tc::format::encode_postings(seqs, value);
       std::vector<tc::seq_t> again;
       TC_FUZZ_CHECK(tc::format::decode_postings(
-        tc::format::posting_key("s", seqs.front()), value, again));
+          tc::format::posting_key("s", seqs.front()), value, again));
       TC_FUZZ_CHECK(again == seqs);
     }
   }

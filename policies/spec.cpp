@@ -11,8 +11,8 @@ namespace tc {
 namespace {
 
 using detail::decimal;
-using detail::unit_entry;
 using detail::lower;
+using detail::unit_entry;
 
 class parser : detail::scanner {
 public:

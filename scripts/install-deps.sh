@@ -13,6 +13,7 @@ packages=(
   libsqlite3-dev      # the SQLite baseline of the benchmarks
   libcli11-dev        # command-line parsing of the timecontrol program
   clang               # libFuzzer targets
+  libclang-rt-14-dev  # the fuzzer and sanitizer runtimes for clang
 )
 
 missing=()

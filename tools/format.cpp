@@ -281,7 +281,11 @@ std::optional<time_point> parse_time(std::string_view text) {
 
 // -- escaping -----------------------------------------------------------------
 
-std::string json_quote(std::string_view text) {
+namespace {
+
+// Quotes `text` with backslash escapes. JSON names \b and \f and writes other
+// control bytes as \u00XX; the text form writes them as \xXX.
+std::string quote(std::string_view text, bool json) {
   std::string out;
   out.reserve(text.size() + 2);
   out += '"';
@@ -303,15 +307,13 @@ std::string json_quote(std::string_view text) {
       case '\t':
         out += "\\t";
         break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
       default:
-        if (u < 0x20 || u == 0x7f) {
-          out += "\\u00";
+        if (json && c == '\b') {
+          out += "\\b";
+        } else if (json && c == '\f') {
+          out += "\\f";
+        } else if (u < 0x20 || u == 0x7f) {
+          out += json ? "\\u00" : "\\x";
           out += hex_digits[u >> 4];
           out += hex_digits[u & 0xf];
         } else {
@@ -323,40 +325,14 @@ std::string json_quote(std::string_view text) {
   return out;
 }
 
+} // namespace
+
+std::string json_quote(std::string_view text) {
+  return quote(text, true);
+}
+
 std::string text_quote(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          out += "\\x";
-          out += hex_digits[u >> 4];
-          out += hex_digits[u & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
+  return quote(text, false);
 }
 
 std::string csv_field(std::string_view text) {

@@ -2,6 +2,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/print.hpp"
+
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/response_promise.hpp>
@@ -11,16 +13,6 @@
 
 #include "tests/actors/fixture.hpp"
 #include "timecontrol/policies/fuzzy_args.hpp"
-
-// Boost.Test prints time points as nanoseconds since the epoch.
-namespace boost::test_tools::tt_detail {
-template <>
-struct print_log_value<tc::time_point> {
-  void operator()(std::ostream& os, const tc::time_point& t) {
-    os << tc::to_nanos(t) << "ns";
-  }
-};
-} // namespace boost::test_tools::tt_detail
 
 using namespace tc;
 using namespace std::chrono_literals;

@@ -1,17 +1,9 @@
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/print.hpp"
+
 #include "timecontrol/policies/fuzzy_args.hpp"
 #include "timecontrol/policies/trigger_spec.hpp"
-
-// Boost.Test prints time points as nanoseconds since the epoch.
-namespace boost::test_tools::tt_detail {
-template <>
-struct print_log_value<tc::time_point> {
-  void operator()(std::ostream& os, const tc::time_point& t) {
-    os << tc::to_nanos(t) << "ns";
-  }
-};
-} // namespace boost::test_tools::tt_detail
 
 using namespace tc;
 using namespace std::chrono_literals;

@@ -1,0 +1,19 @@
+// How Boost.Test prints timecontrol's values in failed checks.
+
+#pragma once
+
+#include <boost/test/unit_test.hpp>
+
+#include <ostream>
+
+#include "timecontrol/core/time.hpp"
+
+// Time points as nanoseconds since the epoch.
+namespace boost::test_tools::tt_detail {
+template <>
+struct print_log_value<tc::time_point> {
+  void operator()(std::ostream& os, const tc::time_point& t) {
+    os << tc::to_nanos(t) << "ns";
+  }
+};
+} // namespace boost::test_tools::tt_detail

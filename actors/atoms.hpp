@@ -57,4 +57,9 @@ using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using alarm_atom = caf::atom_constant<caf::atom("alarm")>;
 using escalate_atom = caf::atom_constant<caf::atom("escalate")>;
 
+// -- plugins ------------------------------------------------------------------
+
+/// Save a plugin's snapshot now.
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+
 } // namespace tc

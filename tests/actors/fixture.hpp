@@ -66,9 +66,26 @@ struct actor_fixture {
   /// Runs every actor until nothing is left to do.
   void run() { sched->run(); }
 
-  /// Moves simulated time and runs what that wakes up.
+  /// Moves simulated time and runs what that wakes up. Jumps: every timer
+  /// due within `d` fires at the end time (see step() for the other way).
   void advance(duration d) {
     sched->advance_time(std::chrono::duration_cast<caf::timespan>(d));
+    run();
+  }
+
+  /// Moves simulated time by `d` from one timer to the next, so that every
+  /// timer fires at its own time.
+  void step(duration d) {
+    auto& clk = sched->clock();
+    auto end = clk.current_time + std::chrono::duration_cast<caf::timespan>(d);
+    run();
+    while (!clk.schedule().empty() && clk.schedule().begin()->first <= end) {
+      auto next = clk.schedule().begin()->first;
+      sched->advance_time(std::max(next - clk.current_time, caf::timespan{0}));
+      run();
+    }
+    if (end > clk.current_time)
+      sched->advance_time(end - clk.current_time);
     run();
   }
 

@@ -1,0 +1,51 @@
+#include "timecontrol/plugins/plugin.hpp"
+
+#include "timecontrol/core/error.hpp"
+
+namespace tc {
+
+plugin::~plugin() = default;
+
+replay_query plugin::filter() const {
+  return {};
+}
+
+caf::error rebuild(const event_store& store, plugin& p,
+                   const rebuild_options& options) {
+  if (options.from_snapshot) {
+    auto snap = store.load_snapshot(p.name());
+    if (!snap)
+      return std::move(snap.error());
+    if (*snap && (*snap)->seq > p.covered() &&
+        (options.to == 0 || (*snap)->seq <= options.to)) {
+      if (auto err = p.load((*snap)->state))
+        return err;
+      p.covered((*snap)->seq);
+    }
+  }
+  auto query = p.filter();
+  query.from = std::max(query.from, p.covered() + 1);
+  if (options.to != 0)
+    query.to = std::min(query.to, options.to);
+  if (query.from > query.to)
+    return caf::none;
+  // Report progress every 64k events: a clock-free counter keeps the loop
+  // as cheap as the replay itself.
+  constexpr uint64_t progress_every = 1 << 16;
+  uint64_t n = 0;
+  auto err = store.replay(query, [&](const envelope& x) {
+    p.consume(x);
+    if (options.progress && ++n % progress_every == 0)
+      options.progress(x.seq);
+    return true;
+  });
+  if (options.progress)
+    options.progress(p.covered());
+  return err;
+}
+
+caf::error save_snapshot(event_store& store, const plugin& p) {
+  return store.save_snapshot(p.name(), p.covered(), p.save());
+}
+
+} // namespace tc

@@ -1,0 +1,201 @@
+#include "timecontrol/plugins/stats.hpp"
+
+#include <algorithm>
+#include <variant>
+
+#include "timecontrol/plugins/detail/bytes.hpp"
+
+namespace tc {
+
+namespace {
+
+constexpr std::string_view tag = "tc.stats/1";
+
+int64_t floor_div(int64_t x, int64_t d) noexcept {
+  auto q = x / d;
+  return (x % d != 0 && (x < 0) != (d < 0)) ? q - 1 : q;
+}
+
+// Time spent in `status` by `d`: closed stretches plus the open one.
+duration spent(const deadline_stats& d, deadline_status status, duration closed,
+               time_point until) noexcept {
+  if (d.status == status && until > d.since)
+    return closed + (until - d.since);
+  return closed;
+}
+
+} // namespace
+
+stats::stats(duration bucket) : bucket_(bucket) {
+  if (bucket_ <= duration{0})
+    bucket_ = std::chrono::minutes{1};
+}
+
+const command_stats* stats::command(const std::string& name) const {
+  auto i = commands_.find(name);
+  return i == commands_.end() ? nullptr : &i->second;
+}
+
+duration stats::late_time(const deadline_stats& d) const noexcept {
+  return spent(d, deadline_status::late, d.late_time, until_);
+}
+
+duration stats::down_time(const deadline_stats& d) const noexcept {
+  return spent(d, deadline_status::down, d.down_time, until_);
+}
+
+void stats::apply(const envelope& x) {
+  ++events_;
+  until_ = std::max(until_, x.time);
+  auto cmd = [&]() -> command_stats& { return commands_[x.source]; };
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, call_requested>) {
+          auto& c = cmd();
+          if (c.requested == 0)
+            c.first = x.time;
+          c.last = x.time;
+          ++c.requested;
+          ++c.rate[floor_div(to_nanos(x.time), bucket_.count()) *
+                   bucket_.count()];
+        } else if constexpr (std::is_same_v<T, call_admitted>) {
+          auto& c = cmd();
+          ++c.admitted;
+          c.waits.record(e.waited);
+        } else if constexpr (std::is_same_v<T, call_throttled>) {
+          auto i = static_cast<size_t>(e.action);
+          if (i < 3)
+            ++cmd().throttled[i];
+        } else if constexpr (std::is_same_v<T, call_started>) {
+          auto& c = cmd();
+          if (c.last_started != time_point{})
+            c.intervals.record(x.time - c.last_started);
+          c.last_started = x.time;
+        } else if constexpr (std::is_same_v<T, call_finished>) {
+          auto& c = cmd();
+          ++(e.ok ? c.finished_ok : c.failed);
+          c.durations.record(e.took);
+        } else if constexpr (std::is_same_v<T, call_timed_out>) {
+          ++cmd().timed_out;
+        } else if constexpr (std::is_same_v<T, deadline_status_changed>) {
+          auto& d = deadlines_[{x.source, e.command}];
+          if (d.changes > 0 && x.time > d.since) {
+            if (d.status == deadline_status::late)
+              d.late_time += x.time - d.since;
+            else if (d.status == deadline_status::down)
+              d.down_time += x.time - d.since;
+          }
+          ++d.changes;
+          d.status = e.to;
+          d.since = x.time;
+        } else if constexpr (std::is_same_v<T, deadline_missed>) {
+          auto& d = deadlines_[{x.source, e.command}];
+          ++d.misses;
+          d.late_by.record(e.late_by);
+        }
+      },
+      x.body);
+}
+
+std::string stats::save() const {
+  detail::snapshot_writer w{tag};
+  w.span(bucket_);
+  w.time(until_);
+  w.u64(events_);
+  w.u64(commands_.size());
+  for (auto& [name, c] : commands_) {
+    w.str(name);
+    w.u64(c.requested);
+    w.u64(c.admitted);
+    for (auto n : c.throttled)
+      w.u64(n);
+    w.u64(c.finished_ok);
+    w.u64(c.failed);
+    w.u64(c.timed_out);
+    w.hist(c.durations);
+    w.hist(c.waits);
+    w.hist(c.intervals);
+    w.u64(c.rate.size());
+    int64_t prev = 0;
+    for (auto [start, n] : c.rate) {
+      w.i64(start - prev);
+      w.u64(n);
+      prev = start;
+    }
+    w.time(c.first);
+    w.time(c.last);
+    w.time(c.last_started);
+  }
+  w.u64(deadlines_.size());
+  for (auto& [key, d] : deadlines_) {
+    w.str(key.first);
+    w.str(key.second);
+    w.u64(d.misses);
+    w.hist(d.late_by);
+    w.u64(d.changes);
+    w.u64(static_cast<uint64_t>(d.status));
+    w.time(d.since);
+    w.span(d.late_time);
+    w.span(d.down_time);
+  }
+  return std::move(w).take();
+}
+
+caf::error stats::load(std::string_view bytes) {
+  detail::snapshot_reader r{bytes, tag};
+  auto bucket = r.span();
+  if (r.ok() && bucket <= duration{0})
+    r.fail("the bucket width is not positive");
+  auto until = r.time();
+  auto events = r.u64();
+  std::map<std::string, command_stats> commands;
+  for (auto n = r.count(); r.ok() && n > 0; --n) {
+    auto name = r.str();
+    auto& c = commands[name];
+    c.requested = r.u64();
+    c.admitted = r.u64();
+    for (auto& k : c.throttled)
+      k = r.u64();
+    c.finished_ok = r.u64();
+    c.failed = r.u64();
+    c.timed_out = r.u64();
+    c.durations = r.hist();
+    c.waits = r.hist();
+    c.intervals = r.hist();
+    int64_t prev = 0;
+    for (auto m = r.count(); r.ok() && m > 0; --m) {
+      prev += r.i64();
+      c.rate[prev] = r.u64();
+    }
+    c.first = r.time();
+    c.last = r.time();
+    c.last_started = r.time();
+  }
+  std::map<std::pair<std::string, std::string>, deadline_stats> deadlines;
+  for (auto n = r.count(); r.ok() && n > 0; --n) {
+    auto controller = r.str();
+    auto command = r.str();
+    auto& d = deadlines[{std::move(controller), std::move(command)}];
+    d.misses = r.u64();
+    d.late_by = r.hist();
+    d.changes = r.u64();
+    auto status = r.u64();
+    if (r.ok() && status > static_cast<uint64_t>(deadline_status::paused))
+      r.fail("a deadline status is out of range");
+    d.status = static_cast<deadline_status>(status);
+    d.since = r.time();
+    d.late_time = r.span();
+    d.down_time = r.span();
+  }
+  if (auto err = r.finish())
+    return err;
+  bucket_ = bucket;
+  until_ = until;
+  events_ = events;
+  commands_ = std::move(commands);
+  deadlines_ = std::move(deadlines);
+  return caf::none;
+}
+
+} // namespace tc

@@ -1,0 +1,139 @@
+#include "timecontrol/plugins/stats.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "tests/plugins/checks.hpp"
+#include "tests/support/print.hpp"
+
+using namespace tc;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct log_builder {
+  time_point t = test::sample_time();
+  std::vector<envelope> events;
+
+  void at(duration offset, std::string source, event body) {
+    events.push_back(
+        envelope{0, t + offset, std::move(source), std::move(body)});
+  }
+};
+
+std::shared_ptr<stats> folded(const std::vector<envelope>& events,
+                              duration bucket = 1min) {
+  auto s = std::make_shared<stats>(bucket);
+  seq_t seq = 0;
+  for (auto x : events) {
+    x.seq = ++seq;
+    s->consume(x);
+  }
+  return s;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(stats_plugin)
+
+BOOST_AUTO_TEST_CASE(it_counts_each_call_by_its_outcome) {
+  log_builder b;
+  b.at(0ms, "api", call_requested{1});
+  b.at(0ms, "api", call_admitted{1, 0ms});
+  b.at(0ms, "api", call_started{1});
+  b.at(20ms, "api", call_finished{1, 20ms, true, ""});
+  b.at(100ms, "api", call_requested{2});
+  b.at(100ms, "api", call_throttled{2, 100ms, throttle_action::rejected});
+  b.at(150ms, "api", call_requested{3});
+  b.at(150ms, "api", call_throttled{3, 50ms, throttle_action::waited});
+  b.at(200ms, "api", call_admitted{3, 50ms});
+  b.at(200ms, "api", call_started{3});
+  b.at(500ms, "api", call_timed_out{3, 250ms});
+  b.at(600ms, "api", call_finished{3, 400ms, false, "late"});
+  b.at(700ms, "api", call_requested{4});
+  b.at(700ms, "api", call_throttled{4, 10ms, throttle_action::dropped});
+  b.at(800ms, "feed", call_requested{1});
+  auto s = folded(b.events);
+  auto* api = s->command("api");
+  BOOST_REQUIRE(api != nullptr);
+  BOOST_TEST(api->requested == 4u);
+  BOOST_TEST(api->admitted == 2u);
+  BOOST_TEST(api->throttled[0] == 1u); // waited
+  BOOST_TEST(api->throttled[1] == 1u); // rejected
+  BOOST_TEST(api->throttled[2] == 1u); // dropped
+  BOOST_TEST(api->throttled_total() == 3u);
+  BOOST_TEST(api->finished_ok == 1u);
+  BOOST_TEST(api->failed == 1u);
+  BOOST_TEST(api->timed_out == 1u);
+  BOOST_TEST(api->durations.count() == 2u);
+  BOOST_TEST(api->durations.max() == duration{400ms}.count());
+  BOOST_TEST(api->waits.max() == duration{50ms}.count());
+  BOOST_TEST(api->intervals.count() == 1u);
+  BOOST_TEST(api->intervals.min() == duration{200ms}.count());
+  BOOST_TEST(api->first == b.t);
+  BOOST_TEST(api->last == b.t + 700ms);
+  BOOST_TEST(s->command("feed")->requested == 1u);
+  BOOST_TEST(s->command("nobody") == nullptr);
+  BOOST_TEST(s->events() == b.events.size());
+  BOOST_TEST(s->until() == b.t + 800ms);
+}
+
+BOOST_AUTO_TEST_CASE(it_counts_requests_per_time_bucket) {
+  log_builder b;
+  // sample_time() is on a whole second; buckets of 1 s are aligned to it.
+  for (auto offset : {0ms, 10ms, 999ms, 1000ms, 3500ms})
+    b.at(offset, "api", call_requested{1});
+  auto s = folded(b.events, 1s);
+  auto& rate = s->command("api")->rate;
+  auto base = to_nanos(b.t);
+  BOOST_REQUIRE(rate.size() == 3u);
+  BOOST_TEST(rate.at(base) == 3u);
+  BOOST_TEST(rate.at(base + 1'000'000'000) == 1u);
+  BOOST_TEST(rate.at(base + 3'000'000'000) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(it_sums_the_time_a_watched_command_spent_late_and_down) {
+  log_builder b;
+  using enum deadline_status;
+  b.at(0s, "watchdog", deadline_status_changed{"feed", never_called, up});
+  b.at(10s, "watchdog", deadline_status_changed{"feed", up, late});
+  b.at(12s, "watchdog", deadline_status_changed{"feed", late, down});
+  b.at(12s, "watchdog", deadline_missed{"feed", 2s});
+  b.at(20s, "watchdog", deadline_status_changed{"feed", down, up});
+  b.at(30s, "watchdog", deadline_status_changed{"feed", up, late});
+  b.at(33s, "other", call_requested{1});
+  auto s = folded(b.events);
+  auto& d = s->deadlines().at({"watchdog", "feed"});
+  BOOST_TEST(d.misses == 1u);
+  BOOST_TEST(d.late_by.max() == duration{2s}.count());
+  BOOST_TEST(d.changes == 5u);
+  BOOST_TEST(d.status == late);
+  // 2 s closed, plus 3 s open up to the latest event (33 s).
+  BOOST_TEST(s->late_time(d) == duration{5s});
+  BOOST_TEST(s->down_time(d) == duration{8s});
+}
+
+BOOST_AUTO_TEST_CASE(replaying_the_same_log_gives_the_same_state) {
+  auto store = test::store_of(test::random_log(3000));
+  auto last = store->last_seq();
+  test::check_replay_determinism(*store,
+                                 [] { return std::make_shared<stats>(10s); },
+                                 {1, last / 3, last / 2, last - 1, last});
+}
+
+BOOST_AUTO_TEST_CASE(a_damaged_snapshot_does_not_load) {
+  auto store = test::store_of(test::random_log(200));
+  stats s{10s};
+  test::replayed(*store, s);
+  test::check_damaged_snapshots(s, [] { return std::make_shared<stats>(); });
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_keeps_its_bucket_width) {
+  auto store = test::store_of(test::random_log(50));
+  stats s{10s};
+  test::replayed(*store, s);
+  stats other{1h};
+  BOOST_REQUIRE(!other.load(s.save()));
+  BOOST_TEST(other.bucket() == duration{10s});
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -151,6 +151,27 @@ parse_result<limiter_spec> parse_limiter_spec(std::string_view text) {
   return parser{text}.run();
 }
 
+namespace {
+
+struct duration_parser : detail::scanner {
+  using scanner::scanner;
+
+  parse_result<duration> run() {
+    auto d = duration_value(false, "5s");
+    if (!d)
+      return *err_;
+    if (auto err = expect_end())
+      return *err;
+    return *d;
+  }
+};
+
+} // namespace
+
+parse_result<duration> parse_duration(std::string_view text) {
+  return duration_parser{text}.run();
+}
+
 std::string duration_to_string(duration d) {
   static constexpr unit_entry shortest[] = {
       {"d", 86'400'000'000'000}, {"h", 3'600'000'000'000},

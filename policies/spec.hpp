@@ -69,6 +69,10 @@ parse_result<limiter_spec> parse_limiter_spec(std::string_view text);
 /// "20 per 10s").
 std::string to_string(const limiter_spec& spec);
 
+/// A positive duration: number unit ("200ms", "1.5s", "5 min"), exact to
+/// the nanosecond, with nothing left over.
+parse_result<duration> parse_duration(std::string_view text);
+
 /// A duration as the shortest exact text: "200ms", "1500ms", "3ns", "2h".
 std::string duration_to_string(duration d);
 

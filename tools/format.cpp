@@ -419,4 +419,21 @@ std::string format_csv(const envelope& x) {
   return out;
 }
 
+std::string format_duration(duration d) {
+  auto ns = static_cast<double>(d.count());
+  char buf[64];
+  if (d.count() == 0)
+    return "0s";
+  if (ns < 1e3)
+    std::snprintf(buf, sizeof(buf), "%lldns",
+                  static_cast<long long>(d.count()));
+  else if (ns < 1e6)
+    std::snprintf(buf, sizeof(buf), "%.3gus", ns / 1e3);
+  else if (ns < 1e9)
+    std::snprintf(buf, sizeof(buf), "%.3gms", ns / 1e6);
+  else
+    std::snprintf(buf, sizeof(buf), "%.4gs", ns / 1e9);
+  return buf;
+}
+
 } // namespace tc::tool

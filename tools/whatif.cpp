@@ -76,24 +76,6 @@ outcome simulate(const limiter_spec& spec, const std::vector<time_point>& at) {
   return r;
 }
 
-// A duration for people: "0s", "350ns", "12.5us", "1.234ms", "2.5s".
-std::string human(duration d) {
-  auto ns = static_cast<double>(d.count());
-  char buf[64];
-  if (d.count() == 0)
-    return "0s";
-  if (ns < 1e3)
-    std::snprintf(buf, sizeof(buf), "%lldns",
-                  static_cast<long long>(d.count()));
-  else if (ns < 1e6)
-    std::snprintf(buf, sizeof(buf), "%.3gus", ns / 1e3);
-  else if (ns < 1e9)
-    std::snprintf(buf, sizeof(buf), "%.3gms", ns / 1e6);
-  else
-    std::snprintf(buf, sizeof(buf), "%.4gs", ns / 1e9);
-  return buf;
-}
-
 int run_whatif(const whatif_options& opt) {
   auto spec = parse_limiter_spec(opt.policy);
   if (!spec) {
@@ -134,7 +116,8 @@ int run_whatif(const whatif_options& opt) {
   std::printf("wait:\n");
   std::printf("  admitted at once %zu\n", r.wait_at_once);
   std::printf("  would be delayed %zu (mean %s, max %s)\n", r.delayed,
-              human(mean).c_str(), human(r.max_delay).c_str());
+              format_duration(mean).c_str(),
+              format_duration(r.max_delay).c_str());
   std::printf("reject:\n");
   std::printf("  admitted at once %zu\n", r.reject_admitted);
   std::printf("  would be rejected %zu\n", r.rejected);

@@ -1,0 +1,203 @@
+// `timecontrol stats PATH`: the stats plugin's tables (plugins/stats.hpp),
+// rebuilt by replaying the log.
+//
+// A snapshot saved by a live stats plugin (under the name "stats") is used
+// when its bucket width is the one asked for; otherwise the whole log is
+// replayed.
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "timecontrol/plugins/stats.hpp"
+#include "timecontrol/policies/spec.hpp"
+#include "timecontrol/tools/commands.hpp"
+#include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/reading.hpp"
+
+namespace tc::tool {
+
+namespace {
+
+struct stats_options {
+  std::string path;
+  std::string bucket = "1min";
+  std::string source;
+  bool series = false;
+};
+
+std::string ns(int64_t x) {
+  return format_duration(duration{x});
+}
+
+void print_tables(const stats& s, const stats_options& opt, seq_t last,
+                  line_writer& out) {
+  char buf[512];
+  auto wanted = [&](const std::string& name) {
+    return opt.source.empty() || opt.source == name;
+  };
+  std::snprintf(buf, sizeof buf, "%llu events, seq 1..%llu, until %s",
+                static_cast<unsigned long long>(s.events()),
+                static_cast<unsigned long long>(last),
+                s.events() == 0 ? "-" : format_time(s.until()).c_str());
+  out.line(buf);
+  out.line("");
+  out.line("calls");
+  std::snprintf(buf, sizeof buf, "  %-20s %9s %9s %8s %8s %8s %9s %8s %9s %9s",
+                "command", "requested", "admitted", "queued", "rejected",
+                "dropped", "ok", "failed", "timed out", "calls/s");
+  out.line(buf);
+  for (auto& [name, c] : s.commands()) {
+    if (!wanted(name))
+      continue;
+    auto span = std::chrono::duration<double>(c.last - c.first).count();
+    std::string rate = "-";
+    if (span > 0 && c.requested > 1) {
+      char r[32];
+      std::snprintf(r, sizeof r, "%.3g",
+                    static_cast<double>(c.requested - 1) / span);
+      rate = r;
+    }
+    std::snprintf(buf, sizeof buf,
+                  "  %-20s %9llu %9llu %8llu %8llu %8llu %9llu %8llu %9llu "
+                  "%9s",
+                  name.c_str(), static_cast<unsigned long long>(c.requested),
+                  static_cast<unsigned long long>(c.admitted),
+                  static_cast<unsigned long long>(c.throttled[0]),
+                  static_cast<unsigned long long>(c.throttled[1]),
+                  static_cast<unsigned long long>(c.throttled[2]),
+                  static_cast<unsigned long long>(c.finished_ok),
+                  static_cast<unsigned long long>(c.failed),
+                  static_cast<unsigned long long>(c.timed_out), rate.c_str());
+    out.line(buf);
+  }
+  auto quantiles = [&](const char* title, auto member) {
+    out.line("");
+    out.line(title);
+    std::snprintf(buf, sizeof buf, "  %-20s %9s %9s %9s %9s %9s %9s", "command",
+                  "count", "min", "p50", "p90", "p99", "max");
+    out.line(buf);
+    for (auto& [name, c] : s.commands()) {
+      auto& h = c.*member;
+      if (!wanted(name) || h.count() == 0)
+        continue;
+      std::snprintf(buf, sizeof buf, "  %-20s %9llu %9s %9s %9s %9s %9s",
+                    name.c_str(), static_cast<unsigned long long>(h.count()),
+                    ns(h.min()).c_str(), ns(h.p50()).c_str(),
+                    ns(h.p90()).c_str(), ns(h.p99()).c_str(),
+                    ns(h.max()).c_str());
+      out.line(buf);
+    }
+  };
+  quantiles("durations (call start to end)", &command_stats::durations);
+  quantiles("waits (request to admission)", &command_stats::waits);
+  quantiles("intervals (between starts)", &command_stats::intervals);
+  out.line("");
+  auto bucket = duration_to_string(s.bucket());
+  out.line("call rate (requests per " + bucket + ")");
+  std::snprintf(buf, sizeof buf, "  %-20s %9s %9s %9s  %s", "command",
+                "buckets", "mean", "peak", "peak at");
+  out.line(buf);
+  for (auto& [name, c] : s.commands()) {
+    if (!wanted(name) || c.rate.empty())
+      continue;
+    // Buckets without a call count too, from the first to the last.
+    auto first = c.rate.begin()->first;
+    auto last_bucket = c.rate.rbegin()->first;
+    auto spanned = (last_bucket - first) / s.bucket().count() + 1;
+    auto peak =
+        std::max_element(c.rate.begin(), c.rate.end(),
+                         [](auto& a, auto& b) { return a.second < b.second; });
+    std::snprintf(buf, sizeof buf, "  %-20s %9lld %9.3g %9llu  %s",
+                  name.c_str(), static_cast<long long>(spanned),
+                  static_cast<double>(c.requested) /
+                      static_cast<double>(spanned),
+                  static_cast<unsigned long long>(peak->second),
+                  format_time(from_nanos(peak->first)).c_str());
+    out.line(buf);
+  }
+  out.line("");
+  out.line("deadlines");
+  std::snprintf(buf, sizeof buf, "  %-16s %-20s %7s %9s %9s %9s %9s  %s",
+                "controller", "command", "misses", "max late", "late for",
+                "down for", "changes", "status");
+  out.line(buf);
+  for (auto& [key, d] : s.deadlines()) {
+    if (!wanted(key.second) && !wanted(key.first))
+      continue;
+    std::snprintf(buf, sizeof buf, "  %-16s %-20s %7llu %9s %9s %9s %9llu  %s",
+                  key.first.c_str(), key.second.c_str(),
+                  static_cast<unsigned long long>(d.misses),
+                  d.misses == 0 ? "-" : ns(d.late_by.max()).c_str(),
+                  format_duration(s.late_time(d)).c_str(),
+                  format_duration(s.down_time(d)).c_str(),
+                  static_cast<unsigned long long>(d.changes),
+                  std::string{to_string(d.status)}.c_str());
+    out.line(buf);
+  }
+  if (opt.series) {
+    out.line("");
+    out.line("series: bucket start, command, requests");
+    for (auto& [name, c] : s.commands()) {
+      if (!wanted(name))
+        continue;
+      for (auto [start, n] : c.rate)
+        out.line(format_time(from_nanos(start)) + " " + name + " " +
+                 std::to_string(n));
+    }
+  }
+}
+
+int run_stats(const stats_options& opt) {
+  auto bucket = parse_duration(opt.bucket);
+  if (!bucket) {
+    complain("stats", "--bucket '" + opt.bucket + "': at position " +
+                          std::to_string(bucket.error().position) + ": " +
+                          bucket.error().message);
+    return exit_usage;
+  }
+  auto store = open_for_reading("stats", opt.path);
+  if (!store)
+    return exit_open_failed;
+  auto last = store->last_seq();
+  stats s{bucket.value()};
+  auto err = rebuild(*store, s, {.to = last});
+  if (!err && s.bucket() != bucket.value()) {
+    // The snapshot counts calls in other buckets: count afresh.
+    s = stats{bucket.value()};
+    err = rebuild(*store, s, {.from_snapshot = false, .to = last});
+  }
+  if (err) {
+    complain("stats", render(err));
+    return exit_data_error;
+  }
+  line_writer out{stdout};
+  print_tables(s, opt, last, out);
+  if (!out.flush()) {
+    complain("stats", "writing to standard output failed");
+    return exit_data_error;
+  }
+  return exit_ok;
+}
+
+} // namespace
+
+void add_stats(CLI::App& app, int& result) {
+  auto opt = std::make_shared<stats_options>();
+  auto* cmd = app.add_subcommand(
+      "stats", "Per command: calls by outcome, durations, waits, intervals "
+               "and call rate; per watched command: misses and time late "
+               "or down");
+  cmd->add_option("PATH", opt->path, "Folder of the log")->required();
+  cmd->add_option("--bucket", opt->bucket,
+                  "Width of the call-rate buckets, e.g. 1s, 10s, 1min")
+      ->capture_default_str();
+  cmd->add_option("--source", opt->source, "Only this command (or controller)");
+  cmd->add_flag("--series", opt->series,
+                "Also print the requests of every bucket");
+  cmd->callback([opt, &result] { result = run_stats(*opt); });
+}
+
+} // namespace tc::tool

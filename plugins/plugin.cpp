@@ -33,15 +33,23 @@ caf::error rebuild(const event_store& store, plugin& p,
   // as cheap as the replay itself.
   constexpr uint64_t progress_every = 1 << 16;
   uint64_t n = 0;
+  caf::error failed;
   auto err = store.replay(query, [&](const envelope& x) {
-    p.consume(x);
+    try {
+      p.consume(x);
+    } catch (const std::exception& e) {
+      failed = make_error(errc::operation_failed,
+                          "plugin '" + p.name() + "': seq " +
+                              std::to_string(x.seq) + ": " + e.what());
+      return false;
+    }
     if (options.progress && ++n % progress_every == 0)
       options.progress(x.seq);
     return true;
   });
   if (options.progress)
     options.progress(p.covered());
-  return err;
+  return failed ? failed : err;
 }
 
 caf::error save_snapshot(event_store& store, const plugin& p) {

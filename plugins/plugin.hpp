@@ -85,7 +85,9 @@ struct rebuild_options {
 /// Brings `p` up to date with `store`: loads its snapshot (when asked and
 /// newer than what `p` covers), then replays the events after it that pass
 /// its filter. Errors: the snapshot's or the store's, e.g.
-/// "corrupt_record: seq 42: ..." -- `p` then covers what came before.
+/// "corrupt_record: seq 42: ...", and errc::operation_failed for an
+/// exception thrown by the plugin (naming it and the seq) -- `p` then
+/// covers what came before.
 caf::error rebuild(const event_store& store, plugin& p,
                    const rebuild_options& options = {});
 

@@ -183,13 +183,13 @@ private:
 
 struct svg_options {
   /// Named in the title, e.g. the log's path.
-  std::string title;
+  std::string title{};
   /// The picture's width in pixels.
   int width = 1200;
   /// The --source filters in words ("source api, poller"), shown with the
   /// event count; an empty plot with filters or a time range says "no
   /// events match the filters".
-  std::string filters;
+  std::string filters{};
 };
 
 /// The plot's width in pixels that holds bars: the most buckets worth

@@ -74,28 +74,8 @@ int64_t next_read_width(int64_t w, std::optional<int64_t> fixed) {
   return w <= most / 10 ? w * 10 : most;
 }
 
-int severity(deadline_status s) {
-  switch (s) {
-    case deadline_status::down:
-      return 4;
-    case deadline_status::late:
-      return 3;
-    case deadline_status::up:
-      return 2;
-    case deadline_status::paused:
-      return 1;
-    default:
-      return 0;
-  }
-}
-
 int64_t width_of(duration bucket) {
   return std::max<int64_t>(bucket.count(), 1);
-}
-
-uint8_t bit_of(deadline_status s) {
-  auto v = static_cast<unsigned>(s);
-  return v < 8 ? static_cast<uint8_t>(1u << v) : 0;
 }
 
 } // namespace
@@ -112,12 +92,8 @@ void timeline_bucket::merge(const timeline_bucket& other) {
   missed += other.missed;
   fired += other.fired;
   misfired += other.misfired;
-  if (other.entered != 0 &&
-      (entered == 0 || other.last_change_ns >= last_change_ns)) {
-    last_change_ns = other.last_change_ns;
-    last_to = other.last_to;
-  }
-  entered |= other.entered;
+  for (size_t i = 0; i < status_ns.size(); ++i)
+    status_ns[i] += other.status_ns[i];
 }
 
 // -- timeline_builder
@@ -205,6 +181,22 @@ timeline_bucket* timeline_builder::slot(lane_state& st, int64_t ns) {
   }
 }
 
+// Adds the time from `from` to `to` in status `s` to the buckets it covers.
+void timeline_builder::spread(lane_state& st, int64_t from, int64_t to,
+                              deadline_status s) {
+  auto k = static_cast<size_t>(s);
+  if (to <= from || k >= timeline_bucket{}.status_ns.size())
+    return;
+  slot(st, from);
+  slot(st, to - 1);
+  for (auto i = floor_div(from, width_); i <= floor_div(to - 1, width_); ++i) {
+    auto start = std::max(from, i * width_);
+    auto end = std::min(to, (i + 1) * width_);
+    st.buckets[static_cast<size_t>(i - first_index_)].status_ns[k] +=
+        end - start;
+  }
+}
+
 void timeline_builder::add(const envelope& x) {
   if (!selected(x))
     return;
@@ -263,14 +255,14 @@ void timeline_builder::add(const envelope& x) {
         } else if constexpr (std::is_same_v<T, deadline_status_changed>) {
           auto& st = lane(lane_kind::command, e.command);
           st.watched_by.insert(x.source);
-          auto* b = slot(st, ns);
-          if (b->entered == 0 || ns >= b->last_change_ns) {
-            b->last_change_ns = ns;
-            b->last_to = e.to;
-          }
-          b->entered |= bit_of(e.to);
+          slot(st, ns);
           if (!st.first_change || ns < st.first_change->ns)
             st.first_change = status_change{ns, e.from};
+          if (!st.current || ns >= st.current->ns) {
+            if (st.current)
+              spread(st, st.current->ns, ns, st.current->status);
+            st.current = status_change{ns, e.to};
+          }
         } else if constexpr (std::is_same_v<T, deadline_missed>) {
           auto& st = lane(lane_kind::command, e.command);
           st.watched_by.insert(x.source);
@@ -347,31 +339,34 @@ timeline timeline_builder::finish() const {
       if (j >= 0 && static_cast<size_t>(j) < t.buckets)
         out.buckets[static_cast<size_t>(j)].merge(st.buckets[i]);
     }
+    // The time before the first change in range and after the last, which
+    // no pair of changes covered.
+    auto spread_shown = [&](int64_t from, int64_t to, deadline_status s) {
+      auto k = static_cast<size_t>(s);
+      if (to <= from || k >= timeline_bucket{}.status_ns.size())
+        return;
+      for (auto i = floor_div(from, d); i <= floor_div(to - 1, d); ++i) {
+        auto j = i - first;
+        if (j < 0 || static_cast<size_t>(j) >= t.buckets)
+          continue;
+        auto start = std::max(from, i * d);
+        auto end = std::min(to, (i + 1) * d);
+        out.buckets[static_cast<size_t>(j)].status_ns[k] += end - start;
+      }
+    };
+    auto end = to_nanos(t.last);
+    if (out.watched_by.empty()) {
+      // Not watched: no band.
+    } else if (st.first_change) {
+      spread_shown(lo, st.first_change->ns,
+                   st.before_range ? st.before_range->status
+                                   : st.first_change->status);
+      spread_shown(st.current->ns, end, st.current->status);
+    } else if (st.before_range) {
+      spread_shown(lo, end, st.before_range->status);
+    }
     for (auto& b : out.buckets)
       out.totals.merge(b);
-    out.totals.entered = 0;
-    if (out.watched_by.empty())
-      continue;
-    // The status during each bucket: the most severe of the one it came in
-    // with and the ones it entered.
-    std::optional<deadline_status> now;
-    if (st.before_range)
-      now = st.before_range->status;
-    else if (st.first_change)
-      now = st.first_change->status;
-    out.status.reserve(t.buckets);
-    for (auto& b : out.buckets) {
-      auto shown = now;
-      for (uint8_t v = 0; v < 8; ++v)
-        if ((b.entered & (1u << v)) != 0) {
-          auto s = static_cast<deadline_status>(v);
-          if (!shown || severity(s) > severity(*shown))
-            shown = s;
-        }
-      out.status.push_back(shown);
-      if (b.entered != 0)
-        now = b.last_to;
-    }
   }
   return t;
 }
@@ -453,15 +448,15 @@ std::string count_of(uint64_t n, std::string_view one, std::string_view many) {
 
 // "4.1 s", "250 ms", "3.5 h".
 std::string human_span(int64_t ns) {
+  // A unit is used from twice its size on ("90 s", not "1.5 min").
   struct unit {
     int64_t ns;
     const char* name;
   };
-  static constexpr unit units[] = {{2 * day, "d"},      {2 * hour, "h"},
-                                   {2 * minute, "min"}, {sec, "s"},
-                                   {ms, "ms"},          {us, "us"}};
+  static constexpr unit units[] = {{day, "d"}, {hour, "h"}, {minute, "min"},
+                                   {sec, "s"}, {ms, "ms"},  {us, "us"}};
   for (auto& u : units)
-    if (ns >= u.ns) {
+    if (ns >= 2 * u.ns || (u.ns == sec && ns >= sec)) {
       auto v = static_cast<double>(ns) / static_cast<double>(u.ns);
       char buf[48];
       std::snprintf(buf, sizeof(buf), v < 100 ? "%.3g %s" : "%.0f %s", v,
@@ -697,9 +692,8 @@ private:
       misses |= l.totals.missed > 0;
       fired |= l.totals.fired > 0;
       misfired |= l.totals.misfired > 0;
-      for (auto& s : l.status)
-        if (s && static_cast<size_t>(*s) < statuses.size())
-          statuses[static_cast<size_t>(*s)] = true;
+      for (size_t i = 0; i < statuses.size(); ++i)
+        statuses[i] |= l.totals.status_ns[i] > 0;
     }
     double x = margin_left;
     double y = y_ + 10;
@@ -948,19 +942,83 @@ private:
     text(margin_left - 6, top + 8, "status",
          "text-anchor=\"end\" font-size=\"9\" fill=\"#777777\"");
     rect(margin_left, top, plot_w_, band_height, "#f4f4f4");
-    // One rectangle per run of the same status.
+    // A bucket spent wholly in one status joins its neighbours in the same
+    // status in one rectangle; a mixed one is split top to bottom by the
+    // share of its time in each status, the most severe on top.
+    auto only = [&](size_t i) -> std::optional<size_t> {
+      auto& ns = l.buckets[i].status_ns;
+      std::optional<size_t> found;
+      for (size_t k = 0; k < ns.size(); ++k)
+        if (ns[k] > 0) {
+          if (found)
+            return std::nullopt;
+          found = k;
+        }
+      return found;
+    };
+    auto step = std::min<int64_t>(t_.bucket.count(), sec);
     size_t i = 0;
-    while (i < l.status.size()) {
-      size_t j = i + 1;
-      while (j < l.status.size() && l.status[j] == l.status[i])
-        ++j;
-      if (auto s = l.status[i])
+    while (i < l.buckets.size()) {
+      auto& ns = l.buckets[i].status_ns;
+      int64_t total = 0;
+      for (auto x : ns)
+        total += x;
+      if (total == 0) {
+        ++i;
+        continue;
+      }
+      if (auto k = only(i)) {
+        size_t j = i + 1;
+        while (j < l.buckets.size() && only(j) == k)
+          ++j;
+        auto s = static_cast<deadline_status>(*k);
         rect(x_of_bucket(i), top, bar_w_ * static_cast<double>(j - i),
-             band_height, status_colour(*s),
-             std::string{status_name(*s)} + ", " +
-                 span_text(bucket_start(i), bucket_start(j),
-                           std::min<int64_t>(t_.bucket.count(), sec)));
-      i = j;
+             band_height, status_colour(s),
+             std::string{status_name(s)} + ", " +
+                 span_text(bucket_start(i), bucket_start(j), step));
+        i = j;
+        continue;
+      }
+      static constexpr deadline_status order[] = {
+          deadline_status::down, deadline_status::late, deadline_status::paused,
+          deadline_status::never_called, deadline_status::up};
+      // Heights by share, a pixel at least, the largest giving way.
+      std::array<double, 5> h{};
+      size_t largest = 0;
+      double sum = 0;
+      for (size_t k = 0; k < h.size(); ++k) {
+        if (ns[k] == 0)
+          continue;
+        h[k] = std::max(1.0, band_height * static_cast<double>(ns[k]) /
+                                 static_cast<double>(total));
+        sum += h[k];
+        if (h[k] > h[largest])
+          largest = k;
+      }
+      h[largest] -= sum - band_height;
+      std::string tip;
+      for (auto s : order) {
+        auto k = static_cast<size_t>(s);
+        if (ns[k] == 0)
+          continue;
+        char share[16];
+        std::snprintf(share, sizeof(share), " %.0f%%",
+                      100.0 * static_cast<double>(ns[k]) /
+                          static_cast<double>(total));
+        tip += (tip.empty() ? "" : ", ") + std::string{status_name(s)} + share;
+      }
+      tip += ", " + bucket_span(i);
+      body_ += "<g><title>" + xml_escape(tip) + "</title>\n";
+      auto y = top;
+      for (auto s : order) {
+        auto k = static_cast<size_t>(s);
+        if (h[k] <= 0)
+          continue;
+        rect(x_of_bucket(i), y, bar_w_, h[k], status_colour(s));
+        y += h[k];
+      }
+      body_ += "</g>\n";
+      ++i;
     }
     y_ += band_height;
     if (l.totals.missed > 0) {

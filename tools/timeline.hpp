@@ -21,7 +21,12 @@
 //              again) above the baseline, throttled calls (call_throttled)
 //              by action below it; for a command a controller watches
 //              (deadline_status_changed, deadline_missed name it in
-//              `command`), a band coloured by its status and the misses;
+//              `command`), a band coloured by the share of each bucket's
+//              time it spent in each status, and the misses. The status
+//              before a lane's first change is the one that change left
+//              (or, with --since, the one the last change before entered);
+//              changes are taken in time order, one that goes back in time
+//              is left out of the band.
 //   scheduler  intents fired per bucket (intent_fired) and misfires
 //              (intent_misfired) of the scheduler that is the events' source.
 
@@ -55,13 +60,9 @@ struct timeline_bucket {
   uint64_t missed = 0;
   uint64_t fired = 0;
   uint64_t misfired = 0;
-  /// The statuses the lane's command entered in this bucket, one bit per
-  /// deadline_status value.
-  uint8_t entered = 0;
-  /// The last status change in this bucket (by time): the status in force at
-  /// the bucket's end. Meaningful only when `entered` is not 0.
-  int64_t last_change_ns = 0;
-  deadline_status last_to = deadline_status::never_called;
+  /// How long the lane's command was in each status during this bucket
+  /// (indexed by deadline_status), as its controller recorded the changes.
+  std::array<int64_t, 5> status_ns{};
 
   uint64_t ended() const { return ok + failed + timed_out; }
 
@@ -79,11 +80,7 @@ struct timeline_lane {
   std::string name;
   /// One per bucket of the timeline.
   std::vector<timeline_bucket> buckets;
-  /// For a watched command, its status during each bucket (the most severe
-  /// one it was in: down, late, up, paused, never called); empty otherwise.
-  /// nullopt before anything is known.
-  std::vector<std::optional<deadline_status>> status;
-  /// Sums over the buckets (`entered` and the last change are unused).
+  /// Sums over the buckets.
   timeline_bucket totals;
   uint64_t requested = 0;
   uint64_t admitted = 0;
@@ -157,6 +154,9 @@ private:
     std::unordered_set<uint64_t> timed_out_calls;
     /// The earliest change in range, with the status it left.
     std::optional<status_change> first_change;
+    /// The latest change in range, with the status it entered: the status
+    /// from then on.
+    std::optional<status_change> current;
     /// The latest change before --since, with the status it entered.
     std::optional<status_change> before_range;
   };
@@ -164,6 +164,7 @@ private:
   lane_state& lane(lane_kind kind, const std::string& name);
   bool selected(const envelope& x) const;
   timeline_bucket* slot(lane_state& st, int64_t ns);
+  void spread(lane_state& st, int64_t from, int64_t to, deadline_status s);
   void coarsen(int64_t width);
 
   timeline_options options_;

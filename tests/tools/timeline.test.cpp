@@ -82,7 +82,6 @@ BOOST_AUTO_TEST_CASE(calls_are_counted_by_how_they_ended) {
   BOOST_TEST(api->totals.throttled[1] == 0u);
   BOOST_TEST(api->totals.throttled[2] == 1u);
   BOOST_TEST(t.events == 8u);
-  BOOST_TEST(api->status.empty());
 }
 
 BOOST_AUTO_TEST_CASE(the_default_bucket_is_a_round_200th_of_the_range) {
@@ -142,20 +141,20 @@ BOOST_AUTO_TEST_CASE(a_fixed_bucket_is_kept_when_it_fits_and_widened_when_not) {
   BOOST_TEST(api->totals.timed_out == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(the_status_band_carries_the_status_and_shows_the_worst) {
+BOOST_AUTO_TEST_CASE(the_status_band_holds_the_time_spent_in_each_status) {
   auto t =
       fold({{0, t0, "api", call_finished{1, 1ms, true, ""}},
             {0, t0 + 1s, "watchdog",
              deadline_status_changed{"poller", deadline_status::up,
                                      deadline_status::late}},
-            {0, t0 + 1s + 1ms, "watchdog",
+            {0, t0 + 1s + 20ms, "watchdog",
              deadline_status_changed{"poller", deadline_status::late,
                                      deadline_status::down}},
-            {0, t0 + 1s + 2ms, "watchdog",
+            {0, t0 + 1s + 50ms, "watchdog",
              deadline_status_changed{"poller", deadline_status::down,
                                      deadline_status::up}},
-            {0, t0 + 1s + 2ms, "watchdog", deadline_missed{"poller", 500ms}},
-            {0, t0 + 3s, "watchdog",
+            {0, t0 + 1s + 50ms, "watchdog", deadline_missed{"poller", 500ms}},
+            {0, t0 + 3s + 50ms, "watchdog",
              deadline_status_changed{"poller", deadline_status::up,
                                      deadline_status::paused}},
             {0, t0 + 4s, "api", call_finished{2, 1ms, true, ""}}},
@@ -165,15 +164,30 @@ BOOST_AUTO_TEST_CASE(the_status_band_carries_the_status_and_shows_the_worst) {
   BOOST_TEST(!poller->has_calls);
   BOOST_TEST(poller->watched_by == std::vector<std::string>{"watchdog"});
   BOOST_TEST(poller->totals.missed == 1u);
-  BOOST_REQUIRE(poller->status.size() == t.buckets);
-  auto at = [&](time_point x) { return poller->status[bucket_at(t, x)]; };
-  // Before the first change: the status it left.
-  BOOST_TEST((at(t0) == deadline_status::up));
-  // Late, down and up again within one bucket: down shows.
-  BOOST_TEST((at(t0 + 1s) == deadline_status::down));
-  BOOST_TEST((at(t0 + 2s) == deadline_status::up));
-  BOOST_TEST((at(t0 + 4s) == deadline_status::paused));
-  BOOST_TEST(find_lane(t, "api")->status.empty());
+  auto ns = [&](time_point at, deadline_status s) {
+    return duration{
+        poller->buckets[bucket_at(t, at)].status_ns[static_cast<size_t>(s)]};
+  };
+  // Before the first change: the status that change left.
+  BOOST_TEST(ns(t0, deadline_status::up) == 100ms);
+  // Late, down and up again within one bucket, each for its time.
+  BOOST_TEST(ns(t0 + 1s, deadline_status::late) == 20ms);
+  BOOST_TEST(ns(t0 + 1s, deadline_status::down) == 30ms);
+  BOOST_TEST(ns(t0 + 1s, deadline_status::up) == 50ms);
+  BOOST_TEST(ns(t0 + 3s, deadline_status::up) == 50ms);
+  BOOST_TEST(ns(t0 + 3s, deadline_status::paused) == 50ms);
+  // After the last change, up to the end of the range.
+  BOOST_TEST(ns(t0 + 3900ms, deadline_status::paused) == 100ms);
+  BOOST_TEST(duration{poller->totals.status_ns[static_cast<size_t>(
+                 deadline_status::paused)]} == 950ms);
+  // The whole range is accounted for, once.
+  int64_t total = 0;
+  for (auto x : poller->totals.status_ns)
+    total += x;
+  BOOST_TEST(duration{total} == 4s);
+  auto* api = find_lane(t, "api");
+  for (auto x : api->totals.status_ns)
+    BOOST_TEST(x == 0);
 }
 
 BOOST_AUTO_TEST_CASE(since_keeps_the_status_from_before_the_range) {
@@ -188,8 +202,31 @@ BOOST_AUTO_TEST_CASE(since_keeps_the_status_from_before_the_range) {
   BOOST_TEST(t.last == t0 + 3s);
   auto* poller = find_lane(t, "poller");
   BOOST_REQUIRE(poller != nullptr);
-  for (auto& s : poller->status)
-    BOOST_TEST((s == deadline_status::down));
+  BOOST_TEST(duration{poller->totals.status_ns[static_cast<size_t>(
+                 deadline_status::down)]} == 2s);
+}
+
+BOOST_AUTO_TEST_CASE(a_long_status_is_spread_over_buckets_folded_meanwhile) {
+  // Up for a day, with room for 16 buckets while reading: the folding in
+  // between must keep the time.
+  timeline_builder b{{.max_buckets = 16}};
+  b.add({0, t0, "watchdog",
+         deadline_status_changed{"poller", deadline_status::never_called,
+                                 deadline_status::up}});
+  for (int h = 1; h <= 24; ++h)
+    b.add({0, t0 + std::chrono::hours{h}, "poller",
+           call_finished{static_cast<uint64_t>(h), 1ms, true, ""}});
+  b.add({0, t0 + 24h, "watchdog",
+         deadline_status_changed{"poller", deadline_status::up,
+                                 deadline_status::down}});
+  auto t = b.finish();
+  auto* poller = find_lane(t, "poller");
+  BOOST_REQUIRE(poller != nullptr);
+  BOOST_TEST(
+      duration{
+          poller->totals.status_ns[static_cast<size_t>(deadline_status::up)]} ==
+      24h);
+  BOOST_TEST(poller->totals.ok == 24u);
 }
 
 BOOST_AUTO_TEST_CASE(a_source_filter_keeps_deadline_events_about_the_command) {

@@ -14,6 +14,7 @@ packages=(
   libcli11-dev        # command-line parsing of the timecontrol program
   clang               # libFuzzer targets
   libclang-rt-14-dev  # the fuzzer and sanitizer runtimes for clang
+  libxml2-utils       # xmllint: the plot tests check the SVG is well-formed
 )
 
 missing=()

@@ -1,9 +1,11 @@
-// make_test_log DIR [--corrupt]: writes the small, deterministic log the
-// `timecontrol` program's tests run on (fixed times from
+// make_test_log DIR [--corrupt | --odd-names]: writes the small, deterministic
+// log the `timecontrol` program's tests run on (fixed times from
 // 2026-01-01T00:00:00Z, several sources and every event type, six calls of
 // the command "api"). With --corrupt it then damages the record of seq 3
 // through RocksDB directly (one flipped byte), so that it no longer decodes.
-// DIR must not hold a log yet.
+// With --odd-names it writes instead a few events whose names hold markup
+// characters, a stray byte and a control character, for the escaping of the
+// readers' output. DIR must not hold a log yet.
 
 #include <rocksdb/db.h>
 
@@ -70,6 +72,32 @@ int write_log(const std::string& path) {
   return 0;
 }
 
+int write_odd_log(const std::string& path) {
+  auto store = event_store::open(path, {});
+  if (!store) {
+    std::fprintf(stderr, "make_test_log: %s\n", render(store.error()).c_str());
+    return 1;
+  }
+  auto t0 = from_nanos(1767225600000000000); // 2026-01-01T00:00:00Z
+  std::string command = "api<v2>&\"beta\"";
+  std::vector<envelope> log{
+      {0, t0, command, call_requested{1}},
+      {0, t0 + 10ms, command, call_finished{1, 10ms, true, ""}},
+      {0, t0 + 20ms, command, call_throttled{2, 1s, throttle_action::rejected}},
+      {0, t0 + 1s, "watch'dog",
+       deadline_status_changed{"poll\xff\x01&<x>", deadline_status::up,
+                               deadline_status::down}},
+      {0, t0 + 1s, "watch'dog", deadline_missed{"poll\xff\x01&<x>", 1s}},
+      {0, t0 + 2s, "sched]]>", intent_fired{1, t0 + 2s, ""}},
+  };
+  auto range = (*store)->append(log);
+  if (!range) {
+    std::fprintf(stderr, "make_test_log: %s\n", render(range.error()).c_str());
+    return 1;
+  }
+  return 0;
+}
+
 int damage_seq_3(const std::string& path) {
   std::vector<std::string> names;
   auto st = rocksdb::DB::ListColumnFamilies({}, path, &names);
@@ -105,12 +133,15 @@ int damage_seq_3(const std::string& path) {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::string usage = "usage: make_test_log DIR [--corrupt]\n";
+  std::string usage = "usage: make_test_log DIR [--corrupt | --odd-names]\n";
+  std::string option = argc == 3 ? argv[2] : "";
   if (argc < 2 || argc > 3 ||
-      (argc == 3 && std::string{argv[2]} != "--corrupt")) {
+      (argc == 3 && option != "--corrupt" && option != "--odd-names")) {
     std::fputs(usage.c_str(), stderr);
     return 2;
   }
+  if (option == "--odd-names")
+    return write_odd_log(argv[1]);
   if (auto rc = write_log(argv[1]); rc != 0)
     return rc;
   return argc == 3 ? damage_seq_3(argv[1]) : 0;

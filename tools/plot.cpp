@@ -1,0 +1,150 @@
+// `timecontrol plot PATH -o FILE.svg`: draws a log as one self-contained SVG
+// with a shared time axis, one lane per command (calls by outcome, throttles,
+// the status a controller saw and its deadline misses) and one per scheduler
+// (intents fired and misfired). See timeline.hpp for what each lane shows.
+//
+// One pass over the log; memory grows with lanes and buckets, not events. A
+// log or filter without events still gives a valid SVG that says so (exit
+// 0). Exit codes as the other readers: 2 bad flags, 3 the log cannot be
+// opened, 4 a corrupt record (named by its seq) or the SVG cannot be written.
+
+#include <CLI/CLI.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "timecontrol/policies/spec.hpp"
+#include "timecontrol/tools/commands.hpp"
+#include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/reading.hpp"
+#include "timecontrol/tools/timeline.hpp"
+
+namespace tc::tool {
+
+namespace {
+
+struct plot_options {
+  std::string path;
+  std::string output;
+  std::vector<std::string> sources;
+  std::string since;
+  std::string until;
+  int width = 1200;
+  std::string bucket;
+};
+
+// A duration as the limiter specs write it ("20ms", "1.5s", "5 min").
+std::optional<duration> parse_bucket(const std::string& text) {
+  auto spec = parse_limiter_spec("min " + text);
+  if (!spec)
+    return std::nullopt;
+  auto* m = std::get_if<min_interval_config>(&*spec);
+  if (m == nullptr)
+    return std::nullopt;
+  return m->period;
+}
+
+int run_plot(const plot_options& opt) {
+  timeline_options query;
+  query.sources = opt.sources;
+  for (auto [text, dest, flag] :
+       {std::tuple{&opt.since, &query.since, "--since"},
+        std::tuple{&opt.until, &query.until, "--until"}}) {
+    if (text->empty())
+      continue;
+    *dest = parse_time(*text);
+    if (!*dest) {
+      complain("plot", std::string{flag} + ": '" + *text +
+                           "' is not a time: use ISO 8601 in UTC "
+                           "(2026-01-01T00:00:00.5Z) or nanoseconds since "
+                           "the epoch");
+      return exit_usage;
+    }
+  }
+  if (!opt.bucket.empty()) {
+    query.bucket = parse_bucket(opt.bucket);
+    if (!query.bucket || *query.bucket < std::chrono::microseconds{1}) {
+      complain("plot", "--bucket: '" + opt.bucket +
+                           "' is not a duration of at least 1us (e.g. "
+                           "\"100ms\", \"5s\", \"1min\")");
+      return exit_usage;
+    }
+    // A fixed bucket gives at least a pixel per bar; more would not show.
+    query.max_buckets = static_cast<size_t>(plot_area_width(opt.width));
+  }
+  auto store = open_for_reading("plot", opt.path);
+  if (!store)
+    return exit_open_failed;
+  // Open the output before the long read, so a bad path fails at once.
+  std::FILE* file = std::fopen(opt.output.c_str(), "wb");
+  if (file == nullptr) {
+    complain("plot",
+             "cannot write " + opt.output + ": " + std::strerror(errno));
+    return exit_data_error;
+  }
+  timeline_builder builder{query};
+  auto err = store->replay({}, [&](const envelope& x) {
+    builder.add(x);
+    return true;
+  });
+  if (err) {
+    // Half a picture would pass for the whole log: leave none.
+    std::fclose(file);
+    std::remove(opt.output.c_str());
+    complain("plot", render(err));
+    return exit_data_error;
+  }
+  svg_options look;
+  look.title = opt.path;
+  look.width = opt.width;
+  for (auto& name : opt.sources)
+    look.filters += (look.filters.empty() ? "source " : ", ") + name;
+  auto svg = render_svg(builder.finish(), look);
+  bool written = std::fwrite(svg.data(), 1, svg.size(), file) == svg.size();
+  int saved_errno = errno;
+  if (std::fclose(file) != 0 && written) {
+    written = false;
+    saved_errno = errno;
+  }
+  if (!written) {
+    complain("plot",
+             "cannot write " + opt.output + ": " + std::strerror(saved_errno));
+    return exit_data_error;
+  }
+  return exit_ok;
+}
+
+} // namespace
+
+void add_plot(CLI::App& app, int& result) {
+  auto opt = std::make_shared<plot_options>();
+  auto* cmd = app.add_subcommand(
+      "plot", "Draw a log as an SVG timeline: calls, throttles, deadline "
+              "status and misses, intents, one lane per command");
+  cmd->add_option("PATH", opt->path, "Folder of the log")->required();
+  cmd->add_option("-o,--output", opt->output, "The SVG file to write")
+      ->required();
+  cmd->add_option("--source", opt->sources,
+                  "Only events of this source, and deadline events about "
+                  "this command (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--since", opt->since,
+                  "Only events at or after TIME (ISO 8601 UTC or ns since "
+                  "the epoch)");
+  cmd->add_option("--until", opt->until,
+                  "Only events at or before TIME (ISO 8601 UTC or ns since "
+                  "the epoch)");
+  cmd->add_option("--width", opt->width, "Width of the picture in pixels")
+      ->check(CLI::Range(400, 20000))
+      ->capture_default_str();
+  cmd->add_option("--bucket", opt->bucket,
+                  "Width of a bar in time (e.g. 100ms, 5s); default about a "
+                  "200th of the range, rounded");
+  cmd->callback([opt, &result] { result = run_plot(*opt); });
+}
+
+} // namespace tc::tool

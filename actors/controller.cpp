@@ -1,6 +1,5 @@
 #include "timecontrol/actors/controller.hpp"
 
-#include <charconv>
 #include <set>
 #include <unordered_map>
 
@@ -13,37 +12,9 @@
 
 namespace tc {
 
-std::string watch_spec(const watch& x) {
-  return "watch every=" + std::to_string(x.period.count()) +
-         " grace=" + std::to_string(x.grace.count()) + " " + x.command;
-}
-
 namespace {
 
-// -- specs --------------------------------------------------------------------
-
-bool read_number(std::string_view& in, std::string_view key, int64_t& out) {
-  if (!in.starts_with(key))
-    return false;
-  in.remove_prefix(key.size());
-  auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), out);
-  if (ec != std::errc{})
-    return false;
-  in.remove_prefix(static_cast<size_t>(end - in.data()));
-  return true;
-}
-
-// Parses what watch_spec() writes; false for anything else.
-bool parse_watch_spec(std::string_view in, watch& out) {
-  int64_t period = 0;
-  int64_t grace = 0;
-  if (!read_number(in, "watch every=", period) ||
-      !read_number(in, " grace=", grace) || !in.starts_with(' ') ||
-      in.size() < 2)
-    return false;
-  out = watch{std::string{in.substr(1)}, duration{period}, duration{grace}};
-  return true;
-}
+// -- checks -------------------------------------------------------------------
 
 caf::error check(const watch& x) {
   if (x.command.empty())
@@ -55,6 +26,15 @@ caf::error check(const watch& x) {
     return make_error(errc::bad_config,
                       "watch '" + x.command +
                           "': the grace must not be negative");
+  if (x.lead < duration{0})
+    return make_error(errc::bad_config, "watch '" + x.command +
+                                            "': the lead must not be negative");
+  if (x.lead >= x.period)
+    return make_error(errc::bad_config,
+                      "watch '" + x.command + "': the lead (" +
+                          std::to_string(x.lead.count()) +
+                          "ns) must be shorter than the period (" +
+                          std::to_string(x.period.count()) + "ns)");
   return caf::none;
 }
 
@@ -67,6 +47,9 @@ struct watched {
   deadline_status recorded = deadline_status::never_called;
   // Its entry in the timer queue, if any.
   std::optional<time_point> queued{};
+  // The due time an early call was asked for (see `lead`), so that one due
+  // time gets one request.
+  std::optional<time_point> asked_early{};
 };
 
 struct controller_state {
@@ -109,14 +92,36 @@ void arm_timer(controller_pointer self) {
                      timer_atom::value, ++st.timer_id);
 }
 
+// When to ask early for a call of `w` (its due time minus its lead), if
+// that is still to be done: with a lead and the call action, no call running,
+// not asked yet for this due time, and not past it (then it is late, and the
+// late action applies).
+std::optional<time_point> early_call_at(const controller_state& st,
+                                        const watched& w, time_point now) {
+  if (w.config.lead <= duration{0} || !(st.config.actions & action_call) ||
+      !st.config.scheduler || w.policy.is_paused() || w.policy.running_since())
+    return std::nullopt;
+  auto due = w.policy.due();
+  if (!due || w.asked_early == due || now > *due)
+    return std::nullopt;
+  return *due - w.config.lead;
+}
+
 void requeue(controller_pointer self, const std::string& name, watched& w,
              time_point now) {
   auto& st = self->state;
   if (w.queued)
     st.queue.erase({*w.queued, &name});
   w.queued = w.policy.next_change(now);
+  if (auto early = early_call_at(st, w, now); early && *early > now)
+    w.queued = w.queued ? std::min(*w.queued, *early) : *early;
   if (w.queued)
     st.queue.emplace(*w.queued, &name);
+}
+
+void ask_for_call(controller_pointer self, const std::string& name) {
+  caf::anon_send(self->state.config.scheduler, schedule_atom::value,
+                 intent{name, "now", "", 0, "", 0});
 }
 
 bool overdue(deadline_status s) {
@@ -128,6 +133,10 @@ void evaluate(controller_pointer self, const std::string& name, watched& w,
               time_point now) {
   auto& st = self->state;
   auto status = w.policy.status(now);
+  if (auto early = early_call_at(st, w, now); early && *early <= now) {
+    w.asked_early = w.policy.due();
+    ask_for_call(self, name);
+  }
   requeue(self, name, w, now);
   if (status == w.recorded)
     return;
@@ -141,8 +150,7 @@ void evaluate(controller_pointer self, const std::string& name, watched& w,
     record(self, deadline_missed{name, now - due});
   }
   if ((st.config.actions & action_call) && st.config.scheduler)
-    caf::anon_send(st.config.scheduler, schedule_atom::value,
-                   intent{name, "now", "", 0, "", 0});
+    ask_for_call(self, name);
   if (st.config.actions & action_alarm)
     for (auto& subscriber : st.subscribers)
       caf::anon_send(subscriber, alarm_atom::value, name, status);
@@ -158,11 +166,14 @@ watched& add_watch(controller_state& st, const watch& x, time_point since) {
         .emplace(x.command,
                  watched{x, deadline{x.period, x.grace, since, true}})
         .first->second;
-  // Keep what is known of its calls; change period and grace.
+  // Keep what is known of its calls (and a run in progress); change period,
+  // grace and lead.
   auto& w = i->second;
   deadline policy{x.period, x.grace, since, true};
   if (auto last = w.policy.last_call())
     policy.called(*last);
+  if (auto running = w.policy.running_since())
+    policy.started(*running);
   w.config = x;
   w.policy = policy;
   return w;
@@ -178,8 +189,8 @@ void apply_fact(controller_state& st, const envelope& x) {
       watch w;
       if (parse_watch_spec(policy->policy, w))
         add_watch(st, w, x.time);
-      else if (policy->policy.starts_with("unwatch "))
-        st.commands.erase(policy->policy.substr(8));
+      else if (auto name = parse_unwatch_spec(policy->policy); !name.empty())
+        st.commands.erase(std::string{name});
     }
     return;
   }

@@ -13,6 +13,23 @@
 //   alarm     sends (alarm_atom, command, status) to every subscriber
 //   escalate  sends (escalate_atom, command, status) to the supervisor
 //
+// Lead. A call that takes time, or waits for the Scheduler, is late if it
+// is asked for only once the command is late. With the call action, a watch
+// with a `lead` has the controller ask already at `due - lead` (due = last
+// call + period, or one period after the watch began for a command never
+// called), so that a call taking about `lead` has finished by the due time.
+// It asks once per due time: a new call moves the due time and so allows the
+// next request. It does not ask while a call of the command runs, nor once
+// the command is late (then the late action above applies, as without a
+// lead). Lead 0, the default, asks only when late. A lead must be shorter
+// than the period. The lead is part of the watch: recorded in its spec,
+// rebuilt on start, changed with (watch_atom, watch) like period and grace
+// (a learning plugin does that: actors/learning.hpp). Which due times were
+// asked for is not recorded, so a restart within the lead may ask once more.
+// On start, a watch of controller_config that differs from the one in the
+// log (say, by a lead changed at run time) replaces it, as for period and
+// grace.
+//
 // It runs one timer, for the earliest next status change of all its
 // commands, so it scales to many commands. On start it rebuilds its state
 // from the log (watches added at run time, calls, the statuses it last
@@ -38,22 +55,17 @@
 #include "timecontrol/core/deadline_status.hpp"
 #include "timecontrol/core/time.hpp"
 #include "timecontrol/events/event.hpp"
+#include "timecontrol/policies/watch_spec.hpp"
 
 namespace tc {
 
 class runtime;
 
-/// One watched command.
-struct watch {
-  std::string command{};
-  duration period{0};
-  duration grace{0};
-  friend bool operator==(const watch&, const watch&) = default;
-};
-
+/// One watched command: tc::watch (policies/watch_spec.hpp).
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch& x) {
-  return f(caf::meta::type_name("tc::watch"), x.command, x.period, x.grace);
+  return f(caf::meta::type_name("tc::watch"), x.command, x.period, x.grace,
+           x.lead);
 }
 
 /// The actions of a controller, combined with `|`.
@@ -78,7 +90,8 @@ struct controller_config {
 };
 
 using controller_actor = caf::typed_actor<
-    // Watches a command (or changes its period and grace); recorded.
+    // Watches a command (or changes its period, grace and lead); recorded.
+    // errc::bad_config for a watch spawn_controller would refuse.
     caf::replies_to<watch_atom, watch>::with<bool>,
     // Stops watching a command; false if it was not watched.
     caf::replies_to<unwatch_atom, std::string>::with<bool>,
@@ -92,14 +105,14 @@ using controller_actor = caf::typed_actor<
     caf::reacts_to<timer_atom, uint64_t>>;
 
 /// Spawns a controller. Errors: errc::bad_config (empty name, a watch with
-/// an empty command or a period that is not positive), errors reading the
-/// log.
+/// an empty command, a period that is not positive, a negative grace or
+/// lead, a lead not shorter than the period), errors reading the log.
 caf::expected<controller_actor> spawn_controller(runtime& rt,
                                                  controller_config config);
 
-/// The spec a controller records (in policy_changed) when it starts watching
-/// a command: "watch every=<ns> grace=<ns> <command>" (the command last, so
-/// that it may hold blanks); "unwatch <command>" when it stops.
-std::string watch_spec(const watch& x);
+// The spec a controller records (in policy_changed) when it starts watching
+// a command, watch_spec(const watch&), is declared with tc::watch in
+// policies/watch_spec.hpp: "watch every=<ns> grace=<ns> [lead=<ns>]
+// <command>"; "unwatch <command>" when it stops.
 
 } // namespace tc

@@ -5,7 +5,10 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
+
 #include "tests/actors/fixture.hpp"
+#include "tests/support/print.hpp"
 
 using namespace tc;
 using namespace std::chrono_literals;
@@ -29,13 +32,16 @@ caf::behavior inbox_impl(caf::event_based_actor*, std::shared_ptr<inbox> in) {
   };
 }
 
-// Stands in for the Scheduler: keeps the intents it is given.
+// Stands in for the Scheduler: keeps the intents it is given, and when.
 scheduler_actor::behavior_type
 fake_scheduler(scheduler_actor::pointer,
-               std::shared_ptr<std::vector<intent>> intents) {
+               std::shared_ptr<std::vector<intent>> intents,
+               std::shared_ptr<std::vector<time_point>> times,
+               std::shared_ptr<tc::clock> clk) {
   return {
       [=](schedule_atom, intent& x) -> uint64_t {
         intents->push_back(x);
+        times->push_back(clk->now());
         return intents->size();
       },
       [=](cancel_atom, uint64_t) { return false; },
@@ -51,8 +57,11 @@ struct controller_fixture : test::actor_fixture {
   std::shared_ptr<inbox> in = std::make_shared<inbox>();
   std::shared_ptr<std::vector<intent>> intents =
       std::make_shared<std::vector<intent>>();
+  std::shared_ptr<std::vector<time_point>> asked_at =
+      std::make_shared<std::vector<time_point>>();
   caf::actor receiver = sys->spawn(inbox_impl, in);
-  scheduler_actor scheduler = sys->spawn(fake_scheduler, intents);
+  scheduler_actor scheduler =
+      sys->spawn(fake_scheduler, intents, asked_at, time);
   controller_actor controller;
 
   controller_config config(uint8_t actions = action_alarm) {
@@ -234,6 +243,157 @@ BOOST_AUTO_TEST_CASE(a_restart_keeps_watches_added_at_run_time) {
   BOOST_TEST((status("report") == ds::never_called));
   advance(1h + 1ns);
   BOOST_TEST((recorded("report") == std::vector<ds>{ds::down}));
+}
+
+// -- lead ---------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_lead_asks_for_a_call_that_long_before_the_due_time) {
+  auto t0 = now();
+  auto cfg = config(action_call);
+  cfg.watches = {{"poll", 10s, 5s, 3s}};
+  spawn(cfg);
+  step(7s - 1ns);
+  BOOST_TEST(intents->empty());
+  step(1ns);
+  BOOST_REQUIRE(intents->size() == 1u);
+  BOOST_TEST((*intents)[0].target == "poll");
+  BOOST_TEST((*intents)[0].trigger == "now");
+  BOOST_TEST((*asked_at)[0] == t0 + 7s);
+  // Still on time: no deadline event yet.
+  BOOST_TEST(recorded("poll").empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_lead_asks_once_per_period_and_a_call_allows_the_next) {
+  auto t0 = now();
+  auto cfg = config(action_call);
+  cfg.watches = {{"poll", 10s, 5s, 3s}};
+  spawn(cfg);
+  step(9s);
+  BOOST_TEST(intents->size() == 1u); // at 7 s, once
+  call("poll");                      // at 9 s: due at 19 s
+  step(7s - 1ns);
+  BOOST_TEST(intents->size() == 1u);
+  step(1ns);
+  BOOST_REQUIRE(intents->size() == 2u);
+  BOOST_TEST((*asked_at)[1] == t0 + 16s);
+  step(3s);
+  BOOST_TEST(intents->size() == 2u);
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_command_late_despite_its_lead_gets_the_late_actions) {
+  auto t0 = now();
+  auto cfg = config(action_call | action_alarm);
+  cfg.watches = {{"poll", 10s, 5s, 3s}};
+  spawn(cfg);
+  step(10s + 1ns); // the early request was not answered by a call
+  BOOST_REQUIRE(intents->size() == 2u);
+  BOOST_TEST((*asked_at)[0] == t0 + 7s);
+  BOOST_TEST((*asked_at)[1] == t0 + 10s + 1ns);
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::late}));
+  BOOST_TEST(in->alarms.size() == 1u);
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(no_early_call_is_asked_for_while_a_call_runs) {
+  auto t0 = now();
+  auto cfg = config(action_call);
+  cfg.watches = {{"poll", 10s, 20s, 3s}};
+  spawn(cfg);
+  rt->record("poll", call_started{1}); // at 0 s: due at 10 s
+  run();
+  step(9s);
+  BOOST_TEST(intents->empty());
+  // It ends after due - lead: asked for at once.
+  rt->record("poll", call_finished{1, 9s, true, ""});
+  run();
+  BOOST_REQUIRE(intents->size() == 1u);
+  BOOST_TEST((*asked_at)[0] == t0 + 9s);
+}
+
+BOOST_AUTO_TEST_CASE(without_the_call_action_a_lead_asks_for_nothing) {
+  auto cfg = config(action_alarm);
+  cfg.watches = {{"poll", 10s, 5s, 3s}};
+  spawn(cfg);
+  step(10s);
+  BOOST_TEST(intents->empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_lead_changes_at_run_time_and_is_recorded) {
+  auto t0 = now();
+  spawn(config(action_call));
+  call("poll"); // due at 10 s
+  step(1s);
+  auto changed =
+      ask<bool>(controller, watch_atom::value, watch{"poll", 10s, 5s, 4s});
+  BOOST_REQUIRE(changed);
+  std::vector<std::string> specs;
+  for (auto& x :
+       stored({.source = "watchdog", .type = event_type::policy_changed}))
+    specs.push_back(std::get<policy_changed>(x.body).policy);
+  BOOST_REQUIRE(specs.size() == 2u);
+  BOOST_TEST(specs[0] == "watch every=10000000000 grace=5000000000 poll");
+  BOOST_TEST(specs[1] ==
+             "watch every=10000000000 grace=5000000000 lead=4000000000 poll");
+  step(5s - 1ns);
+  BOOST_TEST(intents->empty());
+  step(1ns);
+  BOOST_REQUIRE(intents->size() == 1u);
+  BOOST_TEST((*asked_at)[0] == t0 + 6s);
+}
+
+BOOST_AUTO_TEST_CASE(a_lead_survives_a_restart) {
+  auto t0 = now();
+  spawn(config(action_call));
+  BOOST_REQUIRE(
+      ask<bool>(controller, watch_atom::value, watch{"report", 1h, 0s, 10min}));
+  stop();
+  step(1min);
+  start();
+  spawn(config(action_call));
+  step(49min - 1ns);
+  auto for_report = [&] {
+    return std::count_if(intents->begin(), intents->end(),
+                         [](auto& x) { return x.target == "report"; });
+  };
+  BOOST_TEST(for_report() == 0);
+  step(1ns);
+  BOOST_TEST(for_report() == 1);
+  BOOST_TEST(asked_at->back() == t0 + 50min);
+}
+
+BOOST_AUTO_TEST_CASE(a_watch_recorded_before_leads_existed_has_none) {
+  // As an older version wrote it.
+  rt->record("watchdog",
+             policy_changed{"watch every=5000000000 grace=0 report"});
+  run();
+  spawn(config(action_call));
+  step(5s);
+  BOOST_TEST(intents->empty());
+  BOOST_TEST((status("report") == ds::never_called));
+  step(1ns);
+  BOOST_REQUIRE(intents->size() == 1u); // overdue: asked for now
+  BOOST_TEST((*intents)[0].target == "report");
+}
+
+BOOST_AUTO_TEST_CASE(a_lead_not_shorter_than_the_period_is_refused) {
+  auto bad = spawn_controller(*rt, {"watchdog", {{"poll", 1s, 0s, 1s}}});
+  BOOST_REQUIRE(!bad);
+  BOOST_TEST(render(bad.error()) ==
+             "bad_config: watch 'poll': the lead (1000000000ns) must be "
+             "shorter than the period (1000000000ns)");
+  spawn(config());
+  auto longer =
+      ask<bool>(controller, watch_atom::value, watch{"poll", 10s, 5s, 11s});
+  BOOST_REQUIRE(!longer);
+  BOOST_TEST(is(longer.error(), errc::bad_config));
+  auto negative =
+      ask<bool>(controller, watch_atom::value, watch{"poll", 10s, 5s, -1ns});
+  BOOST_REQUIRE(!negative);
+  BOOST_TEST(render(negative.error()) ==
+             "bad_config: watch 'poll': the lead must not be negative");
+  // Nothing refused was recorded.
+  BOOST_TEST(stored({.type = event_type::policy_changed}).size() == 1u);
 }
 
 // Simulated time jumps over the intermediate instants here, so each command

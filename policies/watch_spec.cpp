@@ -1,0 +1,60 @@
+#include "timecontrol/policies/watch_spec.hpp"
+
+#include <charconv>
+#include <cstdint>
+
+namespace tc {
+
+namespace {
+
+bool read_number(std::string_view& in, std::string_view key, int64_t& out) {
+  if (!in.starts_with(key))
+    return false;
+  in.remove_prefix(key.size());
+  auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), out);
+  if (ec != std::errc{})
+    return false;
+  in.remove_prefix(static_cast<size_t>(end - in.data()));
+  return true;
+}
+
+} // namespace
+
+std::string watch_spec(const watch& x) {
+  auto result = "watch every=" + std::to_string(x.period.count()) +
+                " grace=" + std::to_string(x.grace.count());
+  if (x.lead != duration{0})
+    result += " lead=" + std::to_string(x.lead.count());
+  return result + " " + x.command;
+}
+
+bool parse_watch_spec(std::string_view in, watch& out) {
+  int64_t period = 0;
+  int64_t grace = 0;
+  int64_t lead = 0;
+  if (!read_number(in, "watch every=", period) ||
+      !read_number(in, " grace=", grace))
+    return false;
+  // Optional; a spec written before leads existed has none.
+  if (in.starts_with(" lead=")) {
+    auto rest = in;
+    if (read_number(rest, " lead=", lead) && rest.starts_with(' '))
+      in = rest;
+    else
+      lead = 0; // not a lead: the command's name begins with "lead="
+  }
+  if (!in.starts_with(' ') || in.size() < 2)
+    return false;
+  out = watch{std::string{in.substr(1)}, duration{period}, duration{grace},
+              duration{lead}};
+  return true;
+}
+
+std::string_view parse_unwatch_spec(std::string_view in) {
+  constexpr std::string_view prefix = "unwatch ";
+  if (!in.starts_with(prefix) || in.size() == prefix.size())
+    return {};
+  return in.substr(prefix.size());
+}
+
+} // namespace tc

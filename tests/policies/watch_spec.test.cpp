@@ -1,0 +1,50 @@
+#include "timecontrol/policies/watch_spec.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace tc;
+using namespace std::chrono_literals;
+
+BOOST_AUTO_TEST_SUITE(watch_spec_text)
+
+BOOST_AUTO_TEST_CASE(a_watch_without_a_lead_is_written_as_before_leads) {
+  BOOST_TEST(watch_spec({"poll", 10s, 5s}) ==
+             "watch every=10000000000 grace=5000000000 poll");
+  BOOST_TEST(watch_spec({"poll", 10s, 5s, 300ms}) ==
+             "watch every=10000000000 grace=5000000000 lead=300000000 poll");
+}
+
+BOOST_AUTO_TEST_CASE(a_spec_reads_back_as_the_watch_it_was_written_from) {
+  for (auto x : {watch{"poll", 10s, 5s}, watch{"poll ticker", 1s, 0s, 450ms},
+                 watch{"lead=3", 1s, 0s, 0s}, watch{"lead=3 x", 1s, 0s, 1ns}}) {
+    watch y;
+    BOOST_TEST_CONTEXT(watch_spec(x)) {
+      BOOST_REQUIRE(parse_watch_spec(watch_spec(x), y));
+      BOOST_TEST((y == x));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_old_spec_reads_as_lead_zero) {
+  watch y;
+  BOOST_REQUIRE(parse_watch_spec("watch every=7 grace=2 report", y));
+  BOOST_TEST((y == watch{"report", 7ns, 2ns, 0ns}));
+  // A command named like a lead, recorded without one.
+  BOOST_REQUIRE(parse_watch_spec("watch every=7 grace=2 lead=x", y));
+  BOOST_TEST(y.command == "lead=x");
+  BOOST_TEST(y.lead.count() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(anything_else_does_not_parse) {
+  watch y{"keep", 1s, 1s, 1s};
+  for (auto spec :
+       {"", "watch", "watch every=1 grace=2", "watch every=1 grace=2 ",
+        "watch every=x grace=2 a", "unwatch a", "5/s"})
+    BOOST_TEST(!parse_watch_spec(spec, y), spec);
+  BOOST_TEST((y == watch{"keep", 1s, 1s, 1s}));
+  BOOST_TEST(parse_unwatch_spec("unwatch a b") == "a b");
+  BOOST_TEST(parse_unwatch_spec("unwatch ").empty());
+  BOOST_TEST(parse_unwatch_spec("watch every=1 grace=2 a").empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

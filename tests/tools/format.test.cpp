@@ -1,0 +1,43 @@
+#include "timecontrol/tools/format.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "tests/support/print.hpp"
+
+using namespace tc;
+using namespace tc::tool;
+
+BOOST_AUTO_TEST_SUITE(tool_format)
+
+BOOST_AUTO_TEST_CASE(times_print_in_utc_to_the_nanosecond) {
+  BOOST_TEST(format_time(from_nanos(0)) == "1970-01-01T00:00:00.000000000Z");
+  BOOST_TEST(format_time(from_nanos(1'767'225'600'123'456'789)) ==
+             "2026-01-01T00:00:00.123456789Z");
+  BOOST_TEST(format_time(from_nanos(951'868'799'999'999'999)) ==
+             "2000-02-29T23:59:59.999999999Z");
+  BOOST_TEST(format_time(from_nanos(-1)) == "1969-12-31T23:59:59.999999999Z");
+}
+
+BOOST_AUTO_TEST_CASE(a_printed_time_parses_back) {
+  for (int64_t ns :
+       {int64_t{0}, int64_t{-1}, int64_t{1'767'225'600'000'000'001},
+        int64_t{253'402'300'799'999'999}}) {
+    auto text = format_time(from_nanos(ns));
+    auto back = parse_time(text);
+    BOOST_TEST_CONTEXT(text) {
+      BOOST_REQUIRE(back);
+      BOOST_TEST(*back == from_nanos(ns));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(durations_print_for_people) {
+  using namespace std::chrono_literals;
+  BOOST_TEST(format_duration(duration{0}) == "0s");
+  BOOST_TEST(format_duration(350ns) == "350ns");
+  BOOST_TEST(format_duration(12500ns) == "12.5us");
+  BOOST_TEST(format_duration(1234567ns) == "1.23ms");
+  BOOST_TEST(format_duration(2500ms) == "2.5s");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,14 @@
 // Learning plugins that act: they run as plugin actors (actors/plugin.hpp)
 // and send what they learned to the actor it is for.
 //
+// spawn_adaptive_rate runs an adaptive_rate plugin (plugins/adaptive_rate.hpp)
+// over one command's events and, whenever the learned rate calls for it,
+// sends the command (policy_atom, "<rate>/s burst <n>"), which the command
+// records as policy_changed. The command is looked up by name in the
+// runtime's registry at each change, so it may be spawned before or after:
+//
+//   auto learner = tc::spawn_adaptive_rate(*rt, {.command = "api"});
+//
 // spawn_lead_time runs a lead_time plugin (plugins/lead_time.hpp) over the
 // watches of `controller` and, when the plugin says a watch's lead should
 // change, sends (watch_atom, watch) with the new lead to the controller,
@@ -27,11 +35,19 @@
 
 #include "timecontrol/actors/controller.hpp"
 #include "timecontrol/actors/plugin.hpp"
+#include "timecontrol/plugins/adaptive_rate.hpp"
 #include "timecontrol/plugins/lead_time.hpp"
 
 namespace tc {
 
 class runtime;
+
+/// Spawns the plugin actor. Errors: errc::bad_config (an empty command, or
+/// factors out of range, naming them), those of spawn_plugin. `options`
+/// apply as given; their `act` runs after this function's own.
+caf::expected<plugin_actor> spawn_adaptive_rate(runtime& rt,
+                                                adaptive_rate_config config,
+                                                plugin_options options = {});
 
 /// Spawns the plugin actor. Errors: errc::bad_config (an empty controller
 /// name or an invalid controller handle), those of spawn_plugin. `options`

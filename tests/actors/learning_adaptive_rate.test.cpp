@@ -1,7 +1,7 @@
 // adaptive_rate on real actors and simulated time: a command in front of a
 // remote API whose limit it is not told learns that limit.
 
-#include "timecontrol/actors/adaptive_rate.hpp"
+#include "timecontrol/actors/learning.hpp"
 
 #include <boost/test/unit_test.hpp>
 

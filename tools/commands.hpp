@@ -25,5 +25,6 @@ void add_replay(CLI::App& app, int& result);
 void add_verify(CLI::App& app, int& result);
 void add_export(CLI::App& app, int& result);
 void add_whatif(CLI::App& app, int& result);
+void add_schedule(CLI::App& app, int& result);
 
 } // namespace tc::tool

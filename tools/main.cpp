@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   tc::tool::add_verify(app, result);
   tc::tool::add_export(app, result);
   tc::tool::add_whatif(app, result);
+  tc::tool::add_schedule(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

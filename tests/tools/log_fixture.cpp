@@ -1,9 +1,10 @@
-// make_test_log DIR [--corrupt]: writes the small, deterministic log the
-// `timecontrol` program's tests run on (fixed times from
-// 2026-01-01T00:00:00Z, several sources and every event type, six calls of
-// the command "api"). With --corrupt it then damages the record of seq 3
-// through RocksDB directly (one flipped byte), so that it no longer decodes.
-// DIR must not hold a log yet.
+// make_test_log DIR [--schedule] [--corrupt]: writes the small,
+// deterministic log the `timecontrol` program's tests run on (fixed times
+// from 2026-01-01T00:00:00Z, several sources and every event type, six calls
+// of the command "api"); with --schedule instead a log of a Scheduler at
+// work, for `timecontrol schedule`. With --corrupt it then damages the
+// record of seq 3 through RocksDB directly (one flipped byte), so that it no
+// longer decodes. DIR must not hold a log yet.
 
 #include <rocksdb/db.h>
 
@@ -70,6 +71,63 @@ int write_log(const std::string& path) {
   return 0;
 }
 
+// The schedule log (--schedule): a Scheduler at work for 6 s, with an event
+// of another source between. At the end three intents are pending: 1
+// ("poller", every 1 s, fired for 0 s and 1 s, 2 s missed, 3 s fired), 2
+// ("report", hourly cron) and 6 ("mailer", every 30 s until 00:02:00);
+// 3 (a once) and 4 (twice) ran out and 5 was cancelled. Seq 3 is a
+// scheduler event.
+int write_schedule_log(const std::string& path) {
+  auto store = event_store::open(path, {});
+  if (!store) {
+    std::fprintf(stderr, "make_test_log: %s\n", render(store.error()).c_str());
+    return 1;
+  }
+  auto t0 = from_nanos(1767225600000000000); // 2026-01-01T00:00:00Z
+  auto ns = [&](duration d) { return std::to_string(to_nanos(t0 + d)); };
+  std::string s = "scheduler";
+  std::vector<envelope> log{
+      {0, t0, "node", node_started{4242, "0.1.0"}},
+      {0, t0, s,
+       intent_scheduled{1, "poller", "every 1s from " + ns(0s),
+                        "coalesce grace 500ms", 0, "fast"}},
+      {0, t0, s,
+       intent_scheduled{2, "report", "cron 0 * * * *", "skip", 5, "hourly"}},
+      {0, t0, s,
+       intent_scheduled{3, "backup", "once 2026-01-01T00:00:05Z", "run-all", 1,
+                        "full"}},
+      {0, t0, s,
+       intent_scheduled{4, "poller", "every 2s from " + ns(0s) + " times 2", "",
+                        0, "slow"}},
+      {0, t0, s, intent_fired{1, t0, "fast"}},
+      {0, t0, s, intent_fired{2, t0, "hourly"}},
+      {0, t0, s, intent_fired{4, t0, "slow"}},
+      {0, t0 + 1s, s, intent_fired{1, t0 + 1s, "fast"}},
+      {0, t0 + 1s, "api", call_requested{1}},
+      {0, t0 + 2s, s, intent_fired{4, t0 + 2s, "slow"}},
+      {0, t0 + 3500ms, s,
+       intent_misfired{1, t0 + 2s, 2, misfire_action::coalesced}},
+      {0, t0 + 3500ms, s, intent_fired{1, t0 + 3s, "fast"}},
+      {0, t0 + 4s, s,
+       intent_scheduled{5, "cleanup", "every 10s from " + ns(4s), "", 0, ""}},
+      {0, t0 + 4s, s, intent_cancelled{5}},
+      {0, t0 + 5s, s, intent_fired{3, t0 + 5s, "full"}},
+      {0, t0 + 5s, s,
+       intent_scheduled{6, "mailer",
+                        "every 30s from " + ns(5s) +
+                            " until 2026-01-01T00:02:00Z",
+                        "coalesce", -1, "to=\"ops\"\n"}},
+      {0, t0 + 5s, s, intent_fired{6, t0 + 5s, "to=\"ops\"\n"}},
+      {0, t0 + 6s, "node", node_stopped{"fixture done"}},
+  };
+  auto range = (*store)->append(log);
+  if (!range) {
+    std::fprintf(stderr, "make_test_log: %s\n", render(range.error()).c_str());
+    return 1;
+  }
+  return 0;
+}
+
 int damage_seq_3(const std::string& path) {
   std::vector<std::string> names;
   auto st = rocksdb::DB::ListColumnFamilies({}, path, &names);
@@ -105,13 +163,24 @@ int damage_seq_3(const std::string& path) {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::string usage = "usage: make_test_log DIR [--corrupt]\n";
-  if (argc < 2 || argc > 3 ||
-      (argc == 3 && std::string{argv[2]} != "--corrupt")) {
+  std::string usage = "usage: make_test_log DIR [--schedule] [--corrupt]\n";
+  bool schedule = false;
+  bool corrupt = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--schedule" && !schedule)
+      schedule = true;
+    else if (arg == "--corrupt" && !corrupt)
+      corrupt = true;
+    else
+      argc = 0;
+  }
+  if (argc < 2) {
     std::fputs(usage.c_str(), stderr);
     return 2;
   }
-  if (auto rc = write_log(argv[1]); rc != 0)
+  auto rc = schedule ? write_schedule_log(argv[1]) : write_log(argv[1]);
+  if (rc != 0)
     return rc;
-  return argc == 3 ? damage_seq_3(argv[1]) : 0;
+  return corrupt ? damage_seq_3(argv[1]) : 0;
 }

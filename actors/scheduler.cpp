@@ -14,6 +14,7 @@
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/core/error.hpp"
 #include "timecontrol/policies/fuzzy_args.hpp"
+#include "timecontrol/policies/intent_progress.hpp"
 #include "timecontrol/policies/misfire.hpp"
 #include "timecontrol/policies/trigger_spec.hpp"
 #include "timecontrol/storage/event_store.hpp"
@@ -183,15 +184,6 @@ uint32_t target_of(scheduler_state& st, const std::string& name) {
   if (added)
     st.targets.push_back(target_state{name, 0, {}});
   return i->second;
-}
-
-// The first fire time of a trigger for an intent scheduled at `t`: a "once"
-// counts even if it is past (the misfire rule then decides), the others
-// start at the first fire at or after `t`.
-std::optional<time_point> first_due(const trigger& trig, time_point t) {
-  if (auto once = std::get_if<once_trigger>(&trig))
-    return once->at();
-  return next_fire_after(trig, t - duration{1});
 }
 
 misfire_action action_of(misfire_rule r) {
@@ -488,8 +480,7 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
 caf::error recover(scheduler_state& st, const event_store& store) {
   struct item {
     entry e;
-    time_point scheduled;
-    std::optional<time_point> handled;
+    intent_progress progress;
   };
   std::unordered_map<uint64_t, item> items;
   caf::error failed;
@@ -498,10 +489,6 @@ caf::error recover(scheduler_state& st, const event_store& store) {
                         "scheduler '" + st.config.name + "': seq " +
                             std::to_string(x.seq) + ": " + what);
     return false;
-  };
-  auto handled_up_to = [](item& it, time_point t) {
-    if (!it.handled || *it.handled < t)
-      it.handled = t;
   };
   auto err = store.replay({.source = st.config.name}, [&](const envelope& x) {
     if (auto s = std::get_if<intent_scheduled>(&x.body)) {
@@ -525,25 +512,16 @@ caf::error recover(scheduler_state& st, const event_store& store) {
                     s->priority,
                     policy->rule,
                     0},
-              x.time, std::nullopt};
+              intent_progress{x.time}};
       items.insert_or_assign(s->intent_id, std::move(it));
     } else if (auto f = std::get_if<intent_fired>(&x.body)) {
       if (auto i = items.find(f->intent_id); i != items.end()) {
         ++i->second.e.fired;
-        handled_up_to(i->second, f->due);
+        i->second.progress.fired(f->due);
       }
     } else if (auto m = std::get_if<intent_misfired>(&x.body)) {
-      if (auto i = items.find(m->intent_id); i != items.end()) {
-        // The missed fires are the `missed` fire times from `due` on.
-        auto last = m->due;
-        for (uint32_t n = 1; n < m->missed; ++n) {
-          auto next = next_fire_after(i->second.e.trig, last);
-          if (!next)
-            break;
-          last = *next;
-        }
-        handled_up_to(i->second, last);
-      }
+      if (auto i = items.find(m->intent_id); i != items.end())
+        i->second.progress.misfired(i->second.e.trig, m->due, m->missed);
     } else if (auto c = std::get_if<intent_cancelled>(&x.body)) {
       items.erase(c->intent_id);
     }
@@ -555,9 +533,7 @@ caf::error recover(scheduler_state& st, const event_store& store) {
     return failed;
   st.recovering.reserve(items.size());
   for (auto& [id, it] : items) {
-    auto next = it.handled ? next_fire_after(it.e.trig, *it.handled)
-                           : first_due(it.e.trig, it.scheduled);
-    if (next)
+    if (auto next = it.progress.next(it.e.trig))
       st.recovering.push_back(recovered{id, std::move(it.e), next});
   }
   // Ids in order, so that misfire records come in a stable order.

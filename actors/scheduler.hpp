@@ -70,6 +70,7 @@
 
 #include "timecontrol/actors/atoms.hpp"
 #include "timecontrol/core/time.hpp"
+#include "timecontrol/events/intent.hpp"
 
 namespace tc {
 
@@ -78,7 +79,7 @@ class runtime;
 struct scheduler_config {
   /// The source of the Scheduler's events; a runtime has one Scheduler per
   /// name, and a restarted one with the same name continues its schedule.
-  std::string name = "scheduler";
+  std::string name{default_scheduler_name};
   /// The budget: most intents between their check and the answer to their
   /// call, over all commands. At least 1.
   size_t max_in_flight = 16;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <caf/meta/type_name.hpp>
 
@@ -16,6 +17,10 @@
 #include "timecontrol/events/event_type.hpp"
 
 namespace tc {
+
+/// The source of a Scheduler's events unless it is named otherwise
+/// (scheduler_config::name); what a schedule view reads by default.
+inline constexpr std::string_view default_scheduler_name = "scheduler";
 
 /// What the scheduler did about fire times that passed while nothing ran.
 enum class misfire_action : uint8_t {

@@ -27,5 +27,6 @@ void add_export(CLI::App& app, int& result);
 void add_whatif(CLI::App& app, int& result);
 void add_stats(CLI::App& app, int& result);
 void add_plot(CLI::App& app, int& result);
+void add_schedule(CLI::App& app, int& result);
 
 } // namespace tc::tool

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   tc::tool::add_whatif(app, result);
   tc::tool::add_stats(app, result);
   tc::tool::add_plot(app, result);
+  tc::tool::add_schedule(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

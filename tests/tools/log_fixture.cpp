@@ -1,11 +1,12 @@
-// make_test_log DIR [--corrupt | --odd-names]: writes the small, deterministic
-// log the `timecontrol` program's tests run on (fixed times from
-// 2026-01-01T00:00:00Z, several sources and every event type, six calls of
-// the command "api"). With --corrupt it then damages the record of seq 3
-// through RocksDB directly (one flipped byte), so that it no longer decodes.
-// With --odd-names it writes instead a few events whose names hold markup
-// characters, a stray byte and a control character, for the escaping of the
-// readers' output. DIR must not hold a log yet.
+// make_test_log DIR [--schedule | --odd-names] [--corrupt]: writes the small,
+// deterministic log the `timecontrol` program's tests run on (fixed times
+// from 2026-01-01T00:00:00Z, several sources and every event type, six calls
+// of the command "api"); with --schedule instead a log of a Scheduler at
+// work, for `timecontrol schedule`. With --corrupt it then damages the
+// record of seq 3 through RocksDB directly (one flipped byte), so that it no
+// longer decodes. With --odd-names it writes instead a few events whose
+// names hold markup characters, a stray byte and a control character, for
+// the escaping of the readers' output. DIR must not hold a log yet.
 
 #include <rocksdb/db.h>
 
@@ -72,23 +73,54 @@ int write_log(const std::string& path) {
   return 0;
 }
 
-int write_odd_log(const std::string& path) {
+// The schedule log (--schedule): a Scheduler at work for 6 s, with an event
+// of another source between. At the end three intents are pending: 1
+// ("poller", every 1 s, fired for 0 s and 1 s, 2 s missed, 3 s fired), 2
+// ("report", hourly cron) and 6 ("mailer", every 30 s until 00:02:00);
+// 3 (a once) and 4 (twice) ran out and 5 was cancelled. Seq 3 is a
+// scheduler event.
+int write_schedule_log(const std::string& path) {
   auto store = event_store::open(path, {});
   if (!store) {
     std::fprintf(stderr, "make_test_log: %s\n", render(store.error()).c_str());
     return 1;
   }
   auto t0 = from_nanos(1767225600000000000); // 2026-01-01T00:00:00Z
-  std::string command = "api<v2>&\"beta\"";
+  auto ns = [&](duration d) { return std::to_string(to_nanos(t0 + d)); };
+  std::string s = "scheduler";
   std::vector<envelope> log{
-      {0, t0, command, call_requested{1}},
-      {0, t0 + 10ms, command, call_finished{1, 10ms, true, ""}},
-      {0, t0 + 20ms, command, call_throttled{2, 1s, throttle_action::rejected}},
-      {0, t0 + 1s, "watch'dog",
-       deadline_status_changed{"poll\xff\x01&<x>", deadline_status::up,
-                               deadline_status::down}},
-      {0, t0 + 1s, "watch'dog", deadline_missed{"poll\xff\x01&<x>", 1s}},
-      {0, t0 + 2s, "sched]]>", intent_fired{1, t0 + 2s, ""}},
+      {0, t0, "node", node_started{4242, "0.1.0"}},
+      {0, t0, s,
+       intent_scheduled{1, "poller", "every 1s from " + ns(0s),
+                        "coalesce grace 500ms", 0, "fast"}},
+      {0, t0, s,
+       intent_scheduled{2, "report", "cron 0 * * * *", "skip", 5, "hourly"}},
+      {0, t0, s,
+       intent_scheduled{3, "backup", "once 2026-01-01T00:00:05Z", "run-all", 1,
+                        "full"}},
+      {0, t0, s,
+       intent_scheduled{4, "poller", "every 2s from " + ns(0s) + " times 2", "",
+                        0, "slow"}},
+      {0, t0, s, intent_fired{1, t0, "fast"}},
+      {0, t0, s, intent_fired{2, t0, "hourly"}},
+      {0, t0, s, intent_fired{4, t0, "slow"}},
+      {0, t0 + 1s, s, intent_fired{1, t0 + 1s, "fast"}},
+      {0, t0 + 1s, "api", call_requested{1}},
+      {0, t0 + 2s, s, intent_fired{4, t0 + 2s, "slow"}},
+      {0, t0 + 3500ms, s,
+       intent_misfired{1, t0 + 2s, 2, misfire_action::coalesced}},
+      {0, t0 + 3500ms, s, intent_fired{1, t0 + 3s, "fast"}},
+      {0, t0 + 4s, s,
+       intent_scheduled{5, "cleanup", "every 10s from " + ns(4s), "", 0, ""}},
+      {0, t0 + 4s, s, intent_cancelled{5}},
+      {0, t0 + 5s, s, intent_fired{3, t0 + 5s, "full"}},
+      {0, t0 + 5s, s,
+       intent_scheduled{6, "mailer",
+                        "every 30s from " + ns(5s) +
+                            " until 2026-01-01T00:02:00Z",
+                        "coalesce", -1, "to=\"ops\"\n"}},
+      {0, t0 + 5s, s, intent_fired{6, t0 + 5s, "to=\"ops\"\n"}},
+      {0, t0 + 6s, "node", node_stopped{"fixture done"}},
   };
   auto range = (*store)->append(log);
   if (!range) {
@@ -132,17 +164,57 @@ int damage_seq_3(const std::string& path) {
 
 } // namespace
 
+int write_odd_log(const std::string& path) {
+  auto store = event_store::open(path, {});
+  if (!store) {
+    std::fprintf(stderr, "make_test_log: %s\n", render(store.error()).c_str());
+    return 1;
+  }
+  auto t0 = from_nanos(1767225600000000000); // 2026-01-01T00:00:00Z
+  std::string command = "api<v2>&\"beta\"";
+  std::vector<envelope> log{
+      {0, t0, command, call_requested{1}},
+      {0, t0 + 10ms, command, call_finished{1, 10ms, true, ""}},
+      {0, t0 + 20ms, command, call_throttled{2, 1s, throttle_action::rejected}},
+      {0, t0 + 1s, "watch'dog",
+       deadline_status_changed{"poll\xff\x01&<x>", deadline_status::up,
+                               deadline_status::down}},
+      {0, t0 + 1s, "watch'dog", deadline_missed{"poll\xff\x01&<x>", 1s}},
+      {0, t0 + 2s, "sched]]>", intent_fired{1, t0 + 2s, ""}},
+  };
+  auto range = (*store)->append(log);
+  if (!range) {
+    std::fprintf(stderr, "make_test_log: %s\n", render(range.error()).c_str());
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
-  std::string usage = "usage: make_test_log DIR [--corrupt | --odd-names]\n";
-  std::string option = argc == 3 ? argv[2] : "";
-  if (argc < 2 || argc > 3 ||
-      (argc == 3 && option != "--corrupt" && option != "--odd-names")) {
+  std::string usage =
+      "usage: make_test_log DIR [--schedule | --odd-names] [--corrupt]\n";
+  bool schedule = false;
+  bool odd = false;
+  bool corrupt = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--schedule" && !schedule && !odd)
+      schedule = true;
+    else if (arg == "--odd-names" && !schedule && !odd)
+      odd = true;
+    else if (arg == "--corrupt" && !corrupt)
+      corrupt = true;
+    else
+      argc = 0;
+  }
+  if (argc < 2) {
     std::fputs(usage.c_str(), stderr);
     return 2;
   }
-  if (option == "--odd-names")
-    return write_odd_log(argv[1]);
-  if (auto rc = write_log(argv[1]); rc != 0)
+  auto rc = schedule ? write_schedule_log(argv[1])
+            : odd    ? write_odd_log(argv[1])
+                     : write_log(argv[1]);
+  if (rc != 0)
     return rc;
-  return argc == 3 ? damage_seq_3(argv[1]) : 0;
+  return corrupt ? damage_seq_3(argv[1]) : 0;
 }

@@ -1,0 +1,250 @@
+// `timecontrol schedule PATH`: what will run when. Rebuilds a Scheduler's
+// schedule view (plugins/schedule_view.hpp) from the log -- from its
+// snapshot if the log holds one, then the events after it -- and prints the
+// upcoming runs, then the pending intents:
+//
+//   schedule of "scheduler" in a log of 19 events; its last event at ...
+//
+//   upcoming runs (first 20)
+//   time (UTC)                      intent  target  priority  trigger
+//   2026-01-01T00:00:04.000000000Z  1       poller  0         every 1s from ...
+//   ...
+//
+//   pending intents: 3
+//   id  target  priority  fired  last fired  next  misfire  trigger  args
+//   1   poller  0         3      2026-...    ...   ...      every 1s  "fast"
+//
+// Upcoming runs start at each intent's next due time (or --from) and expand
+// repeating triggers, in the Scheduler's order (time, then higher priority,
+// then lower id), up to --until and at most --limit of them. The view has no
+// clock: a next due time before the log's last event was missed (the
+// Scheduler was stopped or busy), and the Scheduler applies the intent's
+// misfire rule when it gets to it. Times inside triggers are shown in ISO
+// 8601 (the specs stay valid).
+//
+// Exit codes as for the other readers: 2 bad flags, 3 the log cannot be
+// opened, 4 a record does not decode (named by its sequence number).
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "timecontrol/plugins/schedule_view.hpp"
+#include "timecontrol/tools/commands.hpp"
+#include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/reading.hpp"
+
+namespace tc::tool {
+
+namespace {
+
+struct schedule_options {
+  std::string path;
+  std::string scheduler{default_scheduler_name};
+  std::string from;
+  std::string until;
+  size_t limit = 20;
+  std::string target;
+};
+
+// Rows of cells, printed with columns padded to their widest cell.
+class table {
+public:
+  explicit table(std::vector<std::string> header) {
+    rows_.push_back(std::move(header));
+  }
+
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+
+  void print(line_writer& out) const {
+    std::vector<size_t> width;
+    for (auto& row : rows_)
+      for (size_t i = 0; i < row.size(); ++i) {
+        width.resize(std::max(width.size(), row.size()), 0);
+        width[i] = std::max(width[i], row[i].size());
+      }
+    for (auto& row : rows_) {
+      std::string line;
+      for (size_t i = 0; i < row.size(); ++i) {
+        line += row[i];
+        if (i + 1 < row.size())
+          line.append(width[i] - row[i].size() + 2, ' ');
+      }
+      out.line(line);
+    }
+  }
+
+private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// A name or spec as it is, or quoted if it is empty, begins or ends with a
+// space, or holds anything but printable ASCII.
+std::string cell(std::string_view text) {
+  bool plain = !text.empty() && text.front() != ' ' && text.back() != ' ' &&
+               std::all_of(text.begin(), text.end(),
+                           [](char c) { return c >= ' ' && c < 0x7f; });
+  return plain ? std::string{text} : text_quote(text);
+}
+
+// A trigger spec with its times in nanoseconds ("once <ns>", "from <ns>",
+// "until <ns>") shown in ISO 8601, which parses back to the same trigger.
+std::string readable_trigger(std::string_view spec) {
+  std::string result;
+  bool time_next = false;
+  size_t i = 0;
+  while (i < spec.size()) {
+    auto end = spec.find(' ', i);
+    if (end == std::string_view::npos)
+      end = spec.size();
+    auto word = spec.substr(i, end - i);
+    std::string out{word};
+    if (time_next && !word.empty() &&
+        word.find_first_not_of("0123456789") == std::string_view::npos)
+      if (auto t = parse_time(word))
+        out = format_time(*t);
+    std::string lower{word};
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    time_next = lower == "once" || lower == "from" || lower == "until";
+    result += out;
+    if (end < spec.size())
+      result += ' ';
+    i = end + 1;
+  }
+  return result;
+}
+
+std::optional<time_point> time_flag(const std::string& text,
+                                    std::string_view flag, bool& bad) {
+  if (text.empty())
+    return std::nullopt;
+  auto t = parse_time(text);
+  if (!t) {
+    complain("schedule", std::string{flag} + ": '" + text +
+                             "' is not a time: use ISO 8601 in UTC "
+                             "(2026-01-01T00:00:00.5Z) or nanoseconds since "
+                             "the epoch");
+    bad = true;
+  }
+  return t;
+}
+
+int run_schedule(const schedule_options& opt) {
+  bool bad = false;
+  auto from = time_flag(opt.from, "--from", bad);
+  auto until = time_flag(opt.until, "--until", bad);
+  if (bad)
+    return exit_usage;
+  if (from && until && *until < *from) {
+    complain("schedule", "--until is before --from");
+    return exit_usage;
+  }
+  if (opt.scheduler.empty()) {
+    complain("schedule", "--scheduler: the name is empty");
+    return exit_usage;
+  }
+  auto store = open_for_reading("schedule", opt.path);
+  if (!store)
+    return exit_open_failed;
+  schedule_view view{opt.scheduler};
+  auto err = rebuild(*store, view);
+  if (err && view.covered() == 0) {
+    // The snapshot did not load (it is derived data): replay the whole log.
+    view = schedule_view{opt.scheduler};
+    err = rebuild(*store, view, {.from_snapshot = false});
+  }
+  if (err) {
+    complain("schedule", render(err));
+    return exit_data_error;
+  }
+  line_writer out{stdout};
+  auto events = store->last_seq();
+  std::string head = "schedule of " + text_quote(opt.scheduler) +
+                     " in a log of " + std::to_string(events) +
+                     (events == 1 ? " event" : " events");
+  if (view.covered() > 0)
+    head += "; its last event at " + format_time(view.until());
+  else
+    head += "; no events of it";
+  out.line(head);
+  out.line("");
+  auto runs =
+      view.upcoming(from.value_or(time_point::min()),
+                    until.value_or(time_point::max()), opt.limit, opt.target);
+  std::string title = "upcoming runs";
+  if (!opt.target.empty())
+    title += " of " + text_quote(opt.target);
+  if (runs.size() == opt.limit)
+    title += " (first " + std::to_string(opt.limit) + ")";
+  out.line(title + (runs.empty() ? ": none" : ""));
+  if (!runs.empty()) {
+    table t{{"time (UTC)", "intent", "target", "priority", "trigger"}};
+    for (auto& r : runs) {
+      auto* p = view.find(r.id);
+      t.add({format_time(r.due), std::to_string(r.id), cell(p->target),
+             std::to_string(r.priority), readable_trigger(p->trigger_spec)});
+    }
+    t.print(out);
+  }
+  out.line("");
+  size_t shown = 0;
+  table t{{"id", "target", "priority", "fired", "last fired", "next", "misfire",
+           "trigger", "args"}};
+  for (auto& [id, p] : view.pending()) {
+    if (!opt.target.empty() && p.target != opt.target)
+      continue;
+    ++shown;
+    t.add({std::to_string(id), cell(p.target), std::to_string(p.priority),
+           std::to_string(p.fired),
+           p.last_fired ? format_time(*p.last_fired) : "-", format_time(p.next),
+           cell(p.misfire_spec.empty() ? "coalesce" : p.misfire_spec),
+           readable_trigger(p.trigger_spec), text_quote(p.args)});
+  }
+  out.line("pending intents: " + std::to_string(shown));
+  if (shown > 0)
+    t.print(out);
+  if (!view.unreadable().empty()) {
+    out.line("");
+    out.line("unreadable intents (specs this version cannot parse): " +
+             std::to_string(view.unreadable().size()));
+    for (auto& [id, reason] : view.unreadable())
+      out.line(std::to_string(id) + ": " + reason);
+  }
+  if (!out.flush()) {
+    complain("schedule", "writing to standard output failed");
+    return exit_data_error;
+  }
+  return exit_ok;
+}
+
+} // namespace
+
+void add_schedule(CLI::App& app, int& result) {
+  auto opt = std::make_shared<schedule_options>();
+  auto* cmd = app.add_subcommand(
+      "schedule", "What will run when: a Scheduler's upcoming runs and "
+                  "pending intents, rebuilt from the log");
+  cmd->add_option("PATH", opt->path, "Folder of the log")->required();
+  cmd->add_option("--until", opt->until,
+                  "Only runs at or before TIME (ISO 8601 UTC or ns since "
+                  "the epoch)");
+  cmd->add_option("--from", opt->from,
+                  "Only runs at or after TIME (default: each intent's next "
+                  "due time)");
+  cmd->add_option("--limit", opt->limit, "At most this many upcoming runs")
+      ->check(CLI::Range(size_t{1}, std::numeric_limits<size_t>::max()))
+      ->capture_default_str();
+  cmd->add_option("--target", opt->target, "Only intents for this command");
+  cmd->add_option("--scheduler", opt->scheduler,
+                  "The Scheduler (the source of its events)")
+      ->capture_default_str();
+  cmd->callback([opt, &result] { result = run_schedule(*opt); });
+}
+
+} // namespace tc::tool

@@ -10,9 +10,11 @@
 // the writer and prints the new events that match, each poll's lines flushed
 // together. Each poll replays exactly the sequence numbers after the last one
 // covered, up to the new end of the log, so no event is printed twice or
-// left out. It stops on SIGINT or SIGTERM (exit 0, output flushed), at --to,
-// or after --count events. A catch-up that fails is retried at the next
-// polls; after 10 failures in a row the error ends the run (exit 4).
+// left out. It stops on SIGINT, SIGTERM or SIGHUP (exit 0, output flushed),
+// at --to, or after --count events. When the reader of its output goes away
+// (SIGPIPE) it removes its temporary folder first, then dies of SIGPIPE like
+// any other writer to a closed pipe. A catch-up that fails is retried at the
+// next polls; after 10 failures in a row the error ends the run (exit 4).
 //
 // A run that takes longer than half a second shows a progress line on
 // standard error when that is a terminal and standard output is not (see
@@ -54,12 +56,16 @@ struct replay_options {
   bool no_progress = false;
 };
 
-// Set by SIGINT and SIGTERM while following; the pipe wakes the poll wait.
+// Set by SIGINT, SIGTERM, SIGHUP and SIGPIPE while following; the pipe wakes
+// the poll wait.
 volatile std::sig_atomic_t interrupted = 0;
+volatile std::sig_atomic_t output_closed = 0;
 int wakeup_pipe[2] = {-1, -1};
 
-extern "C" void on_stop_signal(int) {
+extern "C" void on_stop_signal(int signal) {
   interrupted = 1;
+  if (signal == SIGPIPE)
+    output_closed = 1;
   if (wakeup_pipe[1] >= 0) {
     auto saved = errno;
     [[maybe_unused]] auto n = ::write(wakeup_pipe[1], "x", 1);
@@ -67,16 +73,19 @@ extern "C" void on_stop_signal(int) {
   }
 }
 
-// Stops at SIGINT and SIGTERM instead of dying, so that what was read is
-// flushed. False if the handlers could not be set up.
+// Stops at these signals instead of dying, so that what was read is flushed
+// and the follower's temporary folder removed. False if the handlers could
+// not be set up.
 bool catch_stop_signals() {
   if (::pipe(wakeup_pipe) != 0)
     return false;
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
-  return ::sigaction(SIGINT, &action, nullptr) == 0 &&
-         ::sigaction(SIGTERM, &action, nullptr) == 0;
+  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGPIPE})
+    if (::sigaction(signal, &action, nullptr) != 0)
+      return false;
+  return true;
 }
 
 // Waits `interval`, or less if a stop signal comes. False if it came.
@@ -116,6 +125,8 @@ public:
     if (!skip_)
       return on_corrupt::stop;
     out_.flush();
+    if (bar_)
+      bar_->clear();
     complain("replay",
              "seq " + std::to_string(seq) + " skipped: " + render(err));
     return on_corrupt::skip;
@@ -245,6 +256,11 @@ int run_replay(const replay_options& opt) {
     query.from = query.to + 1;
   }
   bool written = p.flush();
+  if (output_closed) {
+    store.reset(); // removes the follower's folder
+    std::signal(SIGPIPE, SIG_DFL);
+    std::raise(SIGPIPE);
+  }
   if (err) {
     complain("replay", render(err));
     return exit_data_error;

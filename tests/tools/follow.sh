@@ -9,6 +9,10 @@
 #   stops_at_to    it stops at --to although more is appended
 #   term, int      SIGTERM / SIGINT end it with exit code 0 after it printed
 #                  (and flushed) what the log held
+#   pipe           when the reader of its output goes away, it dies of
+#                  SIGPIPE at its next write, like any writer to a pipe
+#
+# In every case the follower's temporary folder is gone at the end.
 #
 # Waits poll with generous time limits; no pass or fail depends on a fixed
 # sleep. Prints what it saw and exits non-zero on failure.
@@ -20,10 +24,12 @@ dir=$3
 case=$4
 
 rm -rf "$dir"
-mkdir -p "$dir"
+mkdir -p "$dir/tmp"
 log=$dir/log
 out=$dir/out
 : >"$out"
+TMPDIR=$dir/tmp
+export TMPDIR
 
 fail() {
   echo "FAIL ($case): $*"
@@ -91,8 +97,21 @@ case $case in
     [ $rc -eq 0 ] || fail "exit code $rc"
     expect_seqs "$(seq 1 5)"
     ;;
+  pipe)
+    mkfifo "$dir/fifo"
+    "$tool" replay "$log" --follow --poll 20ms >"$dir/fifo" &
+    pid=$!
+    head -n 2 <"$dir/fifo" >"$out"
+    # The follower writes again only when there is something new.
+    "$append" "$log" 5 || fail "the appender failed"
+    wait $pid
+    rc=$?
+    [ $rc -eq 141 ] || fail "exit code $rc, not 141 (SIGPIPE)"
+    expect_seqs "$(seq 1 2)"
+    ;;
   *)
     fail "unknown case"
     ;;
 esac
+[ -z "$(ls "$dir/tmp")" ] || fail "left behind in TMPDIR: $(ls "$dir/tmp")"
 echo "ok ($case): $(wc -l <"$out") lines"

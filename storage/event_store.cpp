@@ -71,23 +71,41 @@ caf::expected<envelope> event_store::get(seq_t seq) const {
   return std::move(*found);
 }
 
+caf::expected<seq_t> event_store::refresh() {
+  return last_seq();
+}
+
 caf::expected<size_t> event_store::verify(
     const std::function<void(seq_t, const caf::error&)>& problem) const {
+  return verify(problem, progress_fn{});
+}
+
+caf::expected<size_t> event_store::verify(
+    const std::function<void(seq_t, const caf::error&)>& problem,
+    const progress_fn& progress) const {
   // Without an index of its own to check: every record decodes, no holes.
   struct checker : replay_handler {
     const std::function<void(seq_t, const caf::error&)>& problem;
+    const progress_fn& progress;
+    seq_t last;
     size_t found = 0;
-    explicit checker(const std::function<void(seq_t, const caf::error&)>& f)
-        : problem(f) {}
-    bool event(const envelope&) override { return true; }
+    checker(const std::function<void(seq_t, const caf::error&)>& f,
+            const progress_fn& progress, seq_t last)
+        : problem(f), progress(progress), last(last) {}
+    bool event(const envelope& x) override {
+      if (progress && x.seq % 4096 == 0)
+        progress(x.seq, last);
+      return true;
+    }
     on_corrupt corrupt(seq_t seq, const caf::error& err) override {
       ++found;
       problem(seq, err);
       return on_corrupt::skip;
     }
   };
-  checker check{problem};
-  if (auto err = replay({}, check))
+  auto last = last_seq();
+  checker check{problem, progress, last};
+  if (auto err = replay({.to = last}, check))
     return err;
   return check.found;
 }

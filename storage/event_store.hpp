@@ -68,7 +68,19 @@ struct store_options {
   /// while another process writes the log, and it sees that log as it was
   /// when opened. Appends and snapshots then fail with errc::closed.
   bool read_only = false;
+  /// Open an existing log for reading only and follow it: like read_only
+  /// (no lock, appends and snapshots fail with errc::closed), and refresh()
+  /// catches up with what the log's writer appended since. The RocksDB store
+  /// opens a secondary instance for this; it writes nothing into the log's
+  /// folder and keeps its own files (RocksDB's info log) in a fresh folder
+  /// under the system's temporary folder ($TMPDIR), removed when the store
+  /// is destroyed (a killed process leaves it behind).
+  bool follow = false;
 };
+
+/// Told now and then how far a long operation got: `done` of `total` units
+/// of work (the operation says which units).
+using progress_fn = std::function<void(uint64_t done, uint64_t total)>;
 
 /// Which events a replay visits. Filters combine with "and".
 struct replay_query {
@@ -191,6 +203,19 @@ public:
   /// The sequence number of the newest stored event; 0 for an empty log.
   virtual seq_t last_seq() const = 0;
 
+  /// Catches up with the log's writer and returns the new last_seq(). Only
+  /// a store opened with store_options::follow learns here of events that
+  /// another process appended since it opened; it sees each write of the
+  /// writer (one append, or one group commit of several) whole or not at
+  /// all, the index postings with their records. Every other store just
+  /// answers last_seq(): a writer's own store and the in-memory store are
+  /// always current, and a read_only store keeps seeing the log as it was
+  /// when opened. A replay running meanwhile sees the log as it was before
+  /// or after. Errors: errc::storage_failure with RocksDB's text (e.g. the
+  /// writer removed a file the follower had not opened yet; a later call
+  /// may succeed).
+  virtual caf::expected<seq_t> refresh();
+
   /// Visits the events `query` selects, in order. Returns the first error
   /// that stopped it (a storage failure, or a record that did not decode
   /// while the handler chose `on_corrupt::stop`), or none.
@@ -210,8 +235,15 @@ public:
   /// Calls `problem(seq, err)` once per problem found (seq 0 when it is not
   /// tied to one event) and goes on; returns the number of problems, or an
   /// error if the check itself could not run (e.g. a read failed).
-  virtual caf::expected<size_t>
+  caf::expected<size_t>
   verify(const std::function<void(seq_t, const caf::error&)>& problem) const;
+
+  /// The same, telling `progress` (when set) now and then how far the check
+  /// got, in work units of one per record and (in a store that keeps its
+  /// own index) one per index posting.
+  virtual caf::expected<size_t>
+  verify(const std::function<void(seq_t, const caf::error&)>& problem,
+         const progress_fn& progress) const;
 
   // -- snapshots
   // ----------------------------------------------------------------

@@ -8,6 +8,12 @@
 // the writers it served. Sequence numbers are assigned by the leader in queue
 // order and become visible (last_seq) only after the write succeeded, so a
 // failed write leaves no gap.
+//
+// A follower (store_options::follow) is a RocksDB secondary instance: it
+// reads the writer's MANIFEST and write-ahead log without a lock, and
+// refresh() applies what they gained since (TryCatchUpWithPrimary). RocksDB
+// applies each logged WriteBatch whole, and a batch holds a group's records
+// with their postings, so a follower never sees part of a group.
 
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
@@ -18,6 +24,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <fcntl.h>
 #include <filesystem>
@@ -149,10 +157,18 @@ public:
       db_->DestroyColumnFamilyHandle(handle);
     db_->Close();
     delete db_;
+    if (!secondary_dir.empty()) {
+      std::error_code ec;
+      fs::remove_all(secondary_dir, ec);
+    }
   }
 
-  /// Set for stores opened with store_options::read_only.
+  /// Set for stores opened with store_options::read_only or ::follow.
   bool read_only = false;
+
+  /// Set for stores opened with store_options::follow: the secondary
+  /// instance's own folder, removed with the store.
+  std::string secondary_dir;
 
   // Reads or writes the header, and finds the newest sequence number.
   caf::error init() {
@@ -184,14 +200,10 @@ public:
                             std::to_string(*version) +
                             " is newer than this build reads (" +
                             std::to_string(format::store_version) + ")");
-    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({})};
-    auto after_events = std::string(1, format::event_tag + 1);
-    it->SeekForPrev(after_events);
-    if (it->Valid())
-      if (auto seq = format::parse_event_key(view(it->key())))
-        last_seq_ = *seq;
-    if (!it->status().ok())
-      return storage_error(path_, it->status());
+    auto last = find_last_seq();
+    if (!last)
+      return std::move(last.error());
+    last_seq_ = *last;
     return caf::none;
   }
 
@@ -258,6 +270,23 @@ public:
 
   seq_t last_seq() const override { return last_seq_.load(); }
 
+  caf::expected<seq_t> refresh() override {
+    if (secondary_dir.empty())
+      return last_seq_.load();
+    std::lock_guard guard{refresh_mutex_};
+    auto st = db_->TryCatchUpWithPrimary();
+    if (!st.ok())
+      return storage_error(path_, st);
+    auto last = find_last_seq();
+    if (!last)
+      return last;
+    // The writer never takes events back; a smaller answer would be a
+    // RocksDB bug, and the replays must not go backwards for it.
+    if (*last > last_seq_.load())
+      last_seq_ = *last;
+    return last_seq_.load();
+  }
+
   // -- replay -----------------------------------------------------------------
 
   caf::error replay(const replay_query& query,
@@ -278,9 +307,11 @@ public:
 
   // -- verification -----------------------------------------------------------
 
+  using event_store::verify;
+
   caf::expected<size_t>
-  verify(const std::function<void(seq_t, const caf::error&)>& problem)
-      const override {
+  verify(const std::function<void(seq_t, const caf::error&)>& problem,
+         const progress_fn& progress) const override {
     size_t found = 0;
     auto report = [&](seq_t seq, std::string what) {
       ++found;
@@ -289,8 +320,10 @@ public:
       problem(seq,
               make_error(errc::corrupt_record, path_ + ": " + where + what));
     };
-    // 1. The records, and what the index must say of each.
+    // 1. The records, and what the index must say of each. Progress: one
+    // unit per record, then one per posting (each event has two).
     auto last = last_seq_.load();
+    auto total = 3 * last;
     std::vector<uint32_t> source_of(last, UINT32_MAX); // by seq - 1
     std::vector<uint16_t> type_of(last, 0);
     // bit 0: named by the source index, 1: by the type index, 2: already
@@ -310,6 +343,8 @@ public:
       }
     } records;
     records.on_event = [&](const envelope& x) {
+      if (progress && x.seq % 4096 == 0)
+        progress(x.seq, total);
       auto [i, added] = source_ids.emplace(
           x.source, static_cast<uint32_t>(source_ids.size()));
       source_of[x.seq - 1] = i->second;
@@ -327,12 +362,19 @@ public:
     std::unique_ptr<rocksdb::Iterator> it{
         db_->NewIterator(scan_options(), index_cf_)};
     std::vector<seq_t> seqs;
+    uint64_t checked = 0; // postings
+    uint64_t reported = 0;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       auto key = view(it->key());
       seqs.clear();
       if (!format::decode_postings(key, view(it->value()), seqs)) {
         report(0, "malformed index entry");
         continue;
+      }
+      checked += seqs.size();
+      if (progress && checked - reported >= 4096) {
+        reported = checked;
+        progress(std::min(total, last + checked), total);
       }
       bool by_source = key.front() == format::source_tag;
       std::optional<uint32_t> source_id;
@@ -526,6 +568,19 @@ private:
     return caf::none;
   }
 
+  // The highest event key's sequence number (0 if there is none).
+  caf::expected<seq_t> find_last_seq() const {
+    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({})};
+    it->SeekForPrev(std::string(1, format::event_tag + 1));
+    seq_t last = 0;
+    if (it->Valid())
+      if (auto seq = format::parse_event_key(view(it->key())))
+        last = *seq;
+    if (!it->status().ok())
+      return storage_error(path_, it->status());
+    return last;
+  }
+
   rocksdb::ReadOptions scan_options() const {
     rocksdb::ReadOptions options;
     options.readahead_size = 2 * 1024 * 1024;
@@ -620,16 +675,35 @@ private:
   rocksdb::ColumnFamilyHandle* index_cf_;
   rocksdb::WriteOptions write_options_;
   std::atomic<seq_t> last_seq_{0};
+  std::mutex refresh_mutex_;       // one catch-up at a time
   mutable std::mutex queue_mutex_; // guards writers_ and stats_
   std::deque<writer*> writers_;
   store_stats stats_;
   group_scratch scratch_; // the leader's only
 };
 
+// A fresh folder for a follower's own files.
+caf::expected<std::string> make_secondary_dir(const std::string& path) {
+  std::error_code ec;
+  auto base = fs::temp_directory_path(ec);
+  if (ec)
+    return make_error(errc::not_writable,
+                      path + ": no temporary folder for the follower (" +
+                          ec.message() + ")");
+  auto pattern = (base / "timecontrol-follow-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr)
+    return make_error(errc::not_writable,
+                      path + ": cannot create the follower's folder " +
+                          pattern + " (" + std::strerror(errno) + ")");
+  return pattern;
+}
+
 } // namespace
 
 caf::expected<std::unique_ptr<event_store>>
-open_rocksdb_store(const std::string& path, const store_options& options) {
+open_rocksdb_store(const std::string& path, const store_options& given) {
+  auto options = given;
+  options.read_only = given.read_only || given.follow;
   if (auto err = prepare_folder(path, options))
     return err;
   rocksdb::DBOptions db_options;
@@ -661,15 +735,33 @@ open_rocksdb_store(const std::string& path, const store_options& options) {
       {std::string{format::index_family}, cf_options}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  st = options.read_only
-           ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors,
-                                          &handles, &db)
-           : rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);
+  std::string secondary_dir;
+  if (options.follow) {
+    auto dir = make_secondary_dir(path);
+    if (!dir)
+      return std::move(dir.error());
+    secondary_dir = std::move(*dir);
+    // RocksDB asks secondaries to keep every table file open, so that the
+    // writer's compactions cannot delete one from under a read.
+    db_options.max_open_files = -1;
+    st = rocksdb::DB::OpenAsSecondary(db_options, path, secondary_dir,
+                                      descriptors, &handles, &db);
+    if (!st.ok()) {
+      std::error_code ec;
+      fs::remove_all(secondary_dir, ec);
+    }
+  } else if (options.read_only) {
+    st = rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles,
+                                      &db);
+  } else {
+    st = rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);
+  }
   if (!st.ok())
     return storage_error(path, st);
   auto store = std::make_unique<rocksdb_store>(path, options.mode, db,
                                                std::move(handles));
   store->read_only = options.read_only;
+  store->secondary_dir = std::move(secondary_dir);
   if (auto err = store->init())
     return err;
   return std::unique_ptr<event_store>{std::move(store)};

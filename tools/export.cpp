@@ -1,16 +1,19 @@
 // `timecontrol export PATH --format csv|jsonl [-o FILE]`: the whole log for
 // other tools. CSV has the header `seq,time_ns,source,type,fields` (fields as
 // replay's text form, "k=v k=v") and RFC 4180 quoting, with "\n" line ends;
-// JSON lines are replay's --format jsonl.
+// JSON lines are replay's --format jsonl. A long export shows a progress
+// line on a terminal (progress.hpp) unless --no-progress.
 
 #include <CLI/CLI.hpp>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <unistd.h>
 
 #include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
 
 namespace tc::tool {
@@ -21,6 +24,7 @@ struct export_options {
   std::string path;
   std::string format;
   std::string output;
+  bool no_progress = false;
 };
 
 int run_export(const export_options& opt) {
@@ -42,10 +46,16 @@ int run_export(const export_options& opt) {
     line_writer out{file};
     if (csv)
       out.line(csv_header());
-    err = store->replay({}, [&](const envelope& x) {
+    auto last = store->last_seq();
+    // Not over output that goes to the same terminal.
+    progress bar{"export", "events", last,
+                 !opt.no_progress && ::isatty(::fileno(file)) != 1};
+    err = store->replay({.to = last}, [&](const envelope& x) {
+      bar.update(x.seq);
       out.line(csv ? format_csv(x) : format_json(x));
       return true;
     });
+    bar.finish();
     written = out.flush();
   }
   if (file != stdout && std::fclose(file) != 0)
@@ -76,6 +86,8 @@ void add_export(CLI::App& app, int& result) {
       ->check(CLI::IsMember({"csv", "jsonl"}));
   cmd->add_option("-o,--output", opt->output,
                   "Write to FILE instead of standard output");
+  cmd->add_flag("--no-progress", opt->no_progress,
+                "No progress line on standard error");
   cmd->callback([opt, &result] { result = run_export(*opt); });
 }
 

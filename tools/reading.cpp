@@ -21,4 +21,17 @@ std::unique_ptr<event_store> open_for_reading(std::string_view command,
   return std::move(*opened);
 }
 
+std::unique_ptr<event_store> open_for_following(std::string_view command,
+                                                const std::string& path) {
+  store_options options;
+  options.follow = true;
+  options.create_if_missing = false;
+  auto opened = event_store::open(path, options);
+  if (!opened) {
+    complain(command, render(opened.error()));
+    return nullptr;
+  }
+  return std::move(*opened);
+}
+
 } // namespace tc::tool

@@ -17,6 +17,11 @@ namespace tc::tool {
 std::unique_ptr<event_store> open_for_reading(std::string_view command,
                                               const std::string& path);
 
+/// Opens the log at `path` to follow it (store_options::follow): like
+/// open_for_reading(), and event_store::refresh() catches up with its writer.
+std::unique_ptr<event_store> open_for_following(std::string_view command,
+                                                const std::string& path);
+
 /// Prints "timecontrol <command>: <message>" to stderr.
 void complain(std::string_view command, std::string_view message);
 

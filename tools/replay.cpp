@@ -4,16 +4,36 @@
 // A record that does not decode stops the replay with exit code 4 and a
 // message naming its sequence number; with --skip-corrupt each such record is
 // reported and skipped, and the exit code is still 4 at the end.
-// (--follow, printing events as another process appends them, is not here
-// yet.)
+//
+// --follow keeps going after the end of the log: it opens the log as a
+// follower (store_options::follow), and every --poll interval catches up with
+// the writer and prints the new events that match, each poll's lines flushed
+// together. Each poll replays exactly the sequence numbers after the last one
+// covered, up to the new end of the log, so no event is printed twice or
+// left out. It stops on SIGINT, SIGTERM or SIGHUP (exit 0, output flushed),
+// at --to, or after --count events. When the reader of its output goes away
+// (SIGPIPE) it removes its temporary folder first, then dies of SIGPIPE like
+// any other writer to a closed pipe. A catch-up that fails is retried at the
+// next polls; after 10 failures in a row the error ends the run (exit 4).
+//
+// A run that takes longer than half a second shows a progress line on
+// standard error when that is a terminal and standard output is not (see
+// progress.hpp); --no-progress turns it off. With --follow it covers the
+// events already in the log.
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
+#include <csignal>
 #include <optional>
+#include <poll.h>
 #include <string>
+#include <unistd.h>
 
+#include "timecontrol/policies/spec.hpp"
 #include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
 
 namespace tc::tool {
@@ -30,19 +50,74 @@ struct replay_options {
   std::string until;
   std::string format = "text";
   bool skip_corrupt = false;
+  bool follow = false;
+  std::string poll = "200ms";
+  uint64_t count = 0; // 0: no limit
+  bool no_progress = false;
 };
+
+// Set by SIGINT, SIGTERM, SIGHUP and SIGPIPE while following; the pipe wakes
+// the poll wait.
+volatile std::sig_atomic_t interrupted = 0;
+volatile std::sig_atomic_t output_closed = 0;
+int wakeup_pipe[2] = {-1, -1};
+
+extern "C" void on_stop_signal(int signal) {
+  interrupted = 1;
+  if (signal == SIGPIPE)
+    output_closed = 1;
+  if (wakeup_pipe[1] >= 0) {
+    auto saved = errno;
+    [[maybe_unused]] auto n = ::write(wakeup_pipe[1], "x", 1);
+    errno = saved;
+  }
+}
+
+// Stops at these signals instead of dying, so that what was read is flushed
+// and the follower's temporary folder removed. False if the handlers could
+// not be set up.
+bool catch_stop_signals() {
+  if (::pipe(wakeup_pipe) != 0)
+    return false;
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGPIPE})
+    if (::sigaction(signal, &action, nullptr) != 0)
+      return false;
+  return true;
+}
+
+// Waits `interval`, or less if a stop signal comes. False if it came.
+bool wait_unless_stopped(duration interval) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(interval);
+  pollfd fd{wakeup_pipe[0], POLLIN, 0};
+  while (!interrupted) {
+    auto rc = ::poll(&fd, 1, static_cast<int>(ms.count()));
+    if (rc == 0)
+      return true;
+    if (rc < 0 && errno != EINTR)
+      return true; // cannot wait for the signal: the flag still stops us
+  }
+  return false;
+}
 
 class printer : public replay_handler {
 public:
   printer(bool jsonl, bool skip, std::optional<time_point> since,
-          std::optional<time_point> until)
-      : jsonl_(jsonl), skip_(skip), since_(since), until_(until) {}
+          std::optional<time_point> until, uint64_t count)
+      : jsonl_(jsonl), skip_(skip), since_(since), until_(until),
+        count_(count) {}
 
   bool event(const envelope& x) override {
+    if (bar_)
+      bar_->update(x.seq - first_ + 1);
+    if (interrupted)
+      return false;
     if ((since_ && x.time < *since_) || (until_ && x.time > *until_))
       return true;
     out_.line(jsonl_ ? format_json(x) : format_text(x));
-    return true;
+    return ++printed_ != count_;
   }
 
   on_corrupt corrupt(seq_t seq, const caf::error& err) override {
@@ -50,12 +125,23 @@ public:
     if (!skip_)
       return on_corrupt::stop;
     out_.flush();
+    if (bar_)
+      bar_->clear();
     complain("replay",
              "seq " + std::to_string(seq) + " skipped: " + render(err));
     return on_corrupt::skip;
   }
 
   size_t corrupt_records() const { return corrupt_; }
+
+  /// Whether --count events were printed.
+  bool counted_out() const { return count_ != 0 && printed_ >= count_; }
+
+  /// Shows the replay of seqs from `first` on `bar` (null: no more).
+  void show_progress(progress* bar, seq_t first) {
+    bar_ = bar;
+    first_ = first;
+  }
 
   bool flush() { return out_.flush(); }
 
@@ -64,7 +150,11 @@ private:
   bool skip_;
   std::optional<time_point> since_;
   std::optional<time_point> until_;
+  uint64_t count_;
+  uint64_t printed_ = 0;
   size_t corrupt_ = 0;
+  progress* bar_ = nullptr;
+  seq_t first_ = 1;
   line_writer out_{stdout};
 };
 
@@ -109,12 +199,68 @@ int run_replay(const replay_options& opt) {
       return exit_usage;
     }
   }
-  auto store = open_for_reading("replay", opt.path);
+  duration poll_every{0};
+  if (opt.follow) {
+    // The duration grammar of limiter specs ("200ms", "1.5s", "2 s").
+    auto spec = parse_limiter_spec("min " + opt.poll);
+    auto* min = spec ? std::get_if<min_interval_config>(&*spec) : nullptr;
+    if (min == nullptr || min->period > std::chrono::hours{1}) {
+      complain("replay", "--poll: '" + opt.poll +
+                             "' is not a duration from 1ns to 1h: use e.g. "
+                             "200ms or 1s");
+      return exit_usage;
+    }
+    poll_every = min->period;
+  }
+  auto store = opt.follow ? open_for_following("replay", opt.path)
+                          : open_for_reading("replay", opt.path);
   if (!store)
     return exit_open_failed;
-  printer p{opt.format == "jsonl", opt.skip_corrupt, since, until};
-  auto err = store->replay(query, p);
+  if (opt.follow && !catch_stop_signals()) {
+    complain("replay", "cannot catch SIGINT and SIGTERM");
+    return exit_data_error;
+  }
+  printer p{opt.format == "jsonl", opt.skip_corrupt, since, until, opt.count};
+  caf::error err;
+  {
+    // The first round: what the log holds now, with a progress line.
+    auto last = std::min(query.to, store->last_seq());
+    auto from = std::max<seq_t>(query.from, 1);
+    progress bar{"replay", "events", last >= from ? last - from + 1 : 0,
+                 !opt.no_progress && ::isatty(STDOUT_FILENO) != 1};
+    p.show_progress(&bar, from);
+    query.to = last;
+    err = store->replay(query, p);
+    bar.finish();
+    p.show_progress(nullptr, from);
+    query.from = std::max(from, last + 1);
+  }
+  // Then, following, each poll: the seqs after the last one covered.
+  int failed_refreshes = 0;
+  while (opt.follow && !err && !interrupted && !p.counted_out() &&
+         query.from <= opt.to) {
+    if (!p.flush() || !wait_unless_stopped(poll_every))
+      break;
+    auto last = store->refresh();
+    if (!last) {
+      if (++failed_refreshes < 10)
+        continue;
+      err = std::move(last.error());
+      break;
+    }
+    failed_refreshes = 0;
+    if (*last < query.from)
+      continue;
+    query.to = std::min(opt.to, *last);
+    err = store->replay(query, p);
+    query.from = query.to + 1;
+  }
   bool written = p.flush();
+  if (output_closed) {
+    store.reset(); // removes the follower's folder
+    std::signal(SIGPIPE, SIG_DFL);
+    std::raise(SIGPIPE);
+  }
   if (err) {
     complain("replay", render(err));
     return exit_data_error;
@@ -155,6 +301,20 @@ void add_replay(CLI::App& app, int& result) {
   cmd->add_flag("--skip-corrupt", opt->skip_corrupt,
                 "Report records that do not decode and go on (exit code "
                 "still 4)");
+  auto* follow = cmd->add_flag(
+      "-f,--follow", opt->follow,
+      "After the end of the log, wait for new events and print them as they "
+      "are appended, until SIGINT/SIGTERM, --to or --count");
+  cmd->add_option("--poll", opt->poll,
+                  "With --follow: how often to look for new events")
+      ->needs(follow)
+      ->capture_default_str();
+  cmd->add_option("--count", opt->count,
+                  "Stop after printing N events (with --follow: wait for "
+                  "them)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--no-progress", opt->no_progress,
+                "No progress line on standard error");
   cmd->callback([opt, &result] { result = run_replay(*opt); });
 }
 

@@ -295,6 +295,29 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_sound_log_verifies_clean, Kind, store_kinds) {
   BOOST_TEST(reported == 0u);
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(verify_tells_how_far_it_got, Kind, store_kinds) {
+  Kind f;
+  std::vector<envelope> batch;
+  for (uint64_t i = 1; i <= 20'000; ++i)
+    batch.push_back(make(i % 2 == 0 ? "a" : "b", i));
+  BOOST_REQUIRE(f.store->append(batch));
+  std::vector<std::pair<uint64_t, uint64_t>> calls;
+  auto found = f.store->verify(
+      [](seq_t, const caf::error&) {},
+      [&](uint64_t done, uint64_t total) { calls.emplace_back(done, total); });
+  BOOST_REQUIRE(found);
+  BOOST_TEST(*found == 0u);
+  BOOST_REQUIRE(calls.size() >= 4u);
+  uint64_t before = 0;
+  for (auto [done, total] : calls) {
+    BOOST_TEST(done >= before);
+    BOOST_TEST(done <= total);
+    BOOST_TEST(total == calls.front().second);
+    BOOST_TEST(total >= 20'000u);
+    before = done;
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(storage_event_store_stats)

@@ -1,0 +1,47 @@
+// The progress line's text, and that it stays silent where it must.
+
+#include "timecontrol/tools/progress.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+using tc::tool::progress;
+using tc::tool::progress_text;
+
+BOOST_AUTO_TEST_SUITE(tools_progress)
+
+BOOST_AUTO_TEST_CASE(the_line_says_done_total_percent_rate_and_eta) {
+  BOOST_TEST(progress_text("replay", "events", 500'000, 2'000'000, 1s) ==
+             "replay: 500000/2000000 events (25%), 500.0k events/s, ETA 3s");
+  BOOST_TEST(progress_text("export", "events", 2'500'000, 10'000'000, 2s) ==
+             "export: 2500000/10000000 events (25%), 1.25M events/s, "
+             "ETA 6s");
+  BOOST_TEST(progress_text("verify", "checks", 100, 1'000'000, 1s) ==
+             "verify: 100/1000000 checks (0%), 100 checks/s, ETA 2h46m");
+  BOOST_TEST(progress_text("replay", "events", 1'000, 91'000, 1s) ==
+             "replay: 1000/91000 events (1%), 1000 events/s, ETA 1m30s");
+}
+
+BOOST_AUTO_TEST_CASE(the_line_survives_odd_numbers) {
+  // Nothing done yet: no rate, no ETA.
+  BOOST_TEST(progress_text("replay", "events", 0, 10, 1s) ==
+             "replay: 0/10 events (0%)");
+  // An empty range has no percentage; more done than the total is capped.
+  BOOST_TEST(progress_text("replay", "events", 0, 0, 1s) ==
+             "replay: 0/0 events");
+  BOOST_TEST(progress_text("replay", "events", 12, 10, 1s) ==
+             "replay: 10/10 events (100%), 10 events/s, ETA 0s");
+}
+
+BOOST_AUTO_TEST_CASE(a_disabled_line_or_one_off_a_terminal_is_never_active) {
+  progress off{"replay", "events", 10, false};
+  BOOST_TEST(!off.active());
+  progress on{"replay", "events", 10, true};
+  BOOST_TEST(on.active() == (::isatty(STDERR_FILENO) == 1));
+  on.finish();
+  BOOST_TEST(!on.active());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,115 @@
+#include "timecontrol/tools/progress.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <unistd.h>
+
+namespace tc::tool {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Quiet for this long: short runs never show a line.
+constexpr auto first_draw_after = 500ms;
+
+/// At most this often.
+constexpr auto redraw_every = 100ms;
+
+// "950", "12.5k", "1.25M".
+std::string rate_text(double per_second) {
+  char buf[32];
+  if (per_second >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.2fM", per_second / 1e6);
+  else if (per_second >= 1e4)
+    std::snprintf(buf, sizeof buf, "%.1fk", per_second / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f", per_second);
+  return buf;
+}
+
+// "7s", "3m05s", "2h01m".
+std::string eta_text(double seconds) {
+  auto s = static_cast<uint64_t>(seconds + 0.5);
+  char buf[32];
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%us", static_cast<unsigned>(s));
+  else if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%um%02us", static_cast<unsigned>(s / 60),
+                  static_cast<unsigned>(s % 60));
+  else
+    std::snprintf(buf, sizeof buf, "%lluh%02um",
+                  static_cast<unsigned long long>(s / 3600),
+                  static_cast<unsigned>(s / 60 % 60));
+  return buf;
+}
+
+void write_stderr(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
+} // namespace
+
+std::string progress_text(std::string_view what, std::string_view unit,
+                          uint64_t done, uint64_t total,
+                          std::chrono::nanoseconds elapsed) {
+  done = std::min(done, total);
+  std::string text{what};
+  text += ": ";
+  text += std::to_string(done);
+  text += '/';
+  text += std::to_string(total);
+  text += ' ';
+  text += unit;
+  if (total > 0) {
+    text += " (";
+    text += std::to_string(done * 100 / total);
+    text += "%)";
+  }
+  auto seconds = std::chrono::duration<double>(elapsed).count();
+  if (seconds > 0 && done > 0) {
+    auto rate = static_cast<double>(done) / seconds;
+    text += ", ";
+    text += rate_text(rate);
+    text += ' ';
+    text += unit;
+    text += "/s, ETA ";
+    text += eta_text(static_cast<double>(total - done) / rate);
+  }
+  return text;
+}
+
+progress::progress(std::string_view what, std::string_view unit, uint64_t total,
+                   bool enabled)
+    : what_(what), unit_(unit), total_(total),
+      active_(enabled && ::isatty(STDERR_FILENO) == 1), start_(clock::now()) {}
+
+progress::~progress() {
+  finish();
+}
+
+void progress::tick(uint64_t done) {
+  auto now = clock::now();
+  if (now - start_ < first_draw_after || now - last_draw_ < redraw_every)
+    return;
+  last_draw_ = now;
+  // "\x1b[K" erases what a longer line before left on the right.
+  write_stderr("\r" + progress_text(what_, unit_, done, total_, now - start_) +
+               "\x1b[K");
+  drawn_ = true;
+}
+
+void progress::clear() {
+  if (!drawn_)
+    return;
+  write_stderr("\r\x1b[K");
+  drawn_ = false;
+}
+
+void progress::finish() {
+  clear();
+  active_ = false;
+}
+
+} // namespace tc::tool

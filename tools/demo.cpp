@@ -6,7 +6,7 @@
 //   api          a Command in front of a simulated remote API (a few ms per
 //                call, 1 call in 20 fails), limited to "5/s burst 10"; a
 //                call that comes too fast is rejected with a retry-after. A
-//                load generator calls it at 12 calls/s for the first 2.5 s of
+//                load generator calls it at 20 calls/s for the first 2 s of
 //                every 10 s and at 1 to 3 calls/s otherwise, so the rushes
 //                are throttled.
 //   market-data  a Command in front of a simulated price feed that now and
@@ -73,7 +73,7 @@ using steady = std::chrono::steady_clock;
 
 /// A simulated service answers a call: (answer_atom, call number).
 using answer_atom = caf::atom_constant<caf::atom("demo_answr")>;
-/// The load generator's next call: (tick_atom).
+/// The load generator's next call or phase: (tick_atom, bool call).
 using tick_atom = caf::atom_constant<caf::atom("demo_tick")>;
 
 struct demo_options {
@@ -266,30 +266,28 @@ private:
   std::string progress_;
 };
 
+/// " 13.5s of 20s | 443 events | api 65 admitted, 46 throttled |
+/// market-data up, 1 missed, 1 timed out" (cut to the terminal's width).
 std::string progress_line(const run_counts& c, duration elapsed,
                           duration total) {
   auto api = c.command("api");
-  auto feed = c.command("market-data");
   auto line = printf_string(
-      "%5.1f/%.0fs | %llu events | api %llu admitted, %llu throttled | "
+      "%5.1fs of %s | %llu events | api %llu admitted, %llu throttled | "
       "market-data ",
-      seconds(elapsed), seconds(total),
+      seconds(elapsed), duration_to_string(total).c_str(),
       static_cast<unsigned long long>(c.events),
       static_cast<unsigned long long>(api.admitted),
       static_cast<unsigned long long>(api.throttled));
   auto w = c.watches.find({"watchdog", "market-data"});
-  auto status =
-      w == c.watches.end() ? deadline_status::never_called : w->second.status;
-  line += to_string(status);
-  if (w != c.watches.end() && w->second.misses > 0)
-    line += printf_string(", %llu missed",
-                          static_cast<unsigned long long>(w->second.misses));
-  if (feed.timed_out > 0)
-    line += printf_string(", %llu timed out",
-                          static_cast<unsigned long long>(feed.timed_out));
-  line += printf_string(" | jobs %llu", static_cast<unsigned long long>(
-                                            c.command("report").calls +
-                                            c.command("cleanup").calls));
+  if (w == c.watches.end()) {
+    line += to_string(deadline_status::never_called);
+    return line;
+  }
+  line += to_string(w->second.status);
+  if (w->second.misses > 0)
+    line += ", " + std::to_string(w->second.misses) + " missed";
+  if (auto timed_out = c.command("market-data").timed_out; timed_out > 0)
+    line += ", " + std::to_string(timed_out) + " timed out";
   return line;
 }
 
@@ -403,32 +401,47 @@ struct load_state {
   uint64_t sent = 0;
 };
 
-/// Calls per second `t` after the start: a rush of 12/s in the first 2.5 s
-/// of every 10 s, then 3/s, and a quiet 1/s in the last 2 s.
-double load_rate(duration t) {
-  auto phase = std::fmod(seconds(t), 10.0);
-  return phase < 2.5 ? 12.0 : phase < 8.0 ? 3.0 : 1.0;
-}
+/// The load in one phase of a 10 s cycle: `rate` calls per second until
+/// `until` seconds into the cycle.
+struct load_phase {
+  double until;
+  double rate;
+};
 
-/// Calls `api` at load_rate(), each call after a random (exponential) gap.
+/// A rush of 20 calls/s (the limiter admits about 20 of its 40), then
+/// 3 calls/s (below the limit: the bucket fills up again), then a quiet 1/s.
+constexpr load_phase load_cycle[] = {{2.0, 20.0}, {8.0, 3.0}, {10.0, 1.0}};
+
+/// Calls `api` at the rate of load_cycle: a Poisson process whose rate
+/// changes at the phase boundaries (a gap that would cross one is drawn
+/// again from the boundary, which is exact for exponential gaps). The
+/// message (tick_atom, bool call) wakes it, with call = false at a boundary.
 /// Answers and errors are ignored here: the log has them.
 caf::behavior load_impl(caf::stateful_actor<load_state>* self, caf::actor api,
                         uint64_t seed) {
   self->state.rng.seed(seed);
   self->state.start = steady::now();
-  self->send(self, tick_atom::value);
+  self->send(self, tick_atom::value, false);
   return {
-      [=](tick_atom) {
+      [=](tick_atom, bool call) {
         auto& st = self->state;
-        self->request(api, caf::infinite, call_atom::value,
-                      "GET /orders?page=" + std::to_string(++st.sent))
-            .then([](std::string&) {}, [](caf::error&) {});
-        std::exponential_distribution<double> gap{
-            load_rate(steady::now() - st.start)};
+        if (call)
+          self->request(api, caf::infinite, call_atom::value,
+                        "GET /orders?page=" + std::to_string(++st.sent))
+              .then([](std::string&) {}, [](caf::error&) {});
+        auto t = std::fmod(seconds(steady::now() - st.start), 10.0);
+        auto phase = load_cycle[0];
+        for (auto& x : load_cycle)
+          if (t < x.until) {
+            phase = x;
+            break;
+          }
+        auto gap = std::exponential_distribution<double>{phase.rate}(st.rng);
+        auto next = std::min(gap, phase.until - t);
         self->delayed_send(self,
                            std::chrono::duration_cast<caf::timespan>(
-                               std::chrono::duration<double>(gap(st.rng))),
-                           tick_atom::value);
+                               std::chrono::duration<double>(next)),
+                           tick_atom::value, gap < phase.until - t);
       },
   };
 }
@@ -671,7 +684,7 @@ int run_demo(const demo_options& opt) {
       return fail("schedule: ", err, exit_data_error);
   }
   std::printf("  api          limiter 5/s burst 10, rejects; called by a load "
-              "generator at 1-12/s\n");
+              "generator at 1-20/s\n");
   for (auto& j : jobs)
     std::printf("  %-12s %s (Scheduler)%s\n", j.what.target.c_str(),
                 j.stored.c_str(), j.rebuilt ? ", rebuilt from the log" : "");

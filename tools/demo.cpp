@@ -1,23 +1,66 @@
-// `timecontrol demo`: records a synthetic session into a RocksDB log on
-// simulated time, then replays the log and summarises it.
+// `timecontrol demo`: runs a small service on the real actors (Command,
+// Controller, Scheduler, Log and Bus, wired by tc::runtime) on the wall clock
+// for a while, shows its progress live, and summarises what the log recorded.
 //
-// The session: an API client limited to 5 calls/s with bursts of 10
-// (token_bucket) receives requests at random, admits or rejects them, and
-// records each call; a market-data poller that must run every second (with
-// half a second of grace) sometimes stalls, and a watchdog records its status
-// changes and misses (deadline). Every decision comes from the policies; the
-// events are what the actors will record once they exist.
+// The service:
+//   api          a Command in front of a simulated remote API (a few ms per
+//                call, 1 call in 20 fails), limited to "5/s burst 10"; a
+//                call that comes too fast is rejected with a retry-after. A
+//                load generator calls it at 20 calls/s for the first 2 s of
+//                every 10 s and at 1 to 3 calls/s otherwise, so the rushes
+//                are throttled.
+//   market-data  a Command in front of a simulated price feed that now and
+//                then stalls for 1.2 to 4 s. It polls once at a time (a poll
+//                that comes while one runs is refused) and answers timed_out
+//                after 2 s. The Scheduler calls it every second; a
+//                Controller ("watchdog") wants a poll at least every 1.5 s
+//                (grace 500 ms), records its status changes and misses, asks
+//                the Scheduler to call it at once when it is late or down,
+//                and raises alarms.
+//   report       a job every 5 s (Scheduler) that prints what happened
+//                since the last report.
+//   cleanup      a job at the start of every minute ("cron * * * * *").
+//
+// What is printed: alarms and job reports as lines on stderr, under them one
+// progress line redrawn 5 times a second (only when stderr is a terminal),
+// and at the end a summary on stdout. The numbers come from one observer on
+// the Bus (run_counts), not from polling the store.
+//
+// Running it again on the same log continues the log: the Scheduler rebuilds
+// the jobs' intents (the demo schedules only those it does not find there)
+// and applies their misfire rules to the time the demo did not run, and the
+// watchdog reports what changed meanwhile.
 
 #include <CLI/CLI.hpp>
 
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
+
+#include <atomic>
 #include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdarg>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <random>
+#include <sys/ioctl.h>
+#include <thread>
 #include <unistd.h>
+#include <unordered_map>
 
-#include "timecontrol/policies/deadline.hpp"
-#include "timecontrol/policies/token_bucket.hpp"
+#include "timecontrol/actors/command.hpp"
+#include "timecontrol/actors/controller.hpp"
+#include "timecontrol/actors/runtime.hpp"
+#include "timecontrol/actors/scheduler.hpp"
+#include "timecontrol/events/register.hpp"
+#include "timecontrol/policies/spec.hpp"
 #include "timecontrol/storage/event_store.hpp"
 #include "timecontrol/tools/commands.hpp"
 
@@ -26,175 +69,679 @@ namespace tc::tool {
 namespace {
 
 using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+/// A simulated service answers a call: (answer_atom, call number).
+using answer_atom = caf::atom_constant<caf::atom("demo_answr")>;
+/// The load generator's next call or phase: (tick_atom, bool call).
+using tick_atom = caf::atom_constant<caf::atom("demo_tick")>;
 
 struct demo_options {
   std::string db = "timecontrol-demo.log";
-  double seconds = 60;
+  std::string duration_text = "20s";
+  duration length = 20s;
   bool sync = false;
   uint64_t seed = 1;
+  bool no_progress = false;
 };
 
-// Writes the simulated session; returns the number of events appended.
-caf::expected<size_t> record_session(event_store& store,
-                                     const demo_options& opt) {
-  std::mt19937_64 rng{opt.seed};
-  auto start = time_point{std::chrono::duration_cast<duration>(
-      std::chrono::system_clock::now().time_since_epoch())};
-  auto end = start + std::chrono::duration_cast<duration>(
-                         std::chrono::duration<double>(opt.seconds));
-  std::vector<envelope> pending;
-  size_t appended = 0;
-  auto record = [&](time_point t, std::string source, event body) {
-    pending.push_back(envelope{0, t, std::move(source), std::move(body)});
-  };
-  auto flush = [&]() -> caf::error {
-    if (pending.empty())
-      return caf::none;
-    auto range = store.append(pending);
-    if (!range)
-      return range.error();
-    appended += pending.size();
-    pending.clear();
-    return caf::none;
-  };
-  record(start, "demo",
-         node_started{static_cast<uint32_t>(::getpid()), "0.1.0"});
-  record(start, "exchange-api", policy_changed{"5/s burst 10"});
+/// "20s", "1m", "500ms", or plain seconds ("20", "2.5"); between 100 ms and
+/// a day.
+std::optional<duration> parse_length(std::string text) {
+  if (!text.empty() &&
+      text.find_first_not_of("0123456789.") == std::string::npos)
+    text += "s";
+  // A limiter spec "min <duration>" reads a duration with its unit.
+  auto spec = parse_limiter_spec("min " + text);
+  if (!spec)
+    return std::nullopt;
+  auto* min = std::get_if<min_interval_config>(&*spec);
+  if (min == nullptr || min->period < 100ms || min->period > 24h)
+    return std::nullopt;
+  return min->period;
+}
 
-  // The API client.
-  token_bucket limiter{token_rate::per_second(5), 10, start};
-  std::exponential_distribution<double> gap_s{6.5}; // requests per second
-  std::uniform_int_distribution<int> took_ms{20, 80};
-  std::bernoulli_distribution fails{0.03};
-  auto next_request = start;
-  uint64_t call_id = 0;
+std::string printf_string(const char* format, ...)
+    __attribute__((format(printf, 1, 2)));
 
-  // The poller and its watchdog.
-  deadline poll_deadline{1s, 500ms, start};
-  auto status = poll_deadline.status(start);
-  std::bernoulli_distribution stalls{0.1};
-  auto next_poll = start + 1s;
-  uint64_t poll_id = 0;
+std::string printf_string(const char* format, ...) {
+  char buf[512];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(buf, sizeof(buf), format, args);
+  va_end(args);
+  return buf;
+}
 
-  // Advance in steps of 100 ms; each step's events go in one write.
-  for (auto now = start; now < end; now += 100ms) {
-    auto step_end = now + 100ms;
-    for (; next_request < step_end;
-         next_request += std::chrono::duration_cast<duration>(
-             std::chrono::duration<double>(gap_s(rng)))) {
-      auto t = next_request;
-      auto id = ++call_id;
-      record(t, "exchange-api", call_requested{id});
-      auto decision = limiter.admit(t);
-      if (!decision.admitted) {
-        record(t, "exchange-api",
-               call_throttled{id, decision.retry_after,
-                              throttle_action::rejected});
-        continue;
-      }
-      auto took = std::chrono::milliseconds{took_ms(rng)};
-      record(t, "exchange-api", call_admitted{id, 0ns});
-      record(t, "exchange-api", call_started{id});
-      bool ok = !fails(rng);
-      record(t + took, "exchange-api",
-             call_finished{id, took, ok, ok ? "" : "HTTP 503: unavailable"});
-    }
-    for (; next_poll < step_end;) {
-      auto id = ++poll_id;
-      record(next_poll, "market-data", call_started{id});
-      record(next_poll + 15ms, "market-data",
-             call_finished{id, 15ms, true, ""});
-      poll_deadline.called(next_poll);
-      next_poll += stalls(rng) ? 3s : 1s;
-    }
-    auto now_status = poll_deadline.status(step_end);
-    if (now_status != status) {
-      record(step_end, "watchdog",
-             deadline_status_changed{"market-data", status, now_status});
-      // One miss per overdue stretch: when it first turns late (or down).
-      auto overdue = [](deadline_status s) {
-        return s == deadline_status::late || s == deadline_status::down;
-      };
-      if (overdue(now_status) && !overdue(status))
-        if (auto last = poll_deadline.last_call())
-          record(step_end, "watchdog",
-                 deadline_missed{"market-data",
-                                 step_end - *last - poll_deadline.period()});
-      status = now_status;
-    }
-    if (auto err = flush())
-      return err;
+/// "1 call", "2 calls".
+std::string count(uint64_t n, const char* noun) {
+  return std::to_string(n) + ' ' + noun + (n == 1 ? "" : "s");
+}
+
+double seconds(duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+// -- counting what the log records --------------------------------------------
+
+struct command_counts {
+  /// call_requested
+  uint64_t calls = 0;
+  uint64_t admitted = 0;
+  uint64_t throttled = 0;
+  /// call_finished that did not end well.
+  uint64_t failed = 0;
+  uint64_t timed_out = 0;
+};
+
+struct watch_counts {
+  /// deadline_missed
+  uint64_t misses = 0;
+  /// deadline_status_changed
+  uint64_t changes = 0;
+  deadline_status status = deadline_status::never_called;
+};
+
+/// What one run wrote, counted event by event in log order. The summary and
+/// the progress line read only this (a `stats` plugin can take its place).
+struct run_counts {
+  seq_t first = 0;
+  seq_t last = 0;
+  uint64_t events = 0;
+  std::map<std::string, command_counts> commands;
+  /// By (controller, command).
+  std::map<std::pair<std::string, std::string>, watch_counts> watches;
+  uint64_t intents_scheduled = 0;
+  uint64_t intents_fired = 0;
+  uint64_t intents_misfired = 0;
+
+  void apply(const envelope& x) {
+    if (first == 0)
+      first = x.seq;
+    last = x.seq;
+    ++events;
+    std::visit(
+        [&](const auto& body) {
+          using type = std::decay_t<decltype(body)>;
+          if constexpr (std::is_same_v<type, call_requested>)
+            ++commands[x.source].calls;
+          else if constexpr (std::is_same_v<type, call_admitted>)
+            ++commands[x.source].admitted;
+          else if constexpr (std::is_same_v<type, call_throttled>)
+            ++commands[x.source].throttled;
+          else if constexpr (std::is_same_v<type, call_finished>)
+            commands[x.source].failed += body.ok ? 0 : 1;
+          else if constexpr (std::is_same_v<type, call_timed_out>)
+            ++commands[x.source].timed_out;
+          else if constexpr (std::is_same_v<type, deadline_missed>)
+            ++watches[{x.source, body.command}].misses;
+          else if constexpr (std::is_same_v<type, deadline_status_changed>) {
+            auto& w = watches[{x.source, body.command}];
+            ++w.changes;
+            w.status = body.to;
+          } else if constexpr (std::is_same_v<type, intent_scheduled>)
+            ++intents_scheduled;
+          else if constexpr (std::is_same_v<type, intent_fired>)
+            ++intents_fired;
+          else if constexpr (std::is_same_v<type, intent_misfired>)
+            ++intents_misfired;
+        },
+        x.body);
   }
-  record(end, "demo", node_stopped{"demo finished"});
-  if (auto err = flush())
+
+  command_counts command(const std::string& name) const {
+    auto i = commands.find(name);
+    return i == commands.end() ? command_counts{} : i->second;
+  }
+};
+
+/// run_counts shared between the Bus observer (which writes) and the
+/// progress line and the jobs (which read).
+class shared_counts {
+public:
+  void apply(const envelope& x) {
+    std::lock_guard guard{mutex_};
+    counts_.apply(x);
+  }
+
+  run_counts get() const {
+    std::lock_guard guard{mutex_};
+    return counts_;
+  }
+
+private:
+  mutable std::mutex mutex_;
+  run_counts counts_;
+};
+
+// -- the terminal -------------------------------------------------------------
+
+/// Lines on stderr (alarms, job reports), each with the time since the start,
+/// and under them, when `live`, one progress line redrawn in place.
+/// Thread-safe.
+class console {
+public:
+  console(bool live, steady::time_point start) : live_(live), start_(start) {}
+
+  void line(const std::string& text) {
+    std::lock_guard guard{mutex_};
+    auto elapsed = std::chrono::duration<double>(steady::now() - start_);
+    if (live_)
+      std::fputs("\r\033[K", stderr);
+    std::fprintf(stderr, "%6.1fs  %s\n", elapsed.count(), text.c_str());
+    if (live_)
+      std::fputs(progress_.c_str(), stderr);
+    std::fflush(stderr);
+  }
+
+  void progress(std::string text) {
+    if (!live_)
+      return;
+    winsize size{};
+    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 &&
+        text.size() >= size.ws_col)
+      text.resize(size.ws_col - 1); // a wrapped line cannot be redrawn
+    std::lock_guard guard{mutex_};
+    progress_ = std::move(text);
+    std::fputs("\r\033[K", stderr);
+    std::fputs(progress_.c_str(), stderr);
+    std::fflush(stderr);
+  }
+
+  /// Clears the progress line for good.
+  void close() {
+    std::lock_guard guard{mutex_};
+    if (live_) {
+      std::fputs("\r\033[K", stderr);
+      std::fflush(stderr);
+    }
+    live_ = false;
+    progress_.clear();
+  }
+
+private:
+  std::mutex mutex_;
+  bool live_;
+  steady::time_point start_;
+  std::string progress_;
+};
+
+/// " 13.5s of 20s | 443 events | api 65 admitted, 46 throttled |
+/// market-data up, 1 missed, 1 timed out" (cut to the terminal's width).
+std::string progress_line(const run_counts& c, duration elapsed,
+                          duration total) {
+  auto api = c.command("api");
+  auto line = printf_string(
+      "%5.1fs of %s | %llu events | api %llu admitted, %llu throttled | "
+      "market-data ",
+      seconds(elapsed), duration_to_string(total).c_str(),
+      static_cast<unsigned long long>(c.events),
+      static_cast<unsigned long long>(api.admitted),
+      static_cast<unsigned long long>(api.throttled));
+  auto w = c.watches.find({"watchdog", "market-data"});
+  if (w == c.watches.end()) {
+    line += to_string(deadline_status::never_called);
+    return line;
+  }
+  line += to_string(w->second.status);
+  if (w->second.misses > 0)
+    line += ", " + std::to_string(w->second.misses) + " missed";
+  if (auto timed_out = c.command("market-data").timed_out; timed_out > 0)
+    line += ", " + std::to_string(timed_out) + " timed out";
+  return line;
+}
+
+/// What the report job prints: what happened between two counts.
+std::string report_text(const run_counts& now, const run_counts& was) {
+  auto api = now.command("api");
+  auto api_was = was.command("api");
+  return "report: " + count(now.events - was.events, "event") +
+         " since the last report; api: " +
+         count(api.calls - api_was.calls, "call") + ", " +
+         std::to_string(api.throttled - api_was.throttled) +
+         " throttled; market-data: " +
+         count(now.command("market-data").calls -
+                   was.command("market-data").calls,
+               "call");
+}
+
+// -- the simulated services ---------------------------------------------------
+
+/// How a simulated remote service behaves.
+struct service_profile {
+  uint64_t seed = 1;
+  duration min_latency{0};
+  duration max_latency{0};
+  /// The share of calls that fail, with `failure` as their error.
+  double failure_rate = 0;
+  std::string failure{};
+  /// One call in every `stall_every_min` to `stall_every_max` (drawn anew
+  /// after each stall) takes between `stall_min` and `stall_max`; 0: never.
+  uint32_t stall_every_min = 0;
+  uint32_t stall_every_max = 0;
+  duration stall_min{0};
+  duration stall_max{0};
+};
+
+struct service_state {
+  static inline const char* name = "tc.demo.service";
+
+  struct waiting {
+    caf::typed_response_promise<std::string> promise;
+    bool fails = false;
+    std::string args;
+  };
+
+  std::mt19937_64 rng;
+  uint64_t next = 1;
+  uint32_t until_stall = 0;
+  std::unordered_map<uint64_t, waiting> calls;
+};
+
+duration draw(std::mt19937_64& rng, duration lo, duration hi) {
+  if (hi <= lo)
+    return lo;
+  std::uniform_int_distribution<int64_t> d{lo.count(), hi.count()};
+  return duration{d(rng)};
+}
+
+uint32_t draw_stall(std::mt19937_64& rng, const service_profile& p) {
+  if (p.stall_every_min == 0)
+    return 0;
+  std::uniform_int_distribution<uint32_t> d{
+      p.stall_every_min, std::max(p.stall_every_min, p.stall_every_max)};
+  return d(rng);
+}
+
+/// A remote service: answers (call_atom, std::string) after a latency,
+/// sometimes with an error. Commands are proxies in front of it.
+caf::behavior service_impl(caf::stateful_actor<service_state>* self,
+                           service_profile p) {
+  self->state.rng.seed(p.seed);
+  self->state.until_stall = draw_stall(self->state.rng, p);
+  return {
+      [=](call_atom, std::string& args) -> caf::result<std::string> {
+        auto& st = self->state;
+        auto latency = draw(st.rng, p.min_latency, p.max_latency);
+        if (st.until_stall != 0 && --st.until_stall == 0) {
+          latency = draw(st.rng, p.stall_min, p.stall_max);
+          st.until_stall = draw_stall(st.rng, p);
+        }
+        bool fails = std::bernoulli_distribution{p.failure_rate}(st.rng);
+        auto id = st.next++;
+        auto promise = self->make_response_promise<std::string>();
+        st.calls.emplace(
+            id, service_state::waiting{promise, fails, std::move(args)});
+        self->delayed_send(self,
+                           std::chrono::duration_cast<caf::timespan>(latency),
+                           answer_atom::value, id);
+        return promise;
+      },
+      [=](answer_atom, uint64_t id) {
+        auto& calls = self->state.calls;
+        auto i = calls.find(id);
+        if (i == calls.end())
+          return;
+        auto& call = i->second;
+        if (call.fails)
+          call.promise.deliver(make_error(errc::operation_failed, p.failure));
+        else
+          call.promise.deliver("200 OK " + call.args);
+        calls.erase(i);
+      },
+  };
+}
+
+// -- the load generator -------------------------------------------------------
+
+struct load_state {
+  static inline const char* name = "tc.demo.load";
+  std::mt19937_64 rng;
+  steady::time_point start;
+  uint64_t sent = 0;
+};
+
+/// The load in one phase of a 10 s cycle: `rate` calls per second until
+/// `until` seconds into the cycle.
+struct load_phase {
+  double until;
+  double rate;
+};
+
+/// A rush of 20 calls/s (the limiter admits about 20 of its 40), then
+/// 3 calls/s (below the limit: the bucket fills up again), then a quiet 1/s.
+constexpr load_phase load_cycle[] = {{2.0, 20.0}, {8.0, 3.0}, {10.0, 1.0}};
+
+/// Calls `api` at the rate of load_cycle: a Poisson process whose rate
+/// changes at the phase boundaries (a gap that would cross one is drawn
+/// again from the boundary, which is exact for exponential gaps). The
+/// message (tick_atom, bool call) wakes it, with call = false at a boundary.
+/// Answers and errors are ignored here: the log has them.
+caf::behavior load_impl(caf::stateful_actor<load_state>* self, caf::actor api,
+                        uint64_t seed) {
+  self->state.rng.seed(seed);
+  self->state.start = steady::now();
+  self->send(self, tick_atom::value, false);
+  return {
+      [=](tick_atom, bool call) {
+        auto& st = self->state;
+        if (call)
+          self->request(api, caf::infinite, call_atom::value,
+                        "GET /orders?page=" + std::to_string(++st.sent))
+              .then([](std::string&) {}, [](caf::error&) {});
+        auto t = std::fmod(seconds(steady::now() - st.start), 10.0);
+        auto phase = load_cycle[0];
+        for (auto& x : load_cycle)
+          if (t < x.until) {
+            phase = x;
+            break;
+          }
+        auto gap = std::exponential_distribution<double>{phase.rate}(st.rng);
+        auto next = std::min(gap, phase.until - t);
+        self->delayed_send(self,
+                           std::chrono::duration_cast<caf::timespan>(
+                               std::chrono::duration<double>(next)),
+                           tick_atom::value, gap < phase.until - t);
+      },
+  };
+}
+
+// -- alarms -------------------------------------------------------------------
+
+caf::behavior alarm_printer(caf::event_based_actor*,
+                            std::shared_ptr<console> out) {
+  return {
+      [=](alarm_atom, const std::string& command, deadline_status status) {
+        out->line("alarm: " + command + " is " +
+                  std::string{to_string(status)});
+      },
+  };
+}
+
+// -- the schedule -------------------------------------------------------------
+
+constexpr duration watch_period = 1500ms;
+constexpr duration watch_grace = 500ms;
+
+struct job {
+  intent what;
+  /// The trigger as intent_scheduled stores it, or its beginning (an
+  /// "every" is stored with its start: "every 1s from <ns>").
+  std::string stored;
+  /// Found in the schedule the Scheduler rebuilt from the log.
+  bool rebuilt = false;
+};
+
+/// Marks the jobs whose recurring intent is pending in the log already: an
+/// intent_scheduled of the Scheduler `scheduler` for the same target and
+/// trigger (an "every" is stored with its start: "every 1s from <ns>"), not
+/// cancelled since.
+caf::error find_rebuilt(const event_store& store, const std::string& scheduler,
+                        std::vector<job>& jobs) {
+  std::map<uint64_t, intent_scheduled> pending;
+  auto err = store.replay({.source = scheduler}, [&](const envelope& x) {
+    if (auto* s = std::get_if<intent_scheduled>(&x.body))
+      pending[s->intent_id] = *s;
+    else if (auto* c = std::get_if<intent_cancelled>(&x.body))
+      pending.erase(c->intent_id);
+    return true;
+  });
+  if (err)
     return err;
-  return appended;
+  for (auto& j : jobs)
+    for (auto& [id, s] : pending)
+      if (s.target == j.what.target &&
+          (s.trigger == j.stored || s.trigger.starts_with(j.stored + " ")))
+        j.rebuilt = true;
+  return caf::none;
+}
+
+// -- interruption -------------------------------------------------------------
+
+volatile std::sig_atomic_t interrupted = 0;
+
+extern "C" void on_interrupt(int) {
+  interrupted = 1;
+}
+
+/// Ctrl-C (or SIGTERM) ends the run early but cleanly; a second one kills.
+void catch_interrupts() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  action.sa_flags = SA_RESETHAND;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+}
+
+// -- the run ------------------------------------------------------------------
+
+int fail(const std::string& what, const caf::error& err, int code) {
+  std::fprintf(stderr, "timecontrol demo: %s%s\n", what.c_str(),
+               render(err).c_str());
+  return code;
+}
+
+void print_summary(const run_counts& c, const demo_options& opt, seq_t log_last,
+                   duration took) {
+  auto ull = [](uint64_t x) { return static_cast<unsigned long long>(x); };
+  std::printf("\nwrote %llu events in this run: seq %llu..%llu (the log now "
+              "holds %llu)\n",
+              ull(c.events), ull(c.first), ull(c.last), ull(log_last));
+  std::printf("\n%-12s %7s %9s %10s %7s %10s\n", "command", "calls", "admitted",
+              "throttled", "failed", "timed out");
+  for (auto& [name, x] : c.commands)
+    std::printf("%-12s %7llu %9llu %10llu %7llu %10llu\n", name.c_str(),
+                ull(x.calls), ull(x.admitted), ull(x.throttled), ull(x.failed),
+                ull(x.timed_out));
+  if (!c.watches.empty()) {
+    std::printf("\n%-12s %-12s %7s %15s %7s\n", "controller", "command",
+                "misses", "status changes", "now");
+    for (auto& [key, w] : c.watches)
+      std::printf("%-12s %-12s %7llu %15llu %7s\n", key.first.c_str(),
+                  key.second.c_str(), ull(w.misses), ull(w.changes),
+                  std::string{to_string(w.status)}.c_str());
+  }
+  std::printf("\nscheduler: %s scheduled, %llu fired, %llu misfired\n",
+              count(c.intents_scheduled, "intent").c_str(),
+              ull(c.intents_fired), ull(c.intents_misfired));
+  std::printf("ran %.1f s; check the log with: timecontrol verify %s\n",
+              seconds(took), opt.db.c_str());
 }
 
 int run_demo(const demo_options& opt) {
   store_options options;
   options.mode = opt.sync ? durability::sync : durability::buffered;
   auto opened = event_store::open(opt.db, options);
-  if (!opened) {
-    std::fprintf(stderr, "timecontrol demo: %s\n",
-                 render(opened.error()).c_str());
-    return exit_open_failed;
-  }
-  auto& store = **opened;
-  auto before = store.last_seq();
+  if (!opened)
+    return fail("", opened.error(), exit_open_failed);
+  std::shared_ptr<event_store> store{std::move(*opened)};
+  auto before = store->last_seq();
   std::printf("log %s (%s), %llu events before this run\n", opt.db.c_str(),
               std::string{to_string(options.mode)}.c_str(),
               static_cast<unsigned long long>(before));
 
-  auto t0 = std::chrono::steady_clock::now();
-  auto appended = record_session(store, opt);
-  if (!appended) {
-    std::fprintf(stderr, "timecontrol demo: %s\n",
-                 render(appended.error()).c_str());
-    return exit_data_error;
-  }
-  auto t1 = std::chrono::steady_clock::now();
-  std::printf("recorded %.0f simulated seconds: %zu events, seq %llu..%llu\n",
-              opt.seconds, *appended,
-              static_cast<unsigned long long>(before + 1),
-              static_cast<unsigned long long>(store.last_seq()));
+  caf::actor_system_config cfg;
+  register_types(cfg);
+  caf::actor_system sys{cfg};
+  // The actors this function spawns itself; the runtime stops the others.
+  std::vector<caf::actor> own;
+  struct stopper {
+    std::vector<caf::actor>& actors;
+    ~stopper() {
+      for (auto& x : actors)
+        caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+    }
+  } stop_own{own};
 
-  // Replay this run's events and count them.
-  std::map<std::string, std::map<std::string_view, size_t>> counts;
-  size_t replayed = 0;
-  auto err = store.replay({.from = before + 1}, [&](const envelope& x) {
-    ++counts[x.source][name_of(x.type())];
-    ++replayed;
-    return true;
-  });
-  auto t2 = std::chrono::steady_clock::now();
-  if (err) {
-    std::fprintf(stderr, "timecontrol demo: replay: %s\n", render(err).c_str());
-    return exit_data_error;
-  }
-  std::printf("\n%-14s %-26s %8s\n", "source", "event", "count");
-  for (auto& [source, by_type] : counts)
-    for (auto& [type, n] : by_type)
-      std::printf("%-14s %-26.*s %8zu\n", source.c_str(),
-                  static_cast<int>(type.size()), type.data(), n);
+  // The Scheduler starts before the commands are spawned; it looks for the
+  // targets of its rebuilt intents again every 200 ms instead of every 1 s.
+  auto rt = runtime::start(
+      sys, store,
+      {.path = opt.db, .node = "demo", .scheduler = {.retry_unknown = 200ms}});
+  if (!rt)
+    return fail("", rt.error(), exit_data_error);
 
-  // The index answers per-source questions without a full scan.
-  size_t missed = 0;
-  err = store.replay({.from = before + 1,
-                      .source = "watchdog",
-                      .type = event_type::deadline_missed},
-                     [&](const envelope&) {
-                       ++missed;
-                       return true;
-                     });
-  if (err) {
-    std::fprintf(stderr, "timecontrol demo: replay: %s\n", render(err).c_str());
-    return exit_data_error;
+  auto start = steady::now();
+  auto counts = std::make_shared<shared_counts>();
+  auto out = std::make_shared<console>(
+      !opt.no_progress && ::isatty(STDERR_FILENO) == 1, start);
+  auto observer = (*rt)->observe({.from = before + 1},
+                                 [counts](auto& x) { counts->apply(x); });
+
+  // The simulated services, and the commands in front of them.
+  auto api_service =
+      sys.spawn(service_impl,
+                service_profile{.seed = opt.seed * 2 + 1,
+                                .min_latency = 5ms,
+                                .max_latency = 40ms,
+                                .failure_rate = 0.05,
+                                .failure = "HTTP 503: service unavailable"});
+  own.push_back(api_service);
+  auto feed_service = sys.spawn(
+      service_impl, service_profile{.seed = opt.seed * 2 + 2,
+                                    .min_latency = 10ms,
+                                    .max_latency = 60ms,
+                                    .failure_rate = 0.02,
+                                    .failure = "feed: connection reset",
+                                    .stall_every_min = 4,
+                                    .stall_every_max = 9,
+                                    .stall_min = 1200ms,
+                                    .stall_max = 4s});
+  own.push_back(feed_service);
+  auto api = spawn_command(
+      **rt,
+      {.name = "api", .limiter = "5/s burst 10", .action = on_throttle::reject},
+      api_service);
+  if (!api)
+    return fail("api: ", api.error(), exit_data_error);
+  // One poll at a time: a poll that comes while the last one still runs is
+  // refused (queue_limit 0: recorded as throttled); a poll over 2 s is
+  // answered timed_out and frees the slot.
+  auto feed = spawn_command(**rt,
+                            {.name = "market-data",
+                             .queue_limit = 0,
+                             .max_in_flight = 1,
+                             .timeout = 2s},
+                            feed_service);
+  if (!feed)
+    return fail("market-data: ", feed.error(), exit_data_error);
+  auto last_report = std::make_shared<run_counts>();
+  auto report = spawn_command(
+      **rt, {.name = "report"},
+      sync_operation{[=](std::string) -> caf::expected<std::string> {
+        auto now = counts->get();
+        auto was = std::exchange(*last_report, now);
+        auto text = report_text(now, was);
+        out->line(text);
+        return text;
+      }});
+  if (!report)
+    return fail("report: ", report.error(), exit_data_error);
+  auto cleanup = spawn_command(
+      **rt, {.name = "cleanup"},
+      sync_operation{[=](std::string) -> caf::expected<std::string> {
+        out->line("cleanup: the minute's job ran (cron * * * * *)");
+        return std::string{"nothing to clean"};
+      }});
+  if (!cleanup)
+    return fail("cleanup: ", cleanup.error(), exit_data_error);
+
+  // Often enough. The Scheduler polls every second; the watchdog wants a
+  // poll at least every 1.5 s: a period of exactly 1 s would see every poll
+  // that starts a few microseconds later than the one before as late (and
+  // its timer fires before the Bus has delivered the poll).
+  auto watchdog = spawn_controller(
+      **rt, {.name = "watchdog",
+             .watches = {{"market-data", watch_period, watch_grace}},
+             .actions = action_call | action_alarm});
+  if (!watchdog)
+    return fail("watchdog: ", watchdog.error(), exit_data_error);
+  auto printer = sys.spawn(alarm_printer, out);
+  own.push_back(printer);
+  caf::anon_send(*watchdog, subscribe_atom::value, printer);
+
+  // The plan: the jobs the log does not hold yet.
+  auto in_5s = std::to_string(to_nanos((*rt)->time().now() + 5s));
+  std::vector<job> jobs{
+      {intent{"market-data", "every 1s", "skip", 1, "BTC-EUR"}, "every 1s"},
+      {intent{"report", "every 5s from " + in_5s, "coalesce", 0, ""},
+       "every 5s"},
+      {intent{"cleanup", "cron * * * * *", "coalesce", 0, ""},
+       "cron * * * * *"},
+  };
+  if (auto err = find_rebuilt((*rt)->store(), "scheduler", jobs))
+    return fail("", err, exit_data_error);
+  caf::scoped_actor self{sys};
+  for (auto& j : jobs) {
+    if (j.rebuilt)
+      continue;
+    caf::error err;
+    self->request((*rt)->scheduler(), caf::infinite, schedule_atom::value,
+                  j.what)
+        .receive([](uint64_t) {}, [&](caf::error& x) { err = std::move(x); });
+    if (err)
+      return fail("schedule: ", err, exit_data_error);
   }
-  auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
-  std::printf("\nmarket-data missed its deadline %zu times\n", missed);
-  std::printf("wrote %zu events in %.3f s, replayed %zu in %.3f s\n", *appended,
-              secs(t1 - t0), replayed, secs(t2 - t1));
+  std::printf("  api          limiter 5/s burst 10, rejects; called by a load "
+              "generator at 1-20/s\n");
+  for (auto& j : jobs)
+    std::printf("  %-12s %s (Scheduler)%s\n", j.what.target.c_str(),
+                j.stored.c_str(), j.rebuilt ? ", rebuilt from the log" : "");
+  std::printf("  watchdog     wants market-data every %s (grace %s); when "
+              "late or down: call it, alarm\n",
+              duration_to_string(watch_period).c_str(),
+              duration_to_string(watch_grace).c_str());
+  std::printf("running for %s on the wall clock (Ctrl-C ends it early)\n",
+              duration_to_string(opt.length).c_str());
+  std::fflush(stdout);
+
+  // The traffic.
+  auto load = sys.spawn(load_impl, *api, opt.seed);
+  own.push_back(load);
+
+  catch_interrupts();
+  auto end = start + opt.length;
+  for (auto now = steady::now(); now < end && !interrupted;
+       now = steady::now()) {
+    std::this_thread::sleep_for(std::min<steady::duration>(200ms, end - now));
+    out->progress(
+        progress_line(counts->get(), steady::now() - start, opt.length));
+  }
+  out->close();
+  if (interrupted)
+    std::printf("interrupted after %.1f s\n", seconds(steady::now() - start));
+
+  // Stop the traffic, then the runtime (it stops the commands, the
+  // controller and the Scheduler, and waits for the Log), then the rest.
+  self->monitor(load);
+  self->send_exit(load, caf::exit_reason::user_shutdown);
+  self->receive([](caf::down_msg&) {});
+  self->monitor(observer);
+  auto err =
+      (*rt)->shutdown(interrupted ? "demo interrupted" : "demo finished");
+  auto took = steady::now() - start;
+  for (auto& x : own)
+    self->send_exit(x, caf::exit_reason::user_shutdown);
+  own.clear();
+  // The observer ends with the Bus. The Bus may stop before it has
+  // delivered the last events the Log wrote (node_stopped, often): those
+  // are read from the store (catch-up, as the Bus itself would).
+  self->receive([](caf::down_msg&) {});
+  if (err)
+    return fail("shutdown: ", err, exit_data_error);
+  auto result = counts->get();
+  auto last = (*rt)->store().last_seq();
+  if (result.last < last) {
+    auto from = std::max(result.last, before) + 1;
+    err = (*rt)->store().replay({.from = from}, [&](const envelope& x) {
+      result.apply(x);
+      return true;
+    });
+    if (err)
+      return fail("reading the log: ", err, exit_data_error);
+  }
+  print_summary(result, opt, last, took);
   return exit_ok;
 }
 
@@ -203,20 +750,32 @@ int run_demo(const demo_options& opt) {
 void add_demo(CLI::App& app, int& result) {
   auto opt = std::make_shared<demo_options>();
   auto* cmd = app.add_subcommand(
-      "demo",
-      "Record a simulated session into a log, then replay and summarise "
-      "it");
+      "demo", "Run a small service on the actors for a while (an API client "
+              "under a rate limit, a watched poller, periodic jobs), record "
+              "it into a log, and summarise it");
   cmd->add_option("--db", opt->db,
                   "Folder of the RocksDB log (created if "
                   "missing; appended to if it exists)")
       ->capture_default_str();
-  cmd->add_option("--duration", opt->seconds, "Simulated seconds to record")
-      ->check(CLI::Range(0.1, 86400.0))
+  cmd->add_option("--duration", opt->duration_text,
+                  "How long to run on the wall clock: 20s, 1m, 500ms, or "
+                  "plain seconds")
+      ->check([opt](const std::string& text) -> std::string {
+        auto length = parse_length(text);
+        if (!length)
+          return "expected a duration between 100ms and 1d, such as 20s, "
+                 "1m or 30";
+        opt->length = *length;
+        return {};
+      })
       ->capture_default_str();
-  cmd->add_option("--seed", opt->seed, "Seed of the simulated traffic")
+  cmd->add_option("--seed", opt->seed,
+                  "Seed of the simulated traffic, latencies and failures")
       ->capture_default_str();
   cmd->add_flag("--sync", opt->sync,
                 "fsync every write (durability::sync) instead of buffered");
+  cmd->add_flag("--no-progress", opt->no_progress,
+                "No progress line, even on a terminal");
   cmd->callback([opt, &result] { result = run_demo(*opt); });
 }
 

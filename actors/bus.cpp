@@ -136,6 +136,7 @@ bus_actor::behavior_type bus_impl(bus_pointer self,
         return id;
       },
       [=](detach_atom, uint64_t id) { self->state.subscriptions.erase(id); },
+      [=](flush_atom) { return self->state.published; },
       [=](ack_atom, uint64_t id, seq_t last) {
         auto& subs = self->state.subscriptions;
         auto i = subs.find(id);

@@ -41,7 +41,10 @@ using bus_actor = caf::typed_actor<
     // Attaches an observer; answers the subscription id.
     caf::replies_to<attach_atom, caf::actor, replay_query>::with<uint64_t>,
     caf::reacts_to<detach_atom, uint64_t>,
-    caf::reacts_to<ack_atom, uint64_t, seq_t>>;
+    caf::reacts_to<ack_atom, uint64_t, seq_t>,
+    // Answers the last seq published, once everything that reached the Bus
+    // before is handed to the observers (runtime::shutdown waits for it).
+    caf::replies_to<flush_atom>::with<seq_t>>;
 
 struct bus_config {
   /// Events in flight to one observer before it counts as behind (at least

@@ -47,12 +47,18 @@ void commit(log_pointer self) {
     self->quit(written.error());
     return;
   }
+  // Publish before answering: whoever learns that its events are written
+  // and then asks the Bus finds them published (runtime::shutdown does).
+  std::vector<seq_t> answers;
+  answers.reserve(st.waiting.size());
   for (auto& [promise, index] : st.waiting)
-    promise.deliver(index < st.pending.size() ? st.pending[index].seq
-                                              : written->last);
-  st.waiting.clear();
+    answers.push_back(index < st.pending.size() ? st.pending[index].seq
+                                                : written->last);
   self->send(st.bus, publish_atom::value, std::move(st.pending));
   st.pending.clear();
+  for (size_t i = 0; i < answers.size(); ++i)
+    st.waiting[i].first.deliver(answers[i]);
+  st.waiting.clear();
 }
 
 void schedule_commit(log_pointer self) {

@@ -110,6 +110,12 @@ caf::error runtime::shutdown(std::string reason) {
   if (test)
     test->run();
   pending.receive([](seq_t) {}, [&](caf::error& err) { result = err; });
+  // The Log published the last batch before it answered: once the Bus
+  // answers too, that batch is on its way to every live observer.
+  auto published = self->request(bus_, caf::infinite, flush_atom::value);
+  if (test)
+    test->run();
+  published.receive([](seq_t) {}, [](caf::error&) {});
   self->send_exit(log_, caf::exit_reason::user_shutdown);
   self->send_exit(bus_, caf::exit_reason::user_shutdown);
   if (test)

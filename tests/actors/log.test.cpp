@@ -2,6 +2,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
+
 #include "tests/actors/fixture.hpp"
 
 using namespace tc;
@@ -110,4 +112,45 @@ BOOST_AUTO_TEST_CASE(shutdown_records_that_the_node_stopped) {
   BOOST_TEST((all.back().body == event{node_stopped{"test over"}}));
 }
 
+BOOST_AUTO_TEST_CASE(observers_get_the_last_events_before_shutdown) {
+  auto seen = std::make_shared<std::vector<seq_t>>();
+  rt->observe({}, [seen](const envelope& x) { seen->push_back(x.seq); });
+  run();
+  rt->record("a", call_requested{1});
+  BOOST_TEST(!rt->shutdown("test over"));
+  run();
+  // node_started, the call and node_stopped: none lost to the Bus's exit.
+  BOOST_TEST(*seen == (std::vector<seq_t>{1, 2, 3}),
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
+
+// The same on CAF's real, threaded scheduler, where the Log, the Bus and the
+// observer run at once: the observer gets node_stopped before the Bus exits,
+// every time.
+BOOST_AUTO_TEST_CASE(threaded_observers_get_node_stopped_before_the_bus_exits) {
+  caf::actor_system_config cfg;
+  register_types(cfg);
+  cfg.set("logger.file-verbosity", caf::atom("quiet"));
+  caf::actor_system sys{cfg};
+  for (int round = 0; round < 30; ++round) {
+    auto rt = runtime::start(sys, {.path = "threaded",
+                                   .store = {.mode = durability::memory}});
+    BOOST_REQUIRE(rt);
+    auto got_stop = std::make_shared<std::atomic<bool>>(false);
+    auto observer = (*rt)->observe({}, [got_stop](const envelope& x) {
+      if (x.type() == event_type::node_stopped)
+        *got_stop = true;
+    });
+    (*rt)->record("a", call_requested{1});
+    BOOST_REQUIRE(!(*rt)->shutdown("round over"));
+    // The observer ends when the Bus does, after what it was sent.
+    caf::scoped_actor self{sys};
+    self->monitor(observer);
+    self->receive([](caf::down_msg&) {});
+    BOOST_TEST_CONTEXT("round " << round) {
+      BOOST_TEST(got_stop->load());
+    }
+  }
+}

@@ -146,8 +146,13 @@ void evaluate(controller_pointer self, const std::string& name, watched& w,
   if (!overdue(status))
     return;
   if (!overdue(before)) {
-    auto due = w.policy.due().value_or(now);
-    record(self, deadline_missed{name, now - due});
+    // Overdue either past its due time, or by a run that outlasted its
+    // grace -- then measured from the end of that grace, since the due
+    // time may still lie ahead.
+    auto since = w.policy.due().value_or(now);
+    if (auto start = w.policy.running_since())
+      since = *start + w.policy.grace();
+    record(self, deadline_missed{name, std::max(now - since, duration{0})});
   }
   if ((st.config.actions & action_call) && st.config.scheduler)
     ask_for_call(self, name);

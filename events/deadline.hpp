@@ -30,7 +30,8 @@ struct deadline_status_changed {
 struct deadline_missed {
   static constexpr event_type type = event_type::deadline_missed;
   std::string command;
-  /// How far past the period the command was when the miss was recorded.
+  /// How far past the period the command was when the miss was recorded;
+  /// for a run that outlasted its grace, how far past the end of the grace.
   duration late_by{0};
   friend bool operator==(const deadline_missed&,
                          const deadline_missed&) = default;

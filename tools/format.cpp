@@ -249,8 +249,10 @@ std::optional<time_point> parse_time(std::string_view text) {
   using namespace std::chrono;
   if (text.empty())
     return std::nullopt;
-  // Nanoseconds since the epoch.
-  if (text.find_first_not_of("-0123456789") == std::string_view::npos) {
+  // Nanoseconds since the epoch (a sign only in front: "2026-01-01" is a
+  // date).
+  if (text.find_first_not_of("-0123456789") == std::string_view::npos &&
+      text.find('-', 1) == std::string_view::npos) {
     int64_t ns = 0;
     auto [end, ec] =
         std::from_chars(text.data(), text.data() + text.size(), ns);

@@ -182,6 +182,11 @@ BOOST_AUTO_TEST_CASE(a_long_run_turns_down_after_its_grace) {
   run();
   advance(5s + 1ns); // running longer than grace
   BOOST_TEST((status("poll") == ds::down));
+  // The miss is measured from the end of the grace (its due time, 10 s
+  // after the start, is still ahead).
+  auto misses = stored({.type = event_type::deadline_missed});
+  BOOST_REQUIRE(misses.size() == 1u);
+  BOOST_TEST(std::get<deadline_missed>(misses[0].body).late_by.count() == 1);
   rt->record("poll", call_finished{1, 5s, true, ""});
   run();
   BOOST_TEST((status("poll") == ds::up));

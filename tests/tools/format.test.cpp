@@ -31,6 +31,19 @@ BOOST_AUTO_TEST_CASE(a_printed_time_parses_back) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(times_are_read_as_nanoseconds_dates_or_iso_8601) {
+  BOOST_TEST(*parse_time("1767225600000000000") ==
+             from_nanos(1'767'225'600'000'000'000));
+  BOOST_TEST(*parse_time("-5") == from_nanos(-5));
+  BOOST_TEST(*parse_time("2026-01-01") ==
+             from_nanos(1'767'225'600'000'000'000));
+  BOOST_TEST(*parse_time("2026-01-01T00:00:01.5Z") ==
+             from_nanos(1'767'225'601'500'000'000));
+  for (auto bad : {"", "yesterday", "2026-13-01", "2026-02-30", "12-5",
+                   "2026-01-01T25:00:00Z", "2026-01-01T00:00:00.Z"})
+    BOOST_TEST(!parse_time(bad), bad);
+}
+
 BOOST_AUTO_TEST_CASE(durations_print_for_people) {
   using namespace std::chrono_literals;
   BOOST_TEST(format_duration(duration{0}) == "0s");

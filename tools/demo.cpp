@@ -91,14 +91,10 @@ std::optional<duration> parse_length(std::string text) {
   if (!text.empty() &&
       text.find_first_not_of("0123456789.") == std::string::npos)
     text += "s";
-  // A limiter spec "min <duration>" reads a duration with its unit.
-  auto spec = parse_limiter_spec("min " + text);
-  if (!spec)
+  auto d = parse_duration(text);
+  if (!d || d.value() < 100ms || d.value() > 24h)
     return std::nullopt;
-  auto* min = std::get_if<min_interval_config>(&*spec);
-  if (min == nullptr || min->period < 100ms || min->period > 24h)
-    return std::nullopt;
-  return min->period;
+  return d.value();
 }
 
 std::string printf_string(const char* format, ...)

@@ -20,6 +20,7 @@
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
 #include "timecontrol/tools/timeline.hpp"
 
@@ -35,17 +36,15 @@ struct plot_options {
   std::string until;
   int width = 1200;
   std::string bucket;
+  bool no_progress = false;
 };
 
 // A duration as the limiter specs write it ("20ms", "1.5s", "5 min").
 std::optional<duration> parse_bucket(const std::string& text) {
-  auto spec = parse_limiter_spec("min " + text);
-  if (!spec)
+  auto d = parse_duration(text);
+  if (!d)
     return std::nullopt;
-  auto* m = std::get_if<min_interval_config>(&*spec);
-  if (m == nullptr)
-    return std::nullopt;
-  return m->period;
+  return d.value();
 }
 
 int run_plot(const plot_options& opt) {
@@ -87,10 +86,13 @@ int run_plot(const plot_options& opt) {
     return exit_data_error;
   }
   timeline_builder builder{query};
+  progress bar{"plot", "events", store->last_seq(), !opt.no_progress};
   auto err = store->replay({}, [&](const envelope& x) {
+    bar.update(x.seq);
     builder.add(x);
     return true;
   });
+  bar.finish();
   if (err) {
     // Half a picture would pass for the whole log: leave none.
     std::fclose(file);
@@ -144,6 +146,8 @@ void add_plot(CLI::App& app, int& result) {
   cmd->add_option("--bucket", opt->bucket,
                   "Width of a bar in time (e.g. 100ms, 5s); default about a "
                   "200th of the range, rounded");
+  cmd->add_flag("--no-progress", opt->no_progress,
+                "No progress line on standard error");
   cmd->callback([opt, &result] { result = run_plot(*opt); });
 }
 

@@ -201,16 +201,14 @@ int run_replay(const replay_options& opt) {
   }
   duration poll_every{0};
   if (opt.follow) {
-    // The duration grammar of limiter specs ("200ms", "1.5s", "2 s").
-    auto spec = parse_limiter_spec("min " + opt.poll);
-    auto* min = spec ? std::get_if<min_interval_config>(&*spec) : nullptr;
-    if (min == nullptr || min->period > std::chrono::hours{1}) {
+    auto every = parse_duration(opt.poll);
+    if (!every || every.value() > std::chrono::hours{1}) {
       complain("replay", "--poll: '" + opt.poll +
                              "' is not a duration from 1ns to 1h: use e.g. "
                              "200ms or 1s");
       return exit_usage;
     }
-    poll_every = min->period;
+    poll_every = every.value();
   }
   auto store = opt.follow ? open_for_following("replay", opt.path)
                           : open_for_reading("replay", opt.path);

@@ -15,6 +15,7 @@
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
 
 namespace tc::tool {
@@ -26,6 +27,7 @@ struct stats_options {
   std::string bucket = "1min";
   std::string source;
   bool series = false;
+  bool no_progress = false;
 };
 
 std::string ns(int64_t x) {
@@ -162,13 +164,17 @@ int run_stats(const stats_options& opt) {
   if (!store)
     return exit_open_failed;
   auto last = store->last_seq();
+  progress bar{"stats", "events", last, !opt.no_progress};
+  auto report = [&](seq_t seq) { bar.update_now(seq); };
   stats s{bucket.value()};
-  auto err = rebuild(*store, s, {.to = last});
+  auto err = rebuild(*store, s, {.to = last, .progress = report});
   if (!err && s.bucket() != bucket.value()) {
     // The snapshot counts calls in other buckets: count afresh.
     s = stats{bucket.value()};
-    err = rebuild(*store, s, {.from_snapshot = false, .to = last});
+    err = rebuild(*store, s,
+                  {.from_snapshot = false, .to = last, .progress = report});
   }
+  bar.finish();
   if (err) {
     complain("stats", render(err));
     return exit_data_error;
@@ -197,6 +203,8 @@ void add_stats(CLI::App& app, int& result) {
   cmd->add_option("--source", opt->source, "Only this command (or controller)");
   cmd->add_flag("--series", opt->series,
                 "Also print the requests of every bucket");
+  cmd->add_flag("--no-progress", opt->no_progress,
+                "No progress line on standard error");
   cmd->callback([opt, &result] { result = run_stats(*opt); });
 }
 

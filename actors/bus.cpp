@@ -43,8 +43,7 @@ bool matches(const replay_query& q, const envelope& x) {
          (!q.type || x.type() == *q.type);
 }
 
-void deliver(bus_pointer self, uint64_t id, subscription& s,
-             const envelope& x) {
+void deliver(uint64_t id, subscription& s, const envelope& x) {
   // anon_send: a typed actor may not send() to an untyped one.
   caf::anon_send(s.observer, deliver_atom::value, id, x);
   s.in_flight.push_back(x.seq);
@@ -65,7 +64,7 @@ void catch_up(bus_pointer self, uint64_t id, subscription& s) {
     query.to = to;
     bool stopped = false;
     auto err = st.store->replay(query, [&](const envelope& x) {
-      deliver(self, id, s, x);
+      deliver(id, s, x);
       s.next = x.seq + 1;
       stopped = window_full(self, s);
       return !stopped;
@@ -118,7 +117,7 @@ bus_actor::behavior_type bus_impl(bus_pointer self,
               break;
             }
             if (matches(s.filter, x))
-              deliver(self, id, s, x);
+              deliver(id, s, x);
             s.next = x.seq + 1;
           }
         }

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "timecontrol/policies/spec.hpp"
@@ -439,19 +440,22 @@ std::string format_csv(const envelope& x) {
 }
 
 std::string format_duration(duration d) {
-  auto ns = static_cast<double>(d.count());
-  char buf[64];
   if (d.count() == 0)
     return "0s";
-  if (ns < 1e3)
+  auto ns = static_cast<double>(d.count());
+  char buf[64];
+  // A value that would round to 1000 of a unit moves up to the next one:
+  // 999.7 ms prints as "0.9997s", not "1e+03ms".
+  if (std::abs(ns) < 999.5) {
     std::snprintf(buf, sizeof(buf), "%lldns",
                   static_cast<long long>(d.count()));
-  else if (ns < 1e6)
+  } else if (std::abs(ns) < 999.5e3) {
     std::snprintf(buf, sizeof(buf), "%.3gus", ns / 1e3);
-  else if (ns < 1e9)
+  } else if (std::abs(ns) < 999.5e6) {
     std::snprintf(buf, sizeof(buf), "%.3gms", ns / 1e6);
-  else
+  } else {
     std::snprintf(buf, sizeof(buf), "%.4gs", ns / 1e9);
+  }
   return buf;
 }
 

@@ -51,6 +51,10 @@ BOOST_AUTO_TEST_CASE(durations_print_for_people) {
   BOOST_TEST(format_duration(12500ns) == "12.5us");
   BOOST_TEST(format_duration(1234567ns) == "1.23ms");
   BOOST_TEST(format_duration(2500ms) == "2.5s");
+  // Rounding never leaves a unit at 1000 or writes an exponent.
+  BOOST_TEST(format_duration(999'700us) == "0.9997s");
+  BOOST_TEST(format_duration(999'600ns) == "1ms");
+  BOOST_TEST(format_duration(99'999'999'000ns) == "100s");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,10 +8,11 @@ void complain(std::string_view command, std::string_view message) {
                static_cast<int>(message.size()), message.data());
 }
 
-std::unique_ptr<event_store> open_for_reading(std::string_view command,
-                                              const std::string& path) {
-  store_options options;
-  options.read_only = true;
+namespace {
+
+std::unique_ptr<event_store> open_or_complain(std::string_view command,
+                                              const std::string& path,
+                                              store_options options) {
   options.create_if_missing = false;
   auto opened = event_store::open(path, options);
   if (!opened) {
@@ -21,17 +22,16 @@ std::unique_ptr<event_store> open_for_reading(std::string_view command,
   return std::move(*opened);
 }
 
+} // namespace
+
+std::unique_ptr<event_store> open_for_reading(std::string_view command,
+                                              const std::string& path) {
+  return open_or_complain(command, path, {.read_only = true});
+}
+
 std::unique_ptr<event_store> open_for_following(std::string_view command,
                                                 const std::string& path) {
-  store_options options;
-  options.follow = true;
-  options.create_if_missing = false;
-  auto opened = event_store::open(path, options);
-  if (!opened) {
-    complain(command, render(opened.error()));
-    return nullptr;
-  }
-  return std::move(*opened);
+  return open_or_complain(command, path, {.follow = true});
 }
 
 } // namespace tc::tool

@@ -388,11 +388,15 @@ struct view_fixture : test::actor_fixture {
   schedule_view read(const plugin_actor& hdl) {
     auto result = std::make_shared<std::optional<schedule_view>>();
     auto failed = std::make_shared<caf::error>();
-    sys->spawn([=](caf::event_based_actor* self) {
-      read_plugin<schedule_view>(
-          self, hdl, [=](schedule_view& v) { *result = v; },
-          [=](caf::error& err) { *failed = err; });
-    });
+    // Spawned with an argument: CAF 0.17 binds a null tuple for a spawn
+    // without any (UBSan reports it).
+    sys->spawn(
+        [=](caf::event_based_actor* self, plugin_actor source) {
+          read_plugin<schedule_view>(
+              self, source, [=](schedule_view& v) { *result = v; },
+              [=](caf::error& err) { *failed = err; });
+        },
+        hdl);
     run();
     BOOST_REQUIRE_MESSAGE(!*failed, render(*failed));
     BOOST_REQUIRE(result->has_value());
@@ -427,11 +431,13 @@ BOOST_AUTO_TEST_CASE(reading_another_kind_of_plugin_fails_with_the_reason) {
   auto hdl = spawn_plugin(*rt, std::make_shared<other>());
   BOOST_REQUIRE(hdl);
   auto failed = std::make_shared<caf::error>();
-  sys->spawn([=](caf::event_based_actor* self) {
-    read_plugin<schedule_view>(
-        self, *hdl, [](schedule_view&) {},
-        [=](caf::error& err) { *failed = err; });
-  });
+  sys->spawn(
+      [=](caf::event_based_actor* self, plugin_actor source) {
+        read_plugin<schedule_view>(
+            self, source, [](schedule_view&) {},
+            [=](caf::error& err) { *failed = err; });
+      },
+      *hdl);
   run();
   BOOST_TEST(render(*failed).find("snapshot of plugin") != std::string::npos);
 }

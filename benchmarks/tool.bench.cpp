@@ -4,8 +4,9 @@
 //
 //   build/benchmarks/bench.tool [EVENTS] [DIR]
 //
-// The log is written once into DIR (default: $TMPDIR/timecontrol-bench/
-// tool-<EVENTS>) and reused by later runs. Each measurement is the best of
+// The log is written once into DIR (default: $TMPDIR/timecontrol-bench-tool/
+// <EVENTS>; not under bench.store's folder, which that removes) and reused by
+// later runs. Each measurement is the best of
 // three; the programs write to /dev/null.
 
 #include <chrono>
@@ -53,8 +54,9 @@ caf::error write_log(event_store& store, size_t events) {
                                   ok, ok ? "" : "throttled: remote said 429"});
     }
     if (rng() % 200 == 0)
-      add("watchdog", deadline_status_changed{"market-data", deadline_status::up,
-                                              deadline_status::late});
+      add("watchdog",
+          deadline_status_changed{"market-data", deadline_status::up,
+                                  deadline_status::late});
     if (batch.size() >= 10'000 || written + batch.size() >= events) {
       batch.resize(std::min(batch.size(), events - written));
       auto range = store.append(batch);
@@ -73,8 +75,8 @@ double best_of_3(const std::function<bool()>& f) {
     auto start = std::chrono::steady_clock::now();
     if (!f())
       return -1;
-    std::chrono::duration<double> took = std::chrono::steady_clock::now()
-                                         - start;
+    std::chrono::duration<double> took =
+        std::chrono::steady_clock::now() - start;
     best = std::min(best, took.count());
   }
   return best;
@@ -86,23 +88,22 @@ int main(int argc, char** argv) {
   size_t events = argc > 1 ? std::stoull(argv[1]) : 10'000'000;
   auto tmp = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
   std::filesystem::path dir = argc > 2 ? std::filesystem::path{argv[2]}
-                                       : std::filesystem::path{tmp}
-                                           / "timecontrol-bench"
-                                           / ("tool-" + std::to_string(events));
+                                       : std::filesystem::path{tmp} /
+                                             "timecontrol-bench-tool" /
+                                             std::to_string(events);
   std::string tool = TIMECONTROL_TOOL;
   {
-    auto store = event_store::open(dir.string(),
-                                   {.mode = durability::buffered});
+    auto store =
+        event_store::open(dir.string(), {.mode = durability::buffered});
     if (!store) {
       std::fprintf(stderr, "bench.tool: %s\n", render(store.error()).c_str());
       return 1;
     }
     if ((*store)->last_seq() != events) {
       if ((*store)->last_seq() != 0) {
-        std::fprintf(stderr, "bench.tool: %s holds %llu events, not %zu\n",
-                     dir.c_str(),
-                     static_cast<unsigned long long>((*store)->last_seq()),
-                     events);
+        std::fprintf(
+            stderr, "bench.tool: %s holds %llu events, not %zu\n", dir.c_str(),
+            static_cast<unsigned long long>((*store)->last_seq()), events);
         return 1;
       }
       std::printf("writing %zu events to %s ...\n", events, dir.c_str());
@@ -139,18 +140,17 @@ int main(int argc, char** argv) {
                   })});
   auto run = [&](const std::string& args) {
     return best_of_3([&] {
-      auto cmd = "'" + tool + "' " + args + " '" + dir.string()
-                 + "' > /dev/null";
+      auto cmd =
+          "'" + tool + "' " + args + " '" + dir.string() + "' > /dev/null";
       return std::system(cmd.c_str()) == 0;
     });
   };
   rows.push_back({"timecontrol replay (text)", run("replay")});
-  rows.push_back({"timecontrol replay --format jsonl",
-                  run("replay --format jsonl")});
+  rows.push_back(
+      {"timecontrol replay --format jsonl", run("replay --format jsonl")});
   rows.push_back({"timecontrol stats", run("stats")});
   std::printf("%zu events in %s\n\n", events, dir.c_str());
-  std::printf("%-36s %9s %14s %9s\n", "", "seconds", "events/s",
-              "vs store");
+  std::printf("%-36s %9s %14s %9s\n", "", "seconds", "events/s", "vs store");
   for (auto& r : rows) {
     if (r.seconds < 0) {
       std::printf("%-36s failed\n", r.name.c_str());

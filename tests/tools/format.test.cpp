@@ -44,6 +44,17 @@ BOOST_AUTO_TEST_CASE(times_are_read_as_nanoseconds_dates_or_iso_8601) {
     BOOST_TEST(!parse_time(bad), bad);
 }
 
+BOOST_AUTO_TEST_CASE(strings_are_quoted_with_every_escape) {
+  std::string raw = "a\"b\\c\nd\re\tf\bg\fh\x01i\x7fj\xc3\xa9";
+  BOOST_TEST(json_quote(raw) ==
+             "\"a\\\"b\\\\c\\nd\\re\\tf\\bg\\fh\\u0001i\\u007fj\xc3\xa9\"");
+  BOOST_TEST(text_quote(raw) ==
+             "\"a\\\"b\\\\c\\nd\\re\\tf\\x08g\\x0ch\\x01i\\x7fj\xc3\xa9\"");
+  BOOST_TEST(json_quote("") == "\"\"");
+  BOOST_TEST(json_quote("plain") == "\"plain\"");
+  BOOST_TEST(json_quote("\n") == "\"\\n\"");
+}
+
 BOOST_AUTO_TEST_CASE(durations_print_for_people) {
   using namespace std::chrono_literals;
   BOOST_TEST(format_duration(duration{0}) == "0s");

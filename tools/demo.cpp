@@ -543,6 +543,9 @@ void print_summary(const run_counts& c, const demo_options& opt, seq_t log_last,
               ull(c.intents_fired), ull(c.intents_misfired));
   std::printf("ran %.1f s; check the log with: timecontrol verify %s\n",
               seconds(took), opt.db.c_str());
+  std::printf("look into it with: timecontrol stats %s\n"
+              "                   timecontrol plot %s -o demo.svg\n",
+              opt.db.c_str(), opt.db.c_str());
 }
 
 int run_demo(const demo_options& opt) {

@@ -55,14 +55,9 @@ caf::expected<plugin_actor> spawn_adaptive_rate(runtime& rt,
                                                 plugin_options options) {
   if (config.command.empty())
     return make_error(errc::bad_config, "adaptive_rate: the command is empty");
-  if (!(config.min_rate > 0) || !(config.max_rate >= config.min_rate) ||
-      !(config.decrease > 0 && config.decrease < 1) || !(config.increase > 0) ||
-      !(config.slow_start_gain > 0) || config.burst < 1)
+  if (auto why = check(config); !why.empty())
     return make_error(errc::bad_config,
-                      "adaptive_rate '" + config.command +
-                          "': needs 0 < min_rate <= max_rate, 0 < decrease "
-                          "< 1, increase > 0, slow_start_gain > 0 and "
-                          "burst >= 1");
+                      "adaptive_rate '" + config.command + "': " + why);
   auto commands = rt.commands_ptr();
   // What was sent last: the command records it, and until its
   // policy_changed comes back the plugin proposes the same again.

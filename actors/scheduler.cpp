@@ -173,10 +173,14 @@ using scheduler_pointer = scheduler_actor::stateful_pointer<scheduler_state>;
 
 // -- helpers ------------------------------------------------------------------
 
-void record(scheduler_pointer self, event body) {
+void record(scheduler_pointer self, event body, time_point at) {
   auto& st = self->state;
   caf::anon_send(st.log, record_atom::value,
-                 envelope{0, st.time->now(), st.config.name, std::move(body)});
+                 envelope{0, at, st.config.name, std::move(body)});
+}
+
+void record(scheduler_pointer self, event body) {
+  record(self, std::move(body), self->state.time->now());
 }
 
 uint32_t target_of(scheduler_state& st, const std::string& name) {
@@ -455,8 +459,13 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
       is_now(x.trigger) || std::holds_alternative<every_trigger>(*trig)
           ? to_spec(*trig)
           : x.trigger;
-  record(self, intent_scheduled{id, x.target, stored_trigger, x.misfire,
-                                x.priority, encode_intent_args(x)});
+  // Stamped with the `now` the trigger was read at: replay computes the
+  // first due time from the event's time, and a later clock reading would
+  // skip a first run due at `now`.
+  record(self,
+         intent_scheduled{id, x.target, stored_trigger, x.misfire, x.priority,
+                          encode_intent_args(x)},
+         now);
   entry e{*trig,
           std::move(x.args),
           x.args_seed,

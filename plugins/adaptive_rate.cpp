@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <variant>
@@ -45,6 +46,27 @@ std::string lowercase(std::string_view s) {
 
 } // namespace
 
+std::string check(const adaptive_rate_config& c) {
+  auto finite = [](double x) { return std::isfinite(x); };
+  if (!finite(c.min_rate) || !finite(c.max_rate) || !(c.min_rate > 0) ||
+      !(c.max_rate >= c.min_rate))
+    return "needs 0 < min_rate <= max_rate, both finite";
+  if (!finite(c.initial) || !(c.initial > 0))
+    return "needs a finite initial rate > 0";
+  if (!(c.decrease > 0 && c.decrease < 1))
+    return "needs 0 < decrease < 1";
+  if (!finite(c.increase) || !(c.increase > 0) || !finite(c.slow_start_gain) ||
+      !(c.slow_start_gain > 0))
+    return "needs finite increase > 0 and slow_start_gain > 0";
+  if (!finite(c.hysteresis) || !(c.hysteresis >= 0))
+    return "needs a finite hysteresis >= 0";
+  if (c.burst < 1)
+    return "needs burst >= 1";
+  if (c.pressure_window < duration{0})
+    return "needs pressure_window >= 0";
+  return {};
+}
+
 adaptive_rate::adaptive_rate(adaptive_rate_config config)
     : config_(std::move(config)),
       rate_(std::clamp(config_.initial, config_.min_rate, config_.max_rate)) {
@@ -67,9 +89,13 @@ std::string adaptive_rate::spec_for(double rate) const {
   auto decimals = std::max(0, 2 - magnitude);
   auto step = std::pow(10.0, magnitude - 2);
   auto rounded = std::round(rate / step) * step;
+  // to_chars, not printf: a host program's locale must not turn the point
+  // into a comma that the spec parser refuses.
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, rounded);
-  std::string text = buf;
+  auto end = std::to_chars(buf, buf + sizeof buf, rounded,
+                           std::chars_format::fixed, decimals)
+                 .ptr;
+  std::string text{buf, end};
   if (text.find('.') != std::string::npos) {
     while (text.back() == '0')
       text.pop_back();
@@ -185,7 +211,13 @@ caf::error adaptive_rate::load(std::string_view bytes) {
   auto cut_rate = r.f64();
   auto remote_throttles = r.u64();
   auto cuts = r.u64();
-  if (r.ok() && (has_applied > 1 || flags > 7 || !(rate > 0)))
+  auto rate_ok = [&](double x) {
+    return std::isfinite(x) && x >= config_.min_rate && x <= config_.max_rate;
+  };
+  auto nonnegative = [](double x) { return std::isfinite(x) && x >= 0; };
+  if (r.ok() && (has_applied > 1 || flags > 7 || !rate_ok(rate) ||
+                 !nonnegative(ceiling) || !nonnegative(cut_rate) ||
+                 (has_applied == 1 && !nonnegative(applied))))
     r.fail("a value is out of range");
   if (auto err = r.finish())
     return err;

@@ -70,6 +70,12 @@ struct adaptive_rate_config {
   std::vector<std::string> markers = {"throttled", "too many requests", "429"};
 };
 
+/// What is wrong with `config`'s numbers, "" if nothing. All must be
+/// finite, with 0 < min_rate <= max_rate, initial > 0, 0 < decrease < 1,
+/// increase > 0, slow_start_gain > 0, hysteresis >= 0, burst >= 1 and
+/// pressure_window >= 0.
+std::string check(const adaptive_rate_config& config);
+
 class adaptive_rate final : public plugin {
 public:
   explicit adaptive_rate(adaptive_rate_config config);

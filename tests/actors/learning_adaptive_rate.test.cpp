@@ -5,6 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
+
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
@@ -184,6 +186,11 @@ BOOST_AUTO_TEST_CASE(a_learner_needs_a_command_and_sane_factors) {
   auto bad = spawn_adaptive_rate(*f.rt, {.command = "x", .decrease = 1.5});
   BOOST_REQUIRE(!bad);
   BOOST_TEST(render(bad.error()).find("0 < decrease < 1") != std::string::npos);
+  // A negative hysteresis would propose a change at every event, forever.
+  BOOST_TEST(!spawn_adaptive_rate(*f.rt, {.command = "x", .hysteresis = -1}));
+  BOOST_TEST(!spawn_adaptive_rate(*f.rt, {.command = "x", .initial = NAN}));
+  BOOST_TEST(
+      !spawn_adaptive_rate(*f.rt, {.command = "x", .max_rate = INFINITY}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

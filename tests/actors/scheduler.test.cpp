@@ -473,6 +473,32 @@ BOOST_AUTO_TEST_CASE(a_budget_of_zero_is_refused) {
   start_with();
 }
 
+BOOST_AUTO_TEST_CASE(an_every_without_from_is_stamped_with_the_time_it_starts) {
+  // A clock that moves on at every reading, as a wall clock does: the
+  // recorded time must be the one the trigger was read at, or a replay
+  // (which counts from the event's time) skips the first run.
+  struct ticking final : tc::clock {
+    std::shared_ptr<tc::clock> inner;
+    int64_t ticks = 0;
+    time_point now() noexcept override {
+      return inner->now() + duration{++ticks};
+    }
+  };
+  auto t = std::make_shared<ticking>();
+  t->inner = clk;
+  stop();
+  clk = t;
+  start_with();
+  probe("a");
+  put_ok({"a", "every 1h"});
+  run();
+  auto all = stored({.type = event_type::intent_scheduled});
+  BOOST_REQUIRE(!all.empty());
+  auto& x = std::get<intent_scheduled>(all.back().body);
+  auto from = " from " + std::to_string(to_nanos(all.back().time));
+  BOOST_TEST(x.trigger.find(from) != std::string::npos, x.trigger);
+}
+
 // -- restart ------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(ids_continue_after_a_restart) {

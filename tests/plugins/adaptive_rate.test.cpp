@@ -2,6 +2,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <clocale>
+#include <cmath>
+#include <cstring>
+
 #include "tests/plugins/checks.hpp"
 #include "tests/support/print.hpp"
 
@@ -167,6 +171,33 @@ BOOST_AUTO_TEST_CASE(replaying_the_same_log_gives_the_same_state) {
   test::replayed(*store, *learner);
   BOOST_TEST(learner->cuts() > 0u);
   test::check_damaged_snapshots(*learner, make);
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_with_a_value_out_of_range_does_not_load) {
+  adaptive_rate a{{.command = "a"}};
+  auto bytes = a.save();
+  // tag, command, then the rate and the ceiling as 8-byte doubles.
+  auto ceiling_at =
+      1 + std::string_view{"tc.adaptive_rate/1"}.size() + 1 + 1 + 8;
+  for (double bad : {std::nan(""), -1.0, HUGE_VAL}) {
+    auto damaged = bytes;
+    std::memcpy(damaged.data() + ceiling_at, &bad, sizeof bad);
+    adaptive_rate b{{.command = "a"}};
+    auto err = b.load(damaged);
+    BOOST_TEST(render(err).find("out of range") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(specs_ignore_the_locale) {
+  // A host program's locale with a decimal comma.
+  auto* before = std::setlocale(LC_NUMERIC, nullptr);
+  std::string saved = before ? before : "C";
+  if (std::setlocale(LC_NUMERIC, "de_DE.UTF-8") == nullptr &&
+      std::setlocale(LC_NUMERIC, "fr_FR.UTF-8") == nullptr)
+    BOOST_TEST_MESSAGE("no locale with a decimal comma here; checking in C");
+  adaptive_rate a{{.command = "x"}};
+  BOOST_TEST(a.spec_for(18.5349) == "18.5/s burst 1");
+  std::setlocale(LC_NUMERIC, saved.c_str());
 }
 
 BOOST_AUTO_TEST_CASE(a_snapshot_of_another_command_does_not_load) {

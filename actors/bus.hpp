@@ -43,7 +43,9 @@ using bus_actor = caf::typed_actor<
     caf::reacts_to<detach_atom, uint64_t>,
     caf::reacts_to<ack_atom, uint64_t, seq_t>,
     // Answers the last seq published, once everything that reached the Bus
-    // before is handed to the observers (runtime::shutdown waits for it).
+    // before is handed to the live observers (runtime::shutdown waits for
+    // it). An observer that is behind gets the rest only when it acks, so a
+    // shutdown can leave it short of the last events; they are in the log.
     caf::replies_to<flush_atom>::with<seq_t>>;
 
 struct bus_config {

@@ -88,6 +88,15 @@ void lead_time::apply(const envelope& x) {
         } else if constexpr (std::is_same_v<T, intent_cancelled>) {
           if (x.source == config_.scheduler)
             intents_.erase(e.intent_id);
+        } else if constexpr (std::is_same_v<T, intent_misfired>) {
+          // A one-shot intent whose time was skipped never fires (e.g. a
+          // "now" for a command that stayed unknown): forget it.
+          if (x.source != config_.scheduler ||
+              e.action != misfire_action::skipped)
+            return;
+          if (auto i = intents_.find(e.intent_id);
+              i != intents_.end() && i->second.once)
+            intents_.erase(i);
         } else if constexpr (std::is_same_v<T, intent_fired>) {
           if (x.source != config_.scheduler)
             return;

@@ -53,8 +53,10 @@
 //
 // in plugins/detail/bytes.hpp's encoding, maps in key order, windows oldest
 // first. Memory: per command, at most 2 * `window` values; per intent for a
-// watched command, its target until a one-shot intent fires or the intent is
-// cancelled.
+// watched command, its target until a one-shot intent fires or is skipped,
+// or the intent is cancelled. A repeating intent that runs out by itself
+// ("times n", "until") is kept: a long-lived log with many of them grows
+// this map (a few dozen bytes each).
 
 #pragma once
 

@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "timecontrol/plugins/detail/bytes.hpp"
+#include "timecontrol/policies/spec.hpp"
 
 namespace tc {
 
@@ -29,6 +30,12 @@ duration spent(const deadline_stats& d, deadline_status status, duration closed,
 stats::stats(duration bucket) : bucket_(bucket) {
   if (bucket_ <= duration{0})
     bucket_ = std::chrono::minutes{1};
+}
+
+std::string stats::name() const {
+  if (bucket_ == std::chrono::minutes{1})
+    return "stats";
+  return "stats/" + duration_to_string(bucket_);
 }
 
 const command_stats* stats::command(const std::string& name) const {
@@ -145,13 +152,16 @@ std::string stats::save() const {
 caf::error stats::load(std::string_view bytes) {
   detail::snapshot_reader r{bytes, tag};
   auto bucket = r.span();
-  if (r.ok() && bucket <= duration{0})
-    r.fail("the bucket width is not positive");
+  if (r.ok() && bucket != bucket_)
+    r.fail("its buckets are " + duration_to_string(bucket) + " wide, not " +
+           duration_to_string(bucket_));
   auto until = r.time();
   auto events = r.u64();
   std::map<std::string, command_stats> commands;
   for (auto n = r.count(); r.ok() && n > 0; --n) {
     auto name = r.str();
+    if (r.ok() && commands.count(name) != 0)
+      r.fail("a command appears twice");
     auto& c = commands[name];
     c.requested = r.u64();
     c.admitted = r.u64();
@@ -164,8 +174,12 @@ caf::error stats::load(std::string_view bytes) {
     c.waits = r.hist();
     c.intervals = r.hist();
     int64_t prev = 0;
-    for (auto m = r.count(); r.ok() && m > 0; --m) {
-      prev += r.i64();
+    for (auto m = r.count(), i = decltype(m){0}; r.ok() && i < m; ++i) {
+      auto delta = r.i64();
+      // Bucket starts are strictly increasing: a later delta is positive.
+      if (r.ok() &&
+          ((i > 0 && delta <= 0) || __builtin_add_overflow(prev, delta, &prev)))
+        r.fail("the call-rate buckets are out of order");
       c.rate[prev] = r.u64();
     }
     c.first = r.time();
@@ -176,7 +190,10 @@ caf::error stats::load(std::string_view bytes) {
   for (auto n = r.count(); r.ok() && n > 0; --n) {
     auto controller = r.str();
     auto command = r.str();
-    auto& d = deadlines[{std::move(controller), std::move(command)}];
+    std::pair key{std::move(controller), std::move(command)};
+    if (r.ok() && deadlines.count(key) != 0)
+      r.fail("a watched command appears twice");
+    auto& d = deadlines[std::move(key)];
     d.misses = r.u64();
     d.late_by = r.hist();
     d.changes = r.u64();
@@ -190,7 +207,6 @@ caf::error stats::load(std::string_view bytes) {
   }
   if (auto err = r.finish())
     return err;
-  bucket_ = bucket;
   until_ = until;
   events_ = events;
   commands_ = std::move(commands);

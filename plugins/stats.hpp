@@ -77,7 +77,9 @@ public:
   /// `bucket`: the width of the call-rate buckets (positive).
   explicit stats(duration bucket = std::chrono::minutes{1});
 
-  std::string name() const override { return "stats"; }
+  /// "stats" with the default bucket of a minute, else "stats/<bucket>"
+  /// ("stats/10s"): a snapshot counts calls in its own buckets.
+  std::string name() const override;
 
   std::string save() const override;
 

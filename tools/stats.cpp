@@ -1,9 +1,9 @@
 // `timecontrol stats PATH`: the stats plugin's tables (plugins/stats.hpp),
 // rebuilt by replaying the log.
 //
-// A snapshot saved by a live stats plugin (under the name "stats") is used
-// when its bucket width is the one asked for; otherwise the whole log is
-// replayed.
+// A snapshot saved by a live stats plugin with the bucket width asked for
+// (stats::name()) is used; one that does not load is ignored and the whole
+// log replayed.
 
 #include <CLI/CLI.hpp>
 
@@ -168,8 +168,8 @@ int run_stats(const stats_options& opt) {
   auto report = [&](seq_t seq) { bar.update_now(seq); };
   stats s{bucket.value()};
   auto err = rebuild(*store, s, {.to = last, .progress = report});
-  if (!err && s.bucket() != bucket.value()) {
-    // The snapshot counts calls in other buckets: count afresh.
+  if (err && s.covered() == 0) {
+    // The snapshot did not load (it is derived data): replay the whole log.
     s = stats{bucket.value()};
     err = rebuild(*store, s,
                   {.from_snapshot = false, .to = last, .progress = report});

@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(a_restarted_plugin_starts_from_its_snapshot) {
       spawn_plugin(*rt, std::make_shared<stats>(10s), {.snapshot_every = 100});
   BOOST_REQUIRE(p);
   record_all({events.begin(), events.begin() + 150});
-  auto saved = store->load_snapshot("stats");
+  auto saved = store->load_snapshot(stats{10s}.name());
   BOOST_REQUIRE(saved);
   BOOST_REQUIRE(saved->has_value());
   BOOST_TEST((*saved)->seq > 0u);
@@ -78,14 +78,14 @@ BOOST_AUTO_TEST_CASE(a_restarted_plugin_starts_from_its_snapshot) {
 
 BOOST_AUTO_TEST_CASE(a_snapshot_that_does_not_load_is_rebuilt_from_the_log) {
   record_all(test::random_log(50));
-  BOOST_REQUIRE(!store->save_snapshot("stats", 3, "garbage"));
+  BOOST_REQUIRE(!store->save_snapshot(stats{10s}.name(), 3, "garbage"));
   auto p = spawn_plugin(*rt, std::make_shared<stats>(10s));
   BOOST_REQUIRE(p);
   BOOST_TEST(state_of(*p).second == replayed_stats());
   // The next save replaces it.
   auto covered = ask<seq_t>(*p, snapshot_atom::value);
   BOOST_REQUIRE(covered);
-  auto saved = store->load_snapshot("stats");
+  auto saved = store->load_snapshot(stats{10s}.name());
   BOOST_REQUIRE(saved);
   BOOST_TEST((*saved)->seq == *covered);
   stats s{10s};

@@ -237,6 +237,17 @@ BOOST_AUTO_TEST_CASE(after_a_replay_it_knows_the_lead_applied_before) {
   BOOST_TEST(again.name() == "lead_time/watchdog");
 }
 
+BOOST_AUTO_TEST_CASE(a_one_shot_intent_that_was_skipped_is_forgotten) {
+  lead_log b;
+  b.watch_it({"poll", 1s, 0s});
+  auto before = b.lt.save();
+  b.add("scheduler", intent_scheduled{7, "poll", "now", "", 0, ""});
+  BOOST_TEST(b.lt.save() != before);
+  // Given up (a target that stayed unknown): it will never fire.
+  b.add("scheduler", intent_misfired{7, b.t, 1, misfire_action::skipped});
+  BOOST_TEST(b.lt.save() == before);
+}
+
 BOOST_AUTO_TEST_CASE(replaying_the_same_log_gives_the_same_state) {
   auto store = test::store_of(watched_log(3000));
   auto last = store->last_seq();

@@ -124,16 +124,20 @@ BOOST_AUTO_TEST_CASE(a_damaged_snapshot_does_not_load) {
   auto store = test::store_of(test::random_log(200));
   stats s{10s};
   test::replayed(*store, s);
-  test::check_damaged_snapshots(s, [] { return std::make_shared<stats>(); });
+  test::check_damaged_snapshots(s, [] { return std::make_shared<stats>(10s); });
 }
 
-BOOST_AUTO_TEST_CASE(a_snapshot_keeps_its_bucket_width) {
+BOOST_AUTO_TEST_CASE(a_snapshot_of_another_bucket_width_does_not_load) {
   auto store = test::store_of(test::random_log(50));
   stats s{10s};
   test::replayed(*store, s);
   stats other{1h};
-  BOOST_REQUIRE(!other.load(s.save()));
-  BOOST_TEST(other.bucket() == duration{10s});
+  auto err = other.load(s.save());
+  BOOST_TEST(render(err).find("10s wide, not 1h") != std::string::npos);
+  BOOST_TEST(other.bucket() == duration{1h});
+  // Each width has its own snapshot name.
+  BOOST_TEST(stats{}.name() == "stats");
+  BOOST_TEST(s.name() == "stats/10s");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -741,6 +741,10 @@ int run_demo(const demo_options& opt) {
       return fail("reading the log: ", err, exit_data_error);
   }
   print_summary(result, opt, last, took);
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fputs("timecontrol demo: writing to standard output failed\n", stderr);
+    return exit_data_error;
+  }
   return exit_ok;
 }
 

@@ -294,6 +294,11 @@ std::optional<time_point> parse_time(std::string_view text) {
                      day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || s > 59)
     return std::nullopt;
+  // Nanoseconds since the epoch in 64 bits reach from 1677 to 2262: a day
+  // outside would wrap around.
+  if (auto days = sys_days{ymd}.time_since_epoch().count();
+      days < -106'750 || days > 106'750)
+    return std::nullopt;
   auto t = time_point{sys_days{ymd}} + hours{h} + minutes{mi} + seconds{s} +
            nanoseconds{frac};
   return t;
@@ -453,8 +458,12 @@ std::string format_duration(duration d) {
     std::snprintf(buf, sizeof(buf), "%.3gus", ns / 1e3);
   } else if (std::abs(ns) < 999.5e6) {
     std::snprintf(buf, sizeof(buf), "%.3gms", ns / 1e6);
-  } else {
+  } else if (std::abs(ns) < 9999.5e9) {
     std::snprintf(buf, sizeof(buf), "%.4gs", ns / 1e9);
+  } else if (std::abs(ns) < 99.995 * 3600e9) {
+    std::snprintf(buf, sizeof(buf), "%.4gh", ns / 3600e9);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.1fd", ns / 86400e9);
   }
   return buf;
 }

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,14 +40,6 @@ struct plot_options {
   bool no_progress = false;
 };
 
-// A duration as the limiter specs write it ("20ms", "1.5s", "5 min").
-std::optional<duration> parse_bucket(const std::string& text) {
-  auto d = parse_duration(text);
-  if (!d)
-    return std::nullopt;
-  return d.value();
-}
-
 int run_plot(const plot_options& opt) {
   timeline_options query;
   query.sources = opt.sources;
@@ -64,22 +57,43 @@ int run_plot(const plot_options& opt) {
       return exit_usage;
     }
   }
+  if (query.since && query.until && *query.until < *query.since) {
+    complain("plot", "--until is before --since");
+    return exit_usage;
+  }
   if (!opt.bucket.empty()) {
-    query.bucket = parse_bucket(opt.bucket);
-    if (!query.bucket || *query.bucket < std::chrono::microseconds{1}) {
-      complain("plot", "--bucket: '" + opt.bucket +
-                           "' is not a duration of at least 1us (e.g. "
-                           "\"100ms\", \"5s\", \"1min\")");
+    auto bucket = parse_duration(opt.bucket);
+    if (!bucket) {
+      complain("plot", "--bucket: '" + opt.bucket + "': at position " +
+                           std::to_string(bucket.error().position) + ": " +
+                           bucket.error().message);
       return exit_usage;
     }
+    // At most 10 000 days: the axis adds bucket widths to times.
+    if (bucket.value() < std::chrono::microseconds{1} ||
+        bucket.value() > std::chrono::hours{24 * 10'000}) {
+      complain("plot", "--bucket: '" + opt.bucket +
+                           "' is not from 1us to 10000d (e.g. \"100ms\", "
+                           "\"5s\", \"1min\")");
+      return exit_usage;
+    }
+    query.bucket = bucket.value();
     // A fixed bucket gives at least a pixel per bar; more would not show.
     query.max_buckets = static_cast<size_t>(plot_area_width(opt.width));
   }
   auto store = open_for_reading("plot", opt.path);
   if (!store)
     return exit_open_failed;
-  // Open the output before the long read, so a bad path fails at once.
-  std::FILE* file = std::fopen(opt.output.c_str(), "wb");
+  // The picture goes to a temporary file beside the output, renamed over
+  // it only when complete: a failed run leaves an existing file alone. A
+  // special file (/dev/stdout) is written directly.
+  std::error_code ec;
+  auto kind = std::filesystem::status(opt.output, ec).type();
+  bool direct = kind != std::filesystem::file_type::not_found &&
+                kind != std::filesystem::file_type::regular;
+  auto target = direct ? opt.output : opt.output + ".tmp";
+  // Opened before the long read, so a bad path fails at once.
+  std::FILE* file = std::fopen(target.c_str(), "wb");
   if (file == nullptr) {
     complain("plot",
              "cannot write " + opt.output + ": " + std::strerror(errno));
@@ -96,7 +110,8 @@ int run_plot(const plot_options& opt) {
   if (err) {
     // Half a picture would pass for the whole log: leave none.
     std::fclose(file);
-    std::remove(opt.output.c_str());
+    if (!direct)
+      std::remove(target.c_str());
     complain("plot", render(err));
     return exit_data_error;
   }
@@ -112,7 +127,14 @@ int run_plot(const plot_options& opt) {
     written = false;
     saved_errno = errno;
   }
+  if (written && !direct &&
+      std::rename(target.c_str(), opt.output.c_str()) != 0) {
+    written = false;
+    saved_errno = errno;
+  }
   if (!written) {
+    if (!direct)
+      std::remove(target.c_str());
     complain("plot",
              "cannot write " + opt.output + ": " + std::strerror(saved_errno));
     return exit_data_error;

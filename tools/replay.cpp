@@ -210,14 +210,22 @@ int run_replay(const replay_options& opt) {
     }
     poll_every = every.value();
   }
-  auto store = opt.follow ? open_for_following("replay", opt.path)
-                          : open_for_reading("replay", opt.path);
-  if (!store)
-    return exit_open_failed;
+  // The handlers go in before the follower makes its temporary folder, so
+  // that a signal during the open (which can take seconds) removes it too.
   if (opt.follow && !catch_stop_signals()) {
     complain("replay", "cannot catch SIGINT and SIGTERM");
     return exit_data_error;
   }
+  if (since && until && *until < *since) {
+    complain("replay", "--until is before --since");
+    return exit_usage;
+  }
+  auto store = opt.follow ? open_for_following("replay", opt.path)
+                          : open_for_reading("replay", opt.path);
+  if (!store)
+    return exit_open_failed;
+  if (interrupted)
+    return exit_ok;
   printer p{opt.format == "jsonl", opt.skip_corrupt, since, until, opt.count};
   caf::error err;
   {
@@ -285,8 +293,10 @@ void add_replay(CLI::App& app, int& result) {
   cmd->add_option("--source", opt->source, "Only events of this source");
   cmd->add_option("--type", opt->type,
                   "Only events of this type (e.g. call_requested)");
-  cmd->add_option("--from", opt->from, "First sequence number");
-  cmd->add_option("--to", opt->to, "Last sequence number (inclusive)");
+  cmd->add_option("--from", opt->from, "First sequence number")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--to", opt->to, "Last sequence number (inclusive)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--since", opt->since,
                   "Only events at or after TIME (ISO 8601 UTC or ns since "
                   "the epoch)");
@@ -310,7 +320,14 @@ void add_replay(CLI::App& app, int& result) {
   cmd->add_option("--count", opt->count,
                   "Stop after printing N events (with --follow: wait for "
                   "them)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            return text.find_first_not_of("0123456789") == std::string::npos &&
+                           text.find_first_not_of('0') != std::string::npos
+                       ? std::string{}
+                       : "must be a whole number of at least 1";
+          },
+          "N >= 1"));
   cmd->add_flag("--no-progress", opt->no_progress,
                 "No progress line on standard error");
   cmd->callback([opt, &result] { result = run_replay(*opt); });

@@ -238,7 +238,7 @@ void add_schedule(CLI::App& app, int& result) {
                   "Only runs at or after TIME (default: each intent's next "
                   "due time)");
   cmd->add_option("--limit", opt->limit, "At most this many upcoming runs")
-      ->check(CLI::Range(size_t{1}, std::numeric_limits<size_t>::max()))
+      ->check(CLI::Range(size_t{1}, size_t{100'000}))
       ->capture_default_str();
   cmd->add_option("--target", opt->target, "Only intents for this command");
   cmd->add_option("--scheduler", opt->scheduler,

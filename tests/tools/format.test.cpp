@@ -40,6 +40,7 @@ BOOST_AUTO_TEST_CASE(times_are_read_as_nanoseconds_dates_or_iso_8601) {
   BOOST_TEST(*parse_time("2026-01-01T00:00:01.5Z") ==
              from_nanos(1'767'225'601'500'000'000));
   for (auto bad : {"", "yesterday", "2026-13-01", "2026-02-30", "12-5",
+                   "9999-01-01", "2300-01-01", "1600-01-01",
                    "2026-01-01T25:00:00Z", "2026-01-01T00:00:00.Z"})
     BOOST_TEST(!parse_time(bad), bad);
 }
@@ -66,6 +67,10 @@ BOOST_AUTO_TEST_CASE(durations_print_for_people) {
   BOOST_TEST(format_duration(999'700us) == "0.9997s");
   BOOST_TEST(format_duration(999'600ns) == "1ms");
   BOOST_TEST(format_duration(99'999'999'000ns) == "100s");
+  // Long stretches in hours, then days, never with an exponent.
+  BOOST_TEST(format_duration(std::chrono::seconds{12345}) == "3.429h");
+  BOOST_TEST(format_duration(std::chrono::hours{100}) == "4.2d");
+  BOOST_TEST(format_duration(std::chrono::hours{24 * 3000}) == "3000.0d");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

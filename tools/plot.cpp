@@ -43,24 +43,11 @@ struct plot_options {
 int run_plot(const plot_options& opt) {
   timeline_options query;
   query.sources = opt.sources;
-  for (auto [text, dest, flag] :
-       {std::tuple{&opt.since, &query.since, "--since"},
-        std::tuple{&opt.until, &query.until, "--until"}}) {
-    if (text->empty())
-      continue;
-    *dest = parse_time(*text);
-    if (!*dest) {
-      complain("plot", std::string{flag} + ": '" + *text +
-                           "' is not a time: use ISO 8601 in UTC "
-                           "(2026-01-01T00:00:00.5Z) or nanoseconds since "
-                           "the epoch");
-      return exit_usage;
-    }
-  }
-  if (query.since && query.until && *query.until < *query.since) {
-    complain("plot", "--until is before --since");
+  auto window = read_time_window("plot", "--since", opt.since, opt.until);
+  if (!window)
     return exit_usage;
-  }
+  query.since = window->from;
+  query.until = window->until;
   if (!opt.bucket.empty()) {
     auto bucket = parse_duration(opt.bucket);
     if (!bucket) {

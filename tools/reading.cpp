@@ -1,11 +1,41 @@
 #include "timecontrol/tools/reading.hpp"
 
+#include <tuple>
+
+#include "timecontrol/tools/format.hpp"
+
 namespace tc::tool {
 
 void complain(std::string_view command, std::string_view message) {
   std::fprintf(stderr, "timecontrol %.*s: %.*s\n",
                static_cast<int>(command.size()), command.data(),
                static_cast<int>(message.size()), message.data());
+}
+
+std::optional<time_window> read_time_window(std::string_view command,
+                                            std::string_view from_flag,
+                                            const std::string& from,
+                                            const std::string& until) {
+  time_window result;
+  for (auto [text, dest, flag] :
+       {std::tuple{&from, &result.from, from_flag},
+        std::tuple{&until, &result.until, std::string_view{"--until"}}}) {
+    if (text->empty())
+      continue;
+    *dest = parse_time(*text);
+    if (!*dest) {
+      complain(command, std::string{flag} + ": '" + *text +
+                            "' is not a time: use ISO 8601 in UTC "
+                            "(2026-01-01T00:00:00.5Z) or nanoseconds since "
+                            "the epoch");
+      return std::nullopt;
+    }
+  }
+  if (result.from && result.until && *result.until < *result.from) {
+    complain(command, "--until is before " + std::string{from_flag});
+    return std::nullopt;
+  }
+  return result;
 }
 
 namespace {

@@ -4,9 +4,11 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "timecontrol/core/time.hpp"
 #include "timecontrol/storage/event_store.hpp"
 
 namespace tc::tool {
@@ -24,6 +26,21 @@ std::unique_ptr<event_store> open_for_following(std::string_view command,
 
 /// Prints "timecontrol <command>: <message>" to stderr.
 void complain(std::string_view command, std::string_view message);
+
+/// A window of time given on the command line; either end may be open.
+struct time_window {
+  std::optional<time_point> from;
+  std::optional<time_point> until;
+};
+
+/// Reads the flags `from_flag` ("--since", "--from") and "--until" (empty
+/// text: that end is open; see parse_time). A text that is not a time, or
+/// an end before the start, is complained about; then nullopt, and the
+/// caller exits with exit_usage.
+std::optional<time_window> read_time_window(std::string_view command,
+                                            std::string_view from_flag,
+                                            const std::string& from,
+                                            const std::string& until);
 
 /// Buffered line output to a FILE; remembers whether a write failed.
 class line_writer {

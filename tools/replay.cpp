@@ -184,21 +184,10 @@ int run_replay(const replay_options& opt) {
     }
     query.type = *type;
   }
-  std::optional<time_point> since;
-  std::optional<time_point> until;
-  for (auto [text, dest, flag] : {std::tuple{&opt.since, &since, "--since"},
-                                  std::tuple{&opt.until, &until, "--until"}}) {
-    if (text->empty())
-      continue;
-    *dest = parse_time(*text);
-    if (!*dest) {
-      complain("replay", std::string{flag} + ": '" + *text +
-                             "' is not a time: use ISO 8601 in UTC "
-                             "(2026-01-01T00:00:00.5Z) or nanoseconds since "
-                             "the epoch");
-      return exit_usage;
-    }
-  }
+  auto window = read_time_window("replay", "--since", opt.since, opt.until);
+  if (!window)
+    return exit_usage;
+  auto [since, until] = *window;
   duration poll_every{0};
   if (opt.follow) {
     auto every = parse_duration(opt.poll);
@@ -215,10 +204,6 @@ int run_replay(const replay_options& opt) {
   if (opt.follow && !catch_stop_signals()) {
     complain("replay", "cannot catch SIGINT and SIGTERM");
     return exit_data_error;
-  }
-  if (since && until && *until < *since) {
-    complain("replay", "--until is before --since");
-    return exit_usage;
   }
   auto store = opt.follow ? open_for_following("replay", opt.path)
                           : open_for_reading("replay", opt.path);

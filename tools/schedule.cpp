@@ -120,31 +120,11 @@ std::string readable_trigger(std::string_view spec) {
   return result;
 }
 
-std::optional<time_point> time_flag(const std::string& text,
-                                    std::string_view flag, bool& bad) {
-  if (text.empty())
-    return std::nullopt;
-  auto t = parse_time(text);
-  if (!t) {
-    complain("schedule", std::string{flag} + ": '" + text +
-                             "' is not a time: use ISO 8601 in UTC "
-                             "(2026-01-01T00:00:00.5Z) or nanoseconds since "
-                             "the epoch");
-    bad = true;
-  }
-  return t;
-}
-
 int run_schedule(const schedule_options& opt) {
-  bool bad = false;
-  auto from = time_flag(opt.from, "--from", bad);
-  auto until = time_flag(opt.until, "--until", bad);
-  if (bad)
+  auto window = read_time_window("schedule", "--from", opt.from, opt.until);
+  if (!window)
     return exit_usage;
-  if (from && until && *until < *from) {
-    complain("schedule", "--until is before --from");
-    return exit_usage;
-  }
+  auto [from, until] = *window;
   if (opt.scheduler.empty()) {
     complain("schedule", "--scheduler: the name is empty");
     return exit_usage;

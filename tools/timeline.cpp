@@ -415,19 +415,12 @@ const char* status_colour(deadline_status s) {
   }
 }
 
-const char* status_name(deadline_status s) {
-  switch (s) {
-    case deadline_status::up:
-      return "up";
-    case deadline_status::late:
-      return "late";
-    case deadline_status::down:
-      return "down";
-    case deadline_status::paused:
-      return "paused";
-    default:
-      return "never called";
-  }
+// The status's own name, but "never called" for "new", which a reader of
+// the picture would not understand.
+std::string status_name(deadline_status s) {
+  if (s == deadline_status::never_called)
+    return "never called";
+  return std::string{to_string(s)};
 }
 
 // A coordinate or size: at most one decimal, no trailing ".0".
@@ -723,7 +716,7 @@ private:
     for (size_t i = 0; i < statuses.size(); ++i)
       if (statuses[i]) {
         auto s = static_cast<deadline_status>(i);
-        item(std::string{"status "} + status_name(s), box(status_colour(s)));
+        item("status " + status_name(s), box(status_colour(s)));
       }
     if (misses)
       item("deadline missed", [this](double x, double y) {
@@ -974,7 +967,7 @@ private:
         auto s = static_cast<deadline_status>(*k);
         rect(x_of_bucket(i), top, bar_w_ * static_cast<double>(j - i),
              band_height, status_colour(s),
-             std::string{status_name(s)} + ", " +
+             status_name(s) + ", " +
                  span_text(bucket_start(i), bucket_start(j), step));
         i = j;
         continue;
@@ -1005,7 +998,7 @@ private:
         std::snprintf(share, sizeof(share), " %.0f%%",
                       100.0 * static_cast<double>(ns[k]) /
                           static_cast<double>(total));
-        tip += (tip.empty() ? "" : ", ") + std::string{status_name(s)} + share;
+        tip += (tip.empty() ? "" : ", ") + status_name(s) + share;
       }
       tip += ", " + bucket_span(i);
       body_ += "<g><title>" + xml_escape(tip) + "</title>\n";

@@ -135,8 +135,8 @@ BOOST_AUTO_TEST_CASE(threaded_observers_get_node_stopped_before_the_bus_exits) {
   cfg.set("logger.file-verbosity", caf::atom("quiet"));
   caf::actor_system sys{cfg};
   for (int round = 0; round < 30; ++round) {
-    auto rt = runtime::start(sys, {.path = "threaded",
-                                   .store = {.mode = durability::memory}});
+    auto rt = runtime::start(
+        sys, {.path = "threaded", .store = {.mode = durability::memory}});
     BOOST_REQUIRE(rt);
     auto got_stop = std::make_shared<std::atomic<bool>>(false);
     auto observer = (*rt)->observe({}, [got_stop](const envelope& x) {

@@ -60,28 +60,39 @@ expect_seqs() {
 
 case $case in
   every_event | filtered | stops_at_to)
-    # 5 events, then 6 rounds of 7 appended while the follower runs.
+    # 5 events, then 6 rounds of 7 appended while the follower runs, each
+    # by a new writer process once the follower has printed what came
+    # before: every round reaches it through its own catch-up.
     case $case in
       every_event)
         args="--count 47"
-        first=5
         want=$(seq 1 47)
         ;;
       filtered)
         args="--source feed --count 23"
-        first=2
         want=$(seq 2 2 47)
         ;;
       stops_at_to)
         args="--to 30"
-        first=5
         want=$(seq 1 30)
         ;;
     esac
+    # The lines expected once the log holds $1 events.
+    expected_lines() {
+      case $case in
+        every_event) echo "$1" ;;
+        filtered) echo $(($1 / 2)) ;;
+        stops_at_to) echo $(($1 < 30 ? $1 : 30)) ;;
+      esac
+    }
     timeout 120 "$tool" replay "$log" --follow --poll 20ms $args >"$out" &
     pid=$!
-    wait_for_lines $first
-    "$append" "$log" 7 6 30 || fail "the appender failed"
+    events=5
+    for round in 1 2 3 4 5 6; do
+      wait_for_lines "$(expected_lines $events)"
+      "$append" "$log" 7 || fail "the appender failed"
+      events=$((events + 7))
+    done
     wait $pid
     rc=$?
     [ $rc -eq 0 ] || fail "exit code $rc"

@@ -1,7 +1,6 @@
-// append_test_log DIR EVENTS [ROUNDS [PAUSE_MS]]: appends ROUNDS rounds
-// (default 1) of EVENTS events each to the log at DIR, creating it if
-// missing, pausing PAUSE_MS milliseconds (default 0) between rounds. A round
-// is one write of up to 10000 events at a time. The event of seq N comes
+// append_test_log DIR EVENTS [ROUNDS]: appends ROUNDS rounds (default 1) of
+// EVENTS events each to the log at DIR, creating it if missing, written up
+// to 10000 events at a time. The event of seq N comes
 // from source "feed" if N is even, "api" if odd, and is a call_started if N
 // is a multiple of 3, a call_requested otherwise, at 2026-01-01T00:00:00Z
 // plus N ms.
@@ -10,11 +9,9 @@
 // tests, and it makes large logs for measurements.
 
 #include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "timecontrol/storage/event_store.hpp"
@@ -42,12 +39,9 @@ envelope make(seq_t seq) {
 int main(int argc, char** argv) {
   uint64_t events = 0;
   uint64_t rounds = 1;
-  uint64_t pause_ms = 0;
-  if (argc < 3 || argc > 5 || !parse(argv[2], events) ||
-      (argc > 3 && !parse(argv[3], rounds)) ||
-      (argc > 4 && !parse(argv[4], pause_ms))) {
-    std::fputs("usage: append_test_log DIR EVENTS [ROUNDS [PAUSE_MS]]\n",
-               stderr);
+  if (argc < 3 || argc > 4 || !parse(argv[2], events) ||
+      (argc > 3 && !parse(argv[3], rounds))) {
+    std::fputs("usage: append_test_log DIR EVENTS [ROUNDS]\n", stderr);
     return 2;
   }
   auto store = event_store::open(argv[1], {.mode = durability::buffered});
@@ -58,8 +52,6 @@ int main(int argc, char** argv) {
   }
   std::vector<envelope> batch;
   for (uint64_t round = 0; round < rounds; ++round) {
-    if (round > 0)
-      std::this_thread::sleep_for(std::chrono::milliseconds{pause_ms});
     for (uint64_t left = events; left > 0;) {
       auto n = std::min<uint64_t>(left, 10'000);
       auto next = (*store)->last_seq() + 1;

@@ -24,4 +24,11 @@ constexpr time_point from_nanos(int64_t ns) noexcept {
   return time_point{duration{ns}};
 }
 
+/// a / b rounded towards negative infinity (b > 0), so that times before
+/// the epoch fall into buckets aligned like those after it.
+constexpr int64_t floor_div(int64_t a, int64_t b) noexcept {
+  auto q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
 } // namespace tc

@@ -12,11 +12,6 @@ namespace {
 
 constexpr std::string_view tag = "tc.stats/1";
 
-int64_t floor_div(int64_t x, int64_t d) noexcept {
-  auto q = x / d;
-  return (x % d != 0 && (x < 0) != (d < 0)) ? q - 1 : q;
-}
-
 // Time spent in `status` by `d`: closed stretches plus the open one.
 duration spent(const deadline_stats& d, deadline_status status, duration closed,
                time_point until) noexcept {

@@ -21,11 +21,6 @@ constexpr int64_t minute = 60 * sec;
 constexpr int64_t hour = 60 * minute;
 constexpr int64_t day = 24 * hour;
 
-int64_t floor_div(int64_t a, int64_t b) {
-  auto q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 // The widths the builder's buckets take while reading without --bucket. Each
 // divides the next, so merging buckets into the next width is exact, and
 // each divides every nice step at least as wide (below), so the buckets

@@ -18,19 +18,34 @@
 // Firing, step by step. The due intent comes off the schedule (a binary heap
 // of (time, -priority, id), one timer for its top), takes one slot of the
 // budget and asks its command (check_atom) when it would admit a call:
-//   now     intent_fired is recorded and (call_atom, args) sent; the slot is
-//           held until the command answers (with a value or an error)
+//   now     intent_fired is recorded, and once the Log has written it
+//           (persist, then act) (call_atom, args) is sent; the slot is held
+//           until the command answers (with a value or an error)
 //   later   the slot is freed and the intent waits until the answered time,
 //           then asks again; its due time (recorded in intent_fired) stays
-// One intent per command holds the command between the check and the call,
-// so intents for one command never race each other past its limiter; others
-// for that command wait their turn in order of time and priority.
+// One intent per command holds the command from the check until the call is
+// sent, so intents for one command never race each other past its limiter;
+// others for that command wait their turn in order of time and priority.
+//
+// A fire held back past later fire times of its trigger (its command was not
+// there, or the budget or the command's limiter held it) is decided with
+// them by its misfire rule when it finally fires: coalesce runs once, for
+// the latest, and records the others as missed; skip runs none of the
+// missed; run-all runs each. So one run never follows another at once for
+// consecutive fire times.
+//
+// Persist, then act: a call is made only once its intent_fired is written,
+// and a schedule or cancel request is answered only once its event is
+// written. A process killed at any moment therefore never ran a due time the
+// log does not show as fired: no due time runs twice across restarts (one
+// may run not at all: fired, then killed before the call). An id the caller
+// got names an intent every later process finds.
 //
 // A target that is not registered (yet), or that answers the check with an
-// error (gone, or not a command), is asked again every
-// `retry_unknown`, because commands are usually spawned after the runtime
-// starts; after `unknown_patience` past the due time that fire time is given
-// up and recorded as intent_misfired (missed 1, skipped).
+// error (gone, or not a command), is tried again as soon as a command of that
+// name registers in the runtime, or else every `retry_unknown`; after
+// `unknown_patience` past the due time that fire time is given up and
+// recorded as intent_misfired (missed 1, skipped).
 //
 // Misfires. A fire time later than `grace` (the intent's misfire spec) when
 // the Scheduler gets to it -- after a restart, or when the command's limiter

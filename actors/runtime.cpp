@@ -45,6 +45,14 @@ runtime::start(caf::actor_system& sys, std::shared_ptr<event_store> store,
                                           config.node, config.log.max_backlog)};
   rt->bus_ = spawn_bus(sys, store, store->last_seq(), config.bus);
   rt->log_ = spawn_log(sys, store, rt->bus_, config.log, rt->backlog_);
+  // Remember why the Log stopped, if it failed.
+  caf::actor_cast<caf::abstract_actor*>(rt->log_)->attach_functor(
+      [slot = rt->failure_](const caf::error& reason) {
+        if (!reason || reason == caf::exit_reason::user_shutdown)
+          return;
+        std::lock_guard guard{slot->mutex};
+        slot->error = reason;
+      });
   rt->send_to_log(rt->node_,
                   node_started{static_cast<uint32_t>(::getpid()), version});
   auto scheduler = spawn_scheduler(*rt, std::move(config.scheduler));
@@ -67,6 +75,8 @@ uint64_t runtime::backlog() const noexcept {
 caf::error runtime::record(std::string source, event body) {
   if (stopped_)
     return make_error(errc::closed, "runtime: shut down; cannot record");
+  if (auto err = failure())
+    return err;
   if (backlog_->full())
     return make_error(errc::queue_full,
                       "runtime: the Log's backlog holds " +
@@ -83,9 +93,16 @@ void runtime::send_to_log(std::string source, event body) {
   caf::anon_send(log_, record_atom::value, std::move(x));
 }
 
+caf::error runtime::failure() const {
+  std::lock_guard guard{failure_->mutex};
+  return failure_->error;
+}
+
 caf::expected<seq_t> runtime::flush() {
   if (stopped_)
     return make_error(errc::closed, "runtime: shut down; nothing to flush");
+  if (auto err = failure())
+    return err;
   caf::scoped_actor self{sys_};
   auto pending = self->request(log_, caf::infinite, flush_atom::value);
   if (auto* test =
@@ -155,6 +172,10 @@ caf::error runtime::shutdown(std::string reason) {
   self->send_exit(bus_, caf::exit_reason::user_shutdown);
   if (test)
     test->run();
+  // A Log that failed answers nothing: say why it stopped instead of
+  // "request receiver down".
+  if (auto err = failure())
+    return err;
   return result;
 }
 

@@ -138,9 +138,16 @@ public:
 
   /// Stops the Scheduler, then the adopted commands and controllers,
   /// records node_stopped, waits until the Log has written everything, then
-  /// stops the Log and the Bus. Returns the Log's error, if any. Safe to
-  /// call twice.
+  /// stops the Log and the Bus. Returns the Log's error, if any (the one it
+  /// stopped with, see failure()). Safe to call twice.
   caf::error shutdown(std::string reason = "shutdown");
+
+  /// The error the Log stopped with after a failed write (fail-stop: e.g.
+  /// storage_failure naming the path and "No space left on device"), or
+  /// none while it runs. Thread-safe. Once set, the runtime records
+  /// nothing more: its commands answered their callers with this error and
+  /// exited, and the log holds everything that was acknowledged.
+  caf::error failure() const;
 
 private:
   runtime(caf::actor_system& sys, std::shared_ptr<event_store> store,
@@ -159,6 +166,11 @@ private:
   bus_actor bus_;
   log_actor log_;
   scheduler_actor scheduler_;
+  struct failure_slot {
+    mutable std::mutex mutex;
+    caf::error error;
+  };
+  std::shared_ptr<failure_slot> failure_ = std::make_shared<failure_slot>();
   std::mutex adopted_mutex_;
   std::vector<caf::actor> adopted_;
   bool stopped_ = false;

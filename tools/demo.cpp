@@ -701,7 +701,7 @@ int run_demo(const demo_options& opt) {
 
   catch_interrupts();
   auto end = start + opt.length;
-  for (auto now = steady::now(); now < end && !interrupted;
+  for (auto now = steady::now(); now < end && !interrupted && !(*rt)->failure();
        now = steady::now()) {
     std::this_thread::sleep_for(std::min<steady::duration>(200ms, end - now));
     out->progress(
@@ -727,10 +727,17 @@ int run_demo(const demo_options& opt) {
   // delivered the last events the Log wrote (node_stopped, often): those
   // are read from the store (catch-up, as the Bus itself would).
   self->receive([](caf::down_msg&) {});
-  if (err)
-    return fail("shutdown: ", err, exit_data_error);
   auto result = counts->get();
   auto last = (*rt)->store().last_seq();
+  if (err) {
+    // The log stopped taking events (a full disk, say): what it holds is
+    // what was acknowledged, and the observer saw all of it.
+    std::printf("the log stopped after %.1f s: %s\n", seconds(took),
+                render(err).c_str());
+    print_summary(result, opt, last, took);
+    std::fflush(stdout);
+    return fail("", err, exit_data_error);
+  }
   if (result.last < last) {
     auto from = std::max(result.last, before) + 1;
     err = (*rt)->store().replay({.from = from}, [&](const envelope& x) {

@@ -14,16 +14,29 @@
 //     due time has its own), starts the command after the Scheduler, and
 //     runs until killed. The operation appends its arguments to RUNS. Prints
 //     "ready" once the intent is scheduled.
+//   crash_node flood PATH CALLS MODE
+//     Two actors keep 256 calls each in flight to a command (admission MODE:
+//     "persist" or "act") whose limit is never hit, until CALLS calls are
+//     answered; then prints "calls N",
+//     "peak_rss_kb N" (the process's peak resident memory) and
+//     "peak_backlog N" (the most bytes seen waiting for the Log), and shuts
+//     down.
 //
 // Exits 1 with a message on any error.
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/stateful_actor.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <fcntl.h>
+#include <future>
 #include <string>
+#include <sys/resource.h>
+#include <thread>
 #include <unistd.h>
 
 #include "timecontrol/actors/command.hpp"
@@ -111,13 +124,80 @@ int run_scheduler(runtime& rt, const std::string& runs) {
     ::pause();
 }
 
+struct flooder_state {
+  uint64_t left = 0;
+  std::shared_ptr<std::promise<void>> done;
+};
+
+// Keeps 256 calls in flight to `target` until `n` are answered.
+caf::behavior flooder(caf::stateful_actor<flooder_state>* self,
+                      caf::actor target, uint64_t n,
+                      std::shared_ptr<std::promise<void>> done) {
+  self->state.left = n;
+  self->state.done = std::move(done);
+  for (int i = 0; i < 256; ++i)
+    self->send(target, call_atom::value, std::string(32, 'x'));
+  auto next = [self, target] {
+    if (--self->state.left == 0) {
+      self->state.done->set_value();
+      self->quit();
+    } else if (self->state.left >= 256) {
+      self->send(target, call_atom::value, std::string(32, 'x'));
+    }
+  };
+  return {[next](std::string&) { next(); }, [next](caf::error&) { next(); }};
+}
+
+int run_flood(runtime& rt, uint64_t calls, const std::string& mode) {
+  auto api = spawn_command(
+      rt,
+      {.name = "api",
+       .limiter = "1000000/s burst 1000000",
+       .admission = mode == "act" ? admission_mode::act_then_record
+                                  : admission_mode::persist_then_act},
+      sync_operation{
+          [](std::string x) -> caf::expected<std::string> { return x; }});
+  if (!api)
+    return fail(render(api.error()));
+  std::atomic<bool> running{true};
+  std::atomic<uint64_t> peak_backlog{0};
+  std::thread watch{[&] {
+    while (running) {
+      auto b = rt.backlog();
+      if (b > peak_backlog)
+        peak_backlog = b;
+      std::this_thread::sleep_for(std::chrono::milliseconds{1});
+    }
+  }};
+  std::vector<std::future<void>> finished;
+  for (int i = 0; i < 2; ++i) {
+    auto done = std::make_shared<std::promise<void>>();
+    finished.push_back(done->get_future());
+    rt.system().spawn(flooder, *api, calls / 2, done);
+  }
+  for (auto& f : finished)
+    f.wait();
+  running = false;
+  watch.join();
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  say("calls " + std::to_string(calls / 2 * 2));
+  say("peak_rss_kb " + std::to_string(usage.ru_maxrss));
+  say("peak_backlog " + std::to_string(peak_backlog.load()));
+  if (auto err = rt.shutdown())
+    return fail(render(err));
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::string what = argc > 1 ? argv[1] : "";
-  if (!((what == "command" && argc == 6) || (what == "scheduler" && argc == 4)))
+  if (!((what == "command" && argc == 6) ||
+        (what == "scheduler" && argc == 4) || (what == "flood" && argc == 5)))
     return fail("usage: crash_node command PATH RUNS LIMIT persist|act | "
-                "crash_node scheduler PATH RUNS");
+                "crash_node scheduler PATH RUNS | crash_node flood PATH CALLS "
+                "persist|act");
   caf::actor_system_config cfg;
   register_types(cfg);
   caf::actor_system sys{cfg};
@@ -127,5 +207,7 @@ int main(int argc, char** argv) {
     return fail(render(rt.error()));
   if (what == "command")
     return run_command(**rt, argv[3], argv[4], argv[5]);
+  if (what == "flood")
+    return run_flood(**rt, std::stoull(argv[3]), argv[4]);
   return run_scheduler(**rt, argv[3]);
 }

@@ -120,10 +120,17 @@ public:
         written_.clear();
         self->request(log_, caf::infinite, append_atom::value,
                       std::move(events_))
-            .then([this, batch, run](seq_t) mutable { acked(batch, run); },
-                  [this, batch, fail](caf::error& err) mutable {
-                    failed(batch, err, fail);
-                  });
+            .then(
+                [this, self, batch, run, fail](seq_t) mutable {
+                  acked(batch, run);
+                  // What the actions recorded and the answers they queued
+                  // go out now, not a mailbox pass later.
+                  if (!events_.empty() || !sent_.empty())
+                    send(self, run, fail);
+                },
+                [this, batch, fail](caf::error& err) mutable {
+                  failed(batch, err, fail);
+                });
       }
       events_.clear();
       // The next pass is likely as large: one allocation, not doublings.

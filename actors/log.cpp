@@ -13,37 +13,18 @@ namespace tc {
 
 namespace detail {
 
-namespace {
-
-// Adds up the bytes of an event's strings (an inspector of its fields).
-struct string_bytes {
-  using result_type = void;
-  static constexpr bool reads_state = true;
-  static constexpr bool writes_state = false;
-
-  uint64_t total = 0;
-
-  template <class... Ts>
-  void operator()(Ts&&... xs) {
-    (add(xs), ...);
-  }
-
-  void add(const std::string& x) { total += x.size(); }
-
-  template <class T>
-  void add(const T&) {}
-};
-
-} // namespace
-
 uint64_t weight_of(const envelope& x) noexcept {
-  string_bytes f;
+  uint64_t strings = 0;
   std::visit(
-      [&](auto& body) {
-        inspect(f, const_cast<std::decay_t<decltype(body)>&>(body));
+      [&](const auto& body) {
+        for_each_field(body, [&](const char*, const auto& value) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(value)>,
+                                       std::string>)
+            strings += value.size();
+        });
       },
       x.body);
-  return sizeof(envelope) + x.source.size() + f.total;
+  return sizeof(envelope) + x.source.size() + strings;
 }
 
 } // namespace detail

@@ -7,7 +7,7 @@
 //   body     := seq:varint time:fixed64le source:string type:varint fields
 //   checksum := crc32c(body)
 //
-// where `fields` are the event's fields in the order its inspect() lists
+// where `fields` are the event's fields in the order its fields() lists
 // them. Decoding checks everything it reads: a record from a newer format
 // version, with a bad checksum, an unknown event type, an out-of-range
 // value or trailing bytes gives an error, never a crash or a wrong event.

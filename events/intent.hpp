@@ -11,10 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include <caf/meta/type_name.hpp>
-
 #include "timecontrol/core/time.hpp"
-#include "timecontrol/events/event_type.hpp"
+#include "timecontrol/events/fields.hpp"
 
 namespace tc {
 
@@ -36,7 +34,6 @@ std::string_view to_string(misfire_action x) noexcept;
 
 /// An intent entered the schedule.
 struct intent_scheduled {
-  static constexpr event_type type = event_type::intent_scheduled;
   uint64_t intent_id = 0;
   /// The command to call.
   std::string target;
@@ -48,61 +45,58 @@ struct intent_scheduled {
   int32_t priority = 0;
   /// Fixed arguments (opaque bytes), or the generator spec for drawn ones.
   std::string args;
+  static constexpr auto fields() {
+    return std::tuple{field{"intent_id", &intent_scheduled::intent_id},
+                      field{"target", &intent_scheduled::target},
+                      field{"trigger", &intent_scheduled::trigger},
+                      field{"misfire", &intent_scheduled::misfire},
+                      field{"priority", &intent_scheduled::priority},
+                      field{"args", &intent_scheduled::args}};
+  }
   friend bool operator==(const intent_scheduled&,
                          const intent_scheduled&) = default;
 };
 
 /// An intent fired for one due time.
 struct intent_fired {
-  static constexpr event_type type = event_type::intent_fired;
   uint64_t intent_id = 0;
   time_point due{};
   /// The arguments actually passed, drawn ones included, so replay is exact.
   std::string args;
+  static constexpr auto fields() {
+    return std::tuple{field{"intent_id", &intent_fired::intent_id},
+                      field{"due", &intent_fired::due},
+                      field{"args", &intent_fired::args}};
+  }
   friend bool operator==(const intent_fired&, const intent_fired&) = default;
 };
 
 /// Fire times of an intent passed while nothing ran.
 struct intent_misfired {
-  static constexpr event_type type = event_type::intent_misfired;
   uint64_t intent_id = 0;
   /// The first due time that was missed.
   time_point due{};
   /// How many due times were missed.
   uint32_t missed = 0;
   misfire_action action = misfire_action::coalesced;
+  static constexpr auto fields() {
+    return std::tuple{field{"intent_id", &intent_misfired::intent_id},
+                      field{"due", &intent_misfired::due},
+                      field{"missed", &intent_misfired::missed},
+                      field{"action", &intent_misfired::action}};
+  }
   friend bool operator==(const intent_misfired&,
                          const intent_misfired&) = default;
 };
 
 /// An intent left the schedule before it ran out.
 struct intent_cancelled {
-  static constexpr event_type type = event_type::intent_cancelled;
   uint64_t intent_id = 0;
+  static constexpr auto fields() {
+    return std::tuple{field{"intent_id", &intent_cancelled::intent_id}};
+  }
   friend bool operator==(const intent_cancelled&,
                          const intent_cancelled&) = default;
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, intent_scheduled& x) {
-  return f(caf::meta::type_name("intent_scheduled"), x.intent_id, x.target,
-           x.trigger, x.misfire, x.priority, x.args);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, intent_fired& x) {
-  return f(caf::meta::type_name("intent_fired"), x.intent_id, x.due, x.args);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, intent_misfired& x) {
-  return f(caf::meta::type_name("intent_misfired"), x.intent_id, x.due,
-           x.missed, x.action);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, intent_cancelled& x) {
-  return f(caf::meta::type_name("intent_cancelled"), x.intent_id);
-}
 
 } // namespace tc

@@ -89,8 +89,9 @@ BOOST_AUTO_TEST_CASE(the_stored_bytes_of_format_version_1_never_change) {
       "30",
       "01171731db0ec83246327289eb1808736f757263652d313d922105302e312e30",
       "016944119d0fb03646327289eb1808736f757263652d323e0873687574646f776e"};
-  BOOST_REQUIRE(golden.size() == samples.size());
-  for (size_t i = 0; i < samples.size(); ++i) {
+  // The first samples are the hand-written ones of version 1's types.
+  BOOST_REQUIRE(golden.size() <= samples.size());
+  for (size_t i = 0; i < golden.size(); ++i) {
     BOOST_TEST_INFO("type " << name_of(samples[i].type()));
     BOOST_TEST(test::to_hex(codec::encode(samples[i])) == golden[i]);
     auto back = codec::decode(test::from_hex(golden[i]));

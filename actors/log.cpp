@@ -17,7 +17,7 @@ uint64_t weight_of(const envelope& x) noexcept {
   uint64_t strings = 0;
   std::visit(
       [&](const auto& body) {
-        for_each_field(body, [&](const char*, const auto& value) {
+        for_each_field(body, [&](const auto&, const auto& value) {
           if constexpr (std::is_same_v<std::decay_t<decltype(value)>,
                                        std::string>)
             strings += value.size();

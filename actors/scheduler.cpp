@@ -14,6 +14,7 @@
 #include "timecontrol/actors/detail/recorder.hpp"
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/core/error.hpp"
+#include "timecontrol/plugins/schedule_view.hpp"
 #include "timecontrol/policies/fuzzy_args.hpp"
 #include "timecontrol/policies/intent_progress.hpp"
 #include "timecontrol/policies/misfire.hpp"
@@ -21,45 +22,6 @@
 #include "timecontrol/storage/event_store.hpp"
 
 namespace tc {
-
-// -- argument encoding --------------------------------------------------------
-
-namespace {
-
-constexpr std::string_view fuzzy_prefix = "fuzzy ";
-constexpr std::string_view fixed_prefix = "fixed ";
-
-} // namespace
-
-std::string encode_intent_args(const intent& x) {
-  if (x.args_seed != 0)
-    return std::string{fuzzy_prefix} + std::to_string(x.args_seed) + " " +
-           x.args;
-  if (x.args.starts_with(fuzzy_prefix) || x.args.starts_with(fixed_prefix))
-    return std::string{fixed_prefix} + x.args;
-  return x.args;
-}
-
-void decode_intent_args(std::string_view stored, intent& x) {
-  x.args_seed = 0;
-  if (stored.starts_with(fixed_prefix)) {
-    x.args = stored.substr(fixed_prefix.size());
-    return;
-  }
-  if (stored.starts_with(fuzzy_prefix)) {
-    auto rest = stored.substr(fuzzy_prefix.size());
-    uint64_t seed = 0;
-    size_t i = 0;
-    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9')
-      seed = seed * 10 + static_cast<uint64_t>(rest[i++] - '0');
-    if (i < rest.size() && rest[i] == ' ')
-      ++i;
-    x.args_seed = seed;
-    x.args = rest.substr(i);
-    return;
-  }
-  x.args = stored;
-}
 
 namespace {
 
@@ -184,6 +146,9 @@ struct scheduler_state {
   std::shared_ptr<command_registry> commands;
 
   std::unordered_map<uint64_t, entry> entries;
+  // The pending keyed intents: key -> id, and id -> key.
+  std::unordered_map<std::string, uint64_t> keys;
+  std::unordered_map<uint64_t, std::string> key_of;
   key_heap heap;
   std::vector<target_state> targets;
   std::unordered_map<std::string, uint32_t> target_ids;
@@ -283,12 +248,21 @@ void release(scheduler_state& st, uint32_t target) {
   }
 }
 
+// Frees the key of intent `id`, if it has one.
+void forget_key(scheduler_state& st, uint64_t id) {
+  if (auto k = st.key_of.find(id); k != st.key_of.end()) {
+    st.keys.erase(k->second);
+    st.key_of.erase(k);
+  }
+}
+
 void erase(scheduler_state& st, uint64_t id) {
   auto i = st.entries.find(id);
   if (i == st.entries.end())
     return;
   auto target = i->second.target;
   st.entries.erase(i);
+  forget_key(st, id);
   // A fire whose call is not made yet keeps the target until it is.
   auto& t = st.targets[target];
   if (t.holder == id && !t.calling)
@@ -412,7 +386,7 @@ void fire(scheduler_pointer self, uint64_t id, entry& e, caf::actor command,
   st.targets[target].calling = true;
   st.out.after_written(self, std::move(d));
   if (!place(self, id, e, next_fire_after(e.trig, e.due), now))
-    st.entries.erase(id);
+    erase(st, id);
 }
 
 // Frees the target a fire held.
@@ -557,6 +531,9 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
   auto& st = self->state;
   if (x.target.empty())
     return make_error(errc::bad_config, "intent: the target is empty");
+  if (!x.key.empty())
+    if (auto k = st.keys.find(x.key); k != st.keys.end())
+      return answer_when_written(self, k->second);
   auto now = st.time->now();
   auto id = st.next_id;
   auto trig = parse_trigger_spec(x.trigger, now, id);
@@ -591,8 +568,12 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
   // skip a first run due at `now`.
   record(self,
          intent_scheduled{id, x.target, stored_trigger, x.misfire, x.priority,
-                          encode_intent_args(x)},
+                          encode_intent_args({x.args, x.args_seed}), x.key},
          now);
+  if (!x.key.empty()) {
+    st.keys.emplace(x.key, id);
+    st.key_of.emplace(id, std::move(x.key));
+  }
   entry e{*trig,
           std::move(x.args),
           x.args_seed,
@@ -605,7 +586,7 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
           0};
   auto [i, added] = st.entries.emplace(id, std::move(e));
   if (!place(self, id, i->second, first_due(i->second.trig, now), now))
-    st.entries.erase(i);
+    erase(st, id);
   dispatch(self);
   // Answered once intent_scheduled is written: an id the caller holds names
   // an intent a restart finds. (It may fire meanwhile: its intent_fired is
@@ -615,69 +596,46 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
 
 // -- recovery -----------------------------------------------------------------
 
-// Rebuilds the schedule as the log describes it.
+// Rebuilds the schedule as the log describes it, through the schedule view
+// (from its snapshot, if a live view saved one).
 caf::error recover(scheduler_state& st, const event_store& store) {
-  struct item {
-    entry e;
-    intent_progress progress;
-  };
-  std::unordered_map<uint64_t, item> items;
-  caf::error failed;
-  auto bad = [&](const envelope& x, std::string what) {
-    failed = make_error(errc::corrupt_record,
-                        "scheduler '" + st.config.name + "': seq " +
-                            std::to_string(x.seq) + ": " + what);
-    return false;
-  };
-  auto err = store.replay({.source = st.config.name}, [&](const envelope& x) {
-    if (auto s = std::get_if<intent_scheduled>(&x.body)) {
-      st.next_id = std::max(st.next_id, s->intent_id + 1);
-      auto trig = parse_trigger_spec(s->trigger, x.time, s->intent_id);
-      if (!trig)
-        return bad(x, "trigger '" + s->trigger + "': " + trig.error().message);
-      auto policy = parse_misfire_spec(s->misfire);
-      if (!policy)
-        return bad(x,
-                   "misfire '" + s->misfire + "': " + policy.error().message);
-      intent args;
-      decode_intent_args(s->args, args);
-      item it{entry{*trig,
-                    std::move(args.args),
-                    args.args_seed,
-                    0,
-                    {},
-                    policy->grace,
-                    target_of(st, s->target),
-                    s->priority,
-                    policy->rule,
-                    0},
-              intent_progress{x.time}};
-      items.insert_or_assign(s->intent_id, std::move(it));
-    } else if (auto f = std::get_if<intent_fired>(&x.body)) {
-      if (auto i = items.find(f->intent_id); i != items.end()) {
-        ++i->second.e.fired;
-        i->second.progress.fired(f->due);
-      }
-    } else if (auto m = std::get_if<intent_misfired>(&x.body)) {
-      if (auto i = items.find(m->intent_id); i != items.end())
-        i->second.progress.misfired(i->second.e.trig, m->due, m->missed);
-    } else if (auto c = std::get_if<intent_cancelled>(&x.body)) {
-      items.erase(c->intent_id);
-    }
-    return true;
-  });
-  if (err)
+  schedule_view view{st.config.name};
+  if (auto err = rebuild(store, view))
     return err;
-  if (failed)
-    return failed;
-  st.recovering.reserve(items.size());
-  for (auto& [id, it] : items) {
-    if (auto next = it.progress.next(it.e.trig))
-      st.recovering.push_back(recovered{id, std::move(it.e), next});
+  if (!view.unreadable().empty()) {
+    auto& [id, reason] = *view.unreadable().begin();
+    return make_error(errc::corrupt_record,
+                      "scheduler '" + st.config.name + "': intent " +
+                          std::to_string(id) + ": " + reason);
   }
-  // Ids in order, so that misfire records come in a stable order.
-  std::sort(st.recovering.begin(), st.recovering.end(),
-            [](const recovered& a, const recovered& b) { return a.id < b.id; });
+  st.next_id = view.last_id() + 1;
+  st.recovering.reserve(view.pending().size());
+  // By id (the view's order), so that misfire records come in a stable
+  // order.
+  for (auto& [id, p] : view.pending()) {
+    auto policy = parse_misfire_spec(p.misfire_spec);
+    auto args = decode_intent_args(p.args);
+    if (!policy || !args) // the view checked both
+      return make_error(errc::corrupt_record,
+                        "scheduler '" + st.config.name + "': intent " +
+                            std::to_string(id) + ": unreadable");
+    st.recovering.push_back(recovered{id,
+                                      entry{p.trig,
+                                            std::move(args->args),
+                                            args->seed,
+                                            p.fired,
+                                            {},
+                                            policy->grace,
+                                            target_of(st, p.target),
+                                            p.priority,
+                                            policy->rule,
+                                            0},
+                                      p.next});
+    if (!p.key.empty()) {
+      st.keys.emplace(p.key, id);
+      st.key_of.emplace(id, p.key);
+    }
+  }
   return caf::none;
 }
 
@@ -690,7 +648,7 @@ scheduler_full::behavior_type scheduler_impl(scheduler_pointer self) {
   for (auto& r : st.recovering) {
     auto [i, added] = st.entries.emplace(r.id, std::move(r.e));
     if (!place(self, r.id, i->second, r.next, now))
-      st.entries.erase(i);
+      erase(st, r.id);
   }
   st.recovering.clear();
   st.recovering.shrink_to_fit();

@@ -60,9 +60,17 @@
 // Arguments. Fixed ones are passed as they are. With args_seed != 0, `args`
 // is a generator spec (policies/fuzzy_args.hpp) and firing number k (0, 1,
 // ... per intent, counted across restarts) passes
-// args_generator::draw(args_seed, k). intent_scheduled stores the arguments
-// as: "fuzzy <seed> <generator>" for drawn ones; for fixed ones the bytes as
-// given, prefixed with "fixed " only if they begin with "fuzzy " or "fixed ".
+// args_generator::draw(args_seed, k). intent_scheduled stores them as
+// encode_intent_args() (events/intent.hpp) writes them.
+//
+// Keys. An intent with a key is scheduled only if no intent of that key is
+// pending; otherwise the answer is the pending one's id and nothing is
+// recorded. So a program schedules its recurring jobs under keys at every
+// start, and each is scheduled once.
+//
+// Rebuilding. The Scheduler rebuilds its schedule through the schedule_view
+// plugin (plugins/schedule_view.hpp), starting from that view's snapshot if
+// a live view saved one: the one fold of the Scheduler's events.
 //
 // Memory, measured with 1 000 000 pending intents with short fixed arguments
 // (bench.scheduler, scheduler_memory): about 185 bytes of heap per intent
@@ -127,6 +135,12 @@ struct intent {
   /// seeded with (args_seed, firing number) instead of `args` (fuzzy runs);
   /// the drawn arguments are recorded in intent_fired.
   uint64_t args_seed = 0;
+  /// Non-empty: schedule only unless an intent of this key is pending, and
+  /// then answer that one's id (a program that restarts schedules its jobs
+  /// again without looking into the log). The key is recorded in
+  /// intent_scheduled; it is free again once its intent is cancelled or has
+  /// run out.
+  std::string key{};
 
   friend bool operator==(const intent&, const intent&) = default;
 };
@@ -134,7 +148,7 @@ struct intent {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, intent& x) {
   return f(caf::meta::type_name("tc::intent"), x.target, x.trigger, x.misfire,
-           x.priority, x.args, x.args_seed);
+           x.priority, x.args, x.args_seed, x.key);
 }
 
 using scheduler_actor = caf::typed_actor<
@@ -156,12 +170,5 @@ using scheduler_actor = caf::typed_actor<
 /// errc::bad_config (budget 0), and errors reading the log.
 caf::expected<scheduler_actor> spawn_scheduler(runtime& rt,
                                                scheduler_config config = {});
-
-/// The arguments of intent_scheduled for `x` (see above).
-std::string encode_intent_args(const intent& x);
-
-/// Restores the `args` and `args_seed` of an intent from the arguments of
-/// intent_scheduled.
-void decode_intent_args(std::string_view stored, intent& x);
 
 } // namespace tc

@@ -91,6 +91,46 @@ std::string_view to_string(throttle_action x) noexcept {
   return {};
 }
 
+// -- intent arguments ---------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view fuzzy_prefix = "fuzzy ";
+constexpr std::string_view fixed_prefix = "fixed ";
+
+} // namespace
+
+std::string encode_intent_args(const intent_args& x) {
+  if (x.seed != 0)
+    return std::string{fuzzy_prefix} + std::to_string(x.seed) + " " + x.args;
+  if (x.args.starts_with(fuzzy_prefix) || x.args.starts_with(fixed_prefix))
+    return std::string{fixed_prefix} + x.args;
+  return x.args;
+}
+
+std::optional<intent_args> decode_intent_args(std::string_view stored) {
+  if (stored.starts_with(fixed_prefix))
+    return intent_args{std::string{stored.substr(fixed_prefix.size())}, 0};
+  if (!stored.starts_with(fuzzy_prefix))
+    return intent_args{std::string{stored}, 0};
+  auto rest = stored.substr(fuzzy_prefix.size());
+  auto space = rest.find(' ');
+  auto digits = rest.substr(0, space);
+  if (space == std::string_view::npos || digits.empty() || digits.size() > 20 ||
+      digits.front() == '0')
+    return std::nullopt;
+  uint64_t seed = 0;
+  for (auto c : digits) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    auto d = static_cast<uint64_t>(c - '0');
+    if (seed > (UINT64_MAX - d) / 10)
+      return std::nullopt;
+    seed = seed * 10 + d;
+  }
+  return intent_args{std::string{rest.substr(space + 1)}, seed};
+}
+
 std::string_view to_string(misfire_action x) noexcept {
   switch (x) {
     case misfire_action::coalesced:

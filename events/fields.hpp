@@ -16,9 +16,14 @@
 // A field's type is one the codec knows (storage/FORMAT.md): uint64_t,
 // uint32_t, int32_t, bool, std::string, tc::duration, tc::time_point, or a
 // one-byte enum with a to_string() that names every value.
+//
+// Events grow only at the end: a field added later names the record format
+// version that first stores it (field{"key", &intent_scheduled::key, 2});
+// records of older versions decode with that field at its default.
 
 #pragma once
 
+#include <cstdint>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -29,21 +34,26 @@
 
 namespace tc {
 
-/// One field: its name and where it lives.
+/// One field: its name, where it lives, and the record format version that
+/// first stores it.
 template <class Class, class Member>
 struct field {
   const char* name;
   Member Class::*member;
+  uint8_t since = 1;
 };
 
 template <class Class, class Member>
 field(const char*, Member Class::*) -> field<Class, Member>;
 
-/// Calls `f(name, value)` for each field of `x`, in order (`value` is const
-/// if `x` is).
+template <class Class, class Member, class Version>
+field(const char*, Member Class::*, Version) -> field<Class, Member>;
+
+/// Calls `f(field, value)` for each field of `x`, in order: `field.name`,
+/// `field.since`; `value` is const if `x` is.
 template <class T, class F>
 constexpr void for_each_field(T& x, F&& f) {
-  std::apply([&](auto... fl) { (f(fl.name, x.*fl.member), ...); },
+  std::apply([&](auto... fl) { (f(fl, x.*fl.member), ...); },
              std::remove_const_t<T>::fields());
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,21 +44,49 @@ struct intent_scheduled {
   std::string misfire;
   /// Higher runs first among intents due at the same time.
   int32_t priority = 0;
-  /// Fixed arguments (opaque bytes), or the generator spec for drawn ones.
+  /// The arguments, encoded by encode_intent_args() (below): fixed bytes,
+  /// or a seed and the generator spec for drawn ones.
   std::string args;
+  /// The key the intent was scheduled under ("schedule unless an intent of
+  /// this key is pending"); empty for none. Stored since record format 2.
+  std::string key;
   static constexpr auto fields() {
     return std::tuple{field{"intent_id", &intent_scheduled::intent_id},
                       field{"target", &intent_scheduled::target},
                       field{"trigger", &intent_scheduled::trigger},
                       field{"misfire", &intent_scheduled::misfire},
                       field{"priority", &intent_scheduled::priority},
-                      field{"args", &intent_scheduled::args}};
+                      field{"args", &intent_scheduled::args},
+                      field{"key", &intent_scheduled::key, 2}};
   }
   friend bool operator==(const intent_scheduled&,
                          const intent_scheduled&) = default;
 };
 
 /// An intent fired for one due time.
+/// An intent's arguments: fixed bytes (seed 0), or, with a seed, the spec of
+/// a generator that draws each firing's arguments (policies/fuzzy_args.hpp).
+struct intent_args {
+  std::string args;
+  uint64_t seed = 0;
+  friend bool operator==(const intent_args&, const intent_args&) = default;
+};
+
+/// The `args` of intent_scheduled (storage/FORMAT.md, "Intent arguments"):
+///
+///   stored := "fuzzy " seed:decimal " " generator   seed > 0
+///           | "fixed " bytes                         fixed bytes that begin
+///                                                    with "fuzzy " or "fixed "
+///           | bytes                                  any other fixed bytes
+///
+/// where `decimal` is 1 to 20 digits without a leading zero, at most
+/// 2^64 - 1.
+std::string encode_intent_args(const intent_args& x);
+
+/// The arguments stored as `stored`; nullopt if it begins with "fuzzy " but
+/// does not follow the grammar.
+std::optional<intent_args> decode_intent_args(std::string_view stored);
+
 struct intent_fired {
   uint64_t intent_id = 0;
   time_point due{};

@@ -60,6 +60,7 @@
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/actors/scheduler.hpp"
 #include "timecontrol/events/register.hpp"
+#include "timecontrol/plugins/schedule_view.hpp"
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/storage/event_store.hpp"
 #include "timecontrol/tools/commands.hpp"
@@ -461,36 +462,12 @@ constexpr duration watch_grace = 500ms;
 
 struct job {
   intent what;
-  /// The trigger as intent_scheduled stores it, or its beginning (an
-  /// "every" is stored with its start: "every 1s from <ns>").
-  std::string stored;
-  /// Found in the schedule the Scheduler rebuilt from the log.
+  /// What the header says of its trigger.
+  std::string shown;
+  /// Pending in the log already (so scheduling it again under its key
+  /// changes nothing).
   bool rebuilt = false;
 };
-
-/// Marks the jobs whose recurring intent is pending in the log already: an
-/// intent_scheduled of the Scheduler `scheduler` for the same target and
-/// trigger (an "every" is stored with its start: "every 1s from <ns>"), not
-/// cancelled since.
-caf::error find_rebuilt(const event_store& store, const std::string& scheduler,
-                        std::vector<job>& jobs) {
-  std::map<uint64_t, intent_scheduled> pending;
-  auto err = store.replay({.source = scheduler}, [&](const envelope& x) {
-    if (auto* s = std::get_if<intent_scheduled>(&x.body))
-      pending[s->intent_id] = *s;
-    else if (auto* c = std::get_if<intent_cancelled>(&x.body))
-      pending.erase(c->intent_id);
-    return true;
-  });
-  if (err)
-    return err;
-  for (auto& j : jobs)
-    for (auto& [id, s] : pending)
-      if (s.target == j.what.target &&
-          (s.trigger == j.stored || s.trigger.starts_with(j.stored + " ")))
-        j.rebuilt = true;
-  return caf::none;
-}
 
 // -- interruption -------------------------------------------------------------
 
@@ -573,11 +550,9 @@ int run_demo(const demo_options& opt) {
     }
   } stop_own{own};
 
-  // The Scheduler starts before the commands are spawned; it looks for the
-  // targets of its rebuilt intents again every 200 ms instead of every 1 s.
-  auto rt = runtime::start(
-      sys, store,
-      {.path = opt.db, .node = "demo", .scheduler = {.retry_unknown = 200ms}});
+  // The Scheduler starts before the commands are spawned; its rebuilt
+  // intents wait for their commands to register.
+  auto rt = runtime::start(sys, store, {.path = opt.db, .node = "demo"});
   if (!rt)
     return fail("", rt.error(), exit_data_error);
 
@@ -660,21 +635,26 @@ int run_demo(const demo_options& opt) {
   own.push_back(printer);
   caf::anon_send(*watchdog, subscribe_atom::value, printer);
 
-  // The plan: the jobs the log does not hold yet.
+  // The plan, each job under a key: scheduled once, however often the demo
+  // runs on the same log. The schedule view says which ones it held.
   auto in_5s = std::to_string(to_nanos((*rt)->time().now() + 5s));
   std::vector<job> jobs{
-      {intent{"market-data", "every 1s", "skip", 1, "BTC-EUR"}, "every 1s"},
-      {intent{"report", "every 5s from " + in_5s, "coalesce", 0, ""},
+      {intent{"market-data", "every 1s", "skip", 1, "BTC-EUR", 0,
+              "demo/market-data"},
+       "every 1s"},
+      {intent{"report", "every 5s from " + in_5s, "coalesce", 0, "", 0,
+              "demo/report"},
        "every 5s"},
-      {intent{"cleanup", "cron * * * * *", "coalesce", 0, ""},
+      {intent{"cleanup", "cron * * * * *", "coalesce", 0, "", 0,
+              "demo/cleanup"},
        "cron * * * * *"},
   };
-  if (auto err = find_rebuilt((*rt)->store(), "scheduler", jobs))
+  schedule_view held;
+  if (auto err = rebuild((*rt)->store(), held))
     return fail("", err, exit_data_error);
   caf::scoped_actor self{sys};
   for (auto& j : jobs) {
-    if (j.rebuilt)
-      continue;
+    j.rebuilt = held.keyed(j.what.key) != nullptr;
     caf::error err;
     self->request((*rt)->scheduler(), caf::infinite, schedule_atom::value,
                   j.what)
@@ -686,7 +666,7 @@ int run_demo(const demo_options& opt) {
               "generator at 1-20/s\n");
   for (auto& j : jobs)
     std::printf("  %-12s %s (Scheduler)%s\n", j.what.target.c_str(),
-                j.stored.c_str(), j.rebuilt ? ", rebuilt from the log" : "");
+                j.shown.c_str(), j.rebuilt ? ", rebuilt from the log" : "");
   std::printf("  watchdog     wants market-data every %s (grace %s); when "
               "late or down: call it, alarm\n",
               duration_to_string(watch_period).c_str(),
@@ -723,30 +703,28 @@ int run_demo(const demo_options& opt) {
   for (auto& x : own)
     self->send_exit(x, caf::exit_reason::user_shutdown);
   own.clear();
-  // The observer ends with the Bus. The Bus may stop before it has
-  // delivered the last events the Log wrote (node_stopped, often): those
-  // are read from the store (catch-up, as the Bus itself would).
+  // The observer ends with the Bus.
   self->receive([](caf::down_msg&) {});
-  auto result = counts->get();
+  // The summary comes from the log itself, the source of truth (the
+  // observer only fed the progress line).
+  run_counts result;
   auto last = (*rt)->store().last_seq();
+  auto read = (*rt)->store().replay({.from = before + 1, .to = last},
+                                    [&](const envelope& x) {
+                                      result.apply(x);
+                                      return true;
+                                    });
   if (err) {
     // The log stopped taking events (a full disk, say): what it holds is
-    // what was acknowledged, and the observer saw all of it.
+    // what was acknowledged.
     std::printf("the log stopped after %.1f s: %s\n", seconds(took),
                 render(err).c_str());
     print_summary(result, opt, last, took);
     std::fflush(stdout);
     return fail("", err, exit_data_error);
   }
-  if (result.last < last) {
-    auto from = std::max(result.last, before) + 1;
-    err = (*rt)->store().replay({.from = from}, [&](const envelope& x) {
-      result.apply(x);
-      return true;
-    });
-    if (err)
-      return fail("reading the log: ", err, exit_data_error);
-  }
+  if (read)
+    return fail("reading the log: ", read, exit_data_error);
   print_summary(result, opt, last, took);
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
     std::fputs("timecontrol demo: writing to standard output failed\n", stderr);

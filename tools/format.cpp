@@ -39,8 +39,8 @@ template <class Sink>
 void visit_event(const event& x, Sink& f) {
   std::visit(
       [&](const auto& body) {
-        for_each_field(body, [&](std::string_view name, const auto& value) {
-          put_field(f, name, value);
+        for_each_field(body, [&](const auto& field, const auto& value) {
+          put_field(f, field.name, value);
         });
       },
       x);

@@ -91,9 +91,13 @@ BOOST_AUTO_TEST_CASE(every_type_is_written_down_in_format_md_as_it_is_encoded) {
             BOOST_TEST(row->second.name == event_traits<E>::name);
             std::vector<std::string> fields;
             E x;
-            for_each_field(x, [&](const char* name, const auto& value) {
-              fields.push_back(std::string{name} + ":" +
-                               encoding_of<std::decay_t<decltype(value)>>());
+            for_each_field(x, [&](const auto& field, const auto& value) {
+              auto since = field.since > 1
+                               ? "[v" + std::to_string(field.since) + "]"
+                               : std::string{};
+              fields.push_back(std::string{field.name} + ":" +
+                               encoding_of<std::decay_t<decltype(value)>>() +
+                               since);
             });
             BOOST_TEST(row->second.fields == fields,
                        boost::test_tools::per_element());

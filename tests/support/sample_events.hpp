@@ -42,7 +42,7 @@ template <class E>
 E generated_sample() {
   E x;
   size_t i = 0;
-  for_each_field(x, [&](const char*, auto& value) {
+  for_each_field(x, [&](const auto&, auto& value) {
     value = sample_value<std::decay_t<decltype(value)>>(i++);
   });
   return x;
@@ -64,7 +64,8 @@ inline std::vector<event> sample_bodies() {
                               deadline_status::late},
       deadline_missed{"poll-prices", 1250ms},
       intent_scheduled{42, "send-report", "cron */5 * * * *",
-                       "coalesce grace 1s", -3, std::string("\x00\x01\xff", 3)},
+                       "coalesce grace 1s", -3, std::string("\x00\x01\xff", 3),
+                       "report"},
       intent_fired{42, sample_time(300'000'000'000), "args"},
       intent_misfired{42, sample_time(-60'000'000'000), 3,
                       misfire_action::skipped},

@@ -102,12 +102,17 @@ std::string printf_string(const char* format, ...)
     __attribute__((format(printf, 1, 2)));
 
 std::string printf_string(const char* format, ...) {
-  char buf[512];
   va_list args;
   va_start(args, format);
-  std::vsnprintf(buf, sizeof(buf), format, args);
+  va_list again;
+  va_copy(again, args);
+  auto n = std::vsnprintf(nullptr, 0, format, args);
   va_end(args);
-  return buf;
+  std::string result(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  if (n > 0)
+    std::vsnprintf(result.data(), result.size() + 1, format, again);
+  va_end(again);
+  return result;
 }
 
 /// "1 call", "2 calls".
@@ -518,8 +523,8 @@ void print_summary(const run_counts& c, const demo_options& opt, seq_t log_last,
   std::printf("\nscheduler: %s scheduled, %llu fired, %llu misfired\n",
               count(c.intents_scheduled, "intent").c_str(),
               ull(c.intents_fired), ull(c.intents_misfired));
-  std::printf("ran %.1f s; check the log with: timecontrol verify %s\n",
-              seconds(took), opt.db.c_str());
+  std::printf("ran %s; check the log with: timecontrol verify %s\n",
+              duration_to_text(took).c_str(), opt.db.c_str());
   std::printf("look into it with: timecontrol stats %s\n"
               "                   timecontrol plot %s -o demo.svg\n",
               opt.db.c_str(), opt.db.c_str());
@@ -689,7 +694,8 @@ int run_demo(const demo_options& opt) {
   }
   out->close();
   if (interrupted)
-    std::printf("interrupted after %.1f s\n", seconds(steady::now() - start));
+    std::printf("interrupted after %s\n",
+                duration_to_text(steady::now() - start).c_str());
 
   // Stop the traffic, then the runtime (it stops the commands, the
   // controller and the Scheduler, and waits for the Log), then the rest.
@@ -717,8 +723,8 @@ int run_demo(const demo_options& opt) {
   if (err) {
     // The log stopped taking events (a full disk, say): what it holds is
     // what was acknowledged.
-    std::printf("the log stopped after %.1f s: %s\n", seconds(took),
-                render(err).c_str());
+    std::printf("the log stopped after %s: %s\n",
+                duration_to_text(took).c_str(), render(err).c_str());
     print_summary(result, opt, last, took);
     std::fflush(stdout);
     return fail("", err, exit_data_error);

@@ -388,28 +388,4 @@ std::string format_csv(const envelope& x) {
   return out;
 }
 
-std::string format_duration(duration d) {
-  if (d.count() == 0)
-    return "0s";
-  auto ns = static_cast<double>(d.count());
-  char buf[64];
-  // A value that would round to 1000 of a unit moves up to the next one:
-  // 999.7 ms prints as "0.9997s", not "1e+03ms".
-  if (std::abs(ns) < 999.5) {
-    std::snprintf(buf, sizeof(buf), "%lldns",
-                  static_cast<long long>(d.count()));
-  } else if (std::abs(ns) < 999.5e3) {
-    std::snprintf(buf, sizeof(buf), "%.3gus", ns / 1e3);
-  } else if (std::abs(ns) < 999.5e6) {
-    std::snprintf(buf, sizeof(buf), "%.3gms", ns / 1e6);
-  } else if (std::abs(ns) < 9999.5e9) {
-    std::snprintf(buf, sizeof(buf), "%.4gs", ns / 1e9);
-  } else if (std::abs(ns) < 99.995 * 3600e9) {
-    std::snprintf(buf, sizeof(buf), "%.4gh", ns / 3600e9);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.1fd", ns / 86400e9);
-  }
-  return buf;
-}
-
 } // namespace tc::tool

@@ -1,8 +1,11 @@
 #include "timecontrol/tools/progress.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <unistd.h>
+
+#include "timecontrol/policies/spec.hpp"
 
 namespace tc::tool {
 
@@ -25,22 +28,6 @@ std::string rate_text(double per_second) {
     std::snprintf(buf, sizeof buf, "%.1fk", per_second / 1e3);
   else
     std::snprintf(buf, sizeof buf, "%.0f", per_second);
-  return buf;
-}
-
-// "7s", "3m05s", "2h01m".
-std::string eta_text(double seconds) {
-  auto s = static_cast<uint64_t>(seconds + 0.5);
-  char buf[32];
-  if (s < 60)
-    std::snprintf(buf, sizeof buf, "%us", static_cast<unsigned>(s));
-  else if (s < 3600)
-    std::snprintf(buf, sizeof buf, "%um%02us", static_cast<unsigned>(s / 60),
-                  static_cast<unsigned>(s % 60));
-  else
-    std::snprintf(buf, sizeof buf, "%lluh%02um",
-                  static_cast<unsigned long long>(s / 3600),
-                  static_cast<unsigned>(s / 60 % 60));
   return buf;
 }
 
@@ -75,7 +62,9 @@ std::string progress_text(std::string_view what, std::string_view unit,
     text += ' ';
     text += unit;
     text += "/s, ETA ";
-    text += eta_text(static_cast<double>(total - done) / rate);
+    text += duration_to_text(
+        std::chrono::round<std::chrono::seconds>(std::chrono::duration<double>(
+            static_cast<double>(total - done) / rate)));
   }
   return text;
 }

@@ -19,9 +19,9 @@ BOOST_AUTO_TEST_CASE(the_line_says_done_total_percent_rate_and_eta) {
              "export: 2500000/10000000 events (25%), 1.25M events/s, "
              "ETA 6s");
   BOOST_TEST(progress_text("verify", "checks", 100, 1'000'000, 1s) ==
-             "verify: 100/1000000 checks (0%), 100 checks/s, ETA 2h46m");
+             "verify: 100/1000000 checks (0%), 100 checks/s, ETA 2.78h");
   BOOST_TEST(progress_text("replay", "events", 1'000, 91'000, 1s) ==
-             "replay: 1000/91000 events (1%), 1000 events/s, ETA 1m30s");
+             "replay: 1000/91000 events (1%), 1000 events/s, ETA 1.5min");
 }
 
 BOOST_AUTO_TEST_CASE(the_line_survives_odd_numbers) {

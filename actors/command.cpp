@@ -9,15 +9,14 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/detail/behavior_impl.hpp>
 #include <caf/event_based_actor.hpp>
-#include <caf/mailbox_element.hpp>
 #include <caf/message_handler.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
 
+#include "timecontrol/actors/detail/any_response.hpp"
 #include "timecontrol/actors/detail/recorder.hpp"
 #include "timecontrol/actors/log.hpp"
 #include "timecontrol/actors/runtime.hpp"
@@ -333,26 +332,6 @@ void finish(command_ptr self, uint64_t id, caf::expected<std::string> result) {
     finish(self, id, caf::make_message(std::move(result.error())));
 }
 
-/// A response handler that takes any answer, values and errors alike (CAF
-/// 0.17 behaviors match on types only).
-class any_response final : public caf::detail::behavior_impl {
-public:
-  any_response(command_ptr self, uint64_t id) : self_(self), id_(id) {
-    // nop
-  }
-
-  caf::match_case::result invoke(caf::detail::invoke_result_visitor&,
-                                 caf::type_erased_tuple&) override {
-    auto* x = self_->current_mailbox_element();
-    finish(self_, id_, x ? x->move_content_to_message() : caf::message{});
-    return caf::match_case::match;
-  }
-
-private:
-  command_ptr self_;
-  uint64_t id_;
-};
-
 void start(command_ptr self, pending_call c, time_point now) {
   auto& st = self->state;
   auto id = c.id;
@@ -365,8 +344,9 @@ void start(command_ptr self, pending_call c, time_point now) {
   if (auto* target = std::get_if<caf::actor>(&st.op)) {
     auto handle = self->request(*target, caf::infinite, std::move(c.msg));
     self->add_multiplexed_response_handler(
-        handle.id(), caf::behavior{caf::behavior::impl_ptr{
-                         caf::make_counted<any_response>(self, id)}});
+        handle.id(), detail::any_response(self, [self, id](caf::message x) {
+          finish(self, id, std::move(x));
+        }));
   } else if (auto* f = std::get_if<sync_operation>(&st.op)) {
     finish(self, id, run_sync(*f, std::move(c.args)));
   } else {

@@ -10,14 +10,9 @@
 #include <caf/system_messages.hpp>
 
 #include "timecontrol/actors/detail/backlog.hpp"
+#include "timecontrol/version.hpp"
 
 namespace tc {
-
-namespace {
-
-constexpr const char* version = "0.1.0";
-
-} // namespace
 
 runtime::runtime(caf::actor_system& sys, std::shared_ptr<event_store> store,
                  std::shared_ptr<clock> time, std::string node,

@@ -31,11 +31,6 @@ std::string rate_text(double per_second) {
   return buf;
 }
 
-void write_stderr(std::string_view text) {
-  std::fwrite(text.data(), 1, text.size(), stderr);
-  std::fflush(stderr);
-}
-
 } // namespace
 
 std::string progress_text(std::string_view what, std::string_view unit,
@@ -70,9 +65,14 @@ std::string progress_text(std::string_view what, std::string_view unit,
 }
 
 progress::progress(std::string_view what, std::string_view unit, uint64_t total,
-                   bool enabled)
-    : what_(what), unit_(unit), total_(total),
-      active_(enabled && ::isatty(STDERR_FILENO) == 1), start_(clock::now()) {}
+                   bool enabled, std::FILE* out)
+    : what_(what), unit_(unit), total_(total), out_(out),
+      active_(enabled && ::isatty(::fileno(out)) == 1), start_(clock::now()) {}
+
+void progress::write(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), out_);
+  std::fflush(out_);
+}
 
 progress::~progress() {
   finish();
@@ -84,15 +84,15 @@ void progress::tick(uint64_t done) {
     return;
   last_draw_ = now;
   // "\x1b[K" erases what a longer line before left on the right.
-  write_stderr("\r" + progress_text(what_, unit_, done, total_, now - start_) +
-               "\x1b[K");
+  write("\r" + progress_text(what_, unit_, done, total_, now - start_) +
+        "\x1b[K");
   drawn_ = true;
 }
 
 void progress::clear() {
   if (!drawn_)
     return;
-  write_stderr("\r\x1b[K");
+  write("\r\x1b[K");
   drawn_ = false;
 }
 

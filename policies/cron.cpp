@@ -17,16 +17,7 @@ namespace {
 constexpr int64_t ns_per_minute = 60'000'000'000;
 constexpr int64_t minutes_per_day = 1440;
 
-// Days since 1970-01-01 of a civil date and back (H. Hinnant's algorithms).
-int64_t days_from_civil(int64_t y, int m, int d) noexcept {
-  y -= m <= 2;
-  auto era = (y >= 0 ? y : y - 399) / 400;
-  auto yoe = y - era * 400;
-  auto doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  auto doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
+// Civil dates from days since 1970-01-01 (H. Hinnant's algorithm).
 struct civil_date {
   int64_t y;
   int m;
@@ -51,7 +42,7 @@ int weekday_of_days(int64_t z) noexcept {
 }
 
 bool leap(int64_t y) noexcept {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return (y & 3) == 0 && (y % 100 != 0 || y % 400 == 0);
 }
 
 int days_in_month(int64_t y, int m) noexcept {
@@ -404,6 +395,8 @@ public:
     result.dow_nth_ = bits[4].nth;
     result.dom_star_ = parts[2].first == "*";
     result.dow_star_ = parts[4].first == "*";
+    result.calendar_ =
+        result.dom_last_ != 0 || result.dow_last_ != 0 || result.dow_nth_ != 0;
     result.wildcard_ =
         parts[0].first.front() == '*' || parts[1].first.front() == '*';
     result.text_ = std::string{expression};
@@ -437,10 +430,13 @@ const std::string& cron_schedule::zone_name() const noexcept {
 }
 
 bool cron_schedule::day_matches(int d, int wd, int dim) const noexcept {
-  bool dom = ((days_ >> d) & 1) || ((dom_last_ >> (dim - d)) & 1);
-  bool dow = ((weekdays_ >> wd) & 1) ||
-             (((dow_last_ >> wd) & 1) && d + 7 > dim) ||
-             ((dow_nth_ >> (wd * 5 + (d - 1) / 7)) & 1);
+  bool dom = (days_ >> d) & 1;
+  bool dow = (weekdays_ >> wd) & 1;
+  if (calendar_) {
+    dom = dom || ((dom_last_ >> (dim - d)) & 1);
+    dow = dow || (((dow_last_ >> wd) & 1) && d + 7 > dim) ||
+          ((dow_nth_ >> (wd * 5 + (d - 1) / 7)) & 1);
+  }
   if (dom_star_ || dow_star_)
     return dom && dow;
   return dom || dow;
@@ -450,43 +446,53 @@ std::optional<int64_t>
 cron_schedule::next_minute(int64_t from, int64_t limit) const noexcept {
   if (from >= limit)
     return std::nullopt;
+  // The first matching time of day at or after h:m, or -1.
+  auto time_of_day = [this](int from_hour, int from_minute) {
+    for (int h = next_bit(hours_, from_hour); h >= 0;
+         h = next_bit(hours_, h + 1)) {
+      int mm = next_bit(minutes_, h == from_hour ? from_minute : 0);
+      if (mm >= 0)
+        return h * 60 + mm;
+    }
+    return -1;
+  };
   auto day = floor_div(from, minutes_per_day);
-  auto in_day = static_cast<int>(from - day * minutes_per_day);
-  int from_hour = in_day / 60;
-  int from_minute = in_day % 60;
   auto date = civil_from_days(day);
   auto y = date.y;
   auto m = date.m;
   auto d = date.d;
+  // Most answers are on the first day: check it before walking months.
+  if ((months_ & (1u << m)) != 0 &&
+      day_matches(d, weekday_of_days(day),
+                  calendar_ ? days_in_month(y, m) : 31)) {
+    auto in_day = static_cast<int>(from - day * minutes_per_day);
+    auto tod = time_of_day(in_day / 60, in_day % 60);
+    if (tod >= 0) {
+      auto r = day * minutes_per_day + tod;
+      return r < limit ? std::optional<int64_t>{r} : std::nullopt;
+    }
+  }
+  // Then the following days, a month at a time.
+  ++day;
+  ++d;
   for (;;) {
-    auto first = days_from_civil(y, m, 1);
-    if ((first + d - 1) * minutes_per_day >= limit)
+    if (day * minutes_per_day >= limit)
       return std::nullopt;
-    if ((months_ & (1u << m)) != 0) {
-      auto dim = days_in_month(y, m);
-      auto w1 = weekday_of_days(first);
-      for (; d <= dim; ++d) {
-        if (day_matches(d, (w1 + d - 1) % 7, dim)) {
-          for (int h = next_bit(hours_, from_hour); h >= 0;
-               h = next_bit(hours_, h + 1)) {
-            int mm = next_bit(minutes_, h == from_hour ? from_minute : 0);
-            if (mm >= 0) {
-              auto r = (first + d - 1) * minutes_per_day + h * 60 + mm;
-              if (r >= limit)
-                return std::nullopt;
-              return r;
-            }
-          }
+    auto dim = days_in_month(y, m);
+    if (d <= dim && (months_ & (1u << m)) != 0) {
+      auto w = weekday_of_days(day);
+      for (; d <= dim; ++d, ++day, w = w == 6 ? 0 : w + 1) {
+        if (day_matches(d, w, dim)) {
+          auto r = day * minutes_per_day + time_of_day(0, 0);
+          return r < limit ? std::optional<int64_t>{r} : std::nullopt;
         }
-        from_hour = 0;
-        from_minute = 0;
-        if ((first + d) * minutes_per_day >= limit)
+        if ((day + 1) * minutes_per_day >= limit)
           return std::nullopt;
       }
+    } else {
+      day += dim - d + 1;
     }
     // The first day of the next month.
-    from_hour = 0;
-    from_minute = 0;
     d = 1;
     if (++m > 12) {
       m = 1;
@@ -542,6 +548,11 @@ struct earlier_clock {
 };
 
 constexpr int64_t ns_per_second = 1'000'000'000;
+
+// No two offsets of a zone differ by 27 hours: a wall-clock time that long
+// after a segment began was not shown before it.
+constexpr detail::int128 fold_window =
+    detail::int128{27 * 3600} * ns_per_second;
 
 detail::int128 local_ns(int64_t utc_seconds, int32_t offset) noexcept {
   return (static_cast<detail::int128>(utc_seconds) + offset) * ns_per_second;
@@ -605,7 +616,8 @@ cron_schedule::next_after_zoned(time_point t) const noexcept {
       auto at = instant(*c, seg.offset);
       if (!at)
         return std::nullopt;
-      if (!wildcard_) {
+      if (!wildcard_ && static_cast<int128>(*c) * ns_per_minute <
+                            local_ns(seg.begin, seg.offset) + fold_window) {
         // A fixed time the clock already showed (fall back) fired then.
         if (!before)
           before = earlier(z, seg);

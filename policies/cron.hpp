@@ -159,6 +159,7 @@ private:
   bool dom_star_ = true;
   bool dow_star_ = true;
   bool wildcard_ = false; // minute or hour begins with '*' (cronie)
+  bool calendar_ = false; // any L or # item
   std::shared_ptr<const detail::zone> zone_;
   std::string text_;
 };

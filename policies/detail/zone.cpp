@@ -356,6 +356,24 @@ zone_segment zone::footer_segment(int64_t s) const noexcept {
 }
 
 zone_segment zone::segment_at(int64_t s) const noexcept {
+  // The last segments this thread asked for (zones live for ever, so their
+  // addresses name them).
+  struct entry {
+    const zone* z = nullptr;
+    zone_segment seg{};
+  };
+  thread_local std::array<entry, 4> recent;
+  thread_local size_t next = 0;
+  for (auto& e : recent)
+    if (e.z == this && s >= e.seg.begin && s < e.seg.end)
+      return e.seg;
+  auto seg = compute_segment(s);
+  recent[next] = {this, seg};
+  next = (next + 1) % recent.size();
+  return seg;
+}
+
+zone_segment zone::compute_segment(int64_t s) const noexcept {
   if (footer_ && s >= footer_from_)
     return footer_segment(s);
   auto info =

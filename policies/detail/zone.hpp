@@ -73,7 +73,8 @@ public:
 
   const std::string& name() const noexcept { return name_; }
 
-  /// The segment that contains UTC second `s`.
+  /// The segment that contains UTC second `s` (each thread remembers the
+  /// last four it was asked for).
   zone_segment segment_at(int64_t s) const noexcept;
 
   /// The POSIX TZ string the zone follows after its last transition, if
@@ -81,6 +82,8 @@ public:
   const std::optional<posix_tz>& footer() const noexcept { return footer_; }
 
 private:
+  zone_segment compute_segment(int64_t s) const noexcept;
+
   zone_segment footer_segment(int64_t s) const noexcept;
 
   std::string name_;

@@ -365,6 +365,17 @@ BOOST_AUTO_TEST_CASE(jittered_cron_fires_as_stated_and_in_order) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(
+    a_zone_the_tz_database_does_not_have_makes_bytes_unreadable) {
+  std::string text = "TZ=No/Such_Zone 0 0 * * *";
+  auto bytes =
+      test::from_hex("070102") + std::string(1, char(text.size())) + text;
+  BOOST_TEST(!deserialize_trigger(bytes).has_value());
+  auto good = serialize_trigger(
+      cron_schedule::parse("TZ=America/New_York 0 0 * * *").value());
+  BOOST_TEST(deserialize_trigger(good).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(the_seed_decides_the_jitter_and_zero_jitter_is_the_cron) {
   auto c = cron_schedule::parse("0 9 * * *").value();
   auto a = cron_trigger::make(c, 30min, 1).value();

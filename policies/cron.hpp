@@ -83,9 +83,32 @@
 // the zone's clock; a zone may not be a whole number of minutes from UTC
 // (local mean time before 1900).
 //
-// Bad input never throws: parse() answers a parse_error naming the field and
-// what is wrong ("hour: 24 is out of range 0-23", "unknown time zone
-// 'Europe/Berlni' (...)").
+// Bad input never throws: parse() answers a parse_error whose position is
+// the byte where the problem starts. The messages:
+//
+//   "expected 5 fields (minute hour day-of-month month day-of-week), got N"
+//   "unknown macro '@x'"
+//   "FIELD: N is out of range LO-HI", "FIELD: 'x' is not a number",
+//   "FIELD: unknown name 'x'", "FIELD: a value is missing",
+//   "FIELD: empty list item", "FIELD: a step is missing after '/'",
+//   "FIELD: step 'x' is not a number", "FIELD: step 0 must be positive",
+//   "FIELD: range A-B runs backwards (write it as two ranges)"
+//   "day-of-month: 'L3': after 'L' only '-n' may follow (L-3)",
+//   "...: 'L-x': expected a number of days after 'L-'",
+//   "...: 'L-31': L-n takes n from 0 to 30",
+//   "...: 'LW': 'W' (nearest weekday) is not supported",
+//   "FIELD: 'L/2' takes no step", "day-of-week: '1-5L' cannot be in a range",
+//   "day-of-week: 'L' needs a weekday before it (...)",
+//   "day-of-week: '1#6': '#' takes a week from 1 to 5"
+//   "day-of-month: no selected day occurs in the selected months"  (the
+//       expression could never fire; every accepted one fires at least once
+//       in any 41 years, the longest wait being a fifth Monday of February)
+//   "a time zone name is missing after 'TZ='",
+//   "'x' is not a time zone name (letters, digits, '/', '_', '-' and '+',
+//       as in Europe/Berlin)",
+//   "'localtime' is this machine's own zone, ...",
+//   "unknown time zone 'X' (not in the system tz database,
+//       /usr/share/zoneinfo)", "time zone 'X' cannot be read: ..."
 
 #pragma once
 

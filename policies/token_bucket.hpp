@@ -29,9 +29,12 @@
 // bit-identical answers, and reserving and cancelling never lose a fraction
 // of a token. Integers rather than a rational time per token because both
 // sides of every comparison (tokens against tokens, instants against
-// instants) are then plain 128-bit integers; floating point (x/time/rate's
+// instants) are then plain 128-bit integers. Rounding instants to whole
+// nanoseconds (as this bucket did before) or floating point (x/time/rate's
 // float64 tokens and truncated time.Duration) loses a little at each step,
-// which is what made cancelling ten reservations give back half of them.
+// and one lost nanosecond is enough for "is r the latest booking?" to answer
+// no: ten reserve(t, 10) at 3/s burst 10, cancelled newest first, gave back
+// 40 tokens of 90 (x/time/rate's floats give back 20).
 // A reservation's time_to_act is rounded up to a whole nanosecond (so the
 // tokens are always there when the caller acts); its `early` field keeps the
 // exact instant. All arithmetic saturates instead of overflowing.

@@ -1,0 +1,98 @@
+#include "timecontrol/storage/detail/rocksdb_setup.hpp"
+
+#include <rocksdb/file_system.h>
+#include <rocksdb/slice_transform.h>
+
+#include <mutex>
+
+#include "timecontrol/storage/detail/format.hpp"
+#include "timecontrol/storage/detail/testing.hpp"
+
+namespace tc::detail {
+
+namespace {
+
+std::string_view view(const rocksdb::Slice& x) {
+  return {x.data(), x.size()};
+}
+
+// Splits keys into runs that grow in order: all event keys ('e' + seq) form
+// one run, and the posting keys of one source or type (everything before
+// `first`) form one run each. RocksDB then inserts each key next to the last
+// one of its run instead of searching the whole memtable for its place.
+class ascending_runs final : public rocksdb::SliceTransform {
+public:
+  const char* Name() const override { return "timecontrol.ascending_runs"; }
+
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return {key.data(), run_size(view(key))};
+  }
+
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return run_size(view(key)) > 0;
+  }
+
+private:
+  static size_t run_size(std::string_view key) {
+    if (key.size() < 9)
+      return 0; // the meta key
+    if (key.front() == format::event_tag)
+      return key.size() == 9 ? 1 : 0;
+    if (key.front() == format::snapshot_tag || key.front() == format::gap_tag)
+      return 0;
+    return key.size() - 8;
+  }
+};
+
+std::mutex hook_mutex;
+std::shared_ptr<rocksdb::FileSystem> test_file_system;
+
+} // namespace
+
+void set_file_system_for_testing(std::shared_ptr<rocksdb::FileSystem> fs) {
+  std::lock_guard guard{hook_mutex};
+  test_file_system = std::move(fs);
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> rocksdb_setup::families() const {
+  return {{rocksdb::kDefaultColumnFamilyName, family},
+          {std::string{format::index_family}, family}};
+}
+
+rocksdb_setup make_rocksdb_setup() {
+  rocksdb_setup setup;
+  auto& db = setup.db;
+  db.IncreaseParallelism(2);
+  db.max_background_jobs = 2;
+  db.keep_log_file_num = 4;
+  // RocksDB keeps a WAL file until every family has flushed past it. Both
+  // families are written in every batch, but the index's memtable fills
+  // more slowly, so without a cap the WAL grew to about 1 GiB before it
+  // was flushed -- 440 MB after 10 million events, which every reader
+  // replayed when it opened the log (2 s). The cap makes RocksDB flush the
+  // family that holds the oldest WAL.
+  db.max_total_wal_size = 128 << 20;
+  // Our own group commit makes every RocksDB write single-threaded, which
+  // lets the index family use its insert hints.
+  db.allow_concurrent_memtable_write = false;
+  // A damaged record in the WAL is damage: opening fails (the store then
+  // says where). Only a last write a crash cut short is dropped, as it was
+  // never acknowledged. The default (point in time) would instead treat
+  // the damaged record as the end of the log and drop every later one.
+  db.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  // Every table file stays open while the log is: a writer's compaction
+  // that deletes one cannot pull it from under a reader.
+  db.max_open_files = -1;
+  db.paranoid_checks = true;
+  setup.family.memtable_insert_with_hint_prefix_extractor =
+      std::make_shared<ascending_runs>();
+  std::lock_guard guard{hook_mutex};
+  if (test_file_system) {
+    setup.env = rocksdb::NewCompositeEnv(test_file_system);
+    db.env = setup.env.get();
+  }
+  return setup;
+}
+
+} // namespace tc::detail

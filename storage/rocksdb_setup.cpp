@@ -46,12 +46,21 @@ private:
 
 std::mutex hook_mutex;
 std::shared_ptr<rocksdb::FileSystem> test_file_system;
+std::function<void(rocksdb::DBOptions&, rocksdb::ColumnFamilyOptions&)>
+    test_tuning;
 
 } // namespace
 
 void set_file_system_for_testing(std::shared_ptr<rocksdb::FileSystem> fs) {
   std::lock_guard guard{hook_mutex};
   test_file_system = std::move(fs);
+}
+
+void set_rocksdb_options_for_testing(
+    std::function<void(rocksdb::DBOptions&, rocksdb::ColumnFamilyOptions&)>
+        tune) {
+  std::lock_guard guard{hook_mutex};
+  test_tuning = std::move(tune);
 }
 
 std::vector<rocksdb::ColumnFamilyDescriptor> rocksdb_setup::families() const {
@@ -92,6 +101,8 @@ rocksdb_setup make_rocksdb_setup() {
     setup.env = rocksdb::NewCompositeEnv(test_file_system);
     db.env = setup.env.get();
   }
+  if (test_tuning)
+    test_tuning(db, setup.family);
   return setup;
 }
 

@@ -48,6 +48,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -73,8 +74,12 @@ namespace fs = std::filesystem;
 /// The most events one leader puts into one write.
 constexpr size_t max_group_events = 64 * 1024;
 
-/// How often a reader opens again when the writer changed the log under it.
+/// How often a reader opens again when the writer deleted a file it was
+/// about to read.
 constexpr int reader_open_attempts = 100;
+
+/// How often a reader catches up until the writer deleted no file meanwhile.
+constexpr int settle_attempts = 1000;
 
 rocksdb::Slice slice(std::string_view x) {
   return {x.data(), x.size()};
@@ -215,25 +220,38 @@ caf::expected<identity> identify(const std::string& path) {
   return result;
 }
 
-// The state of the MANIFEST a reader reads: what CURRENT names and how long
-// it is. A writer appends to it (or starts another) before it deletes a
-// file a reader may want.
-std::string manifest_state(const std::string& path) {
-  auto current = read_small_file(path + "/CURRENT");
-  if (!current.exists || current.content.empty())
-    return {};
-  auto name = current.content;
-  if (name.back() == '\n')
-    name.pop_back();
-  struct stat st {};
-  if (::stat((path + "/" + name).c_str(), &st) != 0)
-    return current.content;
-  return current.content + ":" + std::to_string(st.st_ino) + ":" +
-         std::to_string(st.st_size);
+// -- whether a writer has the log open
+// -----------------------------------------
+
+std::mutex writers_mutex;
+std::multiset<std::string> writers_here; // logs this process writes
+
+std::string canonical(const std::string& path) {
+  std::error_code ec;
+  auto result = fs::weakly_canonical(path, ec);
+  return ec ? path : result.string();
 }
 
-// -- creating a log
-// -------------------------------------------------------------
+// True if a writer has the log at `path` open: a store of this process, or
+// another process that holds RocksDB's lock on it.
+bool writer_active(const std::string& path) {
+  {
+    std::lock_guard guard{writers_mutex};
+    if (writers_here.count(canonical(path)) > 0)
+      return true;
+  }
+  int fd = ::open((path + "/LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  struct flock lock {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  auto asked = ::fcntl(fd, F_GETLK, &lock);
+  ::close(fd);
+  return asked == 0 && lock.l_type != F_UNLCK;
+}
+
+// -- creating a log -----------------------------------------------------------
 
 // Removes the temporary folders of creations of `name` in `parent` whose
 // creator is gone (their lock is free).
@@ -454,6 +472,10 @@ public:
   ~rocksdb_store() override {
     for (auto* handle : handles_)
       db_->DestroyColumnFamilyHandle(handle);
+    if (registered_) {
+      std::lock_guard guard{writers_mutex};
+      writers_here.erase(writers_here.find(canonical(path_)));
+    }
     // Safe after a failed write too: RocksDB closes a WAL writer that saw
     // an error without writing to it again.
     db_->Close().PermitUncheckedError();
@@ -467,9 +489,45 @@ public:
   /// Set for stores opened with store_options::read_only or ::follow.
   bool read_only = false;
 
-  /// Set for stores opened with store_options::follow: the secondary
-  /// instance's own folder, removed with the store.
+  /// Set for stores opened with store_options::follow.
+  bool follow = false;
+
+  // Tells this process's readers that a writer has the log open.
+  void register_writer() {
+    std::lock_guard guard{writers_mutex};
+    writers_here.insert(canonical(path_));
+    registered_ = true;
+  }
+
+  /// The secondary instance's own folder (readers), removed with the store.
   std::string secondary_dir;
+
+  // Catches up with the writer until a catch-up ran while the writer
+  // deleted no WAL file: the view is then whole. (A WAL file the writer
+  // deletes between the catch-up's reading of the MANIFEST and its listing
+  // of the WAL files is skipped without an error, and its events would be
+  // missing until the next catch-up; RocksDB documents calling it again.)
+  caf::error settle() {
+    for (int attempt = 1;; ++attempt) {
+      auto before = wal_files_in(path_);
+      auto st = db_->TryCatchUpWithPrimary();
+      auto after = wal_files_in(path_);
+      std::set<std::string> now(after.begin(), after.end());
+      bool deleted = std::any_of(before.begin(), before.end(),
+                                 [&](auto& name) { return !now.count(name); });
+      if (st.ok() && !deleted)
+        return caf::none;
+      if (!st.ok() && !vanished(st))
+        return storage_error(path_, st, db_);
+      if (attempt == settle_attempts)
+        return make_error(errc::storage_failure,
+                          path_ +
+                              ": the log's writer deleted files under "
+                              "every one of " +
+                              std::to_string(settle_attempts) +
+                              " catch-ups; try again");
+    }
+  }
 
   rocksdb::DB& db() { return *db_; }
 
@@ -599,12 +657,11 @@ public:
   seq_t last_seq() const override { return last_seq_.load(); }
 
   caf::expected<seq_t> refresh() override {
-    if (secondary_dir.empty())
+    if (!follow)
       return last_seq_.load();
     std::lock_guard guard{refresh_mutex_};
-    auto st = db_->TryCatchUpWithPrimary();
-    if (!st.ok())
-      return storage_error(path_, st, db_);
+    if (auto err = settle())
+      return err;
     auto last = find_last_seq();
     if (!last)
       return last;
@@ -1238,6 +1295,7 @@ private:
   group_scratch scratch_; // the leader's only
   mutable std::mutex gaps_mutex_;
   std::vector<format::gap> gaps_;
+  bool registered_ = false; // in writers_here
 };
 
 // A fresh folder for a follower's own files.
@@ -1362,7 +1420,29 @@ attempt open_once(const std::string& path, const store_options& options,
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   std::string secondary_dir;
-  if (options.follow) {
+  // A reader of a log no writer has open opens it read-only: that open
+  // fails on a file the metadata names that is missing or damaged, where a
+  // secondary instance would silently show an older state. Beside a writer
+  // RocksDB leaves a read-only instance undefined (its open lists WAL files
+  // and then opens them, and the writer may delete one in between: the
+  // open fails, or the view has a hole) and documents the secondary for
+  // that; a follower is one anyway. A follower of a log without a writer is
+  // first checked with a read-only open.
+  bool beside_writer = options.read_only && writer_active(path);
+  if (options.read_only && !beside_writer) {
+    st = rocksdb::DB::OpenForReadOnly(setup.db, path, setup.families(),
+                                      &handles, &db);
+    if (st.ok() && (options.follow || writer_active(path))) {
+      // Checked (a follower), or a writer started meanwhile.
+      for (auto* handle : handles)
+        db->DestroyColumnFamilyHandle(handle);
+      delete db;
+      db = nullptr;
+      handles.clear();
+      beside_writer = true;
+    }
+  }
+  if (beside_writer && st.ok()) {
     auto dir = make_secondary_dir(path);
     if (!dir) {
       result.err = std::move(dir.error());
@@ -1375,10 +1455,7 @@ attempt open_once(const std::string& path, const store_options& options,
       std::error_code ec;
       fs::remove_all(secondary_dir, ec);
     }
-  } else if (options.read_only) {
-    st = rocksdb::DB::OpenForReadOnly(setup.db, path, setup.families(),
-                                      &handles, &db);
-  } else {
+  } else if (!options.read_only) {
     st = rocksdb::DB::Open(setup.db, path, setup.families(), &handles, &db);
   }
   if (!st.ok()) {
@@ -1397,7 +1474,16 @@ attempt open_once(const std::string& path, const store_options& options,
   auto store = std::make_unique<rocksdb_store>(
       path, options.mode, std::move(setup), db, std::move(handles));
   store->read_only = options.read_only;
+  store->follow = options.follow;
   store->secondary_dir = std::move(secondary_dir);
+  if (!options.read_only)
+    store->register_writer();
+  if (!store->secondary_dir.empty()) {
+    if (auto err = store->settle()) {
+      result.err = std::move(err);
+      return result;
+    }
+  }
   if (auto err = store->init(id)) {
     result.err = std::move(err);
     return result;
@@ -1602,20 +1688,11 @@ open_rocksdb_store(const std::string& path, const store_options& given) {
       return err;
   auto attempts = options.read_only ? reader_open_attempts : 1;
   for (int i = 1;; ++i) {
-    auto before = manifest_state(path);
     auto result = open_once(path, options, *id);
-    if (result.store) {
-      if (!options.read_only || manifest_state(path) == before)
-        return std::unique_ptr<event_store>{std::move(result.store)};
-      // The writer changed the MANIFEST while this reader read it.
-    } else if (!result.raced || i >= attempts) {
+    if (result.store)
+      return std::unique_ptr<event_store>{std::move(result.store)};
+    if (!result.raced || i >= attempts)
       return std::move(result.err);
-    }
-    if (i >= attempts)
-      return make_error(errc::storage_failure,
-                        path + ": the log's writer changed it " +
-                            std::to_string(attempts) +
-                            " times while it was being opened; try again");
   }
 }
 

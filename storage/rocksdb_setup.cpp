@@ -3,7 +3,17 @@
 #include <rocksdb/file_system.h>
 #include <rocksdb/slice_transform.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <fcntl.h>
+#include <filesystem>
 #include <mutex>
+#include <sys/time.h>
+#include <unistd.h>
+#include <vector>
 
 #include "timecontrol/storage/detail/format.hpp"
 #include "timecontrol/storage/detail/testing.hpp"
@@ -44,6 +54,54 @@ private:
   }
 };
 
+// RocksDB's info log, written so that a failed write cannot trip an
+// assertion: after one, nothing more is written.
+class info_log final : public rocksdb::Logger {
+public:
+  explicit info_log(int fd) : fd_(fd) {}
+
+  ~info_log() override {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+
+  using rocksdb::Logger::Logv;
+
+  void Logv(const char* format, va_list ap) override {
+    if (failed_)
+      return;
+    char line[4096];
+    struct timeval now {};
+    ::gettimeofday(&now, nullptr);
+    struct tm t {};
+    ::localtime_r(&now.tv_sec, &t);
+    auto n =
+        std::snprintf(line, sizeof line, "%04d/%02d/%02d-%02d:%02d:%02d.%06ld ",
+                      t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour,
+                      t.tm_min, t.tm_sec, static_cast<long>(now.tv_usec));
+    va_list copy;
+    va_copy(copy, ap);
+    auto m = std::vsnprintf(line + n, sizeof line - static_cast<size_t>(n) - 1,
+                            format, copy);
+    va_end(copy);
+    size_t size = static_cast<size_t>(n) +
+                  std::min<size_t>(m < 0 ? 0 : static_cast<size_t>(m),
+                                   sizeof line - static_cast<size_t>(n) - 2);
+    if (line[size - 1] != '\n')
+      line[size++] = '\n';
+    std::lock_guard guard{mutex_};
+    if (failed_)
+      return;
+    if (::write(fd_, line, size) != static_cast<ssize_t>(size))
+      failed_ = true;
+  }
+
+private:
+  int fd_;
+  std::mutex mutex_;
+  bool failed_ = false;
+};
+
 std::mutex hook_mutex;
 std::shared_ptr<rocksdb::FileSystem> test_file_system;
 std::function<void(rocksdb::DBOptions&, rocksdb::ColumnFamilyOptions&)>
@@ -66,6 +124,33 @@ void set_rocksdb_options_for_testing(
 std::vector<rocksdb::ColumnFamilyDescriptor> rocksdb_setup::families() const {
   return {{rocksdb::kDefaultColumnFamilyName, family},
           {std::string{format::index_family}, family}};
+}
+
+std::shared_ptr<rocksdb::Logger> make_info_log(const std::string& dir,
+                                               size_t keep) {
+  namespace fs = std::filesystem;
+  auto path = dir + "/LOG";
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    fs::rename(path, path + ".old." + std::to_string(micros), ec);
+    std::vector<std::string> old;
+    for (auto& entry : fs::directory_iterator{dir, ec}) {
+      auto name = entry.path().filename().string();
+      if (name.starts_with("LOG.old."))
+        old.push_back(name);
+    }
+    std::sort(old.begin(), old.end());
+    for (size_t i = 0; i + keep < old.size(); ++i)
+      fs::remove(dir + "/" + old[i], ec);
+  }
+  int fd =
+      ::open(path.c_str(), O_CREAT | O_WRONLY | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return nullptr;
+  return std::make_shared<info_log>(fd);
 }
 
 rocksdb_setup make_rocksdb_setup() {

@@ -280,6 +280,7 @@ caf::error build_log(const std::string& dir) {
   auto setup = make_rocksdb_setup();
   setup.db.create_if_missing = true;
   setup.db.create_missing_column_families = true;
+  setup.db.info_log = make_info_log(dir);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   auto st = rocksdb::DB::Open(setup.db, dir, setup.families(), &handles, &db);
@@ -1449,6 +1450,7 @@ attempt open_once(const std::string& path, const store_options& options,
       return result;
     }
     secondary_dir = std::move(*dir);
+    setup.db.info_log = make_info_log(secondary_dir);
     st = rocksdb::DB::OpenAsSecondary(setup.db, path, secondary_dir,
                                       setup.families(), &handles, &db);
     if (!st.ok()) {
@@ -1456,6 +1458,7 @@ attempt open_once(const std::string& path, const store_options& options,
       fs::remove_all(secondary_dir, ec);
     }
   } else if (!options.read_only) {
+    setup.db.info_log = make_info_log(path, setup.db.keep_log_file_num);
     st = rocksdb::DB::Open(setup.db, path, setup.families(), &handles, &db);
   }
   if (!st.ok()) {

@@ -70,6 +70,8 @@ std::string_view name_of(event_type type) noexcept {
       return "node_started";
     case event_type::node_stopped:
       return "node_stopped";
+    case event_type::log_repaired:
+      return "log_repaired";
   }
   return {};
 }

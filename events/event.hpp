@@ -26,7 +26,7 @@ using event =
                  call_finished, call_timed_out, deadline_status_changed,
                  deadline_missed, intent_scheduled, intent_fired,
                  intent_misfired, intent_cancelled, policy_changed,
-                 node_started, node_stopped>;
+                 node_started, node_stopped, log_repaired>;
 
 /// The type number of the event `x` holds.
 event_type type_of(const event& x) noexcept;

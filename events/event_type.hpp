@@ -32,6 +32,8 @@ enum class event_type : uint16_t {
   policy_changed = 60,
   node_started = 61,
   node_stopped = 62,
+  // -- the log itself (source: "repair") --
+  log_repaired = 63,
 };
 
 /// The snake_case name of a type, e.g. "call_admitted"; "" for a number that

@@ -96,6 +96,12 @@ template <class Sink>
 void visit_fields(const node_stopped& x, Sink& f) {
   f.text("reason", x.reason);
 }
+template <class Sink>
+void visit_fields(const log_repaired& x, Sink& f) {
+  f.text("lost", x.lost);
+  f.text("skipped", x.skipped);
+  f.text("damage", x.damage);
+}
 
 template <class Sink>
 void visit_event(const event& x, Sink& f) {

@@ -58,6 +58,7 @@
 #include "timecontrol/core/coding.hpp"
 #include "timecontrol/events/codec.hpp"
 #include "timecontrol/storage/detail/damage.hpp"
+#include "timecontrol/storage/detail/folder.hpp"
 #include "timecontrol/storage/detail/format.hpp"
 #include "timecontrol/storage/detail/log_files.hpp"
 #include "timecontrol/storage/detail/replay_sink.hpp"
@@ -107,47 +108,6 @@ caf::error check_writable(const std::string& dir) {
   ::close(fd);
   ::unlink(probe.c_str());
   return caf::none;
-}
-
-// -- what a folder holds ------------------------------------------------------
-
-enum class folder_kind { missing, empty, file, filled };
-
-caf::expected<folder_kind> look_at(const std::string& path) {
-  std::error_code ec;
-  auto status = fs::status(path, ec);
-  if (ec && ec != std::errc::no_such_file_or_directory)
-    return make_error(errc::not_writable, path + ": " + ec.message());
-  if (!fs::exists(status))
-    return folder_kind::missing;
-  if (!fs::is_directory(status))
-    return folder_kind::file;
-  auto empty = fs::is_empty(path, ec);
-  if (ec)
-    return make_error(errc::not_writable, path + ": " + ec.message());
-  return empty ? folder_kind::empty : folder_kind::filled;
-}
-
-bool exists(const std::string& path) {
-  std::error_code ec;
-  return fs::exists(path, ec);
-}
-
-// True if RocksDB's own files in `path` (its OPTIONS files and info log)
-// show the options only a timecontrol log uses: a log of any version, even
-// one without a marker whose metadata is damaged.
-bool rocksdb_files_say_ours(const std::string& path) {
-  std::error_code ec;
-  for (auto& entry : fs::directory_iterator{path, ec}) {
-    auto name = entry.path().filename().string();
-    if (!name.starts_with("OPTIONS-") && name != "LOG" &&
-        !name.starts_with("LOG.old."))
-      continue;
-    auto file = read_small_file(entry.path().string());
-    if (file.content.find("timecontrol.ascending_runs") != std::string::npos)
-      return true;
-  }
-  return false;
 }
 
 // What the folder tells of itself before RocksDB reads it.
@@ -218,37 +178,6 @@ caf::expected<identity> identify(const std::string& path) {
                              "log");
   }
   return result;
-}
-
-// -- whether a writer has the log open
-// -----------------------------------------
-
-std::mutex writers_mutex;
-std::multiset<std::string> writers_here; // logs this process writes
-
-std::string canonical(const std::string& path) {
-  std::error_code ec;
-  auto result = fs::weakly_canonical(path, ec);
-  return ec ? path : result.string();
-}
-
-// True if a writer has the log at `path` open: a store of this process, or
-// another process that holds RocksDB's lock on it.
-bool writer_active(const std::string& path) {
-  {
-    std::lock_guard guard{writers_mutex};
-    if (writers_here.count(canonical(path)) > 0)
-      return true;
-  }
-  int fd = ::open((path + "/LOCK").c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
-  struct flock lock {};
-  lock.l_type = F_WRLCK;
-  lock.l_whence = SEEK_SET;
-  auto asked = ::fcntl(fd, F_GETLK, &lock);
-  ::close(fd);
-  return asked == 0 && lock.l_type != F_UNLCK;
 }
 
 // -- creating a log -----------------------------------------------------------
@@ -473,10 +402,8 @@ public:
   ~rocksdb_store() override {
     for (auto* handle : handles_)
       db_->DestroyColumnFamilyHandle(handle);
-    if (registered_) {
-      std::lock_guard guard{writers_mutex};
-      writers_here.erase(writers_here.find(canonical(path_)));
-    }
+    if (registered_)
+      detail::register_writer(path_, false);
     // Safe after a failed write too: RocksDB closes a WAL writer that saw
     // an error without writing to it again.
     db_->Close().PermitUncheckedError();
@@ -495,8 +422,7 @@ public:
 
   // Tells this process's readers that a writer has the log open.
   void register_writer() {
-    std::lock_guard guard{writers_mutex};
-    writers_here.insert(canonical(path_));
+    detail::register_writer(path_, true);
     registered_ = true;
   }
 

@@ -439,7 +439,9 @@ std::string describe(const std::string& file, const wal_damage& damage,
               damage.what + ")";
   auto seq = [](seq_t x) { return std::to_string(x); };
   if (before != 0 && after != 0) {
-    if (after > before + 1)
+    if (after == before + 2)
+      text += "; seq " + seq(before + 1) + " is in it";
+    else if (after > before + 2)
       text += "; the events after seq " + seq(before) + " and before seq " +
               seq(after) + " are in it (seq " + seq(before + 1) + ".." +
               seq(after - 1) + ")";

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -99,10 +100,15 @@ int run_verify(const verify_options& opt) {
     complain("verify", render(problems.error()));
     return exit_data_error;
   }
-  auto events = store->last_seq();
+  auto last = store->last_seq();
+  auto events = last;
+  for (auto& loss : store->losses())
+    events -= std::min(events, loss.last - loss.first + 1);
   out.line(std::to_string(*problems) +
            (*problems == 1 ? " problem in " : " problems in ") +
-           std::to_string(events) + (events == 1 ? " event" : " events"));
+           std::to_string(events) + (events == 1 ? " event" : " events") +
+           (events == last ? std::string{}
+                           : " (seq 1.." + std::to_string(last) + ")"));
   if (!out.flush()) {
     complain("verify", "writing to standard output failed");
     return exit_data_error;

@@ -347,9 +347,70 @@ std::optional<uint64_t> wal_number(const std::string& name) {
 
 } // namespace
 
+namespace {
+
+bool get_varint32(std::string_view& in, uint32_t& x) {
+  uint64_t wide = 0;
+  if (!coding::get_varint(in, wide) || wide > UINT32_MAX)
+    return false;
+  x = static_cast<uint32_t>(wide);
+  return true;
+}
+
+bool get_slice(std::string_view& in, std::string_view& x) {
+  uint32_t n = 0;
+  if (!get_varint32(in, n) || n > in.size())
+    return false;
+  x = in.substr(0, n);
+  in.remove_prefix(n);
+  return true;
+}
+
+// The WriteBatch layout for the puts the store writes (RocksDB's
+// write_batch.cc documents it): sequence:fixed64le count:fixed32le, then per
+// entry a tag, 1 for a put in the default family (key, value) and 5 for a
+// put in another (family:varint32, key, value), keys and values with a
+// varint32 length. Nullopt for anything else (RocksDB's own parser then).
+std::optional<bool> puts_only(std::string_view rep, seq_t& first, seq_t& last) {
+  rep.remove_prefix(8);
+  uint32_t count = 0;
+  coding::get_fixed32_le(rep, count);
+  uint32_t seen = 0;
+  while (!rep.empty()) {
+    auto tag = static_cast<uint8_t>(rep.front());
+    rep.remove_prefix(1);
+    uint32_t family = 0;
+    if (tag == 5) {
+      if (!get_varint32(rep, family))
+        return false;
+    } else if (tag != 1) {
+      return std::nullopt;
+    }
+    std::string_view key;
+    std::string_view value;
+    if (!get_slice(rep, key) || !get_slice(rep, value))
+      return false;
+    if (family == 0)
+      if (auto seq = format::parse_event_key(key)) {
+        first = first == 0 ? *seq : std::min(first, *seq);
+        last = std::max(last, *seq);
+      }
+    ++seen;
+  }
+  return seen == count;
+}
+
+} // namespace
+
 bool events_in_batch(std::string_view rep, seq_t& first, seq_t& last) {
   if (rep.size() < 12)
     return false;
+  first = 0;
+  last = 0;
+  if (auto parsed = puts_only(rep, first, last))
+    return *parsed;
+  first = 0;
+  last = 0;
   rocksdb::WriteBatch batch{std::string{rep}};
   event_collector events;
   if (!batch.Iterate(&events).ok())

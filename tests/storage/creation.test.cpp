@@ -8,7 +8,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <cstring>
 #include <random>
+#include <sys/mount.h>
 #include <thread>
 
 #include "tests/storage/damage_kit.hpp"
@@ -99,6 +101,26 @@ BOOST_AUTO_TEST_CASE(an_empty_folder_becomes_a_log_and_keeps_its_permissions) {
                         fs::perms::group_exec)));
   auto store = open_or_fail(path, {.read_only = true});
   BOOST_TEST(store->last_seq() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_mount_point_cannot_become_a_log_atomically) {
+  // A log is renamed into place; a mount point cannot be replaced so.
+  temp_dir dir;
+  auto path = dir / "mnt";
+  fs::create_directory(path);
+  if (::mount("tmpfs", path.c_str(), "tmpfs", 0, "size=1m") != 0) {
+    BOOST_TEST_MESSAGE("skipped: cannot mount a tmpfs here ("
+                       << std::strerror(errno) << ")");
+    return;
+  }
+  auto err = open_error(path);
+  ::umount2(path.c_str(), MNT_DETACH);
+  BOOST_TEST(is(err, errc::not_writable), render(err));
+  BOOST_TEST(mentions(err, "is a mount point"), render(err));
+  BOOST_TEST(mentions(err, "create it in a folder inside it"), render(err));
+  // Nothing left beside it.
+  for (auto& entry : fs::directory_iterator{dir.path()})
+    BOOST_TEST(entry.path().filename() == "mnt", entry.path());
 }
 
 BOOST_AUTO_TEST_CASE(two_processes_creating_the_same_log_share_one) {

@@ -471,6 +471,28 @@ wal_file_scan scan_wal_file(const std::string& dir, const std::string& name,
   return result;
 }
 
+wal_file_scan scan_wal_bytes(std::string_view bytes,
+                             const wal_batch_fn& on_batch) {
+  wal_file_scan result;
+  scanner scan{result, on_batch};
+  uint64_t pos = 0;
+  while (pos < bytes.size()) {
+    auto n = std::min<size_t>(block_size, bytes.size() - pos);
+    bool last = n < block_size || pos + n == bytes.size();
+    if (!scan.block(bytes.data() + pos, n, pos, n < block_size)) {
+      pos += n;
+      break;
+    }
+    pos += n;
+    if (last)
+      break;
+  }
+  if (result.read_error.empty())
+    scan.finish(bytes.size());
+  result.size = bytes.size();
+  return result;
+}
+
 std::vector<std::string> wal_files_in(const std::string& dir) {
   std::vector<std::pair<uint64_t, std::string>> found;
   std::error_code ec;

@@ -91,6 +91,10 @@ using wal_batch_fn =
 wal_file_scan scan_wal_file(const std::string& dir, const std::string& name,
                             const wal_batch_fn& on_batch = {});
 
+/// Scans the bytes of a WAL file (for the fuzzer).
+wal_file_scan scan_wal_bytes(std::string_view bytes,
+                             const wal_batch_fn& on_batch = {});
+
 /// The WAL files ("NNNNNN.log") in `dir`, oldest first.
 std::vector<std::string> wal_files_in(const std::string& dir);
 

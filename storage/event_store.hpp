@@ -79,7 +79,13 @@ struct store_options {
   bool create_if_missing = true;
   /// Open an existing log for reading only: no lock is taken, so it works
   /// while another process writes the log, and it sees that log as it was
-  /// when opened. Appends and snapshots then fail with errc::closed.
+  /// when opened (whole: never part of a write, never a hole). Appends and
+  /// snapshots then fail with errc::closed. Beside a writer (another
+  /// process, or a writer store of this process) the RocksDB store opens a
+  /// secondary instance, as RocksDB documents for that, with its own small
+  /// files in a fresh folder under $TMPDIR, removed when the store is
+  /// destroyed; without a writer it opens the log read-only, which fails on
+  /// a missing or damaged file.
   bool read_only = false;
   /// Open an existing log for reading only and follow it: like read_only
   /// (no lock, appends and snapshots fail with errc::closed), and refresh()

@@ -168,13 +168,24 @@ std::optional<seq_t> decode_lease(std::string_view content) {
   return high;
 }
 
-std::string make_repair_flag() {
+std::string make_repair_flag(const std::string& kept) {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   return sealed(
       "timecontrol repair\npid " + std::to_string(::getpid()) + "\nstarted " +
       std::to_string(
           std::chrono::duration_cast<std::chrono::seconds>(now).count()) +
-      "\n");
+      "\n" + (kept.empty() ? std::string{} : "kept " + kept + "\n"));
+}
+
+std::string kept_by_repair(std::string_view flag) {
+  auto body = unseal(flag);
+  if (!body)
+    return {};
+  auto at = body->find("\nkept ");
+  if (at == std::string_view::npos)
+    return {};
+  auto rest = body->substr(at + 6);
+  return std::string{rest.substr(0, rest.find('\n'))};
 }
 
 } // namespace tc::detail

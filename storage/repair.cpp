@@ -389,13 +389,9 @@ caf::expected<repair_report> repair_log(const std::string& path) {
   // from them.
   std::string earlier;
   if (resuming) {
-    auto text = read_small_file(path + "/" + flag).content;
-    auto at = text.find("\nkept ");
-    if (at != std::string::npos) {
-      earlier = text.substr(at + 6, text.find('\n', at + 1) - at - 6);
-      if (!exists(earlier + "/" + std::string{kept_complete}))
-        earlier.clear(); // interrupted while keeping: nothing changed yet
-    }
+    earlier = kept_by_repair(read_small_file(path + "/" + flag).content);
+    if (!earlier.empty() && !exists(earlier + "/" + std::string{kept_complete}))
+      earlier.clear(); // interrupted while keeping: nothing changed yet
   }
   // 1. From here on, normal opens refuse the log until the flag goes.
   if (!resuming)
@@ -421,8 +417,7 @@ caf::expected<repair_report> repair_log(const std::string& path) {
     if (!kept)
       return untouched(std::move(kept.error()));
   }
-  if (auto err = write_file_atomically(
-          path, flag, make_repair_flag() + "\nkept " + *kept + "\n"))
+  if (auto err = write_file_atomically(path, flag, make_repair_flag(*kept)))
     return err;
   report.kept_files = *kept;
   // 3. The lease, before anything changes it.

@@ -67,7 +67,12 @@ std::string encode_lease(seq_t high);
 /// The high-water mark of a lease's content; nullopt if it is damaged.
 std::optional<seq_t> decode_lease(std::string_view content);
 
-/// The repair flag's content: when and by which process.
-std::string make_repair_flag();
+/// The repair flag's content: when, by which process, and (once they are)
+/// where the damaged log's files are kept.
+std::string make_repair_flag(const std::string& kept = {});
+
+/// The folder a repair flag names as keeping the files, "" if none (or if
+/// the flag is damaged).
+std::string kept_by_repair(std::string_view flag);
 
 } // namespace tc::detail

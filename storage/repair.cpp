@@ -19,6 +19,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <unistd.h>
 #include <unordered_set>
 
@@ -512,24 +513,31 @@ caf::expected<repair_report> repair_log(const std::string& path) {
     if (batch.Count() >= chunk_events)
       failure = write(path, db, batch);
   };
-  std::vector<std::pair<std::string, std::string>> wal_copies;
-  for (auto& entry :
-       fs::recursive_directory_iterator{fs::path{path} / "lost", ec}) {
-    if (!entry.is_regular_file())
-      continue;
-    auto file = entry.path();
-    if (file.extension() == ".sst")
-      salvage_table(file.string(), put_back);
-    else if (file.extension() == ".log")
-      wal_copies.emplace_back(file.parent_path().string(),
-                              file.filename().string());
+  // The kept files are the log as it was; a table file that RocksDB kept
+  // as it was (the same file, still live) holds nothing to put back.
+  std::set<std::string> live;
+  {
+    std::vector<rocksdb::LiveFileMetaData> files;
+    db.GetLiveFilesMetaData(&files);
+    for (auto& f : files)
+      live.insert(fs::path{f.name}.filename().string());
   }
-  for (auto& [dir, name] : wal_copies)
-    scan_wal_file(dir, name, [&](const wal_batch&, std::string_view rep) {
-      rocksdb::WriteBatch wb{std::string{rep}};
-      event_records records{put_back};
-      wb.Iterate(&records).PermitUncheckedError();
-    });
+  for (auto& entry : fs::directory_iterator{*kept, ec}) {
+    auto file = entry.path();
+    auto name = file.filename().string();
+    if (file.extension() == ".sst") {
+      if (live.count(name) > 0 &&
+          fs::equivalent(file, fs::path{path} / name, ec))
+        continue;
+      salvage_table(file.string(), put_back);
+    } else if (file.extension() == ".log") {
+      scan_wal_file(*kept, name, [&](const wal_batch&, std::string_view rep) {
+        rocksdb::WriteBatch wb{std::string{rep}};
+        event_records records{put_back};
+        wb.Iterate(&records).PermitUncheckedError();
+      });
+    }
+  }
   if (!failure)
     failure = write(path, db, batch);
   if (failure)

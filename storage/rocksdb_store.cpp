@@ -1402,6 +1402,16 @@ attempt open_once(const std::string& path, const store_options& options,
   }
   auto store = std::make_unique<rocksdb_store>(
       path, options.mode, std::move(setup), db, std::move(handles));
+  // A repair that started after this open looked for its flag: RocksDB's
+  // lock (writers) or the files it read may belong to a half-done repair.
+  if (exists(path + "/" + std::string{repair_flag_file})) {
+    result.err = make_error(errc::corrupt_record,
+                            path +
+                                ": a repair of this log is running or did "
+                                "not finish (" +
+                                std::string{repair_flag_file} + " is there)");
+    return result;
+  }
   store->read_only = options.read_only;
   store->follow = options.follow;
   store->secondary_dir = std::move(secondary_dir);

@@ -9,15 +9,15 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/detail/behavior_impl.hpp>
 #include <caf/event_based_actor.hpp>
-#include <caf/mailbox_element.hpp>
 #include <caf/message_handler.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
 
+#include "timecontrol/actors/detail/any_response.hpp"
+#include "timecontrol/actors/detail/recorder.hpp"
 #include "timecontrol/actors/log.hpp"
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/core/error.hpp"
@@ -35,8 +35,9 @@ using wake_atom = caf::atom_constant<caf::atom("cmd_wake")>;
 using expire_atom = caf::atom_constant<caf::atom("cmd_expire")>;
 /// An async operation's answer: (done_atom, call id, std::string | error).
 using done_atom = caf::atom_constant<caf::atom("cmd_done")>;
-/// Hand the queued events to the Log: (send_atom).
-using send_atom = caf::atom_constant<caf::atom("cmd_send")>;
+using detail::out_atom;
+/// Look again at the Log's backlog: (backlog_atom).
+using backlog_atom = caf::atom_constant<caf::atom("cmd_backlg")>;
 
 /// Admission times kept for rebuilding the limiter on a policy change.
 constexpr size_t history_limit = 1024;
@@ -60,6 +61,15 @@ struct pending_call {
 struct running_call {
   caf::response_promise promise;
   time_point started{};
+};
+
+/// What waits for the Log: a call to start once its admission is written,
+/// or an answer to deliver once the events it reports are written (or sent).
+struct deferred {
+  pending_call call;
+  /// Delivered to call.promise when `start` is false.
+  caf::message answer;
+  bool start = false;
 };
 
 struct command_state {
@@ -91,44 +101,73 @@ struct command_state {
   uint64_t expire_timer = 0;
   bool starting = false;
 
-  size_t queued() const noexcept { return waiting.size() + held.size(); }
+  /// Admitted calls whose call_admitted is not written yet: each will run
+  /// or be held once it is.
+  size_t admitting = 0;
 
+  /// Calls waiting: for the limiter, for a slot, and those being admitted
+  /// that will find no slot.
+  size_t queued() const noexcept {
+    auto busy = running.size() + admitting;
+    auto over = config.max_in_flight != 0 && busy > config.max_in_flight
+                    ? busy - config.max_in_flight
+                    : 0;
+    return waiting.size() + held.size() + over;
+  }
+
+  /// True if a call admitted now would find no free slot.
   bool slots_full() const noexcept {
+    return config.max_in_flight != 0 &&
+           running.size() + admitting >= config.max_in_flight;
+  }
+
+  /// True if no call can start now.
+  bool no_free_slot() const noexcept {
     return config.max_in_flight != 0 && running.size() >= config.max_in_flight;
   }
 
-  /// Events not yet handed to the Log; shared with the exit functor, which
-  /// hands over what is left.
-  std::shared_ptr<std::vector<envelope>> outbox =
-      std::make_shared<std::vector<envelope>>();
+  /// The events not yet handed to the Log, and what waits for them.
+  detail::recorder<deferred> out;
 
   /// The actor, for scheduling the hand-over to the Log.
   caf::event_based_actor* self = nullptr;
 
+  /// True while a flush request is out because the Log's backlog was full.
+  bool waiting_for_backlog = false;
+
   /// Queues an event for the Log. The queue goes to the Log in one message
   /// once the actor has handled what is in its mailbox now.
   void record(time_point t, event body) {
-    if (outbox->empty())
-      self->send(self, send_atom::value);
-    outbox->push_back(envelope{0, t, source, std::move(body)});
+    out.record(self, t, std::move(body));
+  }
+
+  bool persist_first() const noexcept {
+    return config.admission == admission_mode::persist_then_act ||
+           out.backlog_full();
+  }
+
+  /// Answers `c` with `answer` once its events are written (persist, then
+  /// act) or, in act_then_record mode, once they are on their way.
+  void answer_after_record(pending_call& c, caf::message answer) {
+    deferred d{std::move(c), std::move(answer), false};
+    if (config.admission == admission_mode::persist_then_act)
+      out.after_written(self, std::move(d));
+    else
+      out.after_sent(self, std::move(d));
+  }
+
+  /// Answers `promise` once the events recorded so far are on their way to
+  /// the Log, so that a flush the caller sends next covers them.
+  void answer_after_sent(caf::response_promise promise, caf::message answer) {
+    pending_call c;
+    c.promise = std::move(promise);
+    out.after_sent(self, deferred{std::move(c), std::move(answer), false});
   }
 
   std::string what() const { return "command '" + source + "'"; }
 };
 
 using command_actor = caf::stateful_actor<command_state>;
-
-/// Hands `events` to the Log without waiting for an answer.
-void send_to_log(const log_actor& log, std::vector<envelope>& events) {
-  auto n = events.size();
-  if (n == 1)
-    caf::anon_send(log, record_atom::value, std::move(events.front()));
-  else if (n > 1)
-    caf::anon_send(log, append_atom::value, std::move(events));
-  events.clear();
-  // The next batch is likely as large: one allocation instead of doublings.
-  events.reserve(n);
-}
 using command_ptr = command_actor*;
 
 // -- limiter ------------------------------------------------------------------
@@ -208,7 +247,7 @@ void start_held(command_ptr self, time_point now) {
   if (st.starting)
     return;
   st.starting = true;
-  while (!st.held.empty() && !st.slots_full()) {
+  while (!st.held.empty() && !st.no_free_slot()) {
     auto c = std::move(st.held.front());
     st.held.pop_front();
     start(self, std::move(c), now);
@@ -218,10 +257,12 @@ void start_held(command_ptr self, time_point now) {
 
 void answer_timed_out(command_state& st, uint64_t id, running_call& r) {
   st.record(st.time->now(), call_timed_out{id, st.config.timeout});
-  r.promise.deliver(
-      make_error(errc::timed_out, st.what() + ": call " + std::to_string(id) +
-                                      " did not finish within " +
-                                      duration_to_string(st.config.timeout)));
+  st.answer_after_sent(
+      std::move(r.promise),
+      caf::make_message(make_error(errc::timed_out,
+                                   st.what() + ": call " + std::to_string(id) +
+                                       " did not finish within " +
+                                       duration_to_string(st.config.timeout))));
 }
 
 caf::error failure(const char* what) {
@@ -274,10 +315,11 @@ void finish(command_ptr self, uint64_t id, caf::message answer) {
     st.record(now, call_finished{id, took, ok, std::move(text)});
   } else if (ok) {
     st.record(now, call_finished{id, took, true, {}});
-    i->second.promise.deliver(std::move(answer));
+    st.answer_after_sent(std::move(i->second.promise), std::move(answer));
   } else {
     st.record(now, call_finished{id, took, false, text});
-    i->second.promise.deliver(failed(st, id, text));
+    st.answer_after_sent(std::move(i->second.promise),
+                         caf::make_message(failed(st, id, text)));
   }
   st.running.erase(i);
   start_held(self, now);
@@ -289,26 +331,6 @@ void finish(command_ptr self, uint64_t id, caf::expected<std::string> result) {
   else
     finish(self, id, caf::make_message(std::move(result.error())));
 }
-
-/// A response handler that takes any answer, values and errors alike (CAF
-/// 0.17 behaviors match on types only).
-class any_response final : public caf::detail::behavior_impl {
-public:
-  any_response(command_ptr self, uint64_t id) : self_(self), id_(id) {
-    // nop
-  }
-
-  caf::match_case::result invoke(caf::detail::invoke_result_visitor&,
-                                 caf::type_erased_tuple&) override {
-    auto* x = self_->current_mailbox_element();
-    finish(self_, id_, x ? x->move_content_to_message() : caf::message{});
-    return caf::match_case::match;
-  }
-
-private:
-  command_ptr self_;
-  uint64_t id_;
-};
 
 void start(command_ptr self, pending_call c, time_point now) {
   auto& st = self->state;
@@ -322,8 +344,9 @@ void start(command_ptr self, pending_call c, time_point now) {
   if (auto* target = std::get_if<caf::actor>(&st.op)) {
     auto handle = self->request(*target, caf::infinite, std::move(c.msg));
     self->add_multiplexed_response_handler(
-        handle.id(), caf::behavior{caf::behavior::impl_ptr{
-                         caf::make_counted<any_response>(self, id)}});
+        handle.id(), detail::any_response(self, [self, id](caf::message x) {
+          finish(self, id, std::move(x));
+        }));
   } else if (auto* f = std::get_if<sync_operation>(&st.op)) {
     finish(self, id, run_sync(*f, std::move(c.args)));
   } else {
@@ -370,26 +393,41 @@ void expire(command_ptr self) {
 
 // -- admission ----------------------------------------------------------------
 
-void admitted(command_ptr self, pending_call c, time_point now,
-              duration waited) {
+/// Runs an admitted call now, or holds it until a slot is free.
+void run_admitted(command_ptr self, pending_call c) {
   auto& st = self->state;
-  remember(st, now);
-  st.record(now, call_admitted{c.id, waited});
-  if (st.slots_full() || !st.held.empty()) {
+  auto now = st.time->now();
+  if (st.no_free_slot() || !st.held.empty()) {
     st.held.push_back(std::move(c));
+    start_held(self, now);
     return;
   }
   start(self, std::move(c), now);
 }
 
+void admitted(command_ptr self, pending_call c, time_point now,
+              duration waited) {
+  auto& st = self->state;
+  remember(st, now);
+  st.record(now, call_admitted{c.id, waited});
+  if (st.persist_first()) {
+    // Runs once call_admitted is written: a crash cannot lose the
+    // admission of a call that ran.
+    ++st.admitting;
+    st.out.after_written(self, deferred{std::move(c), {}, true});
+    return;
+  }
+  run_admitted(self, std::move(c));
+}
+
 void refuse_full(command_state& st, pending_call& c, time_point now,
                  duration retry_after) {
   st.record(now, call_throttled{c.id, retry_after, throttle_action::rejected});
-  c.promise.deliver(make_error(
-      errc::queue_full, st.what() + ": call " + std::to_string(c.id) + ": " +
-                            std::to_string(st.queued()) +
-                            " calls are queued (queue_limit " +
-                            std::to_string(st.config.queue_limit) + ")"));
+  auto text = st.what() + ": call " + std::to_string(c.id) + ": " +
+              std::to_string(st.queued()) + " calls are queued (queue_limit " +
+              std::to_string(st.config.queue_limit) + ")";
+  st.answer_after_record(
+      c, caf::make_message(make_error(errc::queue_full, std::move(text))));
 }
 
 void throttle(command_ptr self, pending_call c, time_point now, admission a) {
@@ -411,9 +449,10 @@ void throttle(command_ptr self, pending_call c, time_point now, admission a) {
                 call_throttled{c.id, a.retry_after, throttle_action::rejected});
       auto retry = a.earliest == never ? std::string{"never"}
                                        : duration_to_string(a.retry_after);
-      c.promise.deliver(make_error(
-          errc::throttled, st.what() + ": call " + std::to_string(c.id) +
-                               " came too fast; retry after " + retry));
+      st.answer_after_record(
+          c, caf::make_message(make_error(
+                 errc::throttled, st.what() + ": call " + std::to_string(c.id) +
+                                      " came too fast; retry after " + retry)));
       return;
     }
     case on_throttle::drop:
@@ -463,46 +502,68 @@ void on_call(command_ptr self, pending_call c) {
     throttle(self, std::move(c), now, a);
 }
 
-/// The sync operation if a call can run and be answered inside its handler
-/// (nothing queued, a free slot, no time limit); nullptr otherwise.
-const sync_operation* sync_fast_path(const command_state& st) {
-  auto* f = std::get_if<sync_operation>(&st.op);
-  if (f == nullptr || !st.waiting.empty() || !st.held.empty() ||
-      st.slots_full() || st.config.timeout > duration{0})
-    return nullptr;
-  return f;
+/// True (and asks the Log to say when it has caught up) while the Log's
+/// backlog is over its limit: calls then stay in the mailbox. Every message
+/// the actor handles makes it look at them again: the Log's answer to the
+/// flush, or, if the backlog is still full then, a timer a little later.
+bool hold_back(command_ptr self) {
+  auto& st = self->state;
+  if (!st.out.backlog_full())
+    return false;
+  if (!st.waiting_for_backlog) {
+    st.waiting_for_backlog = true;
+    self->request(st.out.log(), caf::infinite, flush_atom::value)
+        .then(
+            [self](seq_t) {
+              if (!self->state.out.backlog_full()) {
+                self->state.waiting_for_backlog = false;
+                return;
+              }
+              self->delayed_send(self, std::chrono::milliseconds{1},
+                                 backlog_atom::value);
+            },
+            [self](caf::error&) { self->state.waiting_for_backlog = false; });
+  }
+  return true;
 }
 
-/// on_call() and start() for a sync_fast_path() call, without a response
-/// promise and without the bookkeeping of running calls. Records the same
-/// events.
-caf::result<std::string> call_at_once(command_ptr self, const sync_operation& f,
-                                      std::string& args) {
+/// Runs a deferred action once the Log has its events.
+void run_deferred(command_ptr self, deferred& d) {
+  if (d.start) {
+    --self->state.admitting;
+    run_admitted(self, std::move(d.call));
+  } else
+    d.call.promise.deliver(std::move(d.answer));
+}
+
+/// Hands the queued events to the Log.
+void send_out(command_ptr self) {
+  self->state.out.send(
+      self, [self](deferred& d) { run_deferred(self, d); },
+      [self](deferred& d, const caf::error& err) {
+        if (d.start)
+          --self->state.admitting;
+        d.call.promise.deliver(err);
+      });
+}
+
+/// Answers every call the command still holds with `err` (it exits).
+void answer_all(command_ptr self, const caf::error& err) {
   auto& st = self->state;
-  auto now = st.time->now();
-  auto id = st.next_id++;
-  st.record(now, call_requested{id});
-  auto a = decide(st, now);
-  if (!a.admitted) {
-    pending_call c;
-    c.id = id;
-    c.args = std::move(args);
-    c.promise = self->make_response_promise();
-    throttle(self, std::move(c), now, a);
-    return caf::delegated<std::string>{};
-  }
-  remember(st, now);
-  st.record(now, call_admitted{id, duration{0}});
-  st.record(now, call_started{id});
-  auto result = run_sync(f, std::move(args));
-  auto end = st.time->now();
-  if (result) {
-    st.record(end, call_finished{id, end - now, true, {}});
-    return std::move(*result);
-  }
-  auto text = text_of(result.error());
-  st.record(end, call_finished{id, end - now, false, text});
-  return failed(st, id, text);
+  for (auto& d : st.out.take_waiting())
+    if (d.start)
+      d.call.promise.deliver(err);
+    else
+      d.call.promise.deliver(std::move(d.answer));
+  for (auto* q : {&st.waiting, &st.held})
+    for (auto& c : *q)
+      c.promise.deliver(err);
+  st.waiting.clear();
+  st.held.clear();
+  for (auto& [id, r] : st.running)
+    r.promise.deliver(err);
+  st.running.clear();
+  st.out.send_remaining();
 }
 
 // -- behavior -----------------------------------------------------------------
@@ -517,10 +578,13 @@ struct rebuilt {
 struct command_args {
   command_config config;
   parsed_limiter limiter;
+  /// The configured limiter differs from the last one recorded.
+  bool record_policy = false;
   rebuilt state;
   operation op;
   log_actor log;
   std::shared_ptr<clock> time;
+  std::shared_ptr<detail::log_backlog> backlog;
   std::shared_ptr<command_registry> registry;
 };
 
@@ -530,25 +594,40 @@ caf::behavior command_impl(command_ptr self,
   st.source = args->config.name;
   st.config = std::move(args->config);
   st.op = std::move(args->op);
-  st.log = std::move(args->log);
+  st.log = args->log;
+  st.out = detail::recorder<deferred>{std::move(args->log),
+                                      std::move(args->backlog), st.source};
   st.time = std::move(args->time);
   st.limiter = std::move(args->state.limiter);
   st.history = std::move(args->state.history);
   st.next_id = args->state.next_id;
   st.self = self;
+  if (args->record_policy)
+    st.record(st.time->now(), policy_changed{args->limiter.text});
   auto registry = args->registry;
   self->attach_functor(
-      [outbox = st.outbox, log = st.log, registry, name = st.source,
+      [registry, name = st.source,
        handle = caf::actor_cast<caf::actor_addr>(self)](const caf::error&) {
-        auto x = caf::actor_cast<caf::actor>(handle);
-        registry->remove(name, x);
-        send_to_log(log, *outbox);
+        registry->remove(name, caf::actor_cast<caf::actor>(handle));
       });
+  // Stopped (runtime::shutdown): hand over what is recorded, answer who
+  // still waits.
+  self->set_exit_handler([self](caf::exit_msg& x) {
+    answer_all(self,
+               make_error(errc::closed, self->state.what() +
+                                            ": stopped before the call ran (" +
+                                            render(x.reason) + ")"));
+    self->quit(x.reason);
+  });
   // The Log is where every fact goes: without it, stop (fail-stop).
   self->monitor(st.log);
   self->set_down_handler([self](caf::down_msg& x) {
-    if (x.source == self->state.log.address())
-      self->quit(x.reason);
+    if (x.source != self->state.log.address())
+      return;
+    auto err =
+        x.reason ? x.reason : make_error(errc::closed, "the Log stopped");
+    answer_all(self, err);
+    self->quit(x.reason);
   });
   bool proxy = std::holds_alternative<caf::actor>(st.op);
   self->set_default_handler(
@@ -560,6 +639,8 @@ caf::behavior command_impl(command_ptr self,
                             self->state.what() +
                                 ": expected (call, string), got " +
                                 to_string(x.copy_content_to_message()));
+        if (hold_back(self))
+          return caf::skip;
         pending_call c;
         c.msg = x.move_content_to_message();
         on_call(self, std::move(c));
@@ -577,17 +658,24 @@ caf::behavior command_impl(command_ptr self,
           for (auto t : st.history)
             admit(*st.limiter, t);
         st.record(now, policy_changed{parsed->text});
+        // Calls admitted under the new limiter are written after this
+        // record, so applying it now is safe; the answer waits for it.
+        pending_call c;
+        c.promise = self->make_response_promise();
+        st.out.after_written(self,
+                             deferred{std::move(c), caf::make_message(true)});
         // The queue head's time may have moved either way.
         st.wake_timer = 0;
         drain(self);
-        return true;
+        return caf::delegated<bool>{};
       },
       [self](check_atom) -> caf::timestamp {
         auto& st = self->state;
         auto now = st.time->now();
         return st.limiter ? check(*st.limiter, now).earliest : now;
       },
-      [self](send_atom) { send_to_log(self->state.log, *self->state.outbox); },
+      [self](out_atom) { send_out(self); },
+      [self](backlog_atom) { self->state.waiting_for_backlog = false; },
       [self](wake_atom, uint64_t id) {
         if (id != self->state.wake_timer)
           return;
@@ -611,8 +699,8 @@ caf::behavior command_impl(command_ptr self,
     return control;
   return control.or_else(
       [self](call_atom, std::string& args) -> caf::result<std::string> {
-        if (auto* f = sync_fast_path(self->state))
-          return call_at_once(self, *f, args);
+        if (hold_back(self))
+          return caf::skip;
         pending_call c;
         c.args = std::move(args);
         on_call(self, std::move(c));
@@ -670,10 +758,12 @@ caf::expected<caf::actor> spawn_impl(runtime& rt, command_config config,
   auto args = std::make_shared<command_args>();
   args->config = std::move(config);
   args->limiter = *parsed;
+  args->record_policy = logged_policy.value_or(std::string{}) != parsed->text;
   args->state = std::move(state);
   args->op = std::move(op);
   args->log = rt.log();
   args->time = rt.time_ptr();
+  args->backlog = rt.backlog_ptr();
   args->registry = rt.commands_ptr();
   auto name = args->config.name;
   auto handle = rt.system().spawn(command_impl, args);
@@ -682,8 +772,7 @@ caf::expected<caf::actor> spawn_impl(runtime& rt, command_config config,
     return make_error(errc::bad_config,
                       who + ": a running command has this name already");
   }
-  if (logged_policy.value_or(std::string{}) != parsed->text)
-    rt.record(name, policy_changed{parsed->text});
+
   rt.adopt(handle);
   return handle;
 }

@@ -35,6 +35,28 @@
 // command's mailbox (never one request per event); what is left when the
 // command exits is sent then.
 //
+// Persist, then act (admission_mode::persist_then_act, the default): an
+// admitted call runs only once the Log has written its call_admitted (in
+// sync mode: fsynced), and a throttled call is answered only once its
+// call_throttled is written. So a process killed at any moment never ran a
+// call the log does not show as admitted, and a restarted command's limiter
+// counts every call that ran: the limit cannot be escaped by restarting.
+// All calls admitted in one pass over the mailbox share one write (group
+// commit); the cost is one Log round trip added to each call's answer.
+// admission_mode::act_then_record runs the call at once and records on the
+// side: faster, but a crash (kill -9, power loss in sync mode) can lose the
+// admissions of the calls that ran in the last moments, about the last
+// write's worth, and a restarted command does not count those against its
+// limit.
+//
+// In both modes a caller is answered only after every event about its call
+// is handed to the Log, so a Log flush (runtime::flush) sent after the
+// answer covers the whole call.
+//
+// Back-pressure: while the Log's backlog is over log_config::max_backlog, a
+// command leaves new calls in its mailbox (unanswered, unrecorded) until the
+// Log has caught up; calls already taken go on as usual.
+//
 // An operation that throws or fails (a callable's error, an error answer of
 // the wrapped actor) is recorded as call_finished{ok = false, error = its
 // text} and answered with errc::operation_failed, whose context is
@@ -67,7 +89,10 @@
 //
 // A command is registered in rt.commands() under its name while it lives.
 // It exits when the runtime's Log exits (fail-stop: its facts could no
-// longer be recorded), and so at runtime::shutdown().
+// longer be recorded; every call it holds is answered with the Log's error,
+// e.g. storage_failure naming the path and "No space left on device"), and
+// at runtime::shutdown() (calls it holds then are answered errc::closed;
+// those whose call_admitted was being written did not run).
 
 #pragma once
 
@@ -87,6 +112,15 @@ class runtime;
 /// What a command does with a call that comes too fast.
 enum class on_throttle : uint8_t { wait, reject, drop };
 
+/// When a command acts on a call relative to recording it (see above).
+enum class admission_mode : uint8_t {
+  /// Run a call, and answer a throttled one, once its events are written.
+  persist_then_act,
+  /// Run and answer at once; record on the side. A crash can lose the
+  /// records of the last calls that ran.
+  act_then_record,
+};
+
 struct command_config {
   /// The command's name: the source of its events, and how the Scheduler
   /// and Controllers name it. Must not be empty.
@@ -94,6 +128,7 @@ struct command_config {
   /// A limiter spec (policies/spec.hpp); empty means no limit.
   std::string limiter{};
   on_throttle action = on_throttle::reject;
+  admission_mode admission = admission_mode::persist_then_act;
   /// Most calls waiting (action wait).
   size_t queue_limit = 1024;
   /// Most calls running at once; 0 means no limit. Further admitted calls

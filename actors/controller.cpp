@@ -7,6 +7,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "timecontrol/actors/detail/recorder.hpp"
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/policies/deadline.hpp"
 
@@ -52,8 +53,20 @@ struct watched {
   std::optional<time_point> asked_early{};
 };
 
+// What a status change does once its events are written (persist, then
+// act): ask for a call, alarm, escalate.
+struct reaction {
+  std::string command;
+  deadline_status status = deadline_status::never_called;
+  bool call = false;
+  bool alarm = false;
+  bool escalate = false;
+};
+
 struct controller_state {
   static inline const char* name = "tc.controller";
+
+  detail::recorder<reaction> out;
 
   runtime* rt = nullptr;
   controller_config config;
@@ -69,13 +82,15 @@ struct controller_state {
   std::optional<time_point> timer_at;
 };
 
-using controller_pointer = controller_actor::stateful_pointer<controller_state>;
+// The controller's whole interface: the public one and its own messages.
+using controller_full =
+    controller_actor::extend<caf::reacts_to<detail::out_atom>>;
+
+using controller_pointer = controller_full::stateful_pointer<controller_state>;
 
 void record(controller_pointer self, event body) {
   auto& st = self->state;
-  caf::anon_send(
-      st.rt->log(), record_atom::value,
-      envelope{0, st.rt->time().now(), st.config.name, std::move(body)});
+  st.out.record(self, st.rt->time().now(), std::move(body));
 }
 
 void arm_timer(controller_pointer self) {
@@ -154,13 +169,25 @@ void evaluate(controller_pointer self, const std::string& name, watched& w,
       since = *start + w.policy.grace();
     record(self, deadline_missed{name, std::max(now - since, duration{0})});
   }
-  if ((st.config.actions & action_call) && st.config.scheduler)
-    ask_for_call(self, name);
-  if (st.config.actions & action_alarm)
+  reaction r{name, status,
+             (st.config.actions & action_call) && st.config.scheduler,
+             (st.config.actions & action_alarm) != 0,
+             (st.config.actions & action_escalate) && st.config.supervisor};
+  if (r.call || r.alarm || r.escalate)
+    st.out.after_written(self, std::move(r));
+}
+
+// Takes the actions of a status change whose events are written.
+void react(controller_pointer self, const reaction& r) {
+  auto& st = self->state;
+  if (r.call)
+    ask_for_call(self, r.command);
+  if (r.alarm)
     for (auto& subscriber : st.subscribers)
-      caf::anon_send(subscriber, alarm_atom::value, name, status);
-  if ((st.config.actions & action_escalate) && st.config.supervisor)
-    caf::anon_send(st.config.supervisor, escalate_atom::value, name, status);
+      caf::anon_send(subscriber, alarm_atom::value, r.command, r.status);
+  if (r.escalate)
+    caf::anon_send(st.config.supervisor, escalate_atom::value, r.command,
+                   r.status);
 }
 
 // Starts watching (or re-configures) a command, as of `since`.
@@ -210,12 +237,16 @@ void apply_fact(controller_state& st, const envelope& x) {
 
 // -- behavior -----------------------------------------------------------------
 
-controller_actor::behavior_type
+controller_full::behavior_type
 controller_impl(controller_pointer self, runtime* rt, controller_config config,
                 std::unordered_map<std::string, watched> commands,
-                seq_t rebuilt_up_to) {
+                seq_t rebuilt_up_to, std::vector<std::string> new_watches) {
   auto& st = self->state;
   st.rt = rt;
+  st.out =
+      detail::recorder<reaction>{rt->log(), rt->backlog_ptr(), config.name};
+  for (auto& spec : new_watches)
+    record(self, policy_changed{std::move(spec)});
   st.config = std::move(config);
   st.config.watches = {}; // `commands` holds them now
   st.commands = std::move(commands);
@@ -283,6 +314,11 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
         evaluate(self, i->first, i->second, st.rt->time().now());
         arm_timer(self);
       },
+      [=](detail::out_atom) {
+        self->state.out.send(
+            self, [self](reaction& r) { react(self, r); },
+            [](reaction&, const caf::error&) {});
+      },
       [=](timer_atom, uint64_t id) {
         auto& st = self->state;
         if (id != st.timer_id)
@@ -321,15 +357,17 @@ caf::expected<controller_actor> spawn_controller(runtime& rt,
     return err;
   // Configured watches that the log does not know yet start now.
   auto now = rt.time().now();
+  std::vector<std::string> new_watches;
   for (auto& w : config.watches) {
     auto i = st.commands.find(w.command);
     if (i != st.commands.end() && i->second.config == w)
       continue;
     add_watch(st, w, now);
-    rt.record(config.name, policy_changed{watch_spec(w)});
+    new_watches.push_back(watch_spec(w));
   }
-  auto handle = rt.system().spawn(controller_impl, &rt, std::move(config),
-                                  std::move(st.commands), up_to);
+  controller_actor handle =
+      rt.system().spawn(controller_impl, &rt, std::move(config),
+                        std::move(st.commands), up_to, std::move(new_watches));
   rt.adopt(caf::actor_cast<caf::actor>(handle));
   return handle;
 }

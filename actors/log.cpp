@@ -6,9 +6,28 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include "timecontrol/actors/detail/backlog.hpp"
 #include "timecontrol/storage/event_store.hpp"
 
 namespace tc {
+
+namespace detail {
+
+uint64_t weight_of(const envelope& x) noexcept {
+  uint64_t strings = 0;
+  std::visit(
+      [&](const auto& body) {
+        for_each_field(body, [&](const auto&, const auto& value) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(value)>,
+                                       std::string>)
+            strings += value.size();
+        });
+      },
+      x.body);
+  return sizeof(envelope) + x.source.size() + strings;
+}
+
+} // namespace detail
 
 namespace {
 
@@ -16,6 +35,7 @@ struct log_state {
   static inline const char* name = "tc.log";
 
   std::shared_ptr<event_store> store;
+  std::shared_ptr<detail::log_backlog> backlog;
   bus_actor bus;
   log_config config;
   std::vector<envelope> pending;
@@ -39,6 +59,10 @@ void commit(log_pointer self) {
     return;
   }
   auto written = st.store->append(st.pending);
+  uint64_t bytes = 0;
+  for (auto& x : st.pending)
+    bytes += detail::weight_of(x);
+  st.backlog->release(bytes);
   if (!written) {
     for (auto& [promise, index] : st.waiting)
       promise.deliver(written.error());
@@ -75,8 +99,10 @@ void schedule_commit(log_pointer self) {
 
 log_actor::behavior_type log_impl(log_pointer self,
                                   std::shared_ptr<event_store> store,
+                                  std::shared_ptr<detail::log_backlog> backlog,
                                   bus_actor bus, log_config config) {
   self->state.store = std::move(store);
+  self->state.backlog = std::move(backlog);
   self->state.bus = std::move(bus);
   self->state.config = config;
   return {
@@ -111,11 +137,15 @@ log_actor::behavior_type log_impl(log_pointer self,
 } // namespace
 
 log_actor spawn_log(caf::actor_system& sys, std::shared_ptr<event_store> store,
-                    bus_actor bus, log_config config) {
+                    bus_actor bus, log_config config,
+                    std::shared_ptr<detail::log_backlog> backlog) {
+  if (!backlog)
+    backlog = std::make_shared<detail::log_backlog>(config.max_backlog);
   if (config.detached)
-    return sys.spawn<caf::detached>(log_impl, std::move(store), std::move(bus),
-                                    config);
-  return sys.spawn(log_impl, std::move(store), std::move(bus), config);
+    return sys.spawn<caf::detached>(log_impl, std::move(store),
+                                    std::move(backlog), std::move(bus), config);
+  return sys.spawn(log_impl, std::move(store), std::move(backlog),
+                   std::move(bus), config);
 }
 
 } // namespace tc

@@ -9,6 +9,16 @@
 // When a write fails the Log answers the waiting requests with the error and
 // exits with it (fail-stop): events that were not acknowledged may be lost,
 // acknowledged ones never are. Monitor the Log to learn of it.
+//
+// Order and durability a caller can rely on: the Log answers append and
+// flush in the order it received them, and a flush answers once everything
+// it received before is written. The library's actors hand an event to the
+// Log before they answer anyone about it, so a flush sent after an answer
+// covers the events of that answer.
+//
+// Back-pressure: the bytes handed to the Log and not yet written (its
+// backlog) are counted; while they exceed log_config::max_backlog, the
+// library's recorders hold back (see runtime::record and command.hpp).
 
 #pragma once
 
@@ -44,9 +54,19 @@ struct log_config {
   /// Run on a thread of its own, so that fsyncs block no other actor. Must
   /// be false under CAF's test_coordinator.
   bool detached = true;
+  /// Most bytes of events (envelopes and their strings) handed to the Log
+  /// and not yet written before recorders hold back.
+  uint64_t max_backlog = 64 << 20;
 };
 
+namespace detail {
+class log_backlog;
+} // namespace detail
+
+/// Spawns the Log over `store`, publishing to `bus`. `backlog` counts what
+/// recorders handed to it (a fresh one if null).
 log_actor spawn_log(caf::actor_system& sys, std::shared_ptr<event_store> store,
-                    bus_actor bus, log_config config = {});
+                    bus_actor bus, log_config config = {},
+                    std::shared_ptr<detail::log_backlog> backlog = nullptr);
 
 } // namespace tc

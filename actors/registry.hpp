@@ -3,9 +3,11 @@
 
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 
@@ -16,8 +18,24 @@ public:
   /// Registers `command` under `name`; false if the name is taken by a
   /// command that is still registered.
   bool add(const std::string& name, caf::actor command) {
+    std::vector<std::function<void(const std::string&)>> listeners;
+    {
+      std::lock_guard guard{mutex_};
+      if (!commands_.emplace(name, std::move(command)).second)
+        return false;
+      listeners = listeners_;
+    }
+    for (auto& f : listeners)
+      f(name);
+    return true;
+  }
+
+  /// Calls `f(name)` after each successful add() from now on (from the
+  /// adding thread; `f` must be quick and thread-safe: the Scheduler sends
+  /// itself a message).
+  void on_add(std::function<void(const std::string&)> f) {
     std::lock_guard guard{mutex_};
-    return commands_.emplace(name, std::move(command)).second;
+    listeners_.push_back(std::move(f));
   }
 
   /// Removes `name` if it still names `command`.
@@ -38,6 +56,7 @@ public:
 private:
   mutable std::mutex mutex_;
   std::map<std::string, caf::actor> commands_;
+  std::vector<std::function<void(const std::string&)>> listeners_;
 };
 
 } // namespace tc

@@ -9,18 +9,17 @@
 #include <caf/send.hpp>
 #include <caf/system_messages.hpp>
 
+#include "timecontrol/actors/detail/backlog.hpp"
+#include "timecontrol/version.hpp"
+
 namespace tc {
 
-namespace {
-
-constexpr const char* version = "0.1.0";
-
-} // namespace
-
 runtime::runtime(caf::actor_system& sys, std::shared_ptr<event_store> store,
-                 std::shared_ptr<clock> time, std::string node)
+                 std::shared_ptr<clock> time, std::string node,
+                 uint64_t max_backlog)
     : sys_(sys), store_(std::move(store)), clock_(std::move(time)),
-      node_(std::move(node)) {}
+      node_(std::move(node)),
+      backlog_(std::make_shared<detail::log_backlog>(max_backlog)) {}
 
 caf::expected<std::unique_ptr<runtime>> runtime::start(caf::actor_system& sys,
                                                        runtime_config config) {
@@ -37,12 +36,20 @@ runtime::start(caf::actor_system& sys, std::shared_ptr<event_store> store,
   if (!store)
     return make_error(errc::bad_config, "runtime: no event store");
   auto time = config.time ? config.time : make_wall_clock();
-  std::unique_ptr<runtime> rt{
-      new runtime(sys, store, std::move(time), config.node)};
+  std::unique_ptr<runtime> rt{new runtime(sys, store, std::move(time),
+                                          config.node, config.log.max_backlog)};
   rt->bus_ = spawn_bus(sys, store, store->last_seq(), config.bus);
-  rt->log_ = spawn_log(sys, store, rt->bus_, config.log);
-  rt->record(rt->node_,
-             node_started{static_cast<uint32_t>(::getpid()), version});
+  rt->log_ = spawn_log(sys, store, rt->bus_, config.log, rt->backlog_);
+  // Remember why the Log stopped, if it failed.
+  caf::actor_cast<caf::abstract_actor*>(rt->log_)->attach_functor(
+      [slot = rt->failure_](const caf::error& reason) {
+        if (!reason || reason == caf::exit_reason::user_shutdown)
+          return;
+        std::lock_guard guard{slot->mutex};
+        slot->error = reason;
+      });
+  rt->send_to_log(rt->node_,
+                  node_started{static_cast<uint32_t>(::getpid()), version});
   auto scheduler = spawn_scheduler(*rt, std::move(config.scheduler));
   if (!scheduler) {
     rt->shutdown("scheduler failed to start");
@@ -56,10 +63,50 @@ runtime::~runtime() {
   shutdown("runtime destroyed");
 }
 
-void runtime::record(std::string source, event body) {
-  caf::anon_send(
-      log_, record_atom::value,
-      envelope{0, clock_->now(), std::move(source), std::move(body)});
+uint64_t runtime::backlog() const noexcept {
+  return backlog_->bytes();
+}
+
+caf::error runtime::record(std::string source, event body) {
+  if (stopped_)
+    return make_error(errc::closed, "runtime: shut down; cannot record");
+  if (auto err = failure())
+    return err;
+  if (backlog_->full())
+    return make_error(errc::queue_full,
+                      "runtime: the Log's backlog holds " +
+                          std::to_string(backlog_->bytes()) + " bytes (limit " +
+                          std::to_string(backlog_->limit()) +
+                          "); record refused, retry after flush()");
+  send_to_log(std::move(source), std::move(body));
+  return caf::none;
+}
+
+void runtime::send_to_log(std::string source, event body) {
+  envelope x{0, clock_->now(), std::move(source), std::move(body)};
+  backlog_->add(detail::weight_of(x));
+  caf::anon_send(log_, record_atom::value, std::move(x));
+}
+
+caf::error runtime::failure() const {
+  std::lock_guard guard{failure_->mutex};
+  return failure_->error;
+}
+
+caf::expected<seq_t> runtime::flush() {
+  if (stopped_)
+    return make_error(errc::closed, "runtime: shut down; nothing to flush");
+  if (auto err = failure())
+    return err;
+  caf::scoped_actor self{sys_};
+  auto pending = self->request(log_, caf::infinite, flush_atom::value);
+  if (auto* test =
+          dynamic_cast<caf::scheduler::test_coordinator*>(&sys_.scheduler()))
+    test->run();
+  caf::expected<seq_t> result{seq_t{0}};
+  pending.receive([&](seq_t last) { result = last; },
+                  [&](caf::error& err) { result = std::move(err); });
+  return result;
 }
 
 caf::actor runtime::observe(replay_query filter,
@@ -104,7 +151,7 @@ caf::error runtime::shutdown(std::string reason) {
     test->run();
   for (size_t i = 0; i < adopted.size(); ++i)
     self->receive([](caf::down_msg&) {});
-  record(node_, node_stopped{std::move(reason)});
+  send_to_log(node_, node_stopped{std::move(reason)});
   auto pending = self->request(log_, caf::infinite, flush_atom::value);
   // Under the test coordinator nothing runs unless the caller runs it.
   if (test)
@@ -120,6 +167,10 @@ caf::error runtime::shutdown(std::string reason) {
   self->send_exit(bus_, caf::exit_reason::user_shutdown);
   if (test)
     test->run();
+  // A Log that failed answers nothing: say why it stopped instead of
+  // "request receiver down".
+  if (auto err = failure())
+    return err;
   return result;
 }
 

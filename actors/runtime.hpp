@@ -101,10 +101,30 @@ public:
   /// The Scheduler (invalid while start() spawns it).
   const scheduler_actor& scheduler() const noexcept { return scheduler_; }
 
+  /// Bytes of events handed to the Log and not yet written (its backlog).
+  uint64_t backlog() const noexcept;
+
+  /// Internal: the backlog's counter, shared with the Log and the recorders.
+  const std::shared_ptr<detail::log_backlog>& backlog_ptr() const noexcept {
+    return backlog_;
+  }
+
   // -- operations -----------------------------------------------------------
 
-  /// Sends `body` from `source`, stamped with the clock's now, to the Log.
-  void record(std::string source, event body);
+  /// Sends `body` from `source`, stamped with the clock's now, to the Log,
+  /// without waiting for it to be written. Refused, and not sent, with
+  /// errc::queue_full while the Log's backlog is over log_config::max_backlog
+  /// (the caller may retry after flush()).
+  caf::error record(std::string source, event body);
+
+  /// Waits until the Log has written everything it received before, and
+  /// answers the last seq. That covers every event the library's actors
+  /// recorded before they answered anything the caller has seen: after a
+  /// command's answer, flush() makes its call durable (in sync mode:
+  /// fsynced). Blocks the calling thread; under CAF's test_coordinator it
+  /// runs the coordinator instead. Errors: the Log's write error, or
+  /// errc::closed after shutdown().
+  caf::expected<seq_t> flush();
 
   /// Attaches `f` to the Bus as an observer (see spawn_observer).
   caf::actor observe(replay_query filter,
@@ -118,23 +138,39 @@ public:
 
   /// Stops the Scheduler, then the adopted commands and controllers,
   /// records node_stopped, waits until the Log has written everything, then
-  /// stops the Log and the Bus. Returns the Log's error, if any. Safe to
-  /// call twice.
+  /// stops the Log and the Bus. Returns the Log's error, if any (the one it
+  /// stopped with, see failure()). Safe to call twice.
   caf::error shutdown(std::string reason = "shutdown");
+
+  /// The error the Log stopped with after a failed write (fail-stop: e.g.
+  /// storage_failure naming the path and "No space left on device"), or
+  /// none while it runs. Thread-safe. Once set, the runtime records
+  /// nothing more: its commands answered their callers with this error and
+  /// exited, and the log holds everything that was acknowledged.
+  caf::error failure() const;
 
 private:
   runtime(caf::actor_system& sys, std::shared_ptr<event_store> store,
-          std::shared_ptr<clock> time, std::string node);
+          std::shared_ptr<clock> time, std::string node, uint64_t max_backlog);
+
+  /// record() without the checks.
+  void send_to_log(std::string source, event body);
 
   caf::actor_system& sys_;
   std::shared_ptr<event_store> store_;
   std::shared_ptr<clock> clock_;
   std::string node_;
+  std::shared_ptr<detail::log_backlog> backlog_;
   std::shared_ptr<command_registry> commands_ =
       std::make_shared<command_registry>();
   bus_actor bus_;
   log_actor log_;
   scheduler_actor scheduler_;
+  struct failure_slot {
+    mutable std::mutex mutex;
+    caf::error error;
+  };
+  std::shared_ptr<failure_slot> failure_ = std::make_shared<failure_slot>();
   std::mutex adopted_mutex_;
   std::vector<caf::actor> adopted_;
   bool stopped_ = false;

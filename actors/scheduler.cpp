@@ -11,8 +11,10 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "timecontrol/actors/detail/recorder.hpp"
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/core/error.hpp"
+#include "timecontrol/plugins/schedule_view.hpp"
 #include "timecontrol/policies/fuzzy_args.hpp"
 #include "timecontrol/policies/intent_progress.hpp"
 #include "timecontrol/policies/misfire.hpp"
@@ -20,45 +22,6 @@
 #include "timecontrol/storage/event_store.hpp"
 
 namespace tc {
-
-// -- argument encoding --------------------------------------------------------
-
-namespace {
-
-constexpr std::string_view fuzzy_prefix = "fuzzy ";
-constexpr std::string_view fixed_prefix = "fixed ";
-
-} // namespace
-
-std::string encode_intent_args(const intent& x) {
-  if (x.args_seed != 0)
-    return std::string{fuzzy_prefix} + std::to_string(x.args_seed) + " " +
-           x.args;
-  if (x.args.starts_with(fuzzy_prefix) || x.args.starts_with(fixed_prefix))
-    return std::string{fixed_prefix} + x.args;
-  return x.args;
-}
-
-void decode_intent_args(std::string_view stored, intent& x) {
-  x.args_seed = 0;
-  if (stored.starts_with(fixed_prefix)) {
-    x.args = stored.substr(fixed_prefix.size());
-    return;
-  }
-  if (stored.starts_with(fuzzy_prefix)) {
-    auto rest = stored.substr(fuzzy_prefix.size());
-    uint64_t seed = 0;
-    size_t i = 0;
-    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9')
-      seed = seed * 10 + static_cast<uint64_t>(rest[i++] - '0');
-    if (i < rest.size() && rest[i] == ' ')
-      ++i;
-    x.args_seed = seed;
-    x.args = rest.substr(i);
-    return;
-  }
-  x.args = stored;
-}
 
 namespace {
 
@@ -69,6 +32,9 @@ namespace {
 struct key {
   int64_t at;
   int32_t priority;
+  // The entry's count of pushes when this key was pushed: an entry moved
+  // (pushed again) leaves its older keys stale.
+  uint32_t gen;
   uint64_t id;
 };
 
@@ -132,15 +98,36 @@ struct entry {
   int32_t priority = 0;
   misfire_rule rule = misfire_rule::run_once;
   uint8_t flags = 0;
+  // Pushes so far; the heap key with this gen is its current one.
+  uint32_t gen = 0;
 };
 
 struct target_state {
   std::string name;
   // The intent between its check and its call (or waiting for the time the
-  // check answered); 0 if none.
+  // check answered, or for its intent_fired to be written); 0 if none.
   uint64_t holder = 0;
+  // The holder fired and waits for its intent_fired to be written.
+  bool calling = false;
+  // Intents that found no command of this name, to try again when one
+  // registers.
+  std::vector<uint64_t> unknown;
   // Due intents waiting for the holder.
   key_heap blocked;
+};
+
+// What waits for the Log: a call to make once its intent_fired is written,
+// or an answer to give once the event it reports is written.
+struct deferred {
+  // A fire: the intent, its command, the arguments and the target.
+  uint64_t id = 0;
+  caf::actor command;
+  std::string args;
+  uint32_t target = 0;
+  bool fire = false;
+  // An answer.
+  caf::response_promise promise;
+  caf::message answer;
 };
 
 // An intent as the log describes it, before start() places it.
@@ -154,11 +141,14 @@ struct scheduler_state {
   static inline const char* name = "tc.scheduler";
 
   scheduler_config config;
-  log_actor log;
+  detail::recorder<deferred> out;
   std::shared_ptr<clock> time;
   std::shared_ptr<command_registry> commands;
 
   std::unordered_map<uint64_t, entry> entries;
+  // The pending keyed intents: key -> id, and id -> key.
+  std::unordered_map<std::string, uint64_t> keys;
+  std::unordered_map<uint64_t, std::string> key_of;
   key_heap heap;
   std::vector<target_state> targets;
   std::unordered_map<std::string, uint32_t> target_ids;
@@ -169,14 +159,19 @@ struct scheduler_state {
   std::vector<recovered> recovering;
 };
 
-using scheduler_pointer = scheduler_actor::stateful_pointer<scheduler_state>;
+// The Scheduler's whole interface: the public one and its own messages.
+using registered_atom = caf::atom_constant<caf::atom("sch_reg")>;
+
+using scheduler_full =
+    scheduler_actor::extend<caf::reacts_to<detail::out_atom>,
+                            caf::reacts_to<registered_atom, std::string>>;
+
+using scheduler_pointer = scheduler_full::stateful_pointer<scheduler_state>;
 
 // -- helpers ------------------------------------------------------------------
 
 void record(scheduler_pointer self, event body, time_point at) {
-  auto& st = self->state;
-  caf::anon_send(st.log, record_atom::value,
-                 envelope{0, at, st.config.name, std::move(body)});
+  self->state.out.record(self, at, std::move(body));
 }
 
 void record(scheduler_pointer self, event body) {
@@ -186,7 +181,7 @@ void record(scheduler_pointer self, event body) {
 uint32_t target_of(scheduler_state& st, const std::string& name) {
   auto [i, added] = st.target_ids.emplace(name, st.targets.size());
   if (added)
-    st.targets.push_back(target_state{name, 0, {}});
+    st.targets.push_back(target_state{name, 0, false, {}, {}});
   return i->second;
 }
 
@@ -204,7 +199,7 @@ misfire_action action_of(misfire_rule r) {
 
 void push(scheduler_state& st, uint64_t id, entry& e, time_point at) {
   e.flags &= static_cast<uint8_t>(~(blocked_flag | checking_flag));
-  st.heap.push(key{to_nanos(at), e.priority, id});
+  st.heap.push(key{to_nanos(at), e.priority, ++e.gen, id});
 }
 
 // Makes `candidate` the next fire time of `e`, applying its misfire rule if
@@ -241,6 +236,7 @@ bool place(scheduler_pointer self, uint64_t id, entry& e,
 void release(scheduler_state& st, uint32_t target) {
   auto& t = st.targets[target];
   t.holder = 0;
+  t.calling = false;
   while (!t.blocked.empty()) {
     auto k = t.blocked.top();
     t.blocked.pop();
@@ -252,21 +248,32 @@ void release(scheduler_state& st, uint32_t target) {
   }
 }
 
+// Frees the key of intent `id`, if it has one.
+void forget_key(scheduler_state& st, uint64_t id) {
+  if (auto k = st.key_of.find(id); k != st.key_of.end()) {
+    st.keys.erase(k->second);
+    st.key_of.erase(k);
+  }
+}
+
 void erase(scheduler_state& st, uint64_t id) {
   auto i = st.entries.find(id);
   if (i == st.entries.end())
     return;
   auto target = i->second.target;
   st.entries.erase(i);
-  if (st.targets[target].holder == id)
+  forget_key(st, id);
+  // A fire whose call is not made yet keeps the target until it is.
+  auto& t = st.targets[target];
+  if (t.holder == id && !t.calling)
     release(st, target);
 }
 
-// True if `k` is where its entry is. An entry has at most one key in the
-// heap: it is pushed again only after its key was popped.
+// True if `k` is where its entry is: the entry's latest key, while it is
+// neither blocked nor being checked.
 bool current(scheduler_state& st, const key& k) {
   auto i = st.entries.find(k.id);
-  return i != st.entries.end() &&
+  return i != st.entries.end() && i->second.gen == k.gen &&
          (i->second.flags & (blocked_flag | checking_flag)) == 0;
 }
 
@@ -317,9 +324,49 @@ void call_done(scheduler_pointer self) {
   dispatch(self);
 }
 
+// A fire held back past later fire times of its trigger (its command was
+// not there yet, or the budget or the command's limiter held it): the
+// misfire rule decides over all of them at once, so that one run does not
+// follow another for consecutive fire times. False if none of them runs now
+// (the entry is then placed at its next fire time, or erased).
+bool catch_up(scheduler_pointer self, uint64_t id, entry& e, time_point now) {
+  if (e.rule == misfire_rule::run_all)
+    return true; // each missed fire runs anyway, oldest first
+  auto grace = std::max(e.grace, duration{0});
+  auto later = next_fire_after(e.trig, e.due);
+  if (!later || *later > now || now - *later <= grace)
+    return true;
+  auto out =
+      resolve_misfires(e.trig, e.due, now, misfire_policy{e.rule, grace});
+  if (out.missed > 0)
+    record(self, intent_misfired{id, e.due,
+                                 static_cast<uint32_t>(std::min<uint64_t>(
+                                     out.missed, UINT32_MAX)),
+                                 action_of(e.rule)});
+  if (!out.runs.empty()) {
+    e.due = out.runs.front();
+    return true;
+  }
+  if (!out.next) {
+    erase(self->state, id);
+    return false;
+  }
+  e.due = *out.next;
+  push(self->state, id, e, *out.next);
+  return false;
+}
+
+// Records intent_fired and makes the call once it is written (persist, then
+// act: a crash never runs a due time the log does not show as fired). The
+// target stays held, and the budget slot taken, until then.
 void fire(scheduler_pointer self, uint64_t id, entry& e, caf::actor command,
           time_point now) {
   auto& st = self->state;
+  auto target = e.target;
+  if (!catch_up(self, id, e, now)) {
+    release(st, target);
+    return;
+  }
   std::string args;
   if (e.args_seed != 0) {
     auto gen = args_generator::parse(e.args);
@@ -330,20 +377,73 @@ void fire(scheduler_pointer self, uint64_t id, entry& e, caf::actor command,
   record(self, intent_fired{id, e.due, args});
   ++e.fired;
   ++st.in_flight;
-  self->request(command, request_timeout(st), call_atom::value, std::move(args))
+  deferred d;
+  d.id = id;
+  d.command = std::move(command);
+  d.args = std::move(args);
+  d.target = target;
+  d.fire = true;
+  st.targets[target].calling = true;
+  st.out.after_written(self, std::move(d));
+  if (!place(self, id, e, next_fire_after(e.trig, e.due), now))
+    erase(st, id);
+}
+
+// Frees the target a fire held.
+void release_fired(scheduler_state& st, const deferred& d) {
+  if (st.targets[d.target].holder == d.id)
+    release(st, d.target);
+}
+
+// The intent_fired of a fire is written: call the command.
+void call(scheduler_pointer self, deferred& d) {
+  auto& st = self->state;
+  self->request(d.command, request_timeout(st), call_atom::value,
+                std::move(d.args))
       .then([=](const std::string&) { call_done(self); },
             [=](const caf::error&) { call_done(self); });
-  auto target = e.target;
-  if (!place(self, id, e, next_fire_after(e.trig, e.due), now))
-    st.entries.erase(id);
-  release(st, target);
+  release_fired(st, d);
+  dispatch(self);
+}
+
+void send_out(scheduler_pointer self) {
+  self->state.out.send(
+      self,
+      [self](deferred& d) {
+        if (d.fire)
+          call(self, d);
+        else
+          d.promise.deliver(std::move(d.answer));
+      },
+      [self](deferred& d, const caf::error& err) {
+        if (d.fire) {
+          release_fired(self->state, d);
+          --self->state.in_flight;
+        } else {
+          d.promise.deliver(err);
+        }
+      });
+}
+
+// Answers `x` to the current request once the events recorded so far are
+// written.
+template <class T>
+caf::delegated<T> answer_when_written(scheduler_pointer self, T x) {
+  deferred d;
+  d.promise = self->make_response_promise();
+  d.answer = caf::make_message(std::move(x));
+  self->state.out.after_written(self, std::move(d));
+  return {};
 }
 
 void unknown_target(scheduler_pointer self, uint64_t id, entry& e,
                     time_point now) {
   auto& st = self->state;
   if (now - e.due < st.config.unknown_patience) {
+    // Tried again when a command of that name registers, or at the latest
+    // after retry_unknown.
     push(st, id, e, now + st.config.retry_unknown);
+    st.targets[e.target].unknown.push_back(id);
     return;
   }
   record(self, intent_misfired{id, e.due, 1, misfire_action::skipped});
@@ -388,7 +488,8 @@ void dispatch(scheduler_pointer self) {
     st.heap.pop();
     auto& e = st.entries.find(k.id)->second;
     auto& t = st.targets[e.target];
-    if (t.holder != 0 && t.holder != k.id) {
+    // The holder's own next fire waits too while its call is not made yet.
+    if (t.holder != 0 && (t.holder != k.id || t.calling)) {
       e.flags |= blocked_flag;
       t.blocked.push(k);
       continue;
@@ -430,6 +531,9 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
   auto& st = self->state;
   if (x.target.empty())
     return make_error(errc::bad_config, "intent: the target is empty");
+  if (!x.key.empty())
+    if (auto k = st.keys.find(x.key); k != st.keys.end())
+      return answer_when_written(self, k->second);
   auto now = st.time->now();
   auto id = st.next_id;
   auto trig = parse_trigger_spec(x.trigger, now, id);
@@ -464,8 +568,12 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
   // skip a first run due at `now`.
   record(self,
          intent_scheduled{id, x.target, stored_trigger, x.misfire, x.priority,
-                          encode_intent_args(x)},
+                          encode_intent_args({x.args, x.args_seed}), x.key},
          now);
+  if (!x.key.empty()) {
+    st.keys.emplace(x.key, id);
+    st.key_of.emplace(id, std::move(x.key));
+  }
   entry e{*trig,
           std::move(x.args),
           x.args_seed,
@@ -478,104 +586,105 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
           0};
   auto [i, added] = st.entries.emplace(id, std::move(e));
   if (!place(self, id, i->second, first_due(i->second.trig, now), now))
-    st.entries.erase(i);
+    erase(st, id);
   dispatch(self);
-  return id;
+  // Answered once intent_scheduled is written: an id the caller holds names
+  // an intent a restart finds. (It may fire meanwhile: its intent_fired is
+  // written after intent_scheduled, and the call waits for that.)
+  return answer_when_written(self, id);
 }
 
 // -- recovery -----------------------------------------------------------------
 
-// Rebuilds the schedule as the log describes it.
+// Rebuilds the schedule as the log describes it, through the schedule view
+// (from its snapshot, if a live view saved one).
 caf::error recover(scheduler_state& st, const event_store& store) {
-  struct item {
-    entry e;
-    intent_progress progress;
-  };
-  std::unordered_map<uint64_t, item> items;
-  caf::error failed;
-  auto bad = [&](const envelope& x, std::string what) {
-    failed = make_error(errc::corrupt_record,
-                        "scheduler '" + st.config.name + "': seq " +
-                            std::to_string(x.seq) + ": " + what);
-    return false;
-  };
-  auto err = store.replay({.source = st.config.name}, [&](const envelope& x) {
-    if (auto s = std::get_if<intent_scheduled>(&x.body)) {
-      st.next_id = std::max(st.next_id, s->intent_id + 1);
-      auto trig = parse_trigger_spec(s->trigger, x.time, s->intent_id);
-      if (!trig)
-        return bad(x, "trigger '" + s->trigger + "': " + trig.error().message);
-      auto policy = parse_misfire_spec(s->misfire);
-      if (!policy)
-        return bad(x,
-                   "misfire '" + s->misfire + "': " + policy.error().message);
-      intent args;
-      decode_intent_args(s->args, args);
-      item it{entry{*trig,
-                    std::move(args.args),
-                    args.args_seed,
-                    0,
-                    {},
-                    policy->grace,
-                    target_of(st, s->target),
-                    s->priority,
-                    policy->rule,
-                    0},
-              intent_progress{x.time}};
-      items.insert_or_assign(s->intent_id, std::move(it));
-    } else if (auto f = std::get_if<intent_fired>(&x.body)) {
-      if (auto i = items.find(f->intent_id); i != items.end()) {
-        ++i->second.e.fired;
-        i->second.progress.fired(f->due);
-      }
-    } else if (auto m = std::get_if<intent_misfired>(&x.body)) {
-      if (auto i = items.find(m->intent_id); i != items.end())
-        i->second.progress.misfired(i->second.e.trig, m->due, m->missed);
-    } else if (auto c = std::get_if<intent_cancelled>(&x.body)) {
-      items.erase(c->intent_id);
-    }
-    return true;
-  });
-  if (err)
+  schedule_view view{st.config.name};
+  if (auto err = rebuild(store, view))
     return err;
-  if (failed)
-    return failed;
-  st.recovering.reserve(items.size());
-  for (auto& [id, it] : items) {
-    if (auto next = it.progress.next(it.e.trig))
-      st.recovering.push_back(recovered{id, std::move(it.e), next});
+  if (!view.unreadable().empty()) {
+    auto& [id, reason] = *view.unreadable().begin();
+    return make_error(errc::corrupt_record,
+                      "scheduler '" + st.config.name + "': intent " +
+                          std::to_string(id) + ": " + reason);
   }
-  // Ids in order, so that misfire records come in a stable order.
-  std::sort(st.recovering.begin(), st.recovering.end(),
-            [](const recovered& a, const recovered& b) { return a.id < b.id; });
+  st.next_id = view.last_id() + 1;
+  st.recovering.reserve(view.pending().size());
+  // By id (the view's order), so that misfire records come in a stable
+  // order.
+  for (auto& [id, p] : view.pending()) {
+    auto policy = parse_misfire_spec(p.misfire_spec);
+    auto args = decode_intent_args(p.args);
+    if (!policy || !args) // the view checked both
+      return make_error(errc::corrupt_record,
+                        "scheduler '" + st.config.name + "': intent " +
+                            std::to_string(id) + ": unreadable");
+    st.recovering.push_back(recovered{id,
+                                      entry{p.trig,
+                                            std::move(args->args),
+                                            args->seed,
+                                            p.fired,
+                                            {},
+                                            policy->grace,
+                                            target_of(st, p.target),
+                                            p.priority,
+                                            policy->rule,
+                                            0},
+                                      p.next});
+    if (!p.key.empty()) {
+      st.keys.emplace(p.key, id);
+      st.key_of.emplace(id, p.key);
+    }
+  }
   return caf::none;
 }
 
 // -- behavior -----------------------------------------------------------------
 
-scheduler_actor::behavior_type scheduler_impl(scheduler_pointer self) {
+scheduler_full::behavior_type scheduler_impl(scheduler_pointer self) {
   auto& st = self->state;
   auto now = st.time->now();
   st.entries.reserve(st.recovering.size());
   for (auto& r : st.recovering) {
     auto [i, added] = st.entries.emplace(r.id, std::move(r.e));
     if (!place(self, r.id, i->second, r.next, now))
-      st.entries.erase(i);
+      erase(st, r.id);
   }
   st.recovering.clear();
   st.recovering.shrink_to_fit();
   // Runs after the spawner has had a chance to register its commands.
   self->send(self, timer_atom::value, st.timer_id);
+  // Without the Log nothing can fire (fail-stop); who waits for an answer
+  // gets the Log's error, and what is recorded goes to the Log on exit.
+  auto stop = [self](const caf::error& reason) {
+    auto err = reason ? reason : make_error(errc::closed, "the Log stopped");
+    for (auto& d : self->state.out.take_waiting())
+      if (!d.fire)
+        d.promise.deliver(err);
+    self->state.out.send_remaining();
+  };
+  self->monitor(st.out.log());
+  self->set_down_handler([self, stop](caf::down_msg& x) {
+    if (x.source != self->state.out.log().address())
+      return;
+    stop(x.reason);
+    self->quit(x.reason);
+  });
+  self->set_exit_handler([self, stop](caf::exit_msg& x) {
+    stop(make_error(errc::closed, "scheduler '" + self->state.config.name +
+                                      "': stopped (" + render(x.reason) + ")"));
+    self->quit(x.reason);
+  });
   return {
       [=](schedule_atom, intent& x) { return schedule(self, x); },
-      [=](cancel_atom, uint64_t id) {
+      [=](cancel_atom, uint64_t id) -> caf::result<bool> {
         auto& st = self->state;
         if (st.entries.count(id) == 0)
           return false;
         record(self, intent_cancelled{id});
         erase(st, id);
         dispatch(self);
-        return true;
+        return answer_when_written(self, true);
       },
       [=](status_atom) {
         return static_cast<uint64_t>(self->state.entries.size());
@@ -596,10 +705,27 @@ scheduler_actor::behavior_type scheduler_impl(scheduler_pointer self) {
         st.timer_at.reset();
         dispatch(self);
       },
+      [=](detail::out_atom) { send_out(self); },
+      [=](registered_atom, const std::string& name) {
+        // A command registered: intents that found none try again now.
+        auto& st = self->state;
+        auto i = st.target_ids.find(name);
+        if (i == st.target_ids.end())
+          return;
+        auto now = st.time->now();
+        auto waiting = std::move(st.targets[i->second].unknown);
+        st.targets[i->second].unknown.clear();
+        for (auto id : waiting)
+          if (auto j = st.entries.find(id);
+              j != st.entries.end() &&
+              (j->second.flags & (blocked_flag | checking_flag)) == 0)
+            push(st, id, j->second, now);
+        dispatch(self);
+      },
   };
 }
 
-scheduler_actor::behavior_type
+scheduler_full::behavior_type
 scheduler_start(scheduler_pointer self,
                 std::shared_ptr<scheduler_state> state) {
   self->state = std::move(*state);
@@ -618,14 +744,22 @@ caf::expected<scheduler_actor> spawn_scheduler(runtime& rt,
     return make_error(errc::bad_config, "scheduler: the name is empty");
   auto state = std::make_shared<scheduler_state>();
   state->config = std::move(config);
-  state->log = rt.log();
+  state->out = detail::recorder<deferred>{rt.log(), rt.backlog_ptr(),
+                                          state->config.name};
   state->time = rt.time_ptr();
   state->commands = rt.commands_ptr();
   if (auto err = recover(*state, rt.store()))
     return err;
   // The state goes in as an argument: CAF 0.17 dereferences a null
   // argument tuple when a function actor takes none.
-  return rt.system().spawn(scheduler_start, std::move(state));
+  auto full = rt.system().spawn(scheduler_start, std::move(state));
+  rt.commands().on_add(
+      [addr = caf::actor_cast<caf::actor_addr>(full)](const std::string& name) {
+        if (auto x = caf::actor_cast<caf::actor>(addr))
+          caf::anon_send(x, registered_atom::value, name);
+      });
+  scheduler_actor handle = full;
+  return handle;
 }
 
 } // namespace tc

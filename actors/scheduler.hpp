@@ -18,19 +18,34 @@
 // Firing, step by step. The due intent comes off the schedule (a binary heap
 // of (time, -priority, id), one timer for its top), takes one slot of the
 // budget and asks its command (check_atom) when it would admit a call:
-//   now     intent_fired is recorded and (call_atom, args) sent; the slot is
-//           held until the command answers (with a value or an error)
+//   now     intent_fired is recorded, and once the Log has written it
+//           (persist, then act) (call_atom, args) is sent; the slot is held
+//           until the command answers (with a value or an error)
 //   later   the slot is freed and the intent waits until the answered time,
 //           then asks again; its due time (recorded in intent_fired) stays
-// One intent per command holds the command between the check and the call,
-// so intents for one command never race each other past its limiter; others
-// for that command wait their turn in order of time and priority.
+// One intent per command holds the command from the check until the call is
+// sent, so intents for one command never race each other past its limiter;
+// others for that command wait their turn in order of time and priority.
+//
+// A fire held back past later fire times of its trigger (its command was not
+// there, or the budget or the command's limiter held it) is decided with
+// them by its misfire rule when it finally fires: coalesce runs once, for
+// the latest, and records the others as missed; skip runs none of the
+// missed; run-all runs each. So one run never follows another at once for
+// consecutive fire times.
+//
+// Persist, then act: a call is made only once its intent_fired is written,
+// and a schedule or cancel request is answered only once its event is
+// written. A process killed at any moment therefore never ran a due time the
+// log does not show as fired: no due time runs twice across restarts (one
+// may run not at all: fired, then killed before the call). An id the caller
+// got names an intent every later process finds.
 //
 // A target that is not registered (yet), or that answers the check with an
-// error (gone, or not a command), is asked again every
-// `retry_unknown`, because commands are usually spawned after the runtime
-// starts; after `unknown_patience` past the due time that fire time is given
-// up and recorded as intent_misfired (missed 1, skipped).
+// error (gone, or not a command), is tried again as soon as a command of that
+// name registers in the runtime, or else every `retry_unknown`; after
+// `unknown_patience` past the due time that fire time is given up and
+// recorded as intent_misfired (missed 1, skipped).
 //
 // Misfires. A fire time later than `grace` (the intent's misfire spec) when
 // the Scheduler gets to it -- after a restart, or when the command's limiter
@@ -45,9 +60,17 @@
 // Arguments. Fixed ones are passed as they are. With args_seed != 0, `args`
 // is a generator spec (policies/fuzzy_args.hpp) and firing number k (0, 1,
 // ... per intent, counted across restarts) passes
-// args_generator::draw(args_seed, k). intent_scheduled stores the arguments
-// as: "fuzzy <seed> <generator>" for drawn ones; for fixed ones the bytes as
-// given, prefixed with "fixed " only if they begin with "fuzzy " or "fixed ".
+// args_generator::draw(args_seed, k). intent_scheduled stores them as
+// encode_intent_args() (events/intent.hpp) writes them.
+//
+// Keys. An intent with a key is scheduled only if no intent of that key is
+// pending; otherwise the answer is the pending one's id and nothing is
+// recorded. So a program schedules its recurring jobs under keys at every
+// start, and each is scheduled once.
+//
+// Rebuilding. The Scheduler rebuilds its schedule through the schedule_view
+// plugin (plugins/schedule_view.hpp), starting from that view's snapshot if
+// a live view saved one: the one fold of the Scheduler's events.
 //
 // Memory, measured with 1 000 000 pending intents with short fixed arguments
 // (bench.scheduler, scheduler_memory): about 185 bytes of heap per intent
@@ -112,6 +135,12 @@ struct intent {
   /// seeded with (args_seed, firing number) instead of `args` (fuzzy runs);
   /// the drawn arguments are recorded in intent_fired.
   uint64_t args_seed = 0;
+  /// Non-empty: schedule only unless an intent of this key is pending, and
+  /// then answer that one's id (a program that restarts schedules its jobs
+  /// again without looking into the log). The key is recorded in
+  /// intent_scheduled; it is free again once its intent is cancelled or has
+  /// run out.
+  std::string key{};
 
   friend bool operator==(const intent&, const intent&) = default;
 };
@@ -119,7 +148,7 @@ struct intent {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, intent& x) {
   return f(caf::meta::type_name("tc::intent"), x.target, x.trigger, x.misfire,
-           x.priority, x.args, x.args_seed);
+           x.priority, x.args, x.args_seed, x.key);
 }
 
 using scheduler_actor = caf::typed_actor<
@@ -141,12 +170,5 @@ using scheduler_actor = caf::typed_actor<
 /// errc::bad_config (budget 0), and errors reading the log.
 caf::expected<scheduler_actor> spawn_scheduler(runtime& rt,
                                                scheduler_config config = {});
-
-/// The arguments of intent_scheduled for `x` (see above).
-std::string encode_intent_args(const intent& x);
-
-/// Restores the `args` and `args_seed` of an intent from the arguments of
-/// intent_scheduled.
-void decode_intent_args(std::string_view stored, intent& x);
 
 } // namespace tc

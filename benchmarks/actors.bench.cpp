@@ -9,11 +9,21 @@
 //   direct/W         the driver calls a bare actor (call, string) -> string:
 //                    the baseline
 //   command_sync/W   the driver calls a Command around a sync callable that
-//                    does the same
+//                    does the same (persist, then act: each call runs once
+//                    its call_admitted is written)
+//   command_act/W    the same with admission_mode::act_then_record: the
+//                    call runs at once, the events are recorded on the side
 //   command_proxy/W  the driver calls a Command that proxies to the bare actor
+//   command_sync_fsync/W, command_act_fsync/W
+//                    command_sync and command_act over a `sync` store (every
+//                    write fsynced)
 //   command_sync_memlog/W  command_sync with the Log over the in-memory store:
 //                    what the Command costs without RocksDB's share of the
 //                    two cores (diagnostic; the goal is for buffered)
+//   latency/M        one call in flight (W = 1): the time from sending a call
+//                    to its answer, p50 and p99, for M = direct, persist
+//                    (command_sync) and act (command_act); the lines printed
+//                    at the end give what a Command adds to direct
 //
 // The commands' limiter is "10000000/s burst 10000000": checked on every call
 // and never hit. Logging is on: every call records call_requested,
@@ -28,12 +38,15 @@
 //             event of the run (a flush after the last answer)
 //   failed    calls answered with an error (should be 0)
 // After the runs, each command's calls/s is printed as a ratio of direct/W
-// (goal: >= 0.5, and >= 300k calls/s).
+// (goal: >= 0.5, and >= 300k calls/s), and persist, then act as a ratio of
+// act, then record at the same window and durability (goal: >= 0.7 with
+// `buffered`).
 //
 // Run: build/benchmarks/bench.actors [--benchmark_filter=...]
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -41,6 +54,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -64,20 +78,26 @@ constexpr uint64_t calls_per_iteration = 200'000;
 
 const char* never_hit = "10000000/s burst 10000000";
 
-enum class mode { direct, command_sync, command_proxy, command_sync_memlog };
+/// What the driver calls, over which store.
+struct mode {
+  const char* name;
+  bool command = true;
+  bool proxy = false;
+  admission_mode admission = admission_mode::persist_then_act;
+  durability store = durability::buffered;
+};
 
-const char* name_of(mode m) {
-  switch (m) {
-    case mode::direct:
-      return "direct";
-    case mode::command_sync:
-      return "command_sync";
-    case mode::command_sync_memlog:
-      return "command_sync_memlog";
-    default:
-      return "command_proxy";
-  }
-}
+const mode direct_mode{"direct", false};
+const mode sync_mode{"command_sync"};
+const mode act_mode{"command_act", true, false,
+                    admission_mode::act_then_record};
+const mode proxy_mode{"command_proxy", true, true};
+const mode sync_fsync_mode{"command_sync_fsync", true, false,
+                           admission_mode::persist_then_act, durability::sync};
+const mode act_fsync_mode{"command_act_fsync", true, false,
+                          admission_mode::act_then_record, durability::sync};
+const mode memlog_mode{"command_sync_memlog", true, false,
+                       admission_mode::persist_then_act, durability::memory};
 
 /// calls/s by "mode/W", for the ratios printed at the end.
 std::map<std::string, double>& results() {
@@ -101,6 +121,9 @@ caf::behavior bare_impl() {
 struct run_control {
   std::promise<void> done;
   uint64_t failed = 0;
+  /// Per-call latencies in ns, when asked for (window 1).
+  std::vector<int64_t> latencies;
+  bool measure = false;
 };
 
 struct driver_state {
@@ -110,6 +133,7 @@ struct driver_state {
   uint64_t total = 0;
   uint64_t sent = 0;
   uint64_t received = 0;
+  std::chrono::steady_clock::time_point sent_at;
   std::shared_ptr<run_control> control;
 };
 
@@ -117,11 +141,18 @@ using driver_actor = caf::stateful_actor<driver_state>;
 
 void send_call(driver_actor* self) {
   ++self->state.sent;
+  if (self->state.control->measure)
+    self->state.sent_at = std::chrono::steady_clock::now();
   self->send(self->state.dest, call_atom::value, std::string{"x"});
 }
 
 void answered(driver_actor* self) {
   auto& st = self->state;
+  if (st.control->measure)
+    st.control->latencies.push_back(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::steady_clock::now() - st.sent_at)
+            .count());
   if (++st.received == st.total) {
     st.control->done.set_value();
     return;
@@ -197,31 +228,33 @@ struct environment {
 
 // -- the benchmark ------------------------------------------------------------
 
-void run(benchmark::State& state, mode m) {
+/// The destination of the driver's calls in `env` for `m`.
+caf::expected<caf::actor> destination(environment& env, const mode& m,
+                                      const caf::actor& bare) {
+  if (!m.command)
+    return bare;
+  command_config config{
+      .name = "bench", .limiter = never_hit, .admission = m.admission};
+  if (m.proxy)
+    return spawn_command(*env.rt, config, bare);
+  return spawn_command(
+      *env.rt, config,
+      sync_operation{
+          [](std::string x) -> caf::expected<std::string> { return x; }});
+}
+
+void run(benchmark::State& state, const mode& m) {
   using clock = std::chrono::steady_clock;
   auto window = static_cast<size_t>(state.range(0));
-  environment env{m == mode::command_sync_memlog ? durability::memory
-                                                 : durability::buffered};
+  environment env{m.store};
   auto bare = env.sys->spawn(bare_impl);
-  caf::actor dest = bare;
-  command_config config{.name = "bench", .limiter = never_hit};
-  if (m != mode::direct) {
-    auto cmd = m != mode::command_proxy
-                   ? spawn_command(
-                         *env.rt, config,
-                         sync_operation{
-                             [](std::string x) -> caf::expected<std::string> {
-                               return x;
-                             }})
-                   : spawn_command(*env.rt, config, bare);
-    if (!cmd) {
-      state.SkipWithError(render(cmd.error()).c_str());
-      return;
-    }
-    dest = *cmd;
+  auto dest = destination(env, m, bare);
+  if (!dest) {
+    state.SkipWithError(render(dest.error()).c_str());
+    return;
   }
   auto control = std::make_shared<run_control>();
-  auto driver = env.sys->spawn(driver_impl, dest, window, control);
+  auto driver = env.sys->spawn(driver_impl, *dest, window, control);
   double answering = 0;
   double logging = 0;
   for (auto _ : state) {
@@ -244,28 +277,51 @@ void run(benchmark::State& state, mode m) {
   state.counters["logged/s"] = benchmark::Counter(calls / logging);
   state.counters["failed"] =
       benchmark::Counter(static_cast<double>(control->failed));
-  results()[std::string{name_of(m)} + "/" + std::to_string(window)] =
+  results()[std::string{m.name} + "/" + std::to_string(window)] =
       calls / answering;
   caf::anon_send_exit(driver, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(bare, caf::exit_reason::user_shutdown);
-  if (m != mode::direct)
-    caf::anon_send_exit(dest, caf::exit_reason::user_shutdown);
+  if (m.command)
+    caf::anon_send_exit(*dest, caf::exit_reason::user_shutdown);
 }
 
-void direct(benchmark::State& state) {
-  run(state, mode::direct);
+/// p50 and p99 of one call in flight, in microseconds, by mode name.
+std::map<std::string, std::pair<double, double>>& latencies() {
+  static std::map<std::string, std::pair<double, double>> x;
+  return x;
 }
 
-void command_sync(benchmark::State& state) {
-  run(state, mode::command_sync);
-}
-
-void command_proxy(benchmark::State& state) {
-  run(state, mode::command_proxy);
-}
-
-void command_sync_memlog(benchmark::State& state) {
-  run(state, mode::command_sync_memlog);
+void latency(benchmark::State& state, const mode& m) {
+  environment env{m.store};
+  auto bare = env.sys->spawn(bare_impl);
+  auto dest = destination(env, m, bare);
+  if (!dest) {
+    state.SkipWithError(render(dest.error()).c_str());
+    return;
+  }
+  auto control = std::make_shared<run_control>();
+  control->measure = true;
+  auto driver = env.sys->spawn(driver_impl, *dest, size_t{1}, control);
+  constexpr uint64_t calls = 20'000;
+  for (auto _ : state) {
+    control->done = std::promise<void>{};
+    auto finished = control->done.get_future();
+    caf::anon_send(driver, go_atom::value, calls);
+    finished.wait();
+  }
+  auto& xs = control->latencies;
+  std::sort(xs.begin(), xs.end());
+  auto at = [&](double q) {
+    return static_cast<double>(xs[static_cast<size_t>(q * (xs.size() - 1))]) /
+           1000.0;
+  };
+  state.counters["p50_us"] = at(0.5);
+  state.counters["p99_us"] = at(0.99);
+  latencies()[m.name] = {at(0.5), at(0.99)};
+  caf::anon_send_exit(driver, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(bare, caf::exit_reason::user_shutdown);
+  if (m.command)
+    caf::anon_send_exit(*dest, caf::exit_reason::user_shutdown);
 }
 
 void windows(benchmark::internal::Benchmark* b) {
@@ -273,10 +329,22 @@ void windows(benchmark::internal::Benchmark* b) {
       benchmark::kMillisecond);
 }
 
-BENCHMARK(direct)->Apply(windows);
-BENCHMARK(command_sync)->Apply(windows);
-BENCHMARK(command_proxy)->Apply(windows);
-BENCHMARK(command_sync_memlog)->Apply(windows);
+BENCHMARK_CAPTURE(run, direct, direct_mode)->Apply(windows);
+BENCHMARK_CAPTURE(run, command_sync, sync_mode)->Apply(windows);
+BENCHMARK_CAPTURE(run, command_act, act_mode)->Apply(windows);
+BENCHMARK_CAPTURE(run, command_proxy, proxy_mode)->Apply(windows);
+BENCHMARK_CAPTURE(run, command_sync_fsync, sync_fsync_mode)->Apply(windows);
+BENCHMARK_CAPTURE(run, command_act_fsync, act_fsync_mode)->Apply(windows);
+BENCHMARK_CAPTURE(run, command_sync_memlog, memlog_mode)->Apply(windows);
+BENCHMARK_CAPTURE(latency, direct, direct_mode)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(latency, persist, sync_mode)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(latency, act, act_mode)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 } // namespace
 
@@ -294,8 +362,33 @@ int main(int argc, char** argv) {
     auto base = results().find("direct/" + w);
     if (base == results().end())
       continue;
-    std::printf("  %-20s %9.0f calls/s  direct %9.0f calls/s  ratio %.2f\n",
+    std::printf("  %-24s %9.0f calls/s  direct %9.0f calls/s  ratio %.2f\n",
                 key.c_str(), rate, base->second, rate / base->second);
+  }
+  std::printf("\npersist, then act against act, then record (goal >= 0.7 "
+              "buffered):\n");
+  for (auto [persist, act] :
+       {std::pair{"command_sync/", "command_act/"},
+        std::pair{"command_sync_fsync/", "command_act_fsync/"}})
+    for (auto w : {"64", "1024"}) {
+      auto p = results().find(std::string{persist} + w);
+      auto a = results().find(std::string{act} + w);
+      if (p != results().end() && a != results().end())
+        std::printf("  %-24s %9.0f calls/s  %-20s %9.0f calls/s  ratio "
+                    "%.2f\n",
+                    p->first.c_str(), p->second, a->first.c_str(), a->second,
+                    p->second / a->second);
+    }
+  auto base = latencies().find("direct");
+  if (base != latencies().end()) {
+    std::printf("\nadded to a call's answer, one call in flight (against "
+                "direct: p50 %.1f us, p99 %.1f us):\n",
+                base->second.first, base->second.second);
+    for (auto& [name, q] : latencies())
+      if (name != "direct")
+        std::printf("  %-24s p50 +%.1f us  p99 +%.1f us\n", name.c_str(),
+                    q.first - base->second.first,
+                    q.second - base->second.second);
   }
   return 0;
 }

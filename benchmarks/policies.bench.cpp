@@ -23,6 +23,11 @@
 //   deadline_next_change      next_change(now)
 //   every_trigger_next_after  next fire of an every trigger with jitter
 //   cron_next_after           next fire of "*/5 9-17 * * MON-FRI"
+//   cron_next_after_zoned     the same on Europe/Berlin's clock
+//   cron_next_after_last_nth  next fire of "0 9 L * 1#1" (last day or first
+//                             Monday)
+//   cron_next_after_jitter    "*/5 9-17 * * MON-FRI" with a jitter of 1min
+//   token_bucket_reserve_cancel  reserve(now, 1) and cancel it at once
 //   histogram_record          record one value from a log-uniform sample
 //   histogram_p99             quantile(0.99) of 1M recorded values
 //
@@ -225,6 +230,54 @@ void cron_next_after(benchmark::State& state) {
   }
 }
 BENCHMARK(cron_next_after);
+
+void cron_next_after_zoned(benchmark::State& state) {
+  auto c =
+      cron_schedule::parse("TZ=Europe/Berlin */5 9-17 * * MON-FRI").value();
+  auto now = from_nanos(1'700'000'000'000'000'000);
+  for (auto _ : state) {
+    now += 7min;
+    auto f = c.next_after(now);
+    benchmark::DoNotOptimize(f);
+  }
+}
+BENCHMARK(cron_next_after_zoned);
+
+void cron_next_after_last_nth(benchmark::State& state) {
+  auto c = cron_schedule::parse("0 9 L * 1#1").value();
+  auto now = from_nanos(1'700'000'000'000'000'000);
+  for (auto _ : state) {
+    now += 7h;
+    auto f = c.next_after(now);
+    benchmark::DoNotOptimize(f);
+  }
+}
+BENCHMARK(cron_next_after_last_nth);
+
+void cron_next_after_jitter(benchmark::State& state) {
+  auto t = cron_trigger::make(
+               cron_schedule::parse("*/5 9-17 * * MON-FRI").value(), 1min, 42)
+               .value();
+  auto now = from_nanos(1'700'000'000'000'000'000);
+  for (auto _ : state) {
+    now += 7min;
+    auto f = t.next_after(now);
+    benchmark::DoNotOptimize(f);
+  }
+}
+BENCHMARK(cron_next_after_jitter);
+
+void token_bucket_reserve_cancel(benchmark::State& state) {
+  token_bucket tb{token_rate::per_second(1000), 10, time_point{}};
+  time_point now{};
+  for (auto _ : state) {
+    now += 100us;
+    auto r = tb.reserve(now, 1);
+    auto back = tb.cancel(r, now);
+    benchmark::DoNotOptimize(back);
+  }
+}
+BENCHMARK(token_bucket_reserve_cancel);
 
 std::vector<int64_t> sample(size_t n) {
   std::mt19937_64 rng{1};

@@ -12,23 +12,11 @@ namespace {
 
 using namespace coding;
 
-// Writes the fields an event's inspect() lists. See FORMAT.md for the
-// encoding of each field type.
+// Writes an event's fields. See FORMAT.md for the encoding of each type.
 class field_writer {
 public:
-  using result_type = void;
-  static constexpr bool reads_state = true;
-  static constexpr bool writes_state = false;
-
   explicit field_writer(std::string& out) : out_(out) {}
 
-  template <class... Ts>
-  void operator()(Ts&&... xs) {
-    (put(xs), ...);
-  }
-
-private:
-  void put(const caf::meta::type_name_t&) {}
   void put(uint64_t x) { put_varint(out_, x); }
   void put(uint32_t x) { put_varint(out_, x); }
   void put(int32_t x) { put_varint(out_, zigzag(x)); }
@@ -46,28 +34,18 @@ private:
     out_.push_back(static_cast<char>(x));
   }
 
+private:
   std::string& out_;
 };
 
-// Reads the fields an event's inspect() lists; false on malformed input.
+// Reads an event's fields; false on malformed input.
 class field_reader {
 public:
-  using result_type = bool;
-  static constexpr bool reads_state = false;
-  static constexpr bool writes_state = true;
-
   explicit field_reader(std::string_view& in) : in_(in) {}
-
-  template <class... Ts>
-  bool operator()(Ts&&... xs) {
-    return (get(xs) && ...);
-  }
 
   /// What was wrong, for the error text.
   const char* what = "truncated field";
 
-private:
-  bool get(const caf::meta::type_name_t&) { return true; }
   bool get(uint64_t& x) { return get_varint(in_, x); }
   bool get(uint32_t& x) { return get_narrow(x); }
   bool get(int32_t& x) {
@@ -126,6 +104,7 @@ private:
     return true;
   }
 
+private:
   template <class T>
   bool get_narrow(T& x) {
     uint64_t raw = 0;
@@ -162,11 +141,10 @@ void encode(const envelope& x, std::string& out) {
   put_string(out, x.source);
   put_varint(out, static_cast<uint16_t>(x.type()));
   field_writer writer{out};
-  // inspect() takes a mutable reference; the writer only reads.
   std::visit(
       [&](const auto& body) {
-        using body_type = std::decay_t<decltype(body)>;
-        inspect(writer, const_cast<body_type&>(body));
+        for_each_field(
+            body, [&](const auto&, const auto& value) { writer.put(value); });
       },
       x.body);
   auto crc = crc32c(std::string_view{out}.substr(body_start));
@@ -219,8 +197,20 @@ caf::error decode(std::string_view record, envelope& out, seq_t key_seq) {
   out.time = from_nanos(static_cast<int64_t>(nanos));
   out.source.assign(source);
   field_reader reader{in};
-  auto ok =
-      std::visit([&](auto& body) { return inspect(reader, body); }, out.body);
+  auto ok = std::visit(
+      [&](auto& body) {
+        // Fields newer than the record keep their defaults.
+        using body_type = std::decay_t<decltype(body)>;
+        bool good = true;
+        for_each_field(body, [&](const auto& fl, auto& value) {
+          if (fl.since > version)
+            value = body_type{}.*fl.member;
+          else if (good)
+            good = reader.get(value);
+        });
+        return good;
+      },
+      out.body);
   if (!ok)
     return corrupt(seq, std::string{name_of(out.type())} + ": " + reader.what);
   if (!in.empty())

@@ -1,13 +1,13 @@
 // The stored form of an envelope: one record of bytes.
 //
 // The layout is written down as a grammar in storage/FORMAT.md and pinned by
-// a golden-bytes test. In short (format version 1):
+// a golden-bytes test. In short (format version 2; version 1 is read too):
 //
 //   record   := version:u8 checksum:fixed32le body
 //   body     := seq:varint time:fixed64le source:string type:varint fields
 //   checksum := crc32c(body)
 //
-// where `fields` are the event's fields in the order its inspect() lists
+// where `fields` are the event's fields in the order its fields() lists
 // them. Decoding checks everything it reads: a record from a newer format
 // version, with a bad checksum, an unknown event type, an out-of-range
 // value or trailing bytes gives an error, never a crash or a wrong event.
@@ -24,7 +24,7 @@
 namespace tc::codec {
 
 /// The record format this build writes, and the newest it reads.
-inline constexpr uint8_t format_version = 1;
+inline constexpr uint8_t format_version = 2;
 
 /// Appends the record of `x` to `out`.
 void encode(const envelope& x, std::string& out);

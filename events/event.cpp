@@ -12,11 +12,12 @@ struct type_entry {
   std::string_view name;
 };
 
-// Built from the variant, so a new alternative cannot be forgotten here.
+// Built from the variant (and so from the catalogue).
 template <size_t... Is>
 constexpr auto make_type_table(std::index_sequence<Is...>) {
   return std::array<type_entry, sizeof...(Is)>{
-      type_entry{std::variant_alternative_t<Is, event>::type, {}}...};
+      type_entry{event_traits<std::variant_alternative_t<Is, event>>::type,
+                 event_traits<std::variant_alternative_t<Is, event>>::name}...};
 }
 
 constexpr auto type_table =
@@ -28,7 +29,7 @@ bool emplace_by_index(event& x, event_type type) {
     return false;
   } else {
     using alternative = std::variant_alternative_t<I, event>;
-    if (alternative::type != type)
+    if (event_traits<alternative>::type != type)
       return emplace_by_index<I + 1>(x, type);
     if (x.index() != I)
       x.emplace<I>();
@@ -39,46 +40,15 @@ bool emplace_by_index(event& x, event_type type) {
 } // namespace
 
 std::string_view name_of(event_type type) noexcept {
-  switch (type) {
-    case event_type::call_requested:
-      return "call_requested";
-    case event_type::call_admitted:
-      return "call_admitted";
-    case event_type::call_throttled:
-      return "call_throttled";
-    case event_type::call_started:
-      return "call_started";
-    case event_type::call_finished:
-      return "call_finished";
-    case event_type::call_timed_out:
-      return "call_timed_out";
-    case event_type::deadline_status_changed:
-      return "deadline_status_changed";
-    case event_type::deadline_missed:
-      return "deadline_missed";
-    case event_type::intent_scheduled:
-      return "intent_scheduled";
-    case event_type::intent_fired:
-      return "intent_fired";
-    case event_type::intent_misfired:
-      return "intent_misfired";
-    case event_type::intent_cancelled:
-      return "intent_cancelled";
-    case event_type::policy_changed:
-      return "policy_changed";
-    case event_type::node_started:
-      return "node_started";
-    case event_type::node_stopped:
-      return "node_stopped";
-    case event_type::log_repaired:
-      return "log_repaired";
-  }
+  for (const auto& entry : type_table)
+    if (entry.type == type)
+      return entry.name;
   return {};
 }
 
 std::optional<event_type> event_type_from_name(std::string_view name) noexcept {
   for (const auto& entry : type_table)
-    if (name_of(entry.type) == name)
+    if (entry.name == name)
       return entry.type;
   return std::nullopt;
 }
@@ -98,7 +68,11 @@ size_t alternative_of(event_type type) noexcept {
 }
 
 event_type type_of(const event& x) noexcept {
-  return std::visit([](const auto& e) { return e.type; }, x);
+  return std::visit(
+      [](const auto& e) {
+        return event_traits<std::decay_t<decltype(e)>>::type;
+      },
+      x);
 }
 
 bool emplace_event(event& x, event_type type) {
@@ -115,6 +89,46 @@ std::string_view to_string(throttle_action x) noexcept {
       return "dropped";
   }
   return {};
+}
+
+// -- intent arguments ---------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view fuzzy_prefix = "fuzzy ";
+constexpr std::string_view fixed_prefix = "fixed ";
+
+} // namespace
+
+std::string encode_intent_args(const intent_args& x) {
+  if (x.seed != 0)
+    return std::string{fuzzy_prefix} + std::to_string(x.seed) + " " + x.args;
+  if (x.args.starts_with(fuzzy_prefix) || x.args.starts_with(fixed_prefix))
+    return std::string{fixed_prefix} + x.args;
+  return x.args;
+}
+
+std::optional<intent_args> decode_intent_args(std::string_view stored) {
+  if (stored.starts_with(fixed_prefix))
+    return intent_args{std::string{stored.substr(fixed_prefix.size())}, 0};
+  if (!stored.starts_with(fuzzy_prefix))
+    return intent_args{std::string{stored}, 0};
+  auto rest = stored.substr(fuzzy_prefix.size());
+  auto space = rest.find(' ');
+  auto digits = rest.substr(0, space);
+  if (space == std::string_view::npos || digits.empty() || digits.size() > 20 ||
+      digits.front() == '0')
+    return std::nullopt;
+  uint64_t seed = 0;
+  for (auto c : digits) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    auto d = static_cast<uint64_t>(c - '0');
+    if (seed > (UINT64_MAX - d) / 10)
+      return std::nullopt;
+    seed = seed * 10 + d;
+  }
+  return intent_args{std::string{rest.substr(space + 1)}, seed};
 }
 
 std::string_view to_string(misfire_action x) noexcept {

@@ -19,14 +19,33 @@
 
 namespace tc {
 
-/// Any event of the catalogue. The alternatives' order is not stored
-/// anywhere; each type's stable number is `T::type`.
+namespace detail {
+
+// std::variant<Ts...> of a list whose last element is void (the catalogue
+// expands to "a, b, c, void").
+template <class Done, class... Ts>
+struct variant_of;
+
+template <class... Done>
+struct variant_of<std::variant<Done...>, void> {
+  using type = std::variant<Done...>;
+};
+
+template <class... Done, class T, class... Ts>
+struct variant_of<std::variant<Done...>, T, Ts...> {
+  using type = typename variant_of<std::variant<Done..., T>, Ts...>::type;
+};
+
+} // namespace detail
+
+/// Any event of the catalogue (event_type.hpp), in its order. The
+/// alternatives' order is not stored anywhere; each type's stable number is
+/// event_traits<T>::type.
+#define TC_EVENT_ALTERNATIVE(name, number) name,
 using event =
-    std::variant<call_requested, call_admitted, call_throttled, call_started,
-                 call_finished, call_timed_out, deadline_status_changed,
-                 deadline_missed, intent_scheduled, intent_fired,
-                 intent_misfired, intent_cancelled, policy_changed,
-                 node_started, node_stopped, log_repaired>;
+    detail::variant_of<std::variant<>,
+                       TC_EVENT_CATALOGUE(TC_EVENT_ALTERNATIVE) void>::type;
+#undef TC_EVENT_ALTERNATIVE
 
 /// The type number of the event `x` holds.
 event_type type_of(const event& x) noexcept;

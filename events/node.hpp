@@ -5,34 +5,39 @@
 #include <cstdint>
 #include <string>
 
-#include <caf/meta/type_name.hpp>
-
-#include "timecontrol/events/event_type.hpp"
+#include "timecontrol/events/fields.hpp"
 
 namespace tc {
 
 /// The policy of the source (a command's limiter, a controller's deadline)
 /// changed at run time. `policy` is the new policy's spec, e.g. "5/s burst 10".
 struct policy_changed {
-  static constexpr event_type type = event_type::policy_changed;
   std::string policy;
+  static constexpr auto fields() {
+    return std::tuple{field{"policy", &policy_changed::policy}};
+  }
   friend bool operator==(const policy_changed&,
                          const policy_changed&) = default;
 };
 
 /// A process began writing to the log. The source is the node's name.
 struct node_started {
-  static constexpr event_type type = event_type::node_started;
   uint32_t pid = 0;
   /// The timecontrol version of the writer.
   std::string version;
+  static constexpr auto fields() {
+    return std::tuple{field{"pid", &node_started::pid},
+                      field{"version", &node_started::version}};
+  }
   friend bool operator==(const node_started&, const node_started&) = default;
 };
 
 /// A process stopped writing to the log in an orderly way.
 struct node_stopped {
-  static constexpr event_type type = event_type::node_stopped;
   std::string reason;
+  static constexpr auto fields() {
+    return std::tuple{field{"reason", &node_stopped::reason}};
+  }
   friend bool operator==(const node_stopped&, const node_stopped&) = default;
 };
 
@@ -44,7 +49,6 @@ struct node_stopped {
 ///
 /// `lost` and `skipped` are sequence number ranges, "5..9,12" (empty: none).
 struct log_repaired {
-  static constexpr event_type type = event_type::log_repaired;
   /// Numbers of events that were stored and are lost.
   std::string lost;
   /// Numbers that may have been handed out (a writer numbered events up to
@@ -52,27 +56,12 @@ struct log_repaired {
   std::string skipped;
   /// What was damaged: the files and offsets, for people.
   std::string damage;
+  static constexpr auto fields() {
+    return std::tuple{field{"lost", &log_repaired::lost},
+                      field{"skipped", &log_repaired::skipped},
+                      field{"damage", &log_repaired::damage}};
+  }
   friend bool operator==(const log_repaired&, const log_repaired&) = default;
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, policy_changed& x) {
-  return f(caf::meta::type_name("policy_changed"), x.policy);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, node_started& x) {
-  return f(caf::meta::type_name("node_started"), x.pid, x.version);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, node_stopped& x) {
-  return f(caf::meta::type_name("node_stopped"), x.reason);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, log_repaired& x) {
-  return f(caf::meta::type_name("log_repaired"), x.lost, x.skipped, x.damage);
-}
 
 } // namespace tc

@@ -12,7 +12,7 @@ template <size_t... Is>
 void add_event_types(caf::actor_system_config& cfg,
                      std::index_sequence<Is...>) {
   (cfg.add_message_type<std::variant_alternative_t<Is, event>>(
-       std::string{name_of(std::variant_alternative_t<Is, event>::type)}),
+       std::string{event_traits<std::variant_alternative_t<Is, event>>::name}),
    ...);
 }
 

@@ -82,9 +82,14 @@ int main(int argc, char** argv) {
                     "100/min", "1 per 1h"})
     write(root / "limiter_spec", std::to_string(i++), spec);
 
-  for (auto expr : {"*/5 * * * *", "0 9-17 * * MON-FRI", "30 2 1,15 * *",
-                    "0 0 29 feb *", "15 10 * jan,jul sun", "0-59/7 */3 * * *"})
+  for (auto expr :
+       {"*/5 * * * *", "0 9-17 * * MON-FRI", "30 2 1,15 * *", "0 0 29 feb *",
+        "15 10 * jan,jul sun", "0-59/7 */3 * * *", "0 0 * * 1/2",
+        "0 0 L-3,15 * *", "0 9 * * MON#1,5L", "TZ=Europe/Berlin 30 2 * * *",
+        "CRON_TZ=Australia/Lord_Howe 0,30 1-3 * * FRI-SUN"})
     write(root / "cron", std::to_string(i++), expr);
+  write(root / "trigger_spec", "cron-tz-jitter",
+        "cron TZ=America/New_York 0 9 L * 1#1 jitter 5min");
 
   auto t0 = tc::from_nanos(1'000'000'000);
   auto tagged = [](char tag, std::string bytes) {
@@ -116,5 +121,14 @@ int main(int argc, char** argv) {
   if (auto cron = tc::cron_schedule::parse("*/5 * * * *"))
     write(root / "policy_state", "trigger-cron",
           tagged(6, tc::serialize_trigger(*cron)));
+  if (auto cron = tc::cron_schedule::parse("TZ=Europe/Berlin 0 9 * * 1-5"))
+    write(root / "policy_state", "trigger-cron-jitter",
+          tagged(6, tc::serialize_trigger(
+                        tc::cron_trigger::make(*cron, 5min, 42).value())));
+  tc::token_bucket reserved{tc::token_rate{3, 7ns}, 2, t0};
+  reserved.reserve(t0, 2);
+  reserved.reserve(t0, 1);
+  write(root / "policy_state", "token_bucket-reserved",
+        tagged(2, reserved.serialize()));
   return 0;
 }

@@ -10,16 +10,16 @@ namespace tc {
 
 namespace {
 
-// snapshot := tag scheduler:str until:time count:varint intent{count}
-//             count:varint unreadable{count}
+// snapshot := tag scheduler:str until:time last_id:varint count:varint
+//             intent{count} count:varint unreadable{count}
 // intent   := id:varint target:str trigger:str misfire:str priority:zigzag
-//             args:str scheduled:time fired:varint
+//             args:str key:str scheduled:time fired:varint
 //             has_last:varint [last_fired:time] has_handled:varint
 //             [handled:time]
 // unreadable := id:varint reason:str
 // (time: zigzag varint of nanoseconds since the epoch.) The trigger is
 // parsed again on load, and the next due time computed again.
-constexpr std::string_view tag = "tc.schedule_view/1";
+constexpr std::string_view tag = "tc.schedule_view/2";
 
 // "a comes before b" in the Scheduler's order: earlier, then higher
 // priority, then lower id.
@@ -40,6 +40,8 @@ std::optional<std::string> parse(pending_intent& p) {
   auto policy = parse_misfire_spec(p.misfire_spec);
   if (!policy)
     return "misfire '" + p.misfire_spec + "': " + policy.error().message;
+  if (!decode_intent_args(p.args))
+    return "arguments '" + p.args + "': a bad seed after 'fuzzy '";
   p.trig = std::move(*trig);
   return std::nullopt;
 }
@@ -66,11 +68,26 @@ const pending_intent* schedule_view::find(uint64_t id) const {
   return i == pending_.end() ? nullptr : &i->second;
 }
 
+const pending_intent* schedule_view::keyed(std::string_view key) const {
+  auto i = keys_.find(key);
+  return i == keys_.end() ? nullptr : find(i->second);
+}
+
+void schedule_view::forget(uint64_t id) {
+  auto i = pending_.find(id);
+  if (i == pending_.end())
+    return;
+  if (!i->second.key.empty())
+    if (auto k = keys_.find(i->second.key); k != keys_.end() && k->second == id)
+      keys_.erase(k);
+  pending_.erase(i);
+}
+
 void schedule_view::advance(std::map<uint64_t, pending_intent>::iterator i) {
   if (auto next = i->second.progress.next(i->second.trig))
     i->second.next = *next;
   else
-    pending_.erase(i);
+    forget(i->first);
 }
 
 void schedule_view::apply(const envelope& x) {
@@ -85,14 +102,18 @@ void schedule_view::apply(const envelope& x) {
     p.misfire_spec = s->misfire;
     p.priority = s->priority;
     p.args = s->args;
+    p.key = s->key;
     p.progress = intent_progress{x.time};
-    pending_.erase(p.id);
+    last_id_ = std::max(last_id_, p.id);
+    forget(p.id);
     if (auto reason = parse(p)) {
       unreadable_[p.id] = std::move(*reason);
       return;
     }
     unreadable_.erase(p.id);
     auto id = p.id;
+    if (!p.key.empty())
+      keys_[p.key] = id;
     advance(pending_.insert_or_assign(id, std::move(p)).first);
   } else if (auto f = std::get_if<intent_fired>(&x.body)) {
     auto i = pending_.find(f->intent_id);
@@ -111,7 +132,7 @@ void schedule_view::apply(const envelope& x) {
     i->second.progress.misfired(i->second.trig, m->due, m->missed);
     advance(i);
   } else if (auto c = std::get_if<intent_cancelled>(&x.body)) {
-    pending_.erase(c->intent_id);
+    forget(c->intent_id);
     unreadable_.erase(c->intent_id);
   }
 }
@@ -173,6 +194,7 @@ std::string schedule_view::save() const {
   detail::snapshot_writer w{tag};
   w.str(scheduler_);
   w.time(until_);
+  w.u64(last_id_);
   w.u64(pending_.size());
   for (auto& [id, p] : pending_) {
     w.u64(id);
@@ -181,6 +203,7 @@ std::string schedule_view::save() const {
     w.str(p.misfire_spec);
     w.i64(p.priority);
     w.str(p.args);
+    w.str(p.key);
     w.time(p.progress.scheduled());
     w.u64(p.fired);
     w.u64(p.last_fired ? 1 : 0);
@@ -203,6 +226,7 @@ caf::error schedule_view::load(std::string_view bytes) {
   detail::snapshot_reader r{bytes, tag};
   auto scheduler = r.str();
   auto until = r.time();
+  auto last_id = r.u64();
   auto optional_time = [&r]() -> std::optional<time_point> {
     auto has = r.u64();
     if (has > 1)
@@ -212,6 +236,7 @@ caf::error schedule_view::load(std::string_view bytes) {
     return std::nullopt;
   };
   std::map<uint64_t, pending_intent> pending;
+  std::map<std::string, uint64_t, std::less<>> keys;
   for (auto n = r.count(); r.ok() && n > 0; --n) {
     pending_intent p;
     p.id = r.u64();
@@ -223,6 +248,7 @@ caf::error schedule_view::load(std::string_view bytes) {
       r.fail("a priority is out of range");
     p.priority = static_cast<int32_t>(priority);
     p.args = r.str();
+    p.key = r.str();
     auto scheduled = r.time();
     p.fired = r.u64();
     p.last_fired = optional_time();
@@ -241,6 +267,10 @@ caf::error schedule_view::load(std::string_view bytes) {
     }
     p.next = *next;
     auto id = p.id;
+    if (id > last_id)
+      r.fail("a pending intent's id is above the last one scheduled");
+    if (!p.key.empty() && !keys.emplace(p.key, id).second)
+      r.fail("a key names two pending intents");
     if (!pending.emplace(id, std::move(p)).second)
       r.fail("an intent id repeats");
   }
@@ -255,6 +285,8 @@ caf::error schedule_view::load(std::string_view bytes) {
     return err;
   scheduler_ = std::move(scheduler);
   until_ = until;
+  last_id_ = last_id;
+  keys_ = std::move(keys);
   pending_ = std::move(pending);
   unreadable_ = std::move(unreadable);
   return caf::none;

@@ -27,9 +27,12 @@
 // sends (status_atom), loads the answered bytes into a fresh view and hands
 // it over.
 //
-// An intent_scheduled whose trigger or misfire spec does not parse (a log
-// written by a newer version) cannot be placed; its id is listed in
+// An intent_scheduled whose trigger, misfire spec or arguments do not parse
+// (a log written by a newer version) cannot be placed; its id is listed in
 // unreadable() with the reason instead of failing the whole view.
+//
+// The Scheduler rebuilds its schedule through this view: it is the one fold
+// of the Scheduler's events.
 
 #pragma once
 
@@ -58,8 +61,10 @@ struct pending_intent {
   std::string misfire_spec;
   int32_t priority = 0;
   /// The arguments as intent_scheduled stores them (see
-  /// decode_intent_args() in actors/scheduler.hpp).
+  /// decode_intent_args() in events/intent.hpp).
   std::string args;
+  /// The key it was scheduled under; empty for none.
+  std::string key;
   /// Firings recorded (intent_fired).
   uint64_t fired = 0;
   /// The due time of the latest firing; empty before any.
@@ -134,6 +139,13 @@ public:
     return unreadable_;
   }
 
+  /// The pending intent scheduled under `key`; nullptr if none is.
+  const pending_intent* keyed(std::string_view key) const;
+
+  /// The highest intent id ever scheduled (pending or not); 0 before any.
+  /// A Scheduler numbers its next intent after it.
+  uint64_t last_id() const noexcept { return last_id_; }
+
   /// The time of the latest event seen.
   time_point until() const noexcept { return until_; }
 
@@ -143,9 +155,14 @@ protected:
 private:
   void advance(std::map<uint64_t, pending_intent>::iterator i);
 
+  // Takes `id` out of the pending intents and the keys.
+  void forget(uint64_t id);
+
   std::string scheduler_;
   std::map<uint64_t, pending_intent> pending_;
   std::map<uint64_t, std::string> unreadable_;
+  std::map<std::string, uint64_t, std::less<>> keys_;
+  uint64_t last_id_ = 0;
   time_point until_{};
 };
 

@@ -1,6 +1,10 @@
 #include "timecontrol/policies/spec.hpp"
 
 #include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iterator>
 #include <optional>
 
 #include "timecontrol/policies/detail/int128.hpp"
@@ -184,6 +188,61 @@ std::string duration_to_string(duration d) {
       if (n % u.ns == 0)
         return std::to_string(n / u.ns) + std::string{u.name};
   return std::to_string(n) + "ns";
+}
+
+namespace {
+
+// "1.50" -> "1.5", "2.00" -> "2", "120" -> "120".
+std::string trim_zeros(std::string text) {
+  if (text.find('.') == std::string::npos)
+    return text;
+  while (text.back() == '0')
+    text.pop_back();
+  if (text.back() == '.')
+    text.pop_back();
+  return text;
+}
+
+// `x` to three significant digits (x >= 1).
+std::string three_digits(double x) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf,
+                x >= 99.95   ? "%.0f"
+                : x >= 9.995 ? "%.1f"
+                             : "%.2f",
+                x);
+  return trim_zeros(buf);
+}
+
+} // namespace
+
+std::string duration_to_text(duration d) {
+  if (d.count() == 0)
+    return "0s";
+  struct unit {
+    const char* name;
+    double ns;
+  };
+  // The spec grammar's units, largest first.
+  static constexpr unit units[] = {{"d", 86'400e9}, {"h", 3'600e9},
+                                   {"min", 60e9},   {"s", 1e9},
+                                   {"ms", 1e6},     {"us", 1e3}};
+  // |d| as a double: exact enough for three digits, and fine for INT64_MIN.
+  auto ns = std::abs(static_cast<double>(d.count()));
+  std::string sign = d.count() < 0 ? "-" : "";
+  if (ns < 999.5)
+    return sign + std::to_string(std::abs(d.count())) + "ns";
+  for (size_t i = 0; i < std::size(units); ++i) {
+    if (ns < units[i].ns * (1 - 0.0005) && i + 1 < std::size(units))
+      continue;
+    auto text = three_digits(ns / units[i].ns);
+    // Rounded up to a whole larger unit (59.96 s, 999.7 ms): write that.
+    if (i > 0 &&
+        std::strtod(text.c_str(), nullptr) * units[i].ns >= units[i - 1].ns)
+      return sign + three_digits(ns / units[i - 1].ns) + units[i - 1].name;
+    return sign + text + units[i].name;
+  }
+  return sign + three_digits(ns / units[std::size(units) - 1].ns) + "us";
 }
 
 std::string to_string(const limiter_spec& spec) {

@@ -73,7 +73,16 @@ std::string to_string(const limiter_spec& spec);
 /// the nanosecond, with nothing left over.
 parse_result<duration> parse_duration(std::string_view text);
 
-/// A duration as the shortest exact text: "200ms", "1500ms", "3ns", "2h".
+/// A duration as the shortest exact text: "200ms", "1500ms", "3ns", "2h",
+/// "-5s" (parse_duration reads the positive ones back).
 std::string duration_to_string(duration d);
+
+/// A duration for people, in the same units: three significant digits in
+/// the largest unit it reaches ("350ns", "12.5us", "1.23ms", "2.5s",
+/// "57.2min", "3.43h", "4.2d"; "0s"; "-" before a negative one). Rounded,
+/// so not for text that must parse back: use duration_to_string there. A
+/// value that would round to 1000 of a unit (or 60 min, 24 h) is written in
+/// the next one.
+std::string duration_to_text(duration d);
 
 } // namespace tc

@@ -9,7 +9,7 @@ namespace tc {
 namespace {
 
 constexpr uint8_t tag = 3;
-constexpr uint8_t version = 1;
+constexpr uint8_t version = 2;
 
 token_rate normalize(token_rate r) {
   if (r.count <= 0)
@@ -59,45 +59,103 @@ reservation token_bucket::reserve(time_point now, int64_t n,
   r.ok = true;
   r.tokens = n;
   r.time_to_act = plus(t, wait);
+  // The debt is paid -left ticks after t; time_to_act rounds that up.
+  if (left < 0 && r.time_to_act != never)
+    r.early = static_cast<int64_t>(
+        static_cast<amount>(wait.count()) * rate_.count + left);
   last_ = t;
   tokens_ = left;
   last_event_ = r.time_to_act;
+  last_event_early_ = r.early;
+  last_event_den_ = r.early == 0 ? 1 : rate_.count;
   return r;
 }
 
+namespace {
+
+using amount = token_bucket::amount;
+
+// a / b rounded toward plus infinity, for b > 0.
+amount div_ceil(amount a, amount b) noexcept {
+  auto q = a / b;
+  return a % b > 0 ? q + 1 : q;
+}
+
+// a / b rounded toward minus infinity, for b > 0.
+amount div_floor(amount a, amount b) noexcept {
+  auto q = a / b;
+  return a % b < 0 ? q - 1 : q;
+}
+
+} // namespace
+
 double token_bucket::cancel(const reservation& r, time_point now) noexcept {
+  restored_ = 0;
   if (!r.ok || r.tokens == 0 || r.rate.is_infinite() || rate_.is_infinite() ||
       r.time_to_act < now)
     return 0.0;
-  // Tokens that later reservations already count on: the time between this
-  // reservation's time to act and the latest one, at the reservation's rate,
-  // expressed in the current internal unit.
-  amount booked = mul_sat(r.tokens, scale());
-  amount relied_on = 0;
-  if (last_event_ > r.time_to_act && !r.rate.is_zero()) {
-    auto d = static_cast<amount>(to_nanos(last_event_)) -
-             static_cast<amount>(to_nanos(r.time_to_act));
-    auto per = std::max<int64_t>(r.rate.per.count(), 1);
-    relied_on = mul_sat(mul_sat(d, r.rate.count), scale()) / per;
+  auto t = std::max(now, last_);
+  auto c = r.rate.count; // ticks per nanosecond at the reservation's rate
+  auto per = std::max<int64_t>(r.rate.per.count(), 1);
+  // The exact latest booking less r's exact time to act, in r's ticks
+  // (1/c ns): (L_ns - A_ns) * c - L_early * c / L_den + A_early, with the
+  // conversion between ticks rounded so as to give back less, never more.
+  amount relied = 0; // in the bucket's current units
+  bool latest = false;
+  if (!r.rate.is_zero()) {
+    auto d_ns = static_cast<amount>(to_nanos(last_event_)) -
+                static_cast<amount>(to_nanos(r.time_to_act));
+    amount le = last_event_den_ == c
+                    ? last_event_early_
+                    : div_floor(static_cast<amount>(last_event_early_) * c,
+                                last_event_den_);
+    auto ticks = add_sat(add_sat(mul_sat(d_ns, c), -le), r.early);
+    latest = d_ns == 0 && static_cast<amount>(last_event_early_) * c ==
+                              static_cast<amount>(r.early) * last_event_den_;
+    if (ticks > 0) {
+      // One tick is one unit of the reservation's rate (1/per of a token);
+      // in the current unit that is scale()/per units.
+      relied = scale() == per ? ticks : div_ceil(mul_sat(ticks, scale()), per);
+    }
   }
-  amount restore = booked - relied_on;
+  amount booked = mul_sat(r.tokens, scale());
+  amount restore = add_sat(booked, -relied);
   if (restore <= 0)
     return 0.0;
-  auto t = std::max(now, last_);
   auto before = advance(t);
   auto after = std::min(capacity(), add_sat(before, restore));
+  restored_ = after - before;
   last_ = t;
   tokens_ = after;
-  if (r.time_to_act == last_event_ && !r.rate.is_zero()) {
-    // The previous event: this reservation's time to act less the time its
-    // own tokens took to accrue.
-    auto per = std::max<int64_t>(r.rate.per.count(), 1);
-    auto back = static_cast<amount>(r.tokens) * per / r.rate.count;
-    auto prev = static_cast<amount>(to_nanos(r.time_to_act)) - back;
-    if (prev >= to_nanos(t) && prev <= INT64_MAX)
-      last_event_ = from_nanos(static_cast<int64_t>(prev));
+  if (latest || (r.rate.is_zero() && r.time_to_act == last_event_)) {
+    // The booking before r was due at r's exact time to act less the time
+    // its own tokens took to accrue: prev = A - tokens * per / c ns, in
+    // ticks A * c - early - tokens * per.
+    bool moved = false;
+    if (!r.rate.is_zero()) {
+      auto prev =
+          add_sat(add_sat(mul_sat(to_nanos(r.time_to_act), c), -r.early),
+                  -mul_sat(r.tokens, per));
+      auto from = mul_sat(to_nanos(t), c);
+      if (prev >= from) {
+        auto ns = div_ceil(prev, c);
+        if (ns <= INT64_MAX) {
+          last_event_ = from_nanos(static_cast<int64_t>(ns));
+          last_event_early_ = static_cast<int64_t>(ns * c - prev);
+          last_event_den_ = last_event_early_ == 0 ? 1 : c;
+          moved = true;
+        }
+      }
+    }
+    if (!moved) {
+      // It was due before t (r took tokens the bucket had), or the rate is
+      // zero: nothing is booked after t any more.
+      last_event_ = t;
+      last_event_early_ = 0;
+      last_event_den_ = 1;
+    }
   }
-  return static_cast<double>(restore) / static_cast<double>(scale());
+  return static_cast<double>(restored_) / static_cast<double>(scale());
 }
 
 double token_bucket::tokens(time_point now) const noexcept {
@@ -138,6 +196,8 @@ std::string token_bucket::serialize() const {
   w.i128(tokens_);
   w.i64(to_nanos(last_));
   w.i64(to_nanos(last_event_));
+  w.i64(last_event_early_);
+  w.i64(last_event_den_);
   return std::move(w).take();
 }
 
@@ -149,12 +209,26 @@ std::optional<token_bucket> token_bucket::deserialize(std::string_view bytes) {
   amount tokens = 0;
   int64_t last = 0;
   int64_t last_event = 0;
-  if (!r.header(tag, version) || !r.i64(count) || !r.i64(per) ||
-      !r.i64(burst) || !r.i128(tokens) || !r.i64(last) || !r.i64(last_event) ||
-      !r.at_end())
+  int64_t early = 0;
+  int64_t den = 1;
+  // Version 1 had no exact part of the latest booking.
+  bool v1 = r.header(tag, 1);
+  if (!v1) {
+    r = detail::byte_reader{bytes};
+    if (!r.header(tag, version))
+      return std::nullopt;
+  }
+  if (!r.i64(count) || !r.i64(per) || !r.i64(burst) || !r.i128(tokens) ||
+      !r.i64(last) || !r.i64(last_event))
+    return std::nullopt;
+  if (!v1 && (!r.i64(early) || !r.i64(den)))
+    return std::nullopt;
+  if (!r.at_end())
     return std::nullopt;
   token_rate rate{count, duration{per}};
   if (burst < 0 || !(normalize(rate) == rate))
+    return std::nullopt;
+  if (den < 1 || early < 0 || early >= den || (early == 0 && den != 1))
     return std::nullopt;
   token_bucket result{rate, burst, from_nanos(last)};
   // No reservation can leave a debt that takes longer than INT64_MAX ns to
@@ -164,6 +238,8 @@ std::optional<token_bucket> token_bucket::deserialize(std::string_view bytes) {
     return std::nullopt;
   result.tokens_ = tokens;
   result.last_event_ = from_nanos(last_event);
+  result.last_event_early_ = early;
+  result.last_event_den_ = den;
   return result;
 }
 

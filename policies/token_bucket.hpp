@@ -16,14 +16,46 @@
 //
 // Example:
 //
-//   tc::token_bucket tb{tc::token_rate::per_second(5), 10, now}; // 5/s burst
-//   10 if (auto a = tb.admit(now); !a.admitted)
+//   // 5/s burst 10
+//   tc::token_bucket tb{tc::token_rate::per_second(5), 10, now};
+//   if (auto a = tb.admit(now); !a.admitted)
 //     reply_throttled(a.retry_after);
 //
-// Arithmetic is exact: a rate is `count` tokens per `per` (an integer pair),
-// and the bucket counts tokens in units of 1/per-nanoseconds of a token, so
-// "3 per 7ns" never drifts and replay gives bit-identical answers. All
-// arithmetic saturates instead of overflowing.
+// Arithmetic is exact, in integers: a rate is `count` tokens per `per` (an
+// integer pair, `per` in nanoseconds), the bucket counts tokens in units of
+// 1/per of a token, and one unit accrues every 1/count of a nanosecond (a
+// "tick"). So tokens are integers (units) and so is every instant at which
+// tokens are there (ticks): "3 per 7ns" never drifts, replay gives
+// bit-identical answers, and reserving and cancelling never lose a fraction
+// of a token. Integers rather than a rational time per token because both
+// sides of every comparison (tokens against tokens, instants against
+// instants) are then plain 128-bit integers. Rounding instants to whole
+// nanoseconds (as this bucket did before) or floating point (x/time/rate's
+// float64 tokens and truncated time.Duration) loses a little at each step,
+// and one lost nanosecond is enough for "is r the latest booking?" to answer
+// no: ten reserve(t, 10) at 3/s burst 10, cancelled newest first, gave back
+// 40 tokens of 90 (x/time/rate's floats give back 20).
+// A reservation's time_to_act is rounded up to a whole nanosecond (so the
+// tokens are always there when the caller acts); its `early` field keeps the
+// exact instant. All arithmetic saturates instead of overflowing.
+//
+// Cancelling (x/time/rate's Reservation.CancelAt, rate.go): as of `now`, a
+// reservation r that is ok, booked tokens and has not reached its time to act
+// gives back
+//
+//   restore = r.tokens - r.rate * (last_event - r.exact_time_to_act)
+//
+// tokens (the later bookings rely on the time between r and the latest
+// booking, so those tokens are not given back; a negative product counts as
+// 0), capped at the burst. If r is the latest booking, the latest booking
+// moves back to the instant the booking before it was due:
+// r.exact_time_to_act - r.tokens / r.rate. All of it exact, so cancelling
+// every reservation newest first at one instant leaves the bucket exactly as
+// it was (tokens(now), every later answer). When the rate changed between
+// reserve and cancel, the amounts are converted to the new unit rounding
+// toward fewer tokens (less than one unit, 1/per of a token). The test vectors
+// of x/time/rate's rate_test.go (TestCancel*, TestReserve*) pass as written
+// there, except where a deviation below says otherwise.
 //
 // Deviations from x/time/rate, on purpose:
 // - Time never runs backwards inside the bucket: a `now` before the latest
@@ -36,6 +68,21 @@
 // - A negative n is never admitted.
 // - The zero rate spends the (full) bucket and never refills; x/time/rate
 //   instead lowers the burst itself on each AllowN.
+// - Cancelling the latest reservation when the booking before it would have
+//   been due before `now` (the reservation took some tokens the bucket had)
+//   makes `now` the latest booking. x/time/rate then leaves lastEvent at the
+//   cancelled reservation's time, so cancelling an earlier reservation next
+//   gives back too little: 1/s burst 2, reserve(t, 1), reserve(t, 2), both
+//   cancelled newest first at t leave 1 token there and 2 here (the state
+//   before both). Cancelling the only reservation of a zero rate does the
+//   same (x/time/rate moves lastEvent to the end of time).
+// - A reservation can be cancelled up to and including its time_to_act as
+//   rounded here (x/time/rate compares its own, unrounded, time).
+// - A latest booking after the reservation (possible only after time ran
+//   backwards for x/time/rate, or a reservation cancelled twice) relies on
+//   nothing: x/time/rate then gives back more than the reservation booked.
+//   Cancelling the same reservation twice gives its tokens back twice here
+//   as there (a reservation is a plain value): cancel each once.
 
 #pragma once
 
@@ -106,6 +153,11 @@ struct reservation {
   /// The rate in force when the booking was made.
   token_rate rate;
 
+  /// The exact instant the tokens are there, in ticks of 1/rate.count ns
+  /// before `time_to_act` (which is rounded up to a whole nanosecond):
+  /// 0 <= early < rate.count.
+  int64_t early = 0;
+
   /// How long from `t` until the caller may act: 0 if already due,
   /// duration::max() when !ok (x/time/rate's InfDuration).
   duration delay_from(time_point t) const noexcept {
@@ -147,6 +199,9 @@ public:
     if (n >= 0 && n <= burst_ && have >= need) {
       last_ = t;
       tokens_ = have - need;
+      last_event_ = t; // as AllowN, which is ReserveN with no wait
+      last_event_early_ = 0;
+      last_event_den_ = 1;
       a.admitted = true;
       a.earliest = now;
       return a;
@@ -175,16 +230,30 @@ public:
                       duration max_wait = duration::max()) noexcept;
 
   /// x/time/rate's CancelAt: gives back the tokens of `r` that later
-  /// reservations have not already relied on, as of `now`. Does nothing for a
-  /// reservation that is not ok, booked no tokens, or whose time to act is
-  /// before `now`. Returns the number of tokens given back (possibly
-  /// fractional), for tests and statistics.
+  /// reservations have not already relied on, as of `now` (the rule and the
+  /// deviations are at the top of this file). Does nothing for a reservation
+  /// that is not ok, booked no tokens, or whose time to act is before `now`,
+  /// nor under the infinite rate. Returns the number of tokens given back
+  /// (possibly fractional; restored_units() has the exact amount), for tests
+  /// and statistics.
   double cancel(const reservation& r, time_point now) noexcept;
 
   // -- queries ----------------------------------------------------------------
 
   /// Tokens available at `now` (negative while reservations are in debt).
   double tokens(time_point now) const noexcept;
+
+  /// tokens(now) exactly, in units of 1/unit() of a token.
+  amount units(time_point now) const noexcept {
+    return advance(std::max(now, last_));
+  }
+
+  /// Units per token: `per` of the rate in nanoseconds (1 for the infinite
+  /// rate).
+  int64_t unit() const noexcept { return scale(); }
+
+  /// The units the latest cancel() gave back (0 if it gave back nothing).
+  amount restored_units() const noexcept { return restored_; }
 
   // -- configuration ----------------------------------------------------------
 
@@ -204,25 +273,34 @@ public:
   /// The latest time the bucket has taken into account.
   time_point last() const noexcept { return last_; }
 
-  /// The time to act of the latest reservation (x/time/rate's lastEvent).
+  /// The time to act of the latest reservation (x/time/rate's lastEvent),
+  /// rounded up to a whole nanosecond.
   time_point last_event() const noexcept { return last_event_; }
 
   // -- serialization ----------------------------------------------------------
 
   /// The state as bytes (grammar in detail/byte_io.hpp):
   ///
-  ///   token_bucket := 0x03 0x01 count:i64 per:i64 burst:i64 tokens:i128
-  ///                   last:i64 last_event:i64
+  ///   token_bucket := 0x03 0x02 count:i64 per:i64 burst:i64 tokens:i128
+  ///                   last:i64 last_event:i64 early:i64 den:i64
   ///
   /// `tokens` is in units of 1/per-nanoseconds of a token (i128 is two i64,
-  /// low half first).
+  /// low half first). The exact latest booking is `last_event` less
+  /// early/den ns (0 <= early < den). deserialize() also reads version 1
+  /// (0x03 0x01, without early and den: a whole-nanosecond latest booking).
   std::string serialize() const;
 
   /// Restores a state written by serialize(); empty for any other input,
   /// including states that break the bucket's invariants.
   static std::optional<token_bucket> deserialize(std::string_view bytes);
 
-  friend bool operator==(const token_bucket&, const token_bucket&) = default;
+  friend bool operator==(const token_bucket& x, const token_bucket& y) {
+    return x.rate_ == y.rate_ && x.burst_ == y.burst_ &&
+           x.tokens_ == y.tokens_ && x.last_ == y.last_ &&
+           x.last_event_ == y.last_event_ &&
+           x.last_event_early_ == y.last_event_early_ &&
+           x.last_event_den_ == y.last_event_den_;
+  }
 
 private:
   // -- internal arithmetic (saturating) ---------------------------------------
@@ -290,6 +368,13 @@ private:
   amount capacity_;
   time_point last_;
   time_point last_event_;
+  // The exact latest booking is last_event_ - last_event_early_ /
+  // last_event_den_ ns (0 <= early < den; den is the rate count whose ticks
+  // count `early`).
+  int64_t last_event_early_ = 0;
+  int64_t last_event_den_ = 1;
+  // Not state: what the latest cancel() gave back (excluded from ==).
+  amount restored_ = 0;
 };
 
 } // namespace tc

@@ -1,5 +1,7 @@
 #include "timecontrol/policies/trigger.hpp"
 
+#include <algorithm>
+
 #include "timecontrol/policies/admission.hpp"
 #include "timecontrol/policies/detail/byte_io.hpp"
 
@@ -86,6 +88,84 @@ every_trigger::next_after(time_point t) const noexcept {
   return std::nullopt;
 }
 
+// -- cron_trigger -------------------------------------------------------------
+
+parse_result<cron_trigger> cron_trigger::make(cron_schedule schedule,
+                                              duration jitter, uint64_t seed) {
+  if (jitter < duration{0})
+    return parse_error{"jitter: must not be negative, got " +
+                           std::to_string(jitter.count()) + "ns",
+                       0};
+  cron_trigger result{std::move(schedule)};
+  result.jitter_ = jitter;
+  result.seed_ = seed;
+  return result;
+}
+
+duration
+cron_trigger::jitter_of(time_point f,
+                        std::optional<time_point> next) const noexcept {
+  if (jitter_ <= duration{0})
+    return duration{0};
+  auto cap = jitter_;
+  if (next)
+    cap = std::min(cap, detail::wait_between(f, *next) - duration{1});
+  if (cap <= duration{0})
+    return duration{0};
+  auto h = splitmix64(seed_ ^ splitmix64(static_cast<uint64_t>(to_nanos(f))));
+  auto range = static_cast<uint64_t>(cap.count()) + 1;
+  return duration{static_cast<int64_t>(h % range)};
+}
+
+std::optional<time_point>
+cron_trigger::next_after(time_point t) const noexcept {
+  if (jitter_ <= duration{0})
+    return schedule_.next_after(t);
+  auto fire = [this](time_point f) -> std::optional<time_point> {
+    auto n = schedule_.next_after(f);
+    return detail::add_sat(f, jitter_of(f, n));
+  };
+  // A nominal fire p <= t may still be ahead once jittered, if p > t - jitter
+  // (jitter(p) <= jitter); only the last such p can be, since jitter(p)
+  // keeps p's fire before the next nominal one.
+  auto lo = t - std::min(jitter_, detail::wait_between(time_point::min(), t));
+  auto first = schedule_.next_after(lo);
+  if (!first)
+    return std::nullopt;
+  if (*first > t)
+    return fire(*first);
+  // The last nominal fire p <= t: a few steps forward, then by bisection
+  // (many fires within one jitter).
+  auto p = *first;
+  auto n = schedule_.next_after(p);
+  for (int steps = 0; n && *n <= t; ++steps) {
+    if (steps == 8) {
+      // next_after(a) <= t and next_after(b) > t.
+      auto a = *n - duration{1};
+      auto b = t;
+      while (b - a > duration{1}) {
+        auto mid = a + (b - a) / 2;
+        auto m = schedule_.next_after(mid);
+        if (m && *m <= t)
+          a = mid;
+        else
+          b = mid;
+      }
+      p = *schedule_.next_after(a);
+      n = schedule_.next_after(p);
+      break;
+    }
+    p = *n;
+    n = schedule_.next_after(p);
+  }
+  auto jittered = detail::add_sat(p, jitter_of(p, n));
+  if (jittered > t)
+    return jittered;
+  if (!n)
+    return std::nullopt;
+  return fire(*n);
+}
+
 std::optional<time_point> next_fire_after(const trigger& trig,
                                           time_point t) noexcept {
   return std::visit([t](const auto& x) { return x.next_after(t); }, trig);
@@ -115,11 +195,16 @@ std::string serialize_trigger(const trigger& trig) {
     w.i64(y->jitter().count());
     w.i64(static_cast<int64_t>(y->seed()));
   } else {
-    auto& c = std::get<cron_schedule>(trig);
-    w.u8(2);
-    w.varint(c.text().size());
-    for (auto ch : c.text())
+    auto& c = std::get<cron_trigger>(trig);
+    auto& text = c.schedule().text();
+    w.u8(c.jitter() > duration{0} ? 3 : 2);
+    w.varint(text.size());
+    for (auto ch : text)
       w.u8(static_cast<uint8_t>(ch));
+    if (c.jitter() > duration{0}) {
+      w.i64(c.jitter().count());
+      w.i64(static_cast<int64_t>(c.seed()));
+    }
   }
   return std::move(w).take();
 }
@@ -162,9 +247,10 @@ std::optional<trigger> deserialize_trigger(std::string_view bytes) {
         return std::nullopt;
       return trigger{std::move(t).value()};
     }
-    case 2: {
+    case 2:
+    case 3: {
       uint64_t n = 0;
-      if (!r.varint(n) || n != r.remaining())
+      if (!r.varint(n) || n > r.remaining())
         return std::nullopt;
       std::string text;
       for (uint64_t i = 0; i < n; ++i) {
@@ -172,10 +258,20 @@ std::optional<trigger> deserialize_trigger(std::string_view bytes) {
         r.u8(ch);
         text.push_back(static_cast<char>(ch));
       }
+      int64_t jitter = 0;
+      int64_t seed = 0;
+      if (kind == 3 && (!r.i64(jitter) || !r.i64(seed) || jitter <= 0))
+        return std::nullopt;
+      if (!r.at_end())
+        return std::nullopt;
       auto c = cron_schedule::parse(text);
       if (!c)
         return std::nullopt;
-      return trigger{std::move(c).value()};
+      auto t = cron_trigger::make(std::move(c).value(), duration{jitter},
+                                  static_cast<uint64_t>(seed));
+      if (!t)
+        return std::nullopt;
+      return trigger{std::move(t).value()};
     }
     default:
       return std::nullopt;

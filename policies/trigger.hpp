@@ -5,7 +5,8 @@
 //   once_trigger     fires once, at `at`
 //   every_trigger    fires at start + k * period (+ seeded jitter), k = 0, 1,
 //                    ..., optionally until `end` and at most `max_count` times
-//   cron_schedule    5-field cron expression in UTC (see cron.hpp)
+//   cron_trigger     a cron expression (cron.hpp: UTC or a time zone), with
+//                    optional seeded jitter
 //
 // Example:
 //
@@ -18,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include "timecontrol/core/time.hpp"
@@ -104,8 +106,56 @@ private:
   uint64_t seed_ = 0;
 };
 
+/// Fires at the times of a cron expression, each moved later by a jitter
+/// drawn from (seed, the nominal fire time) by splitmix64, as every_trigger
+/// draws from (seed, k): fire f of the expression is at
+///
+///   f + jitter(f),   jitter(f) uniform in [0, min(jitter, g - 1ns)],
+///
+/// where g is the time from f to the expression's next fire. So each fire
+/// stays before the next nominal one, fire times strictly increase, the
+/// answer for f depends on nothing asked before, and replay gives the same
+/// times on every machine. A jitter longer than the gap between two fires is
+/// cut to that gap (a jitter of 10m on "*/5 * * * *" is at most 5m - 1ns).
+/// Without jitter it is the expression's own times.
+class cron_trigger {
+public:
+  // -- constructors -----------------------------------------------------------
+
+  /// Without jitter (so that a cron_schedule is a trigger as it was).
+  cron_trigger(cron_schedule schedule) : schedule_(std::move(schedule)) {
+    // nop
+  }
+
+  /// Checks jitter >= 0.
+  static parse_result<cron_trigger> make(cron_schedule schedule,
+                                         duration jitter, uint64_t seed = 0);
+
+  // -- queries ----------------------------------------------------------------
+
+  std::optional<time_point> next_after(time_point t) const noexcept;
+
+  /// The jitter added to the nominal fire `f`, whose next nominal fire is
+  /// `next` (none: the last one).
+  duration jitter_of(time_point f,
+                     std::optional<time_point> next) const noexcept;
+
+  // -- properties -------------------------------------------------------------
+
+  const cron_schedule& schedule() const noexcept { return schedule_; }
+  duration jitter() const noexcept { return jitter_; }
+  uint64_t seed() const noexcept { return seed_; }
+
+  friend bool operator==(const cron_trigger&, const cron_trigger&) = default;
+
+private:
+  cron_schedule schedule_;
+  duration jitter_{0};
+  uint64_t seed_ = 0;
+};
+
 /// Any trigger.
-using trigger = std::variant<once_trigger, every_trigger, cron_schedule>;
+using trigger = std::variant<once_trigger, every_trigger, cron_trigger>;
 
 /// The next fire time of `trig` strictly after `t`; empty if it never fires
 /// again.
@@ -114,17 +164,22 @@ std::optional<time_point> next_fire_after(const trigger& trig,
 
 /// The trigger's configuration as bytes (grammar in detail/byte_io.hpp):
 ///
-///   trigger := 0x07 0x01 (once | every | cron)
+///   trigger := 0x07 0x01 (once | every | cron | cron_jitter)
 ///   once    := 0x00 at:i64
 ///   every   := 0x01 period:i64 start:i64 flags:u8 [end:i64]
 ///              [max_count:varint] jitter:i64 seed:i64
 ///              (flags: bit 0 has end, bit 1 has max_count)
-///   cron    := 0x02 length:varint text:u8{length}
+///   cron    := 0x02 length:varint text:u8{length}       (no jitter)
+///   cron_jitter := 0x03 length:varint text:u8{length} jitter:i64 seed:i64
+///
+/// A cron trigger is kept as its expression's text, zone included
+/// ("TZ=Europe/Berlin 0 9 * * 1-5"), and parsed again when read: a zone the
+/// system tz database no longer has makes the bytes unreadable.
 std::string serialize_trigger(const trigger& trig);
 
 /// Restores a trigger written by serialize_trigger(); empty for any other
-/// input, including configurations that every_trigger::make or
-/// cron_schedule::parse reject.
+/// input, including configurations that every_trigger::make,
+/// cron_schedule::parse or cron_trigger::make reject.
 std::optional<trigger> deserialize_trigger(std::string_view bytes);
 
 } // namespace tc

@@ -1,5 +1,6 @@
 #include "timecontrol/policies/trigger_spec.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 #include <optional>
@@ -62,23 +63,57 @@ public:
     }
     if (word == "every")
       return every(now, seed);
-    if (word == "cron") {
-      skip_blanks();
-      auto offset = pos_;
-      auto rest = in_.substr(pos_);
-      while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t'))
-        rest.remove_suffix(1);
-      if (rest.empty())
-        return parse_error{"expected a cron expression after 'cron'", offset};
-      auto c = cron_schedule::parse(rest);
-      if (!c)
-        return parse_error{"cron: " + c.error().message,
-                           offset + c.error().position};
-      return trigger{*c};
-    }
+    if (word == "cron")
+      return cron(seed);
     return parse_error{"expected 'now', 'once <time>', 'every <duration>' or "
                        "'cron <expression>'",
                        start};
+  }
+
+  // "cron" [zone] fields ["jitter" duration]: the expression runs to a word
+  // "jitter" (no cron field is one) or the end.
+  parse_result<trigger> cron(uint64_t seed) {
+    skip_blanks();
+    auto offset = pos_;
+    auto end = in_.size();
+    std::optional<size_t> jitter_at;
+    for (size_t i = pos_; i < in_.size();) {
+      while (i < in_.size() && (in_[i] == ' ' || in_[i] == '\t'))
+        ++i;
+      auto start = i;
+      while (i < in_.size() && in_[i] != ' ' && in_[i] != '\t')
+        ++i;
+      if (i > start && lower(in_.substr(start, i - start)) == "jitter") {
+        if (jitter_at)
+          return parse_error{"'jitter' is given twice", start};
+        jitter_at = start;
+        end = std::min(end, start);
+      }
+    }
+    auto rest = in_.substr(offset, end - offset);
+    while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t'))
+      rest.remove_suffix(1);
+    if (rest.empty())
+      return parse_error{"expected a cron expression after 'cron'", offset};
+    auto c = cron_schedule::parse(rest);
+    if (!c)
+      return parse_error{"cron: " + c.error().message,
+                         offset + c.error().position};
+    duration jitter{0};
+    if (jitter_at) {
+      pos_ = *jitter_at + 6;
+      skip_blanks();
+      auto j = duration_value(true);
+      if (!j)
+        return *err_;
+      if (auto e = expect_end())
+        return *e;
+      jitter = *j;
+    }
+    auto t = cron_trigger::make(std::move(c).value(), jitter, seed);
+    if (!t)
+      return parse_error{t.error().message, jitter_at.value_or(offset)};
+    return trigger{std::move(t).value()};
   }
 
   parse_result<trigger> every(time_point now, uint64_t seed) {
@@ -394,8 +429,11 @@ std::string to_spec(const trigger& trig) {
         result += " times " + std::to_string(*x.max_count());
       return result;
     }
-    std::string operator()(const cron_schedule& x) const {
-      return "cron " + x.text();
+    std::string operator()(const cron_trigger& x) const {
+      auto result = "cron " + x.schedule().text();
+      if (x.jitter() > duration{0})
+        result += " jitter " + duration_to_string(x.jitter());
+      return result;
     }
   };
   return std::visit(visitor{}, trig);

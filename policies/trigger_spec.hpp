@@ -2,13 +2,18 @@
 // intent, parsed into a trigger (trigger.hpp) and a misfire policy
 // (misfire.hpp).
 //
-//   trigger   := "now" | "once" time | "every" duration clause* | "cron" cron
+//   trigger   := "now" | "once" time | "every" duration clause*
+//              | "cron" cron ["jitter" duration]
 //   clause    := "jitter" duration        uniform in [0, d], d < period
 //              | "from" time              first fire (default: now, as the
 //                                         caller passes it)
 //              | "until" time             no fire after it
 //              | "times" integer          at most this many fires (>= 1)
-//   cron      := 5 fields or "@daily" etc. (cron.hpp), in UTC
+//   cron      := ["CRON_TZ=" zone | "TZ=" zone] (5 fields | "@daily" etc.),
+//                                         cron.hpp: in UTC, or on the clock
+//                                         of an IANA zone ("cron TZ=Europe/
+//                                         Berlin 0 9 * * 1-5"; cronie's
+//                                         CRON_TZ, robfig/cron's TZ=)
 //   time      := digits                   nanoseconds since the epoch
 //              | YYYY "-" MM "-" DD "T" hh ":" mm ":" ss ["." f{1,9}] "Z"
 //                                         ISO 8601, UTC only
@@ -19,7 +24,13 @@
 //   rule      := "coalesce" | "run-once" | "run-all" | "skip"  (default
 //                                         coalesce; "_" may stand for "-")
 //
-// Words are case-insensitive; each clause may appear once. "now" and an
+// A cron jitter moves each fire later by up to d, cut to the gap before the
+// expression's next fire (trigger.hpp, cron_trigger); like an every's, it is
+// drawn from the seed the caller passes (a Scheduler passes the intent id),
+// so the same spec fires at the same times on every replay.
+//
+// Words are case-insensitive (a zone name is not: "Europe/Berlin"); each
+// clause may appear once. "now" and an
 // "every" without "from" need the current time, which the caller passes; the
 // canonical text of a parsed trigger (to_spec) spells them out ("once <ns>",
 // "every 5s from <ns>"), so a stored spec means the same on every replay.
@@ -47,7 +58,8 @@ parse_result<trigger> parse_trigger_spec(std::string_view text,
 
 /// A canonical text that parses back to `trig` (given the same seed, at any
 /// `now`): "once 1795680000000000000", "every 5s jitter 1s from <ns> until
-/// <ns> times 3", "cron */5 * * * *".
+/// <ns> times 3", "cron */5 * * * *", "cron TZ=Europe/Berlin 0 9 * * 1-5
+/// jitter 5m" (a cron expression as it was written).
 std::string to_spec(const trigger& trig);
 
 /// Parses a misfire spec; an empty text is "coalesce". Never throws.

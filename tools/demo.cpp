@@ -60,6 +60,7 @@
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/actors/scheduler.hpp"
 #include "timecontrol/events/register.hpp"
+#include "timecontrol/plugins/schedule_view.hpp"
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/storage/event_store.hpp"
 #include "timecontrol/tools/commands.hpp"
@@ -102,12 +103,17 @@ std::string printf_string(const char* format, ...)
     __attribute__((format(printf, 1, 2)));
 
 std::string printf_string(const char* format, ...) {
-  char buf[512];
   va_list args;
   va_start(args, format);
-  std::vsnprintf(buf, sizeof(buf), format, args);
+  va_list again;
+  va_copy(again, args);
+  auto n = std::vsnprintf(nullptr, 0, format, args);
   va_end(args);
-  return buf;
+  std::string result(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  if (n > 0)
+    std::vsnprintf(result.data(), result.size() + 1, format, again);
+  va_end(again);
+  return result;
 }
 
 /// "1 call", "2 calls".
@@ -462,36 +468,12 @@ constexpr duration watch_grace = 500ms;
 
 struct job {
   intent what;
-  /// The trigger as intent_scheduled stores it, or its beginning (an
-  /// "every" is stored with its start: "every 1s from <ns>").
-  std::string stored;
-  /// Found in the schedule the Scheduler rebuilt from the log.
+  /// What the header says of its trigger.
+  std::string shown;
+  /// Pending in the log already (so scheduling it again under its key
+  /// changes nothing).
   bool rebuilt = false;
 };
-
-/// Marks the jobs whose recurring intent is pending in the log already: an
-/// intent_scheduled of the Scheduler `scheduler` for the same target and
-/// trigger (an "every" is stored with its start: "every 1s from <ns>"), not
-/// cancelled since.
-caf::error find_rebuilt(const event_store& store, const std::string& scheduler,
-                        std::vector<job>& jobs) {
-  std::map<uint64_t, intent_scheduled> pending;
-  auto err = store.replay({.source = scheduler}, [&](const envelope& x) {
-    if (auto* s = std::get_if<intent_scheduled>(&x.body))
-      pending[s->intent_id] = *s;
-    else if (auto* c = std::get_if<intent_cancelled>(&x.body))
-      pending.erase(c->intent_id);
-    return true;
-  });
-  if (err)
-    return err;
-  for (auto& j : jobs)
-    for (auto& [id, s] : pending)
-      if (s.target == j.what.target &&
-          (s.trigger == j.stored || s.trigger.starts_with(j.stored + " ")))
-        j.rebuilt = true;
-  return caf::none;
-}
 
 // -- interruption -------------------------------------------------------------
 
@@ -542,8 +524,8 @@ void print_summary(const run_counts& c, const demo_options& opt, seq_t log_last,
   std::printf("\nscheduler: %s scheduled, %llu fired, %llu misfired\n",
               count(c.intents_scheduled, "intent").c_str(),
               ull(c.intents_fired), ull(c.intents_misfired));
-  std::printf("ran %.1f s; check the log with: timecontrol verify %s\n",
-              seconds(took), opt.db.c_str());
+  std::printf("ran %s; check the log with: timecontrol verify %s\n",
+              duration_to_text(took).c_str(), opt.db.c_str());
   std::printf("look into it with: timecontrol stats %s\n"
               "                   timecontrol plot %s -o demo.svg\n",
               opt.db.c_str(), opt.db.c_str());
@@ -574,11 +556,9 @@ int run_demo(const demo_options& opt) {
     }
   } stop_own{own};
 
-  // The Scheduler starts before the commands are spawned; it looks for the
-  // targets of its rebuilt intents again every 200 ms instead of every 1 s.
-  auto rt = runtime::start(
-      sys, store,
-      {.path = opt.db, .node = "demo", .scheduler = {.retry_unknown = 200ms}});
+  // The Scheduler starts before the commands are spawned; its rebuilt
+  // intents wait for their commands to register.
+  auto rt = runtime::start(sys, store, {.path = opt.db, .node = "demo"});
   if (!rt)
     return fail("", rt.error(), exit_data_error);
 
@@ -661,21 +641,26 @@ int run_demo(const demo_options& opt) {
   own.push_back(printer);
   caf::anon_send(*watchdog, subscribe_atom::value, printer);
 
-  // The plan: the jobs the log does not hold yet.
+  // The plan, each job under a key: scheduled once, however often the demo
+  // runs on the same log. The schedule view says which ones it held.
   auto in_5s = std::to_string(to_nanos((*rt)->time().now() + 5s));
   std::vector<job> jobs{
-      {intent{"market-data", "every 1s", "skip", 1, "BTC-EUR"}, "every 1s"},
-      {intent{"report", "every 5s from " + in_5s, "coalesce", 0, ""},
+      {intent{"market-data", "every 1s", "skip", 1, "BTC-EUR", 0,
+              "demo/market-data"},
+       "every 1s"},
+      {intent{"report", "every 5s from " + in_5s, "coalesce", 0, "", 0,
+              "demo/report"},
        "every 5s"},
-      {intent{"cleanup", "cron * * * * *", "coalesce", 0, ""},
+      {intent{"cleanup", "cron * * * * *", "coalesce", 0, "", 0,
+              "demo/cleanup"},
        "cron * * * * *"},
   };
-  if (auto err = find_rebuilt((*rt)->store(), "scheduler", jobs))
+  schedule_view held;
+  if (auto err = rebuild((*rt)->store(), held))
     return fail("", err, exit_data_error);
   caf::scoped_actor self{sys};
   for (auto& j : jobs) {
-    if (j.rebuilt)
-      continue;
+    j.rebuilt = held.keyed(j.what.key) != nullptr;
     caf::error err;
     self->request((*rt)->scheduler(), caf::infinite, schedule_atom::value,
                   j.what)
@@ -687,7 +672,7 @@ int run_demo(const demo_options& opt) {
               "generator at 1-20/s\n");
   for (auto& j : jobs)
     std::printf("  %-12s %s (Scheduler)%s\n", j.what.target.c_str(),
-                j.stored.c_str(), j.rebuilt ? ", rebuilt from the log" : "");
+                j.shown.c_str(), j.rebuilt ? ", rebuilt from the log" : "");
   std::printf("  watchdog     wants market-data every %s (grace %s); when "
               "late or down: call it, alarm\n",
               duration_to_string(watch_period).c_str(),
@@ -702,7 +687,7 @@ int run_demo(const demo_options& opt) {
 
   catch_interrupts();
   auto end = start + opt.length;
-  for (auto now = steady::now(); now < end && !interrupted;
+  for (auto now = steady::now(); now < end && !interrupted && !(*rt)->failure();
        now = steady::now()) {
     std::this_thread::sleep_for(std::min<steady::duration>(200ms, end - now));
     out->progress(
@@ -710,7 +695,8 @@ int run_demo(const demo_options& opt) {
   }
   out->close();
   if (interrupted)
-    std::printf("interrupted after %.1f s\n", seconds(steady::now() - start));
+    std::printf("interrupted after %s\n",
+                duration_to_text(steady::now() - start).c_str());
 
   // Stop the traffic, then the runtime (it stops the commands, the
   // controller and the Scheduler, and waits for the Log), then the rest.
@@ -724,23 +710,28 @@ int run_demo(const demo_options& opt) {
   for (auto& x : own)
     self->send_exit(x, caf::exit_reason::user_shutdown);
   own.clear();
-  // The observer ends with the Bus. The Bus may stop before it has
-  // delivered the last events the Log wrote (node_stopped, often): those
-  // are read from the store (catch-up, as the Bus itself would).
+  // The observer ends with the Bus.
   self->receive([](caf::down_msg&) {});
-  if (err)
-    return fail("shutdown: ", err, exit_data_error);
-  auto result = counts->get();
+  // The summary comes from the log itself, the source of truth (the
+  // observer only fed the progress line).
+  run_counts result;
   auto last = (*rt)->store().last_seq();
-  if (result.last < last) {
-    auto from = std::max(result.last, before) + 1;
-    err = (*rt)->store().replay({.from = from}, [&](const envelope& x) {
-      result.apply(x);
-      return true;
-    });
-    if (err)
-      return fail("reading the log: ", err, exit_data_error);
+  auto read = (*rt)->store().replay({.from = before + 1, .to = last},
+                                    [&](const envelope& x) {
+                                      result.apply(x);
+                                      return true;
+                                    });
+  if (err) {
+    // The log stopped taking events (a full disk, say): what it holds is
+    // what was acknowledged.
+    std::printf("the log stopped after %s: %s\n",
+                duration_to_text(took).c_str(), render(err).c_str());
+    print_summary(result, opt, last, took);
+    std::fflush(stdout);
+    return fail("", err, exit_data_error);
   }
+  if (read)
+    return fail("reading the log: ", read, exit_data_error);
   print_summary(result, opt, last, took);
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
     std::fputs("timecontrol demo: writing to standard output failed\n", stderr);

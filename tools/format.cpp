@@ -15,97 +15,34 @@ namespace {
 
 // Calls the sink once per field of each event, in declaration order. The sink
 // gets one overload per kind of value, so text and JSON differ only there.
-template <class Sink>
-void visit_fields(const call_requested& x, Sink& f) {
-  f.number("call_id", x.call_id);
+// Hands one field to a sink by its kind: numbers, spans, instants, booleans,
+// words (enums, by name) and text.
+template <class Sink, class T>
+void put_field(Sink& f, std::string_view name, const T& x) {
+  if constexpr (std::is_same_v<T, bool>)
+    f.boolean(name, x);
+  else if constexpr (std::is_same_v<T, duration>)
+    f.span(name, x);
+  else if constexpr (std::is_same_v<T, time_point>)
+    f.instant(name, x);
+  else if constexpr (std::is_same_v<T, std::string>)
+    f.text(name, x);
+  else if constexpr (std::is_enum_v<T>)
+    f.word(name, to_string(x));
+  else if constexpr (std::is_signed_v<T>)
+    f.number(name, static_cast<int64_t>(x));
+  else
+    f.number(name, static_cast<uint64_t>(x));
 }
-template <class Sink>
-void visit_fields(const call_admitted& x, Sink& f) {
-  f.number("call_id", x.call_id);
-  f.span("waited", x.waited);
-}
-template <class Sink>
-void visit_fields(const call_throttled& x, Sink& f) {
-  f.number("call_id", x.call_id);
-  f.span("retry_after", x.retry_after);
-  f.word("action", to_string(x.action));
-}
-template <class Sink>
-void visit_fields(const call_started& x, Sink& f) {
-  f.number("call_id", x.call_id);
-}
-template <class Sink>
-void visit_fields(const call_finished& x, Sink& f) {
-  f.number("call_id", x.call_id);
-  f.span("took", x.took);
-  f.boolean("ok", x.ok);
-  f.text("error", x.error);
-}
-template <class Sink>
-void visit_fields(const call_timed_out& x, Sink& f) {
-  f.number("call_id", x.call_id);
-  f.span("limit", x.limit);
-}
-template <class Sink>
-void visit_fields(const deadline_status_changed& x, Sink& f) {
-  f.text("command", x.command);
-  f.word("from", to_string(x.from));
-  f.word("to", to_string(x.to));
-}
-template <class Sink>
-void visit_fields(const deadline_missed& x, Sink& f) {
-  f.text("command", x.command);
-  f.span("late_by", x.late_by);
-}
-template <class Sink>
-void visit_fields(const intent_scheduled& x, Sink& f) {
-  f.number("intent_id", x.intent_id);
-  f.text("target", x.target);
-  f.text("trigger", x.trigger);
-  f.text("misfire", x.misfire);
-  f.number("priority", static_cast<int64_t>(x.priority));
-  f.text("args", x.args);
-}
-template <class Sink>
-void visit_fields(const intent_fired& x, Sink& f) {
-  f.number("intent_id", x.intent_id);
-  f.instant("due", x.due);
-  f.text("args", x.args);
-}
-template <class Sink>
-void visit_fields(const intent_misfired& x, Sink& f) {
-  f.number("intent_id", x.intent_id);
-  f.instant("due", x.due);
-  f.number("missed", static_cast<uint64_t>(x.missed));
-  f.word("action", to_string(x.action));
-}
-template <class Sink>
-void visit_fields(const intent_cancelled& x, Sink& f) {
-  f.number("intent_id", x.intent_id);
-}
-template <class Sink>
-void visit_fields(const policy_changed& x, Sink& f) {
-  f.text("policy", x.policy);
-}
-template <class Sink>
-void visit_fields(const node_started& x, Sink& f) {
-  f.number("pid", static_cast<uint64_t>(x.pid));
-  f.text("version", x.version);
-}
-template <class Sink>
-void visit_fields(const node_stopped& x, Sink& f) {
-  f.text("reason", x.reason);
-}
-template <class Sink>
-void visit_fields(const log_repaired& x, Sink& f) {
-  f.text("lost", x.lost);
-  f.text("skipped", x.skipped);
-  f.text("damage", x.damage);
-}
-
 template <class Sink>
 void visit_event(const event& x, Sink& f) {
-  std::visit([&](const auto& body) { visit_fields(body, f); }, x);
+  std::visit(
+      [&](const auto& body) {
+        for_each_field(body, [&](const auto& field, const auto& value) {
+          put_field(f, field.name, value);
+        });
+      },
+      x);
 }
 
 std::string span_text(duration d) {
@@ -448,30 +385,6 @@ std::string format_csv(const envelope& x) {
   out += ',';
   out += csv_field(text_fields(x.body));
   return out;
-}
-
-std::string format_duration(duration d) {
-  if (d.count() == 0)
-    return "0s";
-  auto ns = static_cast<double>(d.count());
-  char buf[64];
-  // A value that would round to 1000 of a unit moves up to the next one:
-  // 999.7 ms prints as "0.9997s", not "1e+03ms".
-  if (std::abs(ns) < 999.5) {
-    std::snprintf(buf, sizeof(buf), "%lldns",
-                  static_cast<long long>(d.count()));
-  } else if (std::abs(ns) < 999.5e3) {
-    std::snprintf(buf, sizeof(buf), "%.3gus", ns / 1e3);
-  } else if (std::abs(ns) < 999.5e6) {
-    std::snprintf(buf, sizeof(buf), "%.3gms", ns / 1e6);
-  } else if (std::abs(ns) < 9999.5e9) {
-    std::snprintf(buf, sizeof(buf), "%.4gs", ns / 1e9);
-  } else if (std::abs(ns) < 99.995 * 3600e9) {
-    std::snprintf(buf, sizeof(buf), "%.4gh", ns / 3600e9);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.1fd", ns / 86400e9);
-  }
-  return buf;
 }
 
 } // namespace tc::tool

@@ -30,7 +30,6 @@ std::string format_time(time_point t);
 
 /// A duration for people, to 3 or 4 significant digits: "0s", "350ns",
 /// "12.5us", "1.23ms", "2.5s".
-std::string format_duration(duration d);
 
 /// Parses a time given on the command line: nanoseconds since the epoch
 /// ("1767225600000000000") or ISO 8601 in UTC ("2026-01-01T00:00:00Z",

@@ -23,7 +23,7 @@
 #include "timecontrol/tools/format.hpp"
 #include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
-#include "timecontrol/tools/timeline.hpp"
+#include "timecontrol/tools/timeline_svg.hpp"
 
 namespace tc::tool {
 

@@ -1,8 +1,11 @@
 #include "timecontrol/tools/progress.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <unistd.h>
+
+#include "timecontrol/policies/spec.hpp"
 
 namespace tc::tool {
 
@@ -26,27 +29,6 @@ std::string rate_text(double per_second) {
   else
     std::snprintf(buf, sizeof buf, "%.0f", per_second);
   return buf;
-}
-
-// "7s", "3m05s", "2h01m".
-std::string eta_text(double seconds) {
-  auto s = static_cast<uint64_t>(seconds + 0.5);
-  char buf[32];
-  if (s < 60)
-    std::snprintf(buf, sizeof buf, "%us", static_cast<unsigned>(s));
-  else if (s < 3600)
-    std::snprintf(buf, sizeof buf, "%um%02us", static_cast<unsigned>(s / 60),
-                  static_cast<unsigned>(s % 60));
-  else
-    std::snprintf(buf, sizeof buf, "%lluh%02um",
-                  static_cast<unsigned long long>(s / 3600),
-                  static_cast<unsigned>(s / 60 % 60));
-  return buf;
-}
-
-void write_stderr(std::string_view text) {
-  std::fwrite(text.data(), 1, text.size(), stderr);
-  std::fflush(stderr);
 }
 
 } // namespace
@@ -75,15 +57,22 @@ std::string progress_text(std::string_view what, std::string_view unit,
     text += ' ';
     text += unit;
     text += "/s, ETA ";
-    text += eta_text(static_cast<double>(total - done) / rate);
+    text += duration_to_text(
+        std::chrono::round<std::chrono::seconds>(std::chrono::duration<double>(
+            static_cast<double>(total - done) / rate)));
   }
   return text;
 }
 
 progress::progress(std::string_view what, std::string_view unit, uint64_t total,
-                   bool enabled)
-    : what_(what), unit_(unit), total_(total),
-      active_(enabled && ::isatty(STDERR_FILENO) == 1), start_(clock::now()) {}
+                   bool enabled, std::FILE* out)
+    : what_(what), unit_(unit), total_(total), out_(out),
+      active_(enabled && ::isatty(::fileno(out)) == 1), start_(clock::now()) {}
+
+void progress::write(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), out_);
+  std::fflush(out_);
+}
 
 progress::~progress() {
   finish();
@@ -95,15 +84,15 @@ void progress::tick(uint64_t done) {
     return;
   last_draw_ = now;
   // "\x1b[K" erases what a longer line before left on the right.
-  write_stderr("\r" + progress_text(what_, unit_, done, total_, now - start_) +
-               "\x1b[K");
+  write("\r" + progress_text(what_, unit_, done, total_, now - start_) +
+        "\x1b[K");
   drawn_ = true;
 }
 
 void progress::clear() {
   if (!drawn_)
     return;
-  write_stderr("\r\x1b[K");
+  write("\r\x1b[K");
   drawn_ = false;
 }
 

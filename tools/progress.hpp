@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -34,10 +35,10 @@ public:
   // -- constructors -----------------------------------------------------------
 
   /// A progress line for the run `what` over `total` units (named `unit`,
-  /// e.g. "events"). Shows nothing unless `enabled` and standard error is a
-  /// terminal.
+  /// e.g. "events"), drawn on `out` (standard error). Shows nothing unless
+  /// `enabled` and `out` is a terminal.
   progress(std::string_view what, std::string_view unit, uint64_t total,
-           bool enabled);
+           bool enabled, std::FILE* out = stderr);
 
   /// Clears the line (finish()).
   ~progress();
@@ -68,7 +69,7 @@ public:
   /// Clears the line; later updates draw nothing.
   void finish();
 
-  /// Whether the line may be drawn at all (enabled, stderr a terminal).
+  /// Whether the line may be drawn at all (enabled, `out` a terminal).
   bool active() const noexcept { return active_; }
 
 private:
@@ -78,9 +79,12 @@ private:
 
   void tick(uint64_t done);
 
+  void write(std::string_view text);
+
   std::string what_;
   std::string unit_;
   uint64_t total_;
+  std::FILE* out_;
   bool active_;
   bool drawn_ = false;
   uint64_t calls_ = 0;

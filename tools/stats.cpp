@@ -31,7 +31,7 @@ struct stats_options {
 };
 
 std::string ns(int64_t x) {
-  return format_duration(duration{x});
+  return duration_to_text(duration{x});
 }
 
 void print_tables(const stats& s, const stats_options& opt, seq_t last,
@@ -133,8 +133,8 @@ void print_tables(const stats& s, const stats_options& opt, seq_t last,
                   key.first.c_str(), key.second.c_str(),
                   static_cast<unsigned long long>(d.misses),
                   d.misses == 0 ? "-" : ns(d.late_by.max()).c_str(),
-                  format_duration(s.late_time(d)).c_str(),
-                  format_duration(s.down_time(d)).c_str(),
+                  duration_to_text(s.late_time(d)).c_str(),
+                  duration_to_text(s.down_time(d)).c_str(),
                   static_cast<unsigned long long>(d.changes),
                   std::string{to_string(d.status)}.c_str());
     out.line(buf);

@@ -1,6 +1,5 @@
 // The timeline behind `timecontrol plot`: a log folded into time buckets, one
-// lane per command and per scheduler, and that timeline drawn as one
-// self-contained SVG.
+// lane per command and per scheduler (drawn as SVG by timeline_svg.hpp).
 //
 // Two steps, so each can be tested alone:
 //
@@ -179,30 +178,5 @@ private:
   int64_t first_ns_ = 0;
   int64_t last_ns_ = 0;
 };
-
-// -- drawing it ---------------------------------------------------------------
-
-struct svg_options {
-  /// Named in the title, e.g. the log's path.
-  std::string title{};
-  /// The picture's width in pixels.
-  int width = 1200;
-  /// The --source filters in words ("source api, poller"), shown with the
-  /// event count; an empty plot with filters or a time range says "no
-  /// events match the filters".
-  std::string filters{};
-};
-
-/// The plot's width in pixels that holds bars: the most buckets worth
-/// drawing at `width`.
-int plot_area_width(int width);
-
-/// `t` as one self-contained SVG document (no scripts, no external fonts or
-/// styles). Deterministic: the same timeline gives the same bytes.
-std::string render_svg(const timeline& t, const svg_options& options);
-
-/// `text` made safe for XML character data and attribute values: &, <, >, "
-/// and ' escaped, invalid UTF-8 and control characters replaced.
-std::string xml_escape(std::string_view text);
 
 } // namespace tc::tool

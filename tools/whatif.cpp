@@ -116,8 +116,8 @@ int run_whatif(const whatif_options& opt) {
   std::printf("wait:\n");
   std::printf("  admitted at once %zu\n", r.wait_at_once);
   std::printf("  would be delayed %zu (mean %s, max %s)\n", r.delayed,
-              format_duration(mean).c_str(),
-              format_duration(r.max_delay).c_str());
+              duration_to_text(mean).c_str(),
+              duration_to_text(r.max_delay).c_str());
   std::printf("reject:\n");
   std::printf("  admitted at once %zu\n", r.reject_admitted);
   std::printf("  would be rejected %zu\n", r.rejected);

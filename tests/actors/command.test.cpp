@@ -8,6 +8,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "tests/actors/fixture.hpp"
+#include "timecontrol/actors/detail/backlog.hpp"
 
 // Configurations are written with designated initializers that leave the
 // other fields at their defaults, on purpose.
@@ -546,6 +547,145 @@ BOOST_AUTO_TEST_CASE(every_call_records_its_events_in_order) {
               call_throttled{2, 1s, throttle_action::rejected}));
   for (auto& x : stored({.source = "api"}))
     BOOST_TEST((x.time == t0));
+}
+
+// -- persist, then act
+// ---------------------------------------------------------
+
+/// How many events of `type` the store holds now.
+size_t count(test::actor_fixture& f, event_type type) {
+  return f.stored({.type = type}).size();
+}
+
+BOOST_AUTO_TEST_CASE(an_admitted_call_runs_only_once_its_admission_is_written) {
+  auto written_before_run = std::make_shared<std::vector<size_t>>();
+  auto cmd = make(*this, {.name = "api"},
+                  sync_operation{[this, written_before_run](std::string) {
+                    written_before_run->push_back(
+                        count(*this, event_type::call_admitted));
+                    return caf::expected<std::string>{"ran"};
+                  }});
+  auto a = call(*this, cmd);
+  auto b = call(*this, cmd);
+  run();
+  BOOST_TEST(a->value == "ran");
+  BOOST_TEST(b->value == "ran");
+  // Both admissions shared one write, and it came before either run.
+  BOOST_TEST((*written_before_run == std::vector<size_t>{2, 2}));
+}
+
+BOOST_AUTO_TEST_CASE(
+    act_then_record_runs_a_call_before_its_admission_is_written) {
+  auto written_before_run = std::make_shared<std::vector<size_t>>();
+  auto cmd = make(
+      *this, {.name = "api", .admission = admission_mode::act_then_record},
+      sync_operation{[this, written_before_run](std::string) {
+        written_before_run->push_back(count(*this, event_type::call_admitted));
+        return caf::expected<std::string>{"ran"};
+      }});
+  auto a = call(*this, cmd);
+  run();
+  BOOST_TEST(a->value == "ran");
+  BOOST_TEST((*written_before_run == std::vector<size_t>{0}));
+  BOOST_TEST(count(*this, event_type::call_admitted) == 1u);
+}
+
+/// Calls `cmd`, and on its answer asks the Log for a flush; `out` gets the
+/// answer, and `finished` how many call_finished the store held when the
+/// flush answered.
+void call_then_flush(caf::event_based_actor* self, caf::actor cmd,
+                     log_actor log, test::actor_fixture* f,
+                     std::shared_ptr<outcome> out,
+                     std::shared_ptr<size_t> finished) {
+  self->request(cmd, caf::infinite, call_atom::value, std::string{"x"})
+      .then(
+          [=](std::string& x) {
+            out->answered = true;
+            out->value = std::move(x);
+            self->request(log, caf::infinite, flush_atom::value)
+                .then([=](seq_t) {
+                  *finished = count(*f, event_type::call_finished);
+                });
+          },
+          [=](caf::error& err) {
+            out->answered = true;
+            out->error = std::move(err);
+          });
+}
+
+BOOST_AUTO_TEST_CASE(a_flush_sent_after_an_answer_covers_the_whole_call) {
+  for (auto mode :
+       {admission_mode::persist_then_act, admission_mode::act_then_record}) {
+    auto name = std::string{"api"} + std::to_string(static_cast<int>(mode));
+    auto cmd = make(*this, {.name = name, .admission = mode});
+    auto out = std::make_shared<outcome>();
+    auto finished = std::make_shared<size_t>(0);
+    auto before = count(*this, event_type::call_finished);
+    sys->spawn(call_then_flush, cmd, rt->log(), this, out, finished);
+    run();
+    BOOST_TEST(out->value == "ok:x");
+    BOOST_TEST(*finished == before + 1);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_rejected_call_is_answered_once_its_record_is_written) {
+  auto cmd = make(*this, {.name = "api", .limiter = "min 1s"});
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"a"}));
+  auto out = std::make_shared<outcome>();
+  auto throttled = std::make_shared<size_t>(0);
+  sys->spawn(
+      [=, this](caf::event_based_actor* self, caf::actor cmd) {
+        self->request(cmd, caf::infinite, call_atom::value, std::string{"b"})
+            .then([=](std::string&) { out->answered = true; },
+                  [=, this](caf::error& err) {
+                    out->answered = true;
+                    out->error = err;
+                    *throttled = count(*this, event_type::call_throttled);
+                  });
+      },
+      cmd);
+  run();
+  BOOST_TEST(is(out->error, errc::throttled));
+  BOOST_TEST(*throttled == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(
+    when_the_log_cannot_write_no_call_runs_and_callers_get_its_error) {
+  auto runs = std::make_shared<int>(0);
+  auto cmd = make(*this, {.name = "api"}, sync_operation{[runs](std::string) {
+    ++*runs;
+    return caf::expected<std::string>{"ran"};
+  }});
+  store->fail_appends = true;
+  auto a = call(*this, cmd);
+  auto b = call(*this, cmd);
+  run();
+  BOOST_TEST(*runs == 0);
+  BOOST_REQUIRE(a->answered);
+  BOOST_REQUIRE(b->answered);
+  BOOST_TEST(is(a->error, errc::storage_failure), render(a->error));
+  BOOST_TEST(is(b->error, errc::storage_failure), render(b->error));
+  store->fail_appends = false;
+}
+
+BOOST_AUTO_TEST_CASE(while_the_logs_backlog_is_full_calls_wait_in_the_mailbox) {
+  stop();
+  start({.log = {.max_backlog = 1000}});
+  auto cmd = make(*this, {.name = "api"});
+  // As if other recorders had handed the Log more than it takes.
+  rt->backlog_ptr()->add(5000);
+  auto refused = rt->record("x", call_requested{1});
+  BOOST_TEST(is(refused, errc::queue_full), render(refused));
+  auto a = call(*this, cmd);
+  advance(10ms);
+  BOOST_TEST(!a->answered);
+  BOOST_TEST(count(*this, event_type::call_requested) == 0u);
+  // The Log caught up: the call goes on.
+  rt->backlog_ptr()->release(5000);
+  advance(1ms);
+  BOOST_TEST(a->value == "ok:x");
+  BOOST_TEST(rt->backlog() == 0u);
+  BOOST_TEST(!rt->record("x", call_requested{2}));
 }
 
 // -- restart ------------------------------------------------------------------

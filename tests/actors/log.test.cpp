@@ -124,6 +124,33 @@ BOOST_AUTO_TEST_CASE(observers_get_the_last_events_before_shutdown) {
              boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_failed_write_stops_the_log_and_the_runtime_says_why) {
+  BOOST_TEST(!rt->failure());
+  store->fail_appends = true;
+  BOOST_TEST(!rt->record("a", call_requested{1}));
+  run();
+  auto why = rt->failure();
+  BOOST_TEST(is(why, errc::storage_failure), render(why));
+  BOOST_TEST(render(why).find("injected failure") != std::string::npos);
+  // Nothing more is taken; shutdown reports the same reason.
+  BOOST_TEST(is(rt->record("a", call_requested{2}), errc::storage_failure));
+  BOOST_TEST(is(rt->flush().error(), errc::storage_failure));
+  auto err = rt->shutdown();
+  BOOST_TEST(is(err, errc::storage_failure), render(err));
+  store->fail_appends = false;
+}
+
+BOOST_AUTO_TEST_CASE(the_backlog_counts_what_was_handed_over_until_written) {
+  BOOST_TEST(rt->backlog() == 0u);
+  BOOST_TEST(!rt->record("a", call_requested{1}));
+  BOOST_TEST(rt->backlog() > 0u);
+  run();
+  BOOST_TEST(rt->backlog() == 0u);
+  auto last = rt->flush();
+  BOOST_REQUIRE(last);
+  BOOST_TEST(*last == 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // The same on CAF's real, threaded scheduler, where the Log, the Bus and the

@@ -55,16 +55,15 @@ BOOST_AUTO_TEST_CASE(extreme_values_survive_a_round_trip) {
   auto back = codec::decode(codec::encode(x));
   BOOST_REQUIRE(back);
   BOOST_TEST((*back == x));
-  x.body = intent_scheduled{0, "", "", "", INT32_MIN, ""};
+  x.body = intent_scheduled{0, "", "", "", INT32_MIN, "", ""};
   back = codec::decode(codec::encode(x));
   BOOST_REQUIRE(back);
   BOOST_TEST((*back == x));
 }
 
-// The bytes of format version 1. If this test fails, the stored format
-// changed: old logs would no longer read. Bump codec::format_version, keep a
-// reader for version 1, update FORMAT.md, then update these bytes.
-BOOST_AUTO_TEST_CASE(the_stored_bytes_of_format_version_1_never_change) {
+// The bytes of format version 1, as logs written before version 2 hold
+// them. If this test fails, old logs no longer read.
+BOOST_AUTO_TEST_CASE(records_of_format_version_1_still_read) {
   auto samples = test::sample_envelopes(1);
   std::vector<std::string> golden = {
       "01a00b169801000046327289eb1808736f757263652d300107",
@@ -88,13 +87,55 @@ BOOST_AUTO_TEST_CASE(the_stored_bytes_of_format_version_1_never_change) {
       "016d26e33e0de02e46327289eb1808736f757263652d303c0c352f732062757273742031"
       "30",
       "01171731db0ec83246327289eb1808736f757263652d313d922105302e312e30",
-      "016944119d0fb03646327289eb1808736f757263652d323e0873687574646f776e",
-      // log_repaired (store version 2; the records are still version 1)
-      "0105dcb3c010983a46327289eb1808736f757263652d303f0738332e2e3136380c3136"
+      "016944119d0fb03646327289eb1808736f757263652d323e0873687574646f776e"};
+  // The first samples are the hand-written ones of version 1's types; the
+  // fields added later (the key of intent_scheduled) read as empty.
+  BOOST_REQUIRE(golden.size() <= samples.size());
+  for (size_t i = 0; i < golden.size(); ++i) {
+    BOOST_TEST_INFO("type " << name_of(samples[i].type()));
+    auto expected = samples[i];
+    if (auto* s = std::get_if<intent_scheduled>(&expected.body))
+      s->key.clear();
+    auto back = codec::decode(test::from_hex(golden[i]));
+    BOOST_REQUIRE(back);
+    BOOST_TEST((*back == expected));
+  }
+}
+
+// The bytes of format version 2, the one this build writes. If this test
+// fails, the stored format changed: bump codec::format_version, keep reading
+// version 2, update FORMAT.md, then add the new version's bytes here.
+BOOST_AUTO_TEST_CASE(the_stored_bytes_of_format_version_2_never_change) {
+  auto samples = test::sample_envelopes(1);
+  std::vector<std::string> golden = {
+      "02a00b169801000046327289eb1808736f757263652d300107",
+      "028fd2ef7002e80346327289eb1808736f757263652d310207c08db701",
+      "0219a22b9f03d00746327289eb1808736f757263652d3203088088debe0100",
+      "02cbed8cc904b80b46327289eb1808736f757263652d300407",
+      "02f5144f6d05a00f46327289eb1808736f757263652d31050780ecb80b001b4854545020"
+      "3432393a20746f6f206d616e79207265717565737473",
+      "02e56f51e606881346327289eb1808736f757263652d32060980c8afa025",
+      "02da31fdad07701746327289eb1808736f757263652d30140b706f6c6c2d707269636573"
+      "0102",
+      "02336efb0808581b46327289eb1808736f757263652d31150b706f6c6c2d707269636573"
+      "80f28ba809",
+      "027bf0386e09401f46327289eb1808736f757263652d32282a0b73656e642d7265706f72"
+      "741063726f6e202a2f35202a202a202a202a11636f616c65736365206772616365203173"
+      "05030001ff067265706f7274",
+      "02aeeddaf20a282346327289eb1808736f757263652d30292a00b8aa0bb889eb18046172"
+      "6773",
+      "0276044f310b102746327289eb1808736f757263652d312a2a00a8fe396489eb180302",
+      "02d90885190cf82a46327289eb1808736f757263652d322b2a",
+      "026d26e33e0de02e46327289eb1808736f757263652d303c0c352f732062757273742031"
+      "30",
+      "02171731db0ec83246327289eb1808736f757263652d313d922105302e312e30",
+      "026944119d0fb03646327289eb1808736f757263652d323e0873687574646f776e",
+      // log_repaired (which store version 2, a repaired log, brought)
+      "0205dcb3c010983a46327289eb1808736f757263652d303f0738332e2e3136380c3136"
       "392e2e313034383734342d3030303031322e6c6f67206174206f6666736574203438"
       "39392028636865636b73756d206d69736d6174636829"};
-  BOOST_REQUIRE(golden.size() == samples.size());
-  for (size_t i = 0; i < samples.size(); ++i) {
+  BOOST_REQUIRE(golden.size() <= samples.size());
+  for (size_t i = 0; i < golden.size(); ++i) {
     BOOST_TEST_INFO("type " << name_of(samples[i].type()));
     BOOST_TEST(test::to_hex(codec::encode(samples[i])) == golden[i]);
     auto back = codec::decode(test::from_hex(golden[i]));

@@ -145,6 +145,27 @@ BOOST_AUTO_TEST_CASE(the_canonical_text_parses_back_to_the_same_spec) {
   BOOST_TEST(to_string(spec("20 per 10s")) == "20 per 10s");
 }
 
+BOOST_AUTO_TEST_CASE(durations_print_for_people_in_the_spec_units) {
+  using namespace std::chrono_literals;
+  BOOST_TEST(duration_to_text(duration{0}) == "0s");
+  BOOST_TEST(duration_to_text(350ns) == "350ns");
+  BOOST_TEST(duration_to_text(12500ns) == "12.5us");
+  BOOST_TEST(duration_to_text(1234567ns) == "1.23ms");
+  BOOST_TEST(duration_to_text(2500ms) == "2.5s");
+  BOOST_TEST(duration_to_text(-2500ms) == "-2.5s");
+  // Rounding never leaves a unit at 1000 (or 60, 24): the next one.
+  BOOST_TEST(duration_to_text(999'700us) == "1s");
+  BOOST_TEST(duration_to_text(999'600ns) == "1ms");
+  BOOST_TEST(duration_to_text(59'960ms) == "1min");
+  BOOST_TEST(duration_to_text(99'999'999'000ns) == "1.67min");
+  // Long stretches in minutes, hours, then days, never with an exponent.
+  BOOST_TEST(duration_to_text(std::chrono::seconds{3432}) == "57.2min");
+  BOOST_TEST(duration_to_text(std::chrono::seconds{12345}) == "3.43h");
+  BOOST_TEST(duration_to_text(std::chrono::hours{100}) == "4.17d");
+  BOOST_TEST(duration_to_text(std::chrono::hours{24 * 3000}) == "3000d");
+  BOOST_TEST(duration_to_text(duration{INT64_MIN}) == "-106752d");
+}
+
 BOOST_AUTO_TEST_CASE(random_text_never_crashes_the_parser) {
   std::mt19937_64 rng{21};
   const std::string alphabet = "0123456789./ pminsuhdburtePR";

@@ -4,6 +4,8 @@
 
 #include "timecontrol/policies/trigger.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -169,6 +171,15 @@ BOOST_AUTO_TEST_CASE(every_kind_of_trigger_survives_a_round_trip) {
   ts.emplace_back(every(1s, at(5), at(100'000'000'000), 7, 300ms, 99));
   ts.emplace_back(cron_schedule::parse("*/5 9-17 * * MON-FRI").value());
   ts.emplace_back(cron_schedule::parse("@daily").value());
+  ts.emplace_back(
+      cron_trigger::make(
+          cron_schedule::parse("TZ=Europe/Berlin 0 9 L * 1#1").value(), 5min,
+          12345)
+          .value());
+  ts.emplace_back(
+      cron_trigger::make(cron_schedule::parse("CRON_TZ=UTC @hourly").value(),
+                         1ns, UINT64_MAX)
+          .value());
   for (auto& t : ts) {
     auto back = deserialize_trigger(serialize_trigger(t));
     BOOST_REQUIRE(back.has_value());
@@ -233,6 +244,148 @@ BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
                                                              "02"
                                                              "06"
                                                              "406461696c79");
+  auto jittered =
+      cron_trigger::make(cron_schedule::parse("@daily").value(), duration{9}, 2)
+          .value();
+  BOOST_TEST(test::to_hex(serialize_trigger(jittered)) == "0701"
+                                                          "03"
+                                                          "06"
+                                                          "406461696c79"
+                                                          "0900000000000000"
+                                                          "0200000000000000");
+  // A zero jitter is written as kind 2; kind 3 with jitter 0 is refused.
+  auto bytes = test::from_hex("070103"
+                              "06406461696c79"
+                              "0000000000000000"
+                              "0200000000000000");
+  BOOST_TEST(!deserialize_trigger(bytes).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// -- cron jitter (issue 12, item 15)
+// -------------------------------------------
+
+BOOST_AUTO_TEST_SUITE(cron_trigger_jitter)
+
+namespace {
+
+uint64_t mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+// The fire of nominal time f as trigger.hpp states it, with the next nominal
+// fire n: f + splitmix64(seed ^ splitmix64(f)) % (min(J, n - f - 1ns) + 1).
+int64_t stated_fire(int64_t f, std::optional<int64_t> n, int64_t jitter,
+                    uint64_t seed) {
+  auto cap = jitter;
+  if (n)
+    cap = std::min(cap, *n - f - 1);
+  if (cap <= 0)
+    return f;
+  auto h = mix(seed ^ mix(static_cast<uint64_t>(f)));
+  return f + static_cast<int64_t>(h % static_cast<uint64_t>(cap + 1));
+}
+
+// The first stated fire after t, from every nominal fire from t - jitter to
+// eight days after t.
+std::optional<int64_t> brute_next(const cron_schedule& c, int64_t t,
+                                  int64_t jitter, uint64_t seed) {
+  std::vector<int64_t> nominal;
+  auto f = c.next_after(from_nanos(t - jitter - 1));
+  for (; f && to_nanos(*f) <= t + 8 * 86'400'000'000'000; f = c.next_after(*f))
+    nominal.push_back(to_nanos(*f));
+  for (size_t i = 0; i < nominal.size(); ++i) {
+    std::optional<int64_t> n;
+    if (i + 1 < nominal.size())
+      n = nominal[i + 1];
+    else if (auto x = c.next_after(from_nanos(nominal[i])))
+      n = to_nanos(*x);
+    auto fire = stated_fire(nominal[i], n, jitter, seed);
+    if (fire > t)
+      return fire;
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(jittered_cron_fires_as_stated_and_in_order) {
+  struct cfg {
+    const char* text;
+    duration jitter;
+  };
+  const cfg cfgs[] = {
+      {"0 9 * * 1-5", 10min},
+      {"*/5 * * * *", 90s},
+      {"*/5 * * * *", 10min}, // longer than the gap: cut to it
+      {"* * * * *", 24h},     // many fires within one jitter
+      {"0,1 * * * *", 30min}, // gaps of 1 and 59 minutes
+      {"TZ=Europe/Berlin 30 2 * * *", 1h},
+  };
+  std::mt19937_64 rng{15};
+  for (auto& x : cfgs) {
+    auto c = cron_schedule::parse(x.text).value();
+    auto seed = rng();
+    auto t = cron_trigger::make(c, x.jitter, seed).value();
+    BOOST_TEST_CONTEXT(x.text << " jitter " << x.jitter.count()) {
+      // From random times, against the stated formula.
+      for (int i = 0; i < 40; ++i) {
+        auto at_ns = 1'711'000'000'000'000'000 +
+                     static_cast<int64_t>(rng() % 40'000'000'000'000'000);
+        auto got = t.next_after(from_nanos(at_ns));
+        auto want = brute_next(c, at_ns, x.jitter.count(), seed);
+        BOOST_REQUIRE(got.has_value() && want.has_value());
+        BOOST_REQUIRE_EQUAL(to_nanos(*got), *want);
+      }
+      // A chain of fires: strictly increasing, each in [f, next f) for
+      // consecutive nominal fires f (the first may come from a nominal fire
+      // before `from`).
+      auto prev = from_nanos(1'711'800'000'000'000'000); // March 2024
+      auto first = t.next_after(prev);
+      BOOST_REQUIRE(first.has_value());
+      auto nominal = c.next_after(*first - x.jitter - 1ns);
+      while (*c.next_after(*nominal) <= *first)
+        nominal = c.next_after(*nominal);
+      for (int i = 0; i < 200; ++i) {
+        auto f = t.next_after(prev);
+        BOOST_REQUIRE(f.has_value());
+        BOOST_REQUIRE(*f > prev);
+        auto next_nominal = c.next_after(*nominal);
+        BOOST_REQUIRE(*f >= *nominal);
+        BOOST_REQUIRE(*f - *nominal <= x.jitter);
+        BOOST_REQUIRE(*f < *next_nominal);
+        prev = *f;
+        nominal = next_nominal;
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_zone_the_tz_database_does_not_have_makes_bytes_unreadable) {
+  std::string text = "TZ=No/Such_Zone 0 0 * * *";
+  auto bytes =
+      test::from_hex("070102") + std::string(1, char(text.size())) + text;
+  BOOST_TEST(!deserialize_trigger(bytes).has_value());
+  auto good = serialize_trigger(
+      cron_schedule::parse("TZ=America/New_York 0 0 * * *").value());
+  BOOST_TEST(deserialize_trigger(good).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(the_seed_decides_the_jitter_and_zero_jitter_is_the_cron) {
+  auto c = cron_schedule::parse("0 9 * * *").value();
+  auto a = cron_trigger::make(c, 30min, 1).value();
+  auto b = cron_trigger::make(c, 30min, 2).value();
+  auto t = from_nanos(1'711'000'000'000'000'000);
+  BOOST_TEST((*a.next_after(t) ==
+              *cron_trigger::make(c, 30min, 1).value().next_after(t)));
+  BOOST_TEST((*a.next_after(t) != *b.next_after(t)));
+  BOOST_TEST((*cron_trigger{c}.next_after(t) == *c.next_after(t)));
+  BOOST_TEST(!cron_trigger::make(c, -1ns).ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -83,9 +83,44 @@ BOOST_AUTO_TEST_CASE(every_without_from_starts_now) {
 
 BOOST_AUTO_TEST_CASE(cron_takes_the_rest_of_the_text) {
   auto t = parse("cron */5 * * * *");
-  BOOST_TEST(std::get<cron_schedule>(t).text() == "*/5 * * * *");
+  BOOST_TEST(std::get<cron_trigger>(t).schedule().text() == "*/5 * * * *");
   BOOST_TEST(to_spec(t) == "cron */5 * * * *");
-  BOOST_TEST(std::holds_alternative<cron_schedule>(parse("cron @daily")));
+  BOOST_TEST(std::holds_alternative<cron_trigger>(parse("cron @daily")));
+}
+
+BOOST_AUTO_TEST_CASE(cron_takes_a_zone_and_a_jitter_seeded_by_the_caller) {
+  auto t =
+      parse("cron TZ=Europe/Berlin 0 9 * * 1-5 JITTER 300s", from_nanos(t0), 7);
+  auto& c = std::get<cron_trigger>(t);
+  BOOST_TEST(c.schedule().zone_name() == "Europe/Berlin");
+  BOOST_TEST(c.schedule().text() == "TZ=Europe/Berlin 0 9 * * 1-5");
+  BOOST_TEST((c.jitter() == 5min));
+  BOOST_TEST(c.seed() == 7u);
+  BOOST_TEST(to_spec(t) == "cron TZ=Europe/Berlin 0 9 * * 1-5 jitter 5min");
+  // The canonical text means the same at any other time, with the same seed.
+  BOOST_TEST((parse(to_spec(t), from_nanos(0), 7) == t));
+  BOOST_TEST(!(parse(to_spec(t), from_nanos(0), 8) == t));
+  auto u = parse("cron CRON_TZ=Australia/Lord_Howe @daily jitter 0s");
+  BOOST_TEST(to_spec(u) == "cron CRON_TZ=Australia/Lord_Howe @daily");
+  BOOST_TEST((std::get<cron_trigger>(u).jitter() == 0ns));
+}
+
+BOOST_AUTO_TEST_CASE(cron_spec_errors_say_what_and_where) {
+  auto e = error_of("cron TZ=Nowhere/Land 0 9 * * *");
+  BOOST_TEST(e.message.find("cron: unknown time zone 'Nowhere/Land'") == 0u);
+  BOOST_TEST(e.position == 8u);
+  e = error_of("cron 0 9 * * * jitter");
+  BOOST_TEST(e.position == 21u);
+  e = error_of("cron 0 9 * * * jitter 5m jitter 1m");
+  BOOST_TEST(e.message == "'jitter' is given twice");
+  BOOST_TEST(e.position == 25u);
+  e = error_of("cron 0 9 * * * jitter 5m extra");
+  BOOST_TEST(e.position == 25u);
+  e = error_of("cron jitter 5m");
+  BOOST_TEST(e.message == "expected a cron expression after 'cron'");
+  e = error_of("cron 0 9 * * 1/0 jitter 1s");
+  BOOST_TEST(e.message == "cron: day-of-week: step 0 must be positive");
+  BOOST_TEST(e.position == 15u);
 }
 
 BOOST_AUTO_TEST_CASE(errors_say_what_and_where) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "timecontrol/events/event.hpp"
@@ -15,9 +17,43 @@ inline time_point sample_time(int64_t offset_ns = 0) {
   return from_nanos(1'795'680'000'000'000'000 + offset_ns);
 }
 
+/// A value of type T for field number `i` of a generated sample: not the
+/// default, and valid (an enum's value 1 if it names one, else 0).
+template <class T>
+T sample_value(size_t i) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return true;
+  } else if constexpr (std::is_same_v<T, duration>) {
+    return duration{1500 + static_cast<int64_t>(i)};
+  } else if constexpr (std::is_same_v<T, time_point>) {
+    return sample_time(static_cast<int64_t>(i) * 1000);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return "text-" + std::to_string(i);
+  } else if constexpr (std::is_enum_v<T>) {
+    return to_string(static_cast<T>(1)).empty() ? static_cast<T>(0)
+                                                : static_cast<T>(1);
+  } else {
+    return static_cast<T>(7 + i);
+  }
+}
+
+/// An event of type E with every field set by sample_value.
+template <class E>
+E generated_sample() {
+  E x;
+  size_t i = 0;
+  for_each_field(x, [&](const auto&, auto& value) {
+    value = sample_value<std::decay_t<decltype(value)>>(i++);
+  });
+  return x;
+}
+
+/// The hand-written samples (the golden bytes of format version 1 pin
+/// them), then a generated one of every other type of the catalogue, so a
+/// new type is covered without being added here.
 inline std::vector<event> sample_bodies() {
   using namespace std::chrono_literals;
-  return {
+  std::vector<event> result{
       call_requested{7},
       call_admitted{7, 1500us},
       call_throttled{8, 200ms, throttle_action::waited},
@@ -28,7 +64,8 @@ inline std::vector<event> sample_bodies() {
                               deadline_status::late},
       deadline_missed{"poll-prices", 1250ms},
       intent_scheduled{42, "send-report", "cron */5 * * * *",
-                       "coalesce grace 1s", -3, std::string("\x00\x01\xff", 3)},
+                       "coalesce grace 1s", -3, std::string("\x00\x01\xff", 3),
+                       "report"},
       intent_fired{42, sample_time(300'000'000'000), "args"},
       intent_misfired{42, sample_time(-60'000'000'000), 3,
                       misfire_action::skipped},
@@ -39,6 +76,18 @@ inline std::vector<event> sample_bodies() {
       log_repaired{"83..168", "169..1048744",
                    "000012.log at offset 4899 (checksum mismatch)"},
   };
+  std::vector<bool> covered(std::variant_size_v<event>, false);
+  for (auto& x : result)
+    covered[x.index()] = true;
+  [&]<size_t... Is>(std::index_sequence<Is...>) {
+    ((covered[Is]
+          ? void()
+          : void(result.emplace_back(
+                generated_sample<std::variant_alternative_t<Is, event>>()))),
+     ...);
+  }
+  (std::make_index_sequence<std::variant_size_v<event>>{});
+  return result;
 }
 
 /// Envelopes of every type, numbered from `first_seq` (0: not stored).

@@ -56,21 +56,4 @@ BOOST_AUTO_TEST_CASE(strings_are_quoted_with_every_escape) {
   BOOST_TEST(json_quote("\n") == "\"\\n\"");
 }
 
-BOOST_AUTO_TEST_CASE(durations_print_for_people) {
-  using namespace std::chrono_literals;
-  BOOST_TEST(format_duration(duration{0}) == "0s");
-  BOOST_TEST(format_duration(350ns) == "350ns");
-  BOOST_TEST(format_duration(12500ns) == "12.5us");
-  BOOST_TEST(format_duration(1234567ns) == "1.23ms");
-  BOOST_TEST(format_duration(2500ms) == "2.5s");
-  // Rounding never leaves a unit at 1000 or writes an exponent.
-  BOOST_TEST(format_duration(999'700us) == "0.9997s");
-  BOOST_TEST(format_duration(999'600ns) == "1ms");
-  BOOST_TEST(format_duration(99'999'999'000ns) == "100s");
-  // Long stretches in hours, then days, never with an exponent.
-  BOOST_TEST(format_duration(std::chrono::seconds{12345}) == "3.429h");
-  BOOST_TEST(format_duration(std::chrono::hours{100}) == "4.2d");
-  BOOST_TEST(format_duration(std::chrono::hours{24 * 3000}) == "3000.0d");
-}
-
 BOOST_AUTO_TEST_SUITE_END()

@@ -2,7 +2,7 @@
 
 #include "tests/support/print.hpp"
 
-#include "timecontrol/tools/timeline.hpp"
+#include "timecontrol/tools/timeline_svg.hpp"
 
 #include <string>
 #include <vector>

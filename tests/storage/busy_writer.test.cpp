@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(readers_open_and_read_whole_logs_while_a_writer_floods) {
   auto path = dir / "log";
   // Small memtables: a flush, a new WAL file and the deletion of an old one
   // every few thousand events.
-  child writer{
+  program writer{
       {TC_LOG_MAKER, path, "buffered", "1", "1000000000", "2000", "small"},
       dir / "writer.err"};
   // Start once the log exists and holds events.

@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(a_kill_while_creating_leaves_no_log_or_one_that_opens) {
       auto path = dir / ("log-" + std::to_string(round));
       auto delay = std::chrono::microseconds{moment(rng)};
       {
-        child writer{{TC_LOG_MAKER, path, "sync", "1", "5"}, "/dev/null"};
+        program writer{{TC_LOG_MAKER, path, "sync", "1", "5"}, "/dev/null"};
         std::this_thread::sleep_for(delay); // the moment to kill it at
         writer.kill();
         writer.wait();
@@ -127,8 +127,8 @@ BOOST_AUTO_TEST_CASE(two_processes_creating_the_same_log_share_one) {
   temp_dir dir;
   for (int round = 0; round < 10; ++round) {
     auto path = dir / ("log-" + std::to_string(round));
-    child a{{TC_LOG_MAKER, path, "buffered", "1", "3"}, dir / "a.err"};
-    child b{{TC_LOG_MAKER, path, "buffered", "1", "3"}, dir / "b.err"};
+    program a{{TC_LOG_MAKER, path, "buffered", "1", "3"}, dir / "a.err"};
+    program b{{TC_LOG_MAKER, path, "buffered", "1", "3"}, dir / "b.err"};
     auto out_a = a.rest();
     auto out_b = b.rest();
     auto status_a = a.wait();

@@ -38,7 +38,7 @@ run_result fill_disk(const std::string& path, int64_t budget, bool small,
                                 std::to_string(budget)};
   if (small)
     argv.push_back("small");
-  child writer{argv, err_file};
+  program writer{argv, err_file};
   run_result result;
   while (auto line = writer.line()) {
     if (line->starts_with("ok "))

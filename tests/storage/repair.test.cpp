@@ -328,7 +328,7 @@ BOOST_AUTO_TEST_CASE(a_repair_that_is_killed_is_finished_by_the_next) {
       copy_log(pristine, path);
       flip_byte(path + "/" + wal, writes[writes.size() / 2].offset + 19);
       {
-        child repairer{{TC_REPAIRER, path}, "/dev/null"};
+        program repairer{{TC_REPAIRER, path}, "/dev/null"};
         std::this_thread::sleep_for(std::chrono::microseconds{moment(rng)});
         repairer.kill();
         repairer.wait();

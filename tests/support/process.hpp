@@ -1,4 +1,6 @@
-// Child processes for the tests that kill, starve or race real programs.
+// Programs run as child processes, for the storage tests that kill, starve
+// or race real writers (tests/support/child.hpp is the actor tests' kin,
+// which reads lines with a time limit).
 
 #pragma once
 
@@ -16,10 +18,10 @@ namespace tc::test {
 
 /// A program running as a child process, its standard output piped here
 /// (standard error goes where the test's goes, or to a file).
-class child {
+class program {
 public:
-  explicit child(const std::vector<std::string>& argv,
-                 const std::string& stderr_file = {}) {
+  explicit program(const std::vector<std::string>& argv,
+                   const std::string& stderr_file = {}) {
     int out[2];
     BOOST_REQUIRE(::pipe(out) == 0);
     pid_ = ::fork();
@@ -42,10 +44,10 @@ public:
     out_ = out[0];
   }
 
-  child(const child&) = delete;
-  child& operator=(const child&) = delete;
+  program(const program&) = delete;
+  program& operator=(const program&) = delete;
 
-  ~child() {
+  ~program() {
     if (pid_ > 0 && !status_) {
       ::kill(pid_, SIGKILL);
       wait();
@@ -109,7 +111,7 @@ private:
 inline std::pair<int, std::string>
 run_program(const std::vector<std::string>& argv,
             const std::string& stderr_file = {}) {
-  child c{argv, stderr_file};
+  program c{argv, stderr_file};
   auto out = c.rest();
   return {c.wait(), out};
 }

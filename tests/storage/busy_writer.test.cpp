@@ -92,8 +92,9 @@ BOOST_AUTO_TEST_CASE(readers_open_and_read_whole_logs_while_a_writer_floods) {
       auto& log = **store;
       BOOST_TEST(log.last_seq() >= seen);
       seen = log.last_seq();
-      // All of it now and then, else the first event and the last 20000 (where
-      // a hole would be: where the table files end and the WAL begins).
+      // The first event and the last 20000: where a hole would be, where the
+      // table files end and the WAL begins (all of it once the writer is
+      // stopped: the log may have grown to millions of events meanwhile).
       auto check = [&](bool all) {
         std::string why;
         if (all) {
@@ -110,12 +111,12 @@ BOOST_AUTO_TEST_CASE(readers_open_and_read_whole_logs_while_a_writer_floods) {
         BOOST_TEST(!err, render(err));
         BOOST_TEST(seqs == seq_range_of(from, log.last_seq()));
       };
-      check(rounds % 10 == 0);
+      check(false);
       if (options.follow) {
         auto later = log.refresh();
         BOOST_REQUIRE_MESSAGE(later, (later ? "" : render(later.error())));
         BOOST_TEST(*later >= seen);
-        check(rounds % 10 == 3);
+        check(false);
       }
     }
     BOOST_REQUIRE_MESSAGE(

@@ -34,6 +34,7 @@ void put_field(Sink& f, std::string_view name, const T& x) {
   else
     f.number(name, static_cast<uint64_t>(x));
 }
+
 template <class Sink>
 void visit_event(const event& x, Sink& f) {
   std::visit(

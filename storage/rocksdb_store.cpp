@@ -721,7 +721,8 @@ public:
           indexed[seq - 1] |= 4;
     }
     {
-      replay_sink sink{{.to = last}, records};
+      replay_query all{.to = last}; // the sink keeps a reference to it
+      replay_sink sink{all, records};
       replay_all(1, last, sink, unreadable);
       if (auto err = std::move(sink).result())
         return err;

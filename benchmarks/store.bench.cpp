@@ -17,6 +17,19 @@
 //   replay                 tc store: decode and visit 1M events in order
 //   raw_rocksdb_scan       raw iterator over the same 1M records
 //   sqlite_scan            SELECT of the same 1M records in order
+//   lease_extension        one extension of the lease (TIMECONTROL-LEASE
+//                          replaced: write, fsync, rename, fsync of the
+//                          folder); a writer does one per 2^20 events
+//   open_reading           tc store: open a log whose WAL holds 500k events
+//                          (about 70 MB) for reading (read-only, no writer):
+//                          our WAL reader, then RocksDB's open
+//   raw_open_reading       RocksDB's read-only open of the same log with the
+//                          same options, without the store's checks
+//   wal_scan               our WAL reader alone over the same WAL
+//   create_log             tc store: create a new log (built in a temporary
+//                          folder, renamed into place, opened)
+//   raw_create             RocksDB: create the same database in place (both
+//                          families, the header) and open it
 //
 // Counters: events/s (rate), and for sync runs events/fsync (= events per
 // storage write, each of which is one fsync in sync mode).
@@ -37,6 +50,9 @@
 
 #include "timecontrol/events/codec.hpp"
 #include "timecontrol/storage/detail/format.hpp"
+#include "timecontrol/storage/detail/log_files.hpp"
+#include "timecontrol/storage/detail/rocksdb_setup.hpp"
+#include "timecontrol/storage/detail/wal_scan.hpp"
 #include "timecontrol/storage/event_store.hpp"
 
 namespace fs = std::filesystem;
@@ -453,6 +469,121 @@ void sqlite_scan(benchmark::State& state) {
   set_rates(state, events);
 }
 BENCHMARK(sqlite_scan)->Unit(benchmark::kMillisecond);
+
+// -- the lease and opening
+// ------------------------------------------------------
+
+void lease_extension(benchmark::State& state) {
+  auto dir = (bench_dir() / "lease").string();
+  fs::create_directories(dir);
+  seq_t high = 0;
+  for (auto _ : state) {
+    high += detail::lease_step;
+    if (auto err = detail::write_file_atomically(dir, detail::lease_file,
+                                                 detail::encode_lease(high)))
+      state.SkipWithError(render(err).c_str());
+  }
+  state.counters["events/extension"] = static_cast<double>(detail::lease_step);
+}
+BENCHMARK(lease_extension)->Unit(benchmark::kMicrosecond);
+
+constexpr size_t open_events = 500'000;
+
+// A log whose events are all in its WAL (one writer, never reopened).
+std::string open_data() {
+  static const std::string path = [] {
+    auto store = open_store("open", durability::buffered);
+    std::vector<envelope> batch;
+    for (size_t i = 0; i < open_events; ++i) {
+      batch.push_back(pool()[i % pool().size()]);
+      if (batch.size() == 1000) {
+        if (!store->append(batch))
+          std::abort();
+        batch.clear();
+      }
+    }
+    return store->path();
+  }();
+  return path;
+}
+
+void open_reading(benchmark::State& state) {
+  auto path = open_data();
+  for (auto _ : state) {
+    auto store = event_store::open(
+        path, {.create_if_missing = false, .read_only = true});
+    if (!store || (*store)->last_seq() != open_events)
+      state.SkipWithError("open failed");
+  }
+  state.counters["wal bytes"] = static_cast<double>(
+      fs::file_size(fs::path{path} / detail::wal_files_in(path).back()));
+}
+BENCHMARK(open_reading)->Unit(benchmark::kMillisecond);
+
+void raw_open_reading(benchmark::State& state) {
+  auto path = open_data();
+  for (auto _ : state) {
+    auto setup = detail::make_rocksdb_setup();
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    if (!rocksdb::DB::OpenForReadOnly(setup.db, path, setup.families(),
+                                      &handles, &db)
+             .ok())
+      state.SkipWithError("open failed");
+    for (auto* handle : handles)
+      db->DestroyColumnFamilyHandle(handle);
+    delete db;
+  }
+}
+BENCHMARK(raw_open_reading)->Unit(benchmark::kMillisecond);
+
+void wal_scan(benchmark::State& state) {
+  auto path = open_data();
+  for (auto _ : state) {
+    auto scans = detail::scan_wal_files(path);
+    if (scans.empty() || scans.back().last_event != open_events)
+      state.SkipWithError("scan failed");
+  }
+}
+BENCHMARK(wal_scan)->Unit(benchmark::kMillisecond);
+
+void create_log(benchmark::State& state) {
+  auto path = (bench_dir() / "create").string();
+  for (auto _ : state) {
+    state.PauseTiming();
+    fs::remove_all(path);
+    state.ResumeTiming();
+    auto store = event_store::open(path, {.mode = durability::buffered});
+    if (!store)
+      state.SkipWithError(render(store.error()).c_str());
+  }
+}
+BENCHMARK(create_log)->Unit(benchmark::kMillisecond);
+
+void raw_create(benchmark::State& state) {
+  auto path = (bench_dir() / "create-raw").string();
+  for (auto _ : state) {
+    state.PauseTiming();
+    fs::remove_all(path);
+    state.ResumeTiming();
+    auto setup = detail::make_rocksdb_setup();
+    setup.db.create_if_missing = true;
+    setup.db.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    if (!rocksdb::DB::Open(setup.db, path, setup.families(), &handles, &db)
+             .ok())
+      state.SkipWithError("create failed");
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    db->Put(sync, format::meta_key, format::meta_value())
+        .PermitUncheckedError();
+    for (auto* handle : handles)
+      db->DestroyColumnFamilyHandle(handle);
+    delete db;
+  }
+}
+BENCHMARK(raw_create)->Unit(benchmark::kMillisecond);
 
 } // namespace
 

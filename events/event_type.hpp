@@ -37,7 +37,9 @@
   /* configuration and lifecycle */                                            \
   X(policy_changed, 60)                                                        \
   X(node_started, 61)                                                          \
-  X(node_stopped, 62)
+  X(node_stopped, 62)                                                          \
+  /* the log itself (source: "repair") */                                      \
+  X(log_repaired, 63)
 
 namespace tc {
 

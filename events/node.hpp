@@ -1,4 +1,4 @@
-// Configuration and lifecycle events.
+// Configuration and lifecycle events, and what a repair of the log records.
 
 #pragma once
 
@@ -39,6 +39,29 @@ struct node_stopped {
     return std::tuple{field{"reason", &node_stopped::reason}};
   }
   friend bool operator==(const node_stopped&, const node_stopped&) = default;
+};
+
+/// A repair salvaged the log (tc::repair_log(), `timecontrol repair`): what
+/// it could not keep. No event has, or will ever have, a sequence number
+/// named here; readers skip them without an error. The event itself takes
+/// the first sequence number after every number the log may have handed
+/// out before the repair. Its source is "repair".
+///
+/// `lost` and `skipped` are sequence number ranges, "5..9,12" (empty: none).
+struct log_repaired {
+  /// Numbers of events that were stored and are lost.
+  std::string lost;
+  /// Numbers that may have been handed out (a writer numbered events up to
+  /// them, or may have), but that no stored event is known to have had.
+  std::string skipped;
+  /// What was damaged: the files and offsets, for people.
+  std::string damage;
+  static constexpr auto fields() {
+    return std::tuple{field{"lost", &log_repaired::lost},
+                      field{"skipped", &log_repaired::skipped},
+                      field{"damage", &log_repaired::damage}};
+  }
+  friend bool operator==(const log_repaired&, const log_repaired&) = default;
 };
 
 } // namespace tc

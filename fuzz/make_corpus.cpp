@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <span>
 
 #include "tests/support/sample_events.hpp"
 #include "timecontrol/events/codec.hpp"
@@ -19,6 +20,8 @@
 #include "timecontrol/policies/token_bucket.hpp"
 #include "timecontrol/policies/trigger.hpp"
 #include "timecontrol/storage/detail/format.hpp"
+#include "timecontrol/storage/detail/log_files.hpp"
+#include "timecontrol/storage/event_store.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -43,6 +46,34 @@ int main(int argc, char** argv) {
 
   write(root / "store_records", "snapshot",
         tc::format::encode_snapshot({42, "state bytes"}));
+  write(root / "store_records", "gap",
+        std::string(7, '\0') + "\x05" +
+            tc::format::encode_gap({5, 9, true, 12}));
+  write(root / "store_records", "lease", tc::detail::encode_lease(1 << 20));
+
+  // A write-ahead log of a real log: three writes of the sample events.
+  {
+    auto dir = fs::temp_directory_path() / "timecontrol-make-corpus";
+    fs::remove_all(dir);
+    {
+      auto store = tc::event_store::open((dir / "log").string(), {});
+      if (!store)
+        return 1;
+      auto samples = tc::test::sample_envelopes();
+      std::span<tc::envelope> all{samples};
+      for (size_t at = 0; at < all.size(); at += 6)
+        if (!(*store)->append(
+                all.subspan(at, std::min<size_t>(6, all.size() - at))))
+          return 1;
+    }
+    for (auto& entry : fs::directory_iterator{dir / "log"})
+      if (entry.path().extension() == ".log" && entry.file_size() > 0) {
+        std::ifstream in{entry.path(), std::ios::binary};
+        write(root / "wal", "log-0",
+              std::string{std::istreambuf_iterator<char>{in}, {}});
+      }
+    fs::remove_all(dir);
+  }
   std::string postings = std::string(7, '\0') + "\x05";
   tc::format::encode_postings({5, 6, 9, 300}, postings);
   write(root / "store_records", "postings", postings);

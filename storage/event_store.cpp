@@ -71,6 +71,16 @@ caf::expected<envelope> event_store::get(seq_t seq) const {
   return std::move(*found);
 }
 
+std::vector<repaired_loss> event_store::losses() const {
+  return {};
+}
+
+caf::expected<size_t> event_store::diagnose(
+    const std::string& path,
+    const std::function<void(seq_t, const caf::error&)>& problem) {
+  return detail::diagnose_rocksdb_log(path, problem);
+}
+
 caf::expected<seq_t> event_store::refresh() {
   return last_seq();
 }

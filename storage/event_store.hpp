@@ -21,6 +21,18 @@
 // time. Concurrent appends are committed together (group commit): one
 // RocksDB write, and in sync mode one fsync, serves all appends waiting at
 // that moment, and sequence numbers follow the order of that write.
+//
+// The store never lies. Damage is reported as errc::corrupt_record naming
+// the damaged file, the offset where it is known and the sequence numbers it
+// touches: a log whose write-ahead log, metadata or marker files are damaged
+// does not open (only a last write that a crash cut short, never
+// acknowledged, is dropped); a damaged table file or record fails the read
+// that meets it. Nothing is dropped silently, and a sequence number once
+// handed out never names another event: a writer records, durably and
+// before it hands out numbers beyond it, a high-water mark of the numbers it
+// handed out (the lease), and repair_log() (storage/repair.hpp), which
+// salvages a damaged log on request, numbers on past it. Sequence numbers a
+// repair declared lost are skipped by replays (see losses()).
 
 #pragma once
 
@@ -32,6 +44,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <caf/expected.hpp>
 #include <caf/meta/type_name.hpp>
@@ -66,7 +79,13 @@ struct store_options {
   bool create_if_missing = true;
   /// Open an existing log for reading only: no lock is taken, so it works
   /// while another process writes the log, and it sees that log as it was
-  /// when opened. Appends and snapshots then fail with errc::closed.
+  /// when opened (whole: never part of a write, never a hole). Appends and
+  /// snapshots then fail with errc::closed. Beside a writer (another
+  /// process, or a writer store of this process) the RocksDB store opens a
+  /// secondary instance, as RocksDB documents for that, with its own small
+  /// files in a fresh folder under $TMPDIR, removed when the store is
+  /// destroyed; without a writer it opens the log read-only, which fails on
+  /// a missing or damaged file.
   bool read_only = false;
   /// Open an existing log for reading only and follow it: like read_only
   /// (no lock, appends and snapshots fail with errc::closed), and refresh()
@@ -163,6 +182,23 @@ struct store_stats {
 struct seq_range {
   seq_t first = 0;
   seq_t last = 0;
+  friend bool operator==(const seq_range&, const seq_range&) = default;
+};
+
+/// Sequence numbers a repair declared gone (repair_log()): no event has them
+/// and none ever will. Replays skip them without an error; get() of one
+/// answers errc::not_found saying so; verify() does not count them as
+/// problems. The log_repaired event at `repaired_at` tells the same.
+struct repaired_loss {
+  seq_t first = 0;
+  seq_t last = 0;
+  /// True: events were stored under these numbers and are lost. False: the
+  /// numbers may have been handed out (a writer numbered up to them), but no
+  /// stored event is known to have had them.
+  bool stored = true;
+  /// The sequence number of the log_repaired event that declared them.
+  seq_t repaired_at = 0;
+  friend bool operator==(const repaired_loss&, const repaired_loss&) = default;
 };
 
 class event_store {
@@ -170,16 +206,46 @@ public:
   // -- construction -----------------------------------------------------------
 
   /// Opens the log in folder `path` (for durability::memory, `path` only
-  /// names the store). Errors (each naming the path):
+  /// names the store). A new log is created whole or not at all: built in a
+  /// temporary folder beside `path` and renamed to it, so that a process
+  /// killed while creating it leaves either no log or one that opens.
+  /// Errors (each naming the path):
   ///   errc::not_writable  the folder cannot be created or written;
   ///   errc::locked        another process (or another store in this
   ///                       process) has the log open;
-  ///   errc::not_a_log     the folder holds something else;
+  ///   errc::not_a_log     the folder holds something else (another
+  ///                       application's RocksDB database is never
+  ///                       modified), or what an interrupted creation by an
+  ///                       older version left;
   ///   errc::newer_format  the log was written by a newer format version;
-  ///   errc::not_found     no log there and create_if_missing is false;
-  ///   errc::storage_failure  anything else RocksDB reports, with its text.
+  ///   errc::not_found     no log there and create_if_missing is false (or
+  ///                       the store is a reader);
+  ///   errc::corrupt_record  the log is damaged: its write-ahead log, its
+  ///                       metadata (CURRENT, MANIFEST), a table file it
+  ///                       cannot open without, its marker or lease file,
+  ///                       or a repair did not finish. The text names the
+  ///                       file, the offset and the events it touches where
+  ///                       they are known. Until repair_log() salvages it,
+  ///                       every open fails so;
+  ///   errc::storage_failure  anything else RocksDB reports (a full disk,
+  ///                       an I/O error), with its text.
+  /// A reader (read_only, follow) whose open races the log's writer (which
+  /// deleted a file the reader was about to read) opens again, up to 100
+  /// times.
   static caf::expected<std::unique_ptr<event_store>>
   open(const std::string& path, const store_options& options);
+
+  /// Looks for damage in the log at `path` without needing it to open
+  /// normally (for a log that open() refused with corrupt_record): its
+  /// marker and lease files, its metadata, every WAL file, every table
+  /// file's blocks and, when RocksDB can still read it, every record and
+  /// index entry. Calls `problem(seq, err)` per problem found, `seq` the
+  /// first sequence number it touches (0 if none or not known); returns
+  /// their number. Reads only; errors as open() for a missing folder or one
+  /// that is not a log.
+  static caf::expected<size_t>
+  diagnose(const std::string& path,
+           const std::function<void(seq_t, const caf::error&)>& problem);
 
   virtual ~event_store();
 
@@ -190,6 +256,12 @@ public:
   /// When this returns, the event is as durable as the store's mode
   /// promises. On error nothing was stored and `x.seq` is 0. (A batch of
   /// one.)
+  ///
+  /// A write that fails (errc::storage_failure naming the path and the
+  /// system's reason, e.g. "No space left on device") stops the store: every
+  /// later append and save_snapshot fails with storage_failure without
+  /// touching the log; what was acknowledged before stays; once the cause is
+  /// gone, the log opens again (in a new store) and appending continues.
   caf::expected<seq_t> append(envelope& x);
 
   /// Stores all of `batch` atomically (all or none, in one write), numbering
@@ -227,14 +299,23 @@ public:
   caf::error replay(const replay_query& query,
                     const std::function<bool(const envelope&)>& f) const;
 
-  /// The event with sequence number `seq`; errc::not_found if there is none.
+  /// The event with sequence number `seq`; errc::not_found if there is none
+  /// (saying so when a repair declared it lost).
   virtual caf::expected<envelope> get(seq_t seq) const;
 
+  /// The sequence numbers repairs declared gone, in order; empty for a log
+  /// never repaired.
+  virtual std::vector<repaired_loss> losses() const;
+
   /// Checks the whole log: every record decodes, sequence numbers have no
-  /// gap, and the source and type indexes name exactly the stored records.
-  /// Calls `problem(seq, err)` once per problem found (seq 0 when it is not
-  /// tied to one event) and goes on; returns the number of problems, or an
-  /// error if the check itself could not run (e.g. a read failed).
+  /// gap but those a repair declared (losses()), and the source and type
+  /// indexes name exactly the stored records; in the RocksDB store also
+  /// every table file's blocks (each damaged file reported once, with the
+  /// events it holds, which are not reported again one by one), every WAL
+  /// file, and the marker, lease and options files. Calls `problem(seq,
+  /// err)` once per problem found (seq 0 when it is not tied to one event)
+  /// and goes on; returns the number of problems, or an error if the check
+  /// itself could not run (e.g. a read failed).
   caf::expected<size_t>
   verify(const std::function<void(seq_t, const caf::error&)>& problem) const;
 

@@ -7,9 +7,9 @@ namespace tc::format {
 
 using namespace coding;
 
-std::string meta_value() {
+std::string meta_value(uint8_t version) {
   std::string result{meta_magic};
-  result.push_back(static_cast<char>(store_version));
+  result.push_back(static_cast<char>(version));
   return result;
 }
 
@@ -136,6 +136,63 @@ caf::expected<snapshot> decode_snapshot(std::string_view name,
   if (!get_varint(record, result.seq))
     return make_error(errc::corrupt_record, where + "truncated");
   result.state.assign(record);
+  return result;
+}
+
+std::string gap_key(seq_t first) {
+  std::string result;
+  result.push_back(gap_tag);
+  put_fixed64_be(result, first);
+  return result;
+}
+
+std::string encode_gap(const gap& x) {
+  std::string result;
+  result.push_back(static_cast<char>(gap_version));
+  result.append(4, '\0');
+  put_varint(result, x.last);
+  result.push_back(x.stored ? 0 : 1);
+  put_varint(result, x.repaired_at);
+  auto crc = crc32c(std::string_view{result}.substr(5));
+  for (int i = 0; i < 4; ++i)
+    result[1 + i] = static_cast<char>(crc >> (8 * i));
+  return result;
+}
+
+caf::expected<gap> decode_gap(std::string_view key, std::string_view value) {
+  auto bad = [&](const char* what) {
+    return make_error(errc::corrupt_record, std::string{"gap record: "} + what);
+  };
+  gap result;
+  if (key.size() != 9 || key.front() != gap_tag)
+    return bad("malformed key");
+  key.remove_prefix(1);
+  get_fixed64_be(key, result.first);
+  if (value.empty())
+    return bad("empty record");
+  auto version = static_cast<uint8_t>(value.front());
+  value.remove_prefix(1);
+  if (version > gap_version)
+    return make_error(errc::newer_format,
+                      "gap record: format version " + std::to_string(version) +
+                          " is newer than this build reads (" +
+                          std::to_string(gap_version) + ")");
+  uint32_t stored_crc = 0;
+  if (version == 0 || !get_fixed32_le(value, stored_crc))
+    return bad("bad header");
+  if (crc32c(value) != stored_crc)
+    return bad("checksum mismatch");
+  uint64_t kind = 0;
+  if (!get_varint(value, result.last) || value.empty())
+    return bad("truncated");
+  kind = static_cast<uint8_t>(value.front());
+  value.remove_prefix(1);
+  if (kind > 1)
+    return bad("unknown kind");
+  result.stored = kind == 0;
+  if (!get_varint(value, result.repaired_at) || !value.empty() ||
+      result.last < result.first || result.first == 0)
+    return bad("malformed");
   return result;
 }
 

@@ -1,13 +1,28 @@
 // The RocksDB store: the default, embedded event log.
 //
-// Layout of the keys: see detail/format.hpp and FORMAT.md. Appends go through
-// a queue of waiting writers (LevelDB's DBImpl::Write scheme): the writer at
-// the front becomes the leader, takes every batch queued behind it into one
-// rocksdb::WriteBatch with the events' records and their index postings,
-// writes it once (one fsync in sync mode) with the queue unlocked, then wakes
-// the writers it served. Sequence numbers are assigned by the leader in queue
-// order and become visible (last_seq) only after the write succeeded, so a
-// failed write leaves no gap.
+// Layout of the keys and of the files beside RocksDB's: see detail/format.hpp,
+// detail/log_files.hpp and FORMAT.md. Appends go through a queue of waiting
+// writers (LevelDB's DBImpl::Write scheme): the writer at the front becomes
+// the leader, takes every batch queued behind it into one rocksdb::WriteBatch
+// with the events' records and their index postings, writes it once (one
+// fsync in sync mode) with the queue unlocked, then wakes the writers it
+// served. Sequence numbers are assigned by the leader in queue order and
+// become visible (last_seq) only after the write succeeded, so a failed write
+// leaves no gap; before a leader hands out a number beyond the lease
+// (TIMECONTROL-LEASE) it extends the lease, fsynced. After a failed write the
+// store takes no more writes (RocksDB's writer of the WAL must not be used
+// again once it failed; Debian's RocksDB asserts it).
+//
+// Opening: the folder is checked first (what it holds, the identity marker,
+// a repair that did not finish), then every WAL file is read by our own
+// reader (detail/wal_scan.hpp), which names the file, offset and events of
+// damage RocksDB would refuse or, at the end of a file, silently drop; then
+// RocksDB opens the log with kTolerateCorruptedTailRecords; then the header,
+// the gaps a repair declared and the lease are read. A new log is built in a
+// temporary folder beside its path and renamed into place, so that a crash
+// leaves either no log or a whole one. A reader's open that races the writer
+// deleting a file it was about to read, or changing the MANIFEST under it,
+// is retried.
 //
 // A follower (store_options::follow) is a RocksDB secondary instance: it
 // reads the writer's MANIFEST and write-ahead log without a lock, and
@@ -18,7 +33,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
-#include <rocksdb/slice_transform.h>
+#include <rocksdb/sst_file_reader.h>
+#include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -31,15 +47,24 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <random>
+#include <set>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
 #include <vector>
 
 #include "timecontrol/core/coding.hpp"
 #include "timecontrol/events/codec.hpp"
+#include "timecontrol/storage/detail/damage.hpp"
+#include "timecontrol/storage/detail/folder.hpp"
 #include "timecontrol/storage/detail/format.hpp"
+#include "timecontrol/storage/detail/log_files.hpp"
 #include "timecontrol/storage/detail/replay_sink.hpp"
+#include "timecontrol/storage/detail/rocksdb_setup.hpp"
 #include "timecontrol/storage/detail/stores.hpp"
+#include "timecontrol/storage/detail/wal_scan.hpp"
 
 namespace tc::detail {
 
@@ -50,15 +75,12 @@ namespace fs = std::filesystem;
 /// The most events one leader puts into one write.
 constexpr size_t max_group_events = 64 * 1024;
 
-caf::error storage_error(const std::string& path, const rocksdb::Status& st) {
-  auto text = st.ToString();
-  if (st.IsIOError() && text.find("lock") != std::string::npos)
-    return make_error(errc::locked, path +
-                                        ": the log is open in another process "
-                                        "or store (" +
-                                        text + ")");
-  return make_error(errc::storage_failure, path + ": " + text);
-}
+/// How often a reader opens again when the writer deleted a file it was
+/// about to read.
+constexpr int reader_open_attempts = 100;
+
+/// How often a reader catches up until the writer deleted no file meanwhile.
+constexpr int settle_attempts = 1000;
 
 rocksdb::Slice slice(std::string_view x) {
   return {x.data(), x.size()};
@@ -66,6 +88,12 @@ rocksdb::Slice slice(std::string_view x) {
 
 std::string_view view(const rocksdb::Slice& x) {
   return {x.data(), x.size()};
+}
+
+std::string seq_text(seq_t first, seq_t last) {
+  if (first == last)
+    return "seq " + std::to_string(first);
+  return "seq " + std::to_string(first) + ".." + std::to_string(last);
 }
 
 // Fails unless a file can be created in `dir`: the honest test of "writable"
@@ -82,72 +110,291 @@ caf::error check_writable(const std::string& dir) {
   return caf::none;
 }
 
-// Checks the folder before RocksDB sees it, so that a wrong path gets a
-// precise error instead of a new database in someone's home folder.
-caf::error prepare_folder(const std::string& path,
-                          const store_options& options) {
+// What the folder tells of itself before RocksDB reads it.
+struct identity {
+  /// It has a sound TIMECONTROL marker.
+  bool marker = false;
+  /// It is a timecontrol log (marker, or RocksDB's files say so).
+  bool ours = false;
+};
+
+// Left by a creation that an older version did not finish: RocksDB's files
+// of a database with no data (no table file, no WAL with a write in it).
+bool unfinished_creation(const std::string& path) {
   std::error_code ec;
-  auto status = fs::status(path, ec);
-  if (ec && ec != std::errc::no_such_file_or_directory)
-    return make_error(errc::not_writable, path + ": " + ec.message());
-  if (!fs::exists(status)) {
-    if (!options.create_if_missing || options.read_only)
-      return make_error(errc::not_found, path + ": no log there");
-    fs::create_directories(path, ec);
-    if (ec)
-      return make_error(errc::not_writable, path +
-                                                ": cannot create the folder (" +
-                                                ec.message() + ")");
-    return check_writable(path);
+  for (auto& entry : fs::directory_iterator{path, ec}) {
+    auto name = entry.path().filename().string();
+    if (name.ends_with(".sst"))
+      return false;
   }
-  if (!fs::is_directory(status))
-    return make_error(errc::not_a_log,
-                      path + ": is a file, not a timecontrol log folder");
-  bool has_current = fs::exists(fs::path{path} / "CURRENT", ec);
-  if (!has_current) {
-    if (!fs::is_empty(path, ec))
-      return make_error(errc::not_a_log,
-                        path + ": the folder holds files but no timecontrol "
-                               "log");
-    if (!options.create_if_missing || options.read_only)
-      return make_error(errc::not_found, path + ": no log there");
-  }
-  return options.read_only ? caf::none : check_writable(path);
+  for (auto& scan : scan_wal_files(path))
+    if (scan.batches > 0 || !scan.damage.empty())
+      return false;
+  return true;
 }
 
-// Splits keys into runs that grow in order: all event keys ('e' + seq) form
-// one run, and the posting keys of one source or type (everything before
-// `first`) form one run each. RocksDB then inserts each key next to the last
-// one of its run instead of searching the whole memtable for its place.
-class ascending_runs final : public rocksdb::SliceTransform {
-public:
-  const char* Name() const override { return "timecontrol.ascending_runs"; }
+caf::error interrupted_creation_error(const std::string& path) {
+  return make_error(errc::not_a_log,
+                    path + ": holds what an interrupted creation of a log by "
+                           "an older timecontrol left (RocksDB files, no "
+                           "events): remove the folder and create the log "
+                           "again");
+}
 
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    return {key.data(), run_size(view(key))};
+caf::expected<identity> identify(const std::string& path) {
+  identity result;
+  if (exists(path + "/" + std::string{repair_flag_file}))
+    return make_error(errc::corrupt_record,
+                      path + ": a repair of this log did not finish (" +
+                          std::string{repair_flag_file} +
+                          " is there): repair it again");
+  auto marker = read_small_file(path + "/" + std::string{marker_file});
+  if (marker.exists) {
+    if (!marker.error.empty())
+      return make_error(errc::not_writable, path + "/" +
+                                                std::string{marker_file} +
+                                                ": " + marker.error);
+    if (auto problem = check_marker(marker.content))
+      return make_error(errc::corrupt_record,
+                        path + ": damaged: the identity file " +
+                            std::string{marker_file} + " (" + *problem + ")");
+    result.marker = true;
+    result.ours = true;
+  } else {
+    result.ours = rocksdb_files_say_ours(path);
   }
+  if (!exists(path + "/CURRENT")) {
+    if (result.marker)
+      return make_error(errc::corrupt_record,
+                        path + ": damaged: " + metadata_problem(path));
+    if (result.ours) {
+      if (unfinished_creation(path))
+        return interrupted_creation_error(path);
+      return make_error(errc::corrupt_record,
+                        path + ": damaged: " + metadata_problem(path));
+    }
+    return make_error(errc::not_a_log,
+                      path + ": the folder holds files but no timecontrol "
+                             "log");
+  }
+  return result;
+}
 
-  bool InDomain(const rocksdb::Slice& key) const override {
-    return run_size(view(key)) > 0;
-  }
+// -- creating a log -----------------------------------------------------------
 
-private:
-  static size_t run_size(std::string_view key) {
-    if (key.size() < 9)
-      return 0; // the meta key
-    if (key.front() == format::event_tag)
-      return key.size() == 9 ? 1 : 0;
-    if (key.front() == format::snapshot_tag)
-      return 0;
-    return key.size() - 8;
+// Removes the temporary folders of creations of `name` in `parent` whose
+// creator is gone (their lock is free).
+void remove_abandoned_creations(const fs::path& parent,
+                                const std::string& name) {
+  auto prefix = "." + name + ".creating-";
+  std::error_code ec;
+  for (auto& entry : fs::directory_iterator{parent, ec}) {
+    auto file = entry.path().filename().string();
+    if (!file.starts_with(prefix))
+      continue;
+    int fd = ::open(entry.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      std::error_code ec2;
+      fs::remove_all(entry.path(), ec2);
+    }
+    ::close(fd);
   }
-};
+}
+
+// Builds a new, empty log in `dir`: both column families, the header, the
+// lease and, last, the marker.
+caf::error build_log(const std::string& dir) {
+  auto setup = make_rocksdb_setup();
+  setup.db.create_if_missing = true;
+  setup.db.create_missing_column_families = true;
+  setup.db.info_log = make_info_log(dir);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  auto st = rocksdb::DB::Open(setup.db, dir, setup.families(), &handles, &db);
+  if (!st.ok())
+    return storage_error(dir, st);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  st = db->Put(sync, slice(format::meta_key), format::meta_value());
+  for (auto* handle : handles)
+    db->DestroyColumnFamilyHandle(handle);
+  auto closed = db->Close();
+  delete db;
+  if (!st.ok())
+    return storage_error(dir, st);
+  if (!closed.ok())
+    return storage_error(dir, closed);
+  if (auto err =
+          write_file_atomically(dir, lease_file, encode_lease(lease_step)))
+    return err;
+  return write_file_atomically(dir, marker_file, make_marker());
+}
+
+// Creates the log at `path` (missing, or an empty folder) whole or not at
+// all: built in a temporary folder beside it, which is then renamed to
+// `path`. A creation that another process finished first is not an error
+// (the caller then opens what is there).
+caf::error create_log(const std::string& path) {
+  fs::path target{path};
+  if (!target.has_filename())
+    target = target.parent_path();
+  auto parent = target.parent_path();
+  if (parent.empty())
+    parent = ".";
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (ec)
+    return make_error(errc::not_writable, path +
+                                              ": cannot create the folder (" +
+                                              ec.message() + ")");
+  auto name = target.filename().string();
+  remove_abandoned_creations(parent, name);
+  // mkdir (not mkdtemp) so that the folder gets the umask's permissions.
+  std::string temp;
+  std::random_device entropy;
+  for (int i = 0;; ++i) {
+    char suffix[16];
+    std::snprintf(suffix, sizeof suffix, "%08x", entropy());
+    temp = (parent / ("." + name + ".creating-" + suffix)).string();
+    if (::mkdir(temp.c_str(), 0777) == 0)
+      break;
+    if (errno != EEXIST || i == 100)
+      return make_error(errc::not_writable, path +
+                                                ": cannot create the folder (" +
+                                                std::strerror(errno) + ")");
+  }
+  // Held until the log is in place: tells others this creation is alive.
+  int lock = ::open(temp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock >= 0)
+    ::flock(lock, LOCK_EX);
+  auto abandon = [&](caf::error err) {
+    fs::remove_all(temp, ec);
+    if (lock >= 0)
+      ::close(lock);
+    return err;
+  };
+  if (auto err = build_log(temp)) {
+    // Name the path the user gave, not the temporary folder.
+    auto text = context_of(err);
+    if (auto at = text.find(temp); at != std::string::npos)
+      text.replace(at, temp.size(), path);
+    return abandon(make_error(static_cast<errc>(err.code()), std::move(text)));
+  }
+  // An empty folder that was there keeps its permissions and owner.
+  struct stat old {};
+  if (::stat(target.c_str(), &old) == 0 && S_ISDIR(old.st_mode)) {
+    ::chmod(temp.c_str(), old.st_mode & 07777);
+    [[maybe_unused]] auto ignored =
+        ::chown(temp.c_str(), old.st_uid, old.st_gid);
+  }
+  if (::rename(temp.c_str(), target.c_str()) != 0) {
+    auto code = errno;
+    if (code == ENOTEMPTY || code == EEXIST)
+      return abandon(caf::none); // someone else's log (or files) got there
+    if (code == EBUSY)
+      return abandon(make_error(
+          errc::not_writable,
+          path + ": is a mount point; a log cannot be created atomically "
+                 "there: create it in a folder inside it"));
+    return abandon(make_error(errc::not_writable,
+                              path + ": cannot move the new log into place (" +
+                                  std::strerror(code) + ")"));
+  }
+  if (lock >= 0)
+    ::close(lock);
+  return sync_folder(parent.string());
+}
+
+// Checks the WAL files of `path` with our own reader; tells `problem` of
+// each damaged stretch. A writer may delete files meanwhile: those are gone
+// because their events are in table files.
+size_t
+check_wal_files(const std::string& path,
+                const std::function<void(seq_t, const caf::error&)>& problem) {
+  size_t found = 0;
+  auto scans = scan_wal_files(path);
+  seq_t before = 0;
+  for (size_t i = 0; i < scans.size(); ++i) {
+    auto& scan = scans[i];
+    if (!scan.read_error.empty()) {
+      ++found;
+      problem(0, make_error(errc::corrupt_record,
+                            path + ": write-ahead log " + scan.name +
+                                " cannot be read (" + scan.read_error + ")"));
+    }
+    for (auto& d : scan.damage) {
+      ++found;
+      auto after = d.after;
+      for (size_t j = i + 1; after == 0 && j < scans.size(); ++j)
+        after = scans[j].first_event;
+      auto prior = d.before != 0 ? d.before : before;
+      problem(prior + 1, make_error(errc::corrupt_record,
+                                    path + ": damaged: write-ahead log " +
+                                        describe(scan.name, d, prior, after)));
+    }
+    before = std::max(before, scan.last_event);
+  }
+  return found;
+}
+
+// The marker, the lease and RocksDB's OPTIONS files of `path`.
+size_t
+check_own_files(const std::string& path, rocksdb::Env* env,
+                const std::function<void(seq_t, const caf::error&)>& problem) {
+  size_t found = 0;
+  auto damaged = [&](const std::string& what) {
+    ++found;
+    problem(0, make_error(errc::corrupt_record, path + ": damaged: " + what));
+  };
+  auto marker = read_small_file(path + "/" + std::string{marker_file});
+  if (marker.exists)
+    if (auto why = check_marker(marker.content))
+      damaged("the identity file " + std::string{marker_file} + " (" + *why +
+              ")");
+  auto lease = read_small_file(path + "/" + std::string{lease_file});
+  if (lease.exists && !decode_lease(lease.content))
+    damaged("the lease file " + std::string{lease_file} +
+            " (checksum mismatch)");
+  else if (!lease.exists && marker.exists)
+    damaged("the lease file " + std::string{lease_file} + " is missing");
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (auto& entry : fs::directory_iterator{path, ec}) {
+    auto name = entry.path().filename().string();
+    if (name.starts_with("OPTIONS-") && !name.ends_with(".dbtmp"))
+      names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  for (auto& name : names) {
+    rocksdb::ConfigOptions config;
+    config.ignore_unknown_options = false;
+    config.ignore_unsupported_options = true;
+    if (env != nullptr)
+      config.env = env;
+    rocksdb::DBOptions db_options;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    auto st = rocksdb::LoadOptionsFromFile(config, path + "/" + name,
+                                           &db_options, &families);
+    if (vanished(st))
+      continue; // a writer replaced it
+    if (!st.ok())
+      damaged("the options file " + name + " (" + st.ToString() +
+              "); it does not affect the events, and the next writer writes "
+              "a new one");
+  }
+  return found;
+}
+
+// -- the store ----------------------------------------------------------------
 
 class rocksdb_store final : public event_store {
 public:
-  rocksdb_store(std::string path, durability mode, rocksdb::DB* db,
+  rocksdb_store(std::string path, durability mode, rocksdb_setup setup,
+                rocksdb::DB* db,
                 std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : path_(std::move(path)), mode_(mode), db_(db),
+      : path_(std::move(path)), mode_(mode), setup_(std::move(setup)), db_(db),
         handles_(std::move(handles)), index_cf_(handles_.at(1)) {
     write_options_.sync = mode == durability::sync;
   }
@@ -155,7 +402,11 @@ public:
   ~rocksdb_store() override {
     for (auto* handle : handles_)
       db_->DestroyColumnFamilyHandle(handle);
-    db_->Close();
+    if (registered_)
+      detail::register_writer(path_, false);
+    // Safe after a failed write too: RocksDB closes a WAL writer that saw
+    // an error without writing to it again.
+    db_->Close().PermitUncheckedError();
     delete db_;
     if (!secondary_dir.empty()) {
       std::error_code ec;
@@ -166,45 +417,101 @@ public:
   /// Set for stores opened with store_options::read_only or ::follow.
   bool read_only = false;
 
-  /// Set for stores opened with store_options::follow: the secondary
-  /// instance's own folder, removed with the store.
+  /// Set for stores opened with store_options::follow.
+  bool follow = false;
+
+  // Tells this process's readers that a writer has the log open.
+  void register_writer() {
+    detail::register_writer(path_, true);
+    registered_ = true;
+  }
+
+  /// The secondary instance's own folder (readers), removed with the store.
   std::string secondary_dir;
 
-  // Reads or writes the header, and finds the newest sequence number.
-  caf::error init() {
+  // Catches up with the writer until a catch-up ran while the writer
+  // deleted no WAL file: the view is then whole. (A WAL file the writer
+  // deletes between the catch-up's reading of the MANIFEST and its listing
+  // of the WAL files is skipped without an error, and its events would be
+  // missing until the next catch-up; RocksDB documents calling it again.)
+  caf::error settle() {
+    for (int attempt = 1;; ++attempt) {
+      auto before = wal_files_in(path_);
+      auto st = db_->TryCatchUpWithPrimary();
+      auto after = wal_files_in(path_);
+      std::set<std::string> now(after.begin(), after.end());
+      bool deleted = std::any_of(before.begin(), before.end(),
+                                 [&](auto& name) { return !now.count(name); });
+      if (st.ok() && !deleted)
+        return caf::none;
+      if (!st.ok() && !vanished(st))
+        return storage_error(path_, st, db_);
+      if (attempt == settle_attempts)
+        return make_error(errc::storage_failure,
+                          path_ +
+                              ": the log's writer deleted files under "
+                              "every one of " +
+                              std::to_string(settle_attempts) +
+                              " catch-ups; try again");
+    }
+  }
+
+  rocksdb::DB& db() { return *db_; }
+
+  // Reads or writes the header, finds the newest sequence number, the gaps
+  // and (for a writer) the lease; a writer adds the marker and lease to a
+  // log of an older version.
+  caf::error init(const identity& id) {
     std::string value;
     auto st = db_->Get({}, slice(format::meta_key), &value);
     if (st.IsNotFound()) {
       std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({})};
       it->SeekToFirst();
-      if (it->Valid() || read_only)
-        return make_error(errc::not_a_log,
-                          path_ + ": a RocksDB database without a timecontrol "
-                                  "header");
+      if (it->Valid() || read_only) {
+        if (id.marker)
+          return make_error(errc::corrupt_record,
+                            path_ + ": damaged: the timecontrol header "
+                                    "record is missing");
+        return make_error(errc::not_a_log, path_ +
+                                               ": a RocksDB database without a "
+                                               "timecontrol header");
+      }
+      if (!it->status().ok())
+        return storage_error(path_, it->status(), db_, true);
+      // An empty log whose creation an older version did not finish.
       rocksdb::WriteOptions sync;
       sync.sync = true;
       st = db_->Put(sync, slice(format::meta_key), format::meta_value());
       if (!st.ok())
         return storage_error(path_, st);
-      return caf::none;
+    } else if (!st.ok()) {
+      return storage_error(path_, st, db_, true);
+    } else {
+      auto version = format::parse_meta_value(value);
+      if (!version) {
+        if (id.marker)
+          return make_error(errc::corrupt_record,
+                            path_ + ": damaged: the timecontrol header "
+                                    "record does not read");
+        return make_error(errc::not_a_log,
+                          path_ + ": the header is not a timecontrol header");
+      }
+      if (*version > format::store_version)
+        return make_error(errc::newer_format,
+                          path_ + ": log format version " +
+                              std::to_string(*version) +
+                              " is newer than this build reads (" +
+                              std::to_string(format::store_version) + ")");
     }
-    if (!st.ok())
-      return storage_error(path_, st);
-    auto version = format::parse_meta_value(value);
-    if (!version)
-      return make_error(errc::not_a_log,
-                        path_ + ": the header is not a timecontrol header");
-    if (*version > format::store_version)
-      return make_error(errc::newer_format,
-                        path_ + ": log format version " +
-                            std::to_string(*version) +
-                            " is newer than this build reads (" +
-                            std::to_string(format::store_version) + ")");
     auto last = find_last_seq();
     if (!last)
       return std::move(last.error());
     last_seq_ = *last;
-    return caf::none;
+    if (auto err = load_gaps())
+      return err;
+    if (read_only)
+      return caf::none;
+    return take_lease(id);
   }
 
   // -- appending --------------------------------------------------------------
@@ -237,14 +544,20 @@ public:
     }
     std::vector<writer*> members(writers_.begin(), writers_.begin() + group);
     auto first = last_seq_.load() + 1;
+    caf::error err = failed_;
     guard.unlock();
-    auto err = write_group(members, first);
+    if (!err)
+      err = extend_lease(first + events - 1);
+    if (!err)
+      err = write_group(members, first);
     guard.lock();
     if (!err) {
       last_seq_ = first + events - 1;
       stats_.appends += group;
       stats_.events += events;
       ++stats_.writes;
+    } else if (!failed_) {
+      failed_ = stopped(err);
     }
     auto next = first;
     for (auto* w : members) {
@@ -271,15 +584,16 @@ public:
   seq_t last_seq() const override { return last_seq_.load(); }
 
   caf::expected<seq_t> refresh() override {
-    if (secondary_dir.empty())
+    if (!follow)
       return last_seq_.load();
     std::lock_guard guard{refresh_mutex_};
-    auto st = db_->TryCatchUpWithPrimary();
-    if (!st.ok())
-      return storage_error(path_, st);
+    if (auto err = settle())
+      return err;
     auto last = find_last_seq();
     if (!last)
       return last;
+    if (auto err = load_gaps())
+      return err;
     // The writer never takes events back; a smaller answer would be a
     // RocksDB bug, and the replays must not go backwards for it.
     if (*last > last_seq_.load())
@@ -301,8 +615,29 @@ public:
     else if (query.type)
       replay_indexed(format::type_prefix(*query.type), from, to, sink);
     else
-      replay_all(from, to, sink);
+      replay_all(from, to, sink, {});
     return std::move(sink).result();
+  }
+
+  caf::expected<envelope> get(seq_t seq) const override {
+    if (auto g = gap_of(seq))
+      return make_error(errc::not_found,
+                        path_ + ": no event with seq " + std::to_string(seq) +
+                            (g->stored ? ": it was lost; the log was repaired "
+                                         "at seq "
+                                       : ": a repair skipped it (it may have "
+                                         "been handed out, but no event has "
+                                         "it); the log was repaired at seq ") +
+                            std::to_string(g->repaired_at));
+    return event_store::get(seq);
+  }
+
+  std::vector<repaired_loss> losses() const override {
+    std::lock_guard guard{gaps_mutex_};
+    std::vector<repaired_loss> result;
+    for (auto& g : gaps_)
+      result.push_back({g.first, g.last, g.stored, g.repaired_at});
+    return result;
   }
 
   // -- verification -----------------------------------------------------------
@@ -320,6 +655,23 @@ public:
       problem(seq,
               make_error(errc::corrupt_record, path_ + ": " + where + what));
     };
+    // 0. The files: every table file's blocks, the WAL, our own files.
+    // Events in a damaged table file are reported with it, once.
+    std::vector<std::pair<seq_t, seq_t>> unreadable;
+    found += check_table_files(
+        path_, *db_, [&](seq_t first, seq_t last, caf::error err) {
+          if (first != 0)
+            unreadable.emplace_back(first, last == 0 ? first : last);
+          problem(first, err);
+        });
+    found += check_wal_files(path_, problem);
+    found += check_own_files(path_, setup_.db.env, problem);
+    auto is_unreadable = [&](seq_t seq) {
+      for (auto& [first, last] : unreadable)
+        if (seq >= first && seq <= last)
+          return true;
+      return false;
+    };
     // 1. The records, and what the index must say of each. Progress: one
     // unit per record, then one per posting (each event has two).
     auto last = last_seq_.load();
@@ -327,7 +679,8 @@ public:
     std::vector<uint32_t> source_of(last, UINT32_MAX); // by seq - 1
     std::vector<uint16_t> type_of(last, 0);
     // bit 0: named by the source index, 1: by the type index, 2: already
-    // reported as damaged or missing (not checked further).
+    // reported as damaged or missing, or declared lost (not checked
+    // further).
     std::vector<uint8_t> indexed(last, 0);
     std::unordered_map<std::string, uint32_t> source_ids;
     struct collector : replay_handler {
@@ -351,13 +704,29 @@ public:
       type_of[x.seq - 1] = static_cast<uint16_t>(x.type());
     };
     records.on_problem = [&](seq_t seq, const caf::error& err) {
-      ++found;
-      problem(seq, err);
       if (seq >= 1 && seq <= last)
         indexed[seq - 1] |= 4;
+      if (is_unreadable(seq))
+        return; // reported with its table file
+      ++found;
+      problem(seq, err);
     };
-    if (auto err = replay({.to = last}, records))
-      return err;
+    for (auto& [first, lastu] : unreadable)
+      for (auto seq = first; seq <= std::min(lastu, last); ++seq)
+        indexed[seq - 1] |= 4;
+    {
+      std::lock_guard guard{gaps_mutex_};
+      for (auto& g : gaps_)
+        for (auto seq = g.first; seq <= std::min(g.last, last); ++seq)
+          indexed[seq - 1] |= 4;
+    }
+    {
+      replay_query all{.to = last}; // the sink keeps a reference to it
+      replay_sink sink{all, records};
+      replay_all(1, last, sink, unreadable);
+      if (auto err = std::move(sink).result())
+        return err;
+    }
     // 2. The index entries, against the records.
     std::unique_ptr<rocksdb::Iterator> it{
         db_->NewIterator(scan_options(), index_cf_)};
@@ -395,7 +764,7 @@ public:
       }
       for (auto seq : seqs) {
         if (seq >= 1 && seq <= last && (indexed[seq - 1] & 4))
-          continue; // its record was reported already
+          continue; // its record was reported already, or declared lost
         if (seq == 0 || seq > last || source_of[seq - 1] == UINT32_MAX) {
           report(seq, "indexed but no record stored");
         } else if (by_source ? source_id != source_of[seq - 1]
@@ -407,12 +776,20 @@ public:
         }
       }
     }
-    if (!it->status().ok())
-      return storage_error(path_, it->status());
+    if (!it->status().ok()) {
+      auto err = storage_error(path_, it->status(), db_);
+      if (!is(err, errc::corrupt_record))
+        return err;
+      // A damaged table file of the index (reported above, or now): the
+      // rest of the index cannot be read.
+      if (unreadable.empty())
+        ++found, problem(0, err);
+      return found;
+    }
     // 3. Records the index does not name.
     for (seq_t seq = 1; seq <= last; ++seq) {
       if (indexed[seq - 1] & 4)
-        continue; // reported in step 1
+        continue; // reported in step 1, or declared lost
       if (!(indexed[seq - 1] & 1))
         report(seq, "missing from the source index");
       if (!(indexed[seq - 1] & 2))
@@ -434,9 +811,19 @@ public:
                             " but the log ends at " +
                             std::to_string(last_seq_.load()));
     auto record = format::encode_snapshot(snapshot{seq, std::string{state}});
+    // One write at a time with the appends: after a failed one, none.
+    std::unique_lock guard{queue_mutex_};
+    if (failed_)
+      return failed_;
+    guard.unlock();
     auto st = db_->Put(write_options_, format::snapshot_key(name), record);
-    if (!st.ok())
-      return storage_error(path_, st);
+    if (!st.ok()) {
+      auto err = storage_error(path_, st);
+      guard.lock();
+      if (!failed_)
+        failed_ = stopped(err);
+      return err;
+    }
     return caf::none;
   }
 
@@ -447,7 +834,7 @@ public:
     if (st.IsNotFound())
       return std::optional<snapshot>{};
     if (!st.ok())
-      return storage_error(path_, st);
+      return storage_error(path_, st, db_);
     auto result = format::decode_snapshot(name, value);
     if (!result)
       return make_error(static_cast<errc>(result.error().code()),
@@ -524,6 +911,92 @@ private:
     std::condition_variable wakeup;
   };
 
+  // The error every write gets after the first failed one.
+  caf::error stopped(const caf::error& first) const {
+    return make_error(errc::storage_failure,
+                      path_ +
+                          ": the log takes no more writes after a failed "
+                          "write (" +
+                          context_of(first) + ")");
+  }
+
+  // Reads the lease, or writes one for a log of an older version, and adds
+  // the marker such a log lacks.
+  caf::error take_lease(const identity& id) {
+    auto file = read_small_file(path_ + "/" + std::string{lease_file});
+    seq_t high = last_seq_.load();
+    {
+      std::lock_guard guard{gaps_mutex_};
+      for (auto& g : gaps_)
+        high = std::max(high, g.last);
+    }
+    if (file.exists) {
+      if (!file.error.empty())
+        return make_error(errc::not_writable, path_ + "/" +
+                                                  std::string{lease_file} +
+                                                  ": " + file.error);
+      auto lease = decode_lease(file.content);
+      if (!lease)
+        return make_error(errc::corrupt_record,
+                          path_ + ": damaged: the lease file " +
+                              std::string{lease_file} +
+                              " (checksum mismatch): without it a writer "
+                              "cannot know which sequence numbers were "
+                              "handed out");
+      lease_ = *lease;
+    } else if (id.marker) {
+      return make_error(errc::corrupt_record,
+                        path_ + ": damaged: the lease file " +
+                            std::string{lease_file} + " is missing");
+    }
+    // An older writer may have appended beyond the lease.
+    if (auto err = extend_lease(high))
+      return err;
+    if (!id.marker)
+      return write_file_atomically(path_, marker_file, make_marker());
+    return caf::none;
+  }
+
+  // Makes the lease cover `seq` before it is handed out. Only the leader
+  // (or init) calls this.
+  caf::error extend_lease(seq_t seq) {
+    if (seq <= lease_ && lease_ != 0)
+      return caf::none;
+    auto high = seq + lease_step;
+    if (auto err = write_file_atomically(path_, lease_file, encode_lease(high)))
+      return err;
+    lease_ = high;
+    return caf::none;
+  }
+
+  caf::error load_gaps() {
+    std::vector<format::gap> found;
+    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({})};
+    auto prefix = std::string(1, format::gap_tag);
+    for (it->Seek(prefix); it->Valid() && view(it->key()).starts_with(prefix);
+         it->Next()) {
+      auto g = format::decode_gap(view(it->key()), view(it->value()));
+      if (!g)
+        return make_error(static_cast<errc>(g.error().code()),
+                          path_ + ": " + context_of(g.error()));
+      found.push_back(*g);
+    }
+    if (!it->status().ok())
+      return storage_error(path_, it->status(), db_, true);
+    std::lock_guard guard{gaps_mutex_};
+    gaps_ = std::move(found);
+    return caf::none;
+  }
+
+  // The gap that holds `seq`, if any.
+  std::optional<format::gap> gap_of(seq_t seq) const {
+    std::lock_guard guard{gaps_mutex_};
+    for (auto& g : gaps_)
+      if (seq >= g.first && seq <= g.last)
+        return g;
+    return std::nullopt;
+  }
+
   // Writes the records and postings of a group in one WriteBatch. Runs
   // without the queue lock: only the leader touches the members' batches and
   // the scratch space.
@@ -577,7 +1050,7 @@ private:
       if (auto seq = format::parse_event_key(view(it->key())))
         last = *seq;
     if (!it->status().ok())
-      return storage_error(path_, it->status());
+      return storage_error(path_, it->status(), db_, true);
     return last;
   }
 
@@ -588,8 +1061,28 @@ private:
     return options;
   }
 
-  // Visits every record from `from` to `to`, reporting holes.
-  void replay_all(seq_t from, seq_t to, replay_sink& sink) const {
+  // Where the events a failed read could not reach end: the last event of
+  // the damaged table file the error names (0 if not known).
+  seq_t unreadable_until(const caf::error& err) const {
+    auto text = context_of(err);
+    auto at = text.find("table file ");
+    if (at == std::string::npos)
+      return 0;
+    auto name = text.substr(at + 11);
+    name = name.substr(0, name.find_first_of(" :;"));
+    seq_t first = 0;
+    seq_t last = 0;
+    table_coverage(path_, name, db_, &first, &last);
+    return last;
+  }
+
+  // Visits every record from `from` to `to`, reporting holes (but not those
+  // a repair declared, nor those in `skip`, which were reported already).
+  // A damaged table file is reported at the first event it should give
+  // (naming the file, offset and the events it holds); a handler that
+  // skips it goes on after its last event.
+  void replay_all(seq_t from, seq_t to, replay_sink& sink,
+                  const std::vector<std::pair<seq_t, seq_t>>& skip) const {
     auto options = scan_options();
     auto upper = format::event_key(to + 1);
     if (to == std::numeric_limits<seq_t>::max())
@@ -598,28 +1091,64 @@ private:
     options.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(options)};
     auto expected = from;
-    for (it->Seek(format::event_key(from)); it->Valid(); it->Next()) {
-      auto seq = format::parse_event_key(view(it->key()));
-      if (!seq) {
-        sink.fail(make_error(errc::corrupt_record,
-                             path_ + ": malformed event key after seq " +
-                                 std::to_string(expected - 1)));
+    // Reports the holes before `seq`; false if the replay ends.
+    auto holes_before = [&](seq_t seq) {
+      while (expected < seq) {
+        if (auto g = gap_of(expected)) {
+          expected = g->last + 1;
+          continue;
+        }
+        bool skipped = false;
+        for (auto& [first, last] : skip)
+          if (expected >= first && expected <= last) {
+            expected = last + 1;
+            skipped = true;
+          }
+        if (skipped)
+          continue;
+        if (!sink.missing(expected, "record missing"))
+          return false;
+        ++expected;
+      }
+      return true;
+    };
+    it->Seek(format::event_key(from));
+    for (;;) {
+      for (; it->Valid(); it->Next()) {
+        auto seq = format::parse_event_key(view(it->key()));
+        if (!seq) {
+          sink.fail(make_error(errc::corrupt_record,
+                               path_ + ": malformed event key after seq " +
+                                   std::to_string(expected - 1)));
+          return;
+        }
+        if (!holes_before(*seq))
+          return;
+        expected = *seq + 1;
+        if (!sink.record(*seq, view(it->value())))
+          return;
+      }
+      if (it->status().ok())
+        break;
+      auto err = storage_error(path_, it->status(), db_);
+      if (!is(err, errc::corrupt_record)) {
+        sink.fail(std::move(err));
         return;
       }
-      for (; expected < *seq; ++expected)
-        if (!sink.missing(expected, "record missing"))
-          return;
-      expected = *seq + 1;
-      if (!sink.record(*seq, view(it->value())))
+      auto until = unreadable_until(err);
+      bool reported = false;
+      for (auto& [first, last] : skip)
+        if (expected >= first && expected <= last)
+          reported = true;
+      if (!reported && !sink.problem(expected, err))
         return;
+      if (until < expected || until >= to)
+        return; // nothing readable after it is known
+      expected = until + 1;
+      it.reset(db_->NewIterator(options));
+      it->Seek(format::event_key(expected));
     }
-    if (!it->status().ok()) {
-      sink.fail(storage_error(path_, it->status()));
-      return;
-    }
-    for (; expected <= to; ++expected)
-      if (!sink.missing(expected, "record missing"))
-        return;
+    holes_before(to + 1);
   }
 
   // Visits the records that the posting lists under `prefix` name.
@@ -653,9 +1182,18 @@ private:
         events->Seek(key);
         if (!events->Valid() || view(events->key()) != key) {
           if (!events->status().ok()) {
-            sink.fail(storage_error(path_, events->status()));
-            return;
+            auto err = storage_error(path_, events->status(), db_);
+            if (!is(err, errc::corrupt_record)) {
+              sink.fail(std::move(err));
+              return;
+            }
+            if (!sink.problem(seq, std::move(err)))
+              return;
+            events.reset(db_->NewIterator(options));
+            continue;
           }
+          if (gap_of(seq))
+            continue;
           if (!sink.missing(seq, "indexed but no record stored"))
             return;
           continue;
@@ -665,21 +1203,27 @@ private:
       }
     }
     if (!index->status().ok())
-      sink.fail(storage_error(path_, index->status()));
+      sink.fail(storage_error(path_, index->status(), db_));
   }
 
   std::string path_;
   durability mode_;
+  rocksdb_setup setup_; // outlives db_ (it may hold its Env)
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_; // default, index
   rocksdb::ColumnFamilyHandle* index_cf_;
   rocksdb::WriteOptions write_options_;
   std::atomic<seq_t> last_seq_{0};
+  seq_t lease_ = 0;                // the leader's (and init's) only
   std::mutex refresh_mutex_;       // one catch-up at a time
-  mutable std::mutex queue_mutex_; // guards writers_ and stats_
+  mutable std::mutex queue_mutex_; // guards writers_, stats_ and failed_
   std::deque<writer*> writers_;
   store_stats stats_;
+  caf::error failed_;     // set at the first failed write
   group_scratch scratch_; // the leader's only
+  mutable std::mutex gaps_mutex_;
+  std::vector<format::gap> gaps_;
+  bool registered_ = false; // in writers_here
 };
 
 // A fresh folder for a follower's own files.
@@ -698,80 +1242,398 @@ caf::expected<std::string> make_secondary_dir(const std::string& path) {
   return pattern;
 }
 
+size_t check_table_files_in(
+    const std::string& path,
+    const std::function<void(seq_t, const caf::error&)>& problem);
+
+// One attempt at opening an existing log. `raced`: it failed because the
+// writer changed the log meanwhile (a reader tries again).
+struct attempt {
+  std::unique_ptr<rocksdb_store> store;
+  caf::error err;
+  bool raced = false;
+};
+
+// The first damage our own WAL reader finds, as the error that refuses the
+// log; none if every WAL file reads (up to a torn tail). Sets `wal_last` to
+// the largest event seq of the intact writes.
+caf::error check_wal(const std::string& path, seq_t& wal_last) {
+  auto scans = scan_wal_files(path);
+  std::vector<std::string> found;
+  seq_t before = 0;
+  for (size_t i = 0; i < scans.size(); ++i) {
+    auto& scan = scans[i];
+    if (!scan.read_error.empty())
+      return make_error(errc::storage_failure,
+                        path + ": write-ahead log " + scan.name +
+                            " cannot be read (" + scan.read_error + ")");
+    for (auto& d : scan.damage) {
+      auto after = d.after;
+      for (size_t j = i + 1; after == 0 && j < scans.size(); ++j)
+        after = scans[j].first_event;
+      found.push_back(
+          describe(scan.name, d, d.before != 0 ? d.before : before, after));
+    }
+    before = std::max(before, scan.last_event);
+    wal_last = std::max(wal_last, scan.last_event);
+  }
+  if (found.empty())
+    return caf::none;
+  auto text = path + ": damaged: write-ahead log " + found.front();
+  if (found.size() > 1)
+    text += " (and " + std::to_string(found.size() - 1) +
+            " more damaged stretches)";
+  return make_error(errc::corrupt_record, std::move(text));
+}
+
+attempt open_once(const std::string& path, const store_options& options,
+                  const identity& id) {
+  attempt result;
+  seq_t wal_last = 0;
+  if (auto err = check_wal(path, wal_last)) {
+    result.err = std::move(err);
+    return result;
+  }
+  if (id.ours) {
+    if (auto problem = metadata_problem(path); !problem.empty()) {
+      // A writer starting a new MANIFEST deletes the old one after CURRENT
+      // names the new: a reader may meet that.
+      result.raced =
+          options.read_only && problem.find("missing") != std::string::npos;
+      result.err =
+          make_error(errc::corrupt_record, path + ": damaged: " + problem);
+      return result;
+    }
+  }
+  auto setup = make_rocksdb_setup();
+  setup.db.create_if_missing = false;
+  // A database that exists must already have the index family: a foreign
+  // RocksDB database is refused, never extended.
+  std::vector<std::string> families;
+  auto st = rocksdb::DB::ListColumnFamilies(setup.db, path, &families);
+  if (!st.ok()) {
+    if (options.read_only && vanished(st)) {
+      result.raced = true;
+      result.err = storage_error(path, st, nullptr, true);
+    } else if (id.ours) {
+      result.err = storage_error(path, st, nullptr, true);
+      if (!is(result.err, errc::corrupt_record) &&
+          !is(result.err, errc::locked) && !is(result.err, errc::not_writable))
+        result.err = make_error(errc::corrupt_record,
+                                path + ": damaged: " + metadata_problem(path) +
+                                    ": " + st.ToString());
+    } else {
+      result.err =
+          make_error(errc::not_a_log, path +
+                                          ": a RocksDB database that is not a "
+                                          "timecontrol log, or no database (" +
+                                          st.ToString() + ")");
+    }
+    return result;
+  }
+  if (std::find(families.begin(), families.end(), format::index_family) ==
+      families.end()) {
+    if (id.marker)
+      result.err = make_error(errc::corrupt_record,
+                              path + ": damaged: the MANIFEST lists no index "
+                                     "column family");
+    else if (id.ours && families.size() == 1 && unfinished_creation(path))
+      result.err = interrupted_creation_error(path);
+    else
+      result.err =
+          make_error(errc::not_a_log, path + ": a RocksDB database without a "
+                                             "timecontrol header");
+    return result;
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  std::string secondary_dir;
+  // A reader of a log no writer has open opens it read-only: that open
+  // fails on a file the metadata names that is missing or damaged, where a
+  // secondary instance would silently show an older state. Beside a writer
+  // RocksDB leaves a read-only instance undefined (its open lists WAL files
+  // and then opens them, and the writer may delete one in between: the
+  // open fails, or the view has a hole) and documents the secondary for
+  // that; a follower is one anyway. A follower of a log without a writer is
+  // first checked with a read-only open.
+  bool beside_writer = options.read_only && writer_active(path);
+  if (options.read_only && !beside_writer) {
+    st = rocksdb::DB::OpenForReadOnly(setup.db, path, setup.families(),
+                                      &handles, &db);
+    if (st.ok() && (options.follow || writer_active(path))) {
+      // Checked (a follower), or a writer started meanwhile.
+      for (auto* handle : handles)
+        db->DestroyColumnFamilyHandle(handle);
+      delete db;
+      db = nullptr;
+      handles.clear();
+      beside_writer = true;
+    }
+  }
+  if (beside_writer && st.ok()) {
+    auto dir = make_secondary_dir(path);
+    if (!dir) {
+      result.err = std::move(dir.error());
+      return result;
+    }
+    secondary_dir = std::move(*dir);
+    setup.db.info_log = make_info_log(secondary_dir);
+    st = rocksdb::DB::OpenAsSecondary(setup.db, path, secondary_dir,
+                                      setup.families(), &handles, &db);
+    if (!st.ok()) {
+      std::error_code ec;
+      fs::remove_all(secondary_dir, ec);
+    }
+  } else if (!options.read_only) {
+    setup.db.info_log = make_info_log(path, setup.db.keep_log_file_num);
+    st = rocksdb::DB::Open(setup.db, path, setup.families(), &handles, &db);
+  }
+  if (!st.ok()) {
+    result.raced = options.read_only && vanished(st);
+    result.err = storage_error(path, st, nullptr, true);
+    if (is(result.err, errc::corrupt_record) &&
+        context_of(result.err).find("MANIFEST") != std::string::npos)
+      // RocksDB names the MANIFEST for a table file it could not open
+      // while reading it: name the table file if one is damaged.
+      check_table_files_in(path, [&](seq_t, const caf::error& err) {
+        result.err = err;
+        return false;
+      });
+    return result;
+  }
+  auto store = std::make_unique<rocksdb_store>(
+      path, options.mode, std::move(setup), db, std::move(handles));
+  // A repair that started after this open looked for its flag: RocksDB's
+  // lock (writers) or the files it read may belong to a half-done repair.
+  if (exists(path + "/" + std::string{repair_flag_file})) {
+    result.err = make_error(errc::corrupt_record,
+                            path +
+                                ": a repair of this log is running or did "
+                                "not finish (" +
+                                std::string{repair_flag_file} + " is there)");
+    return result;
+  }
+  store->read_only = options.read_only;
+  store->follow = options.follow;
+  store->secondary_dir = std::move(secondary_dir);
+  if (!options.read_only)
+    store->register_writer();
+  if (!store->secondary_dir.empty()) {
+    if (auto err = store->settle()) {
+      result.err = std::move(err);
+      return result;
+    }
+  }
+  if (auto err = store->init(id)) {
+    result.err = std::move(err);
+    return result;
+  }
+  if (store->last_seq() < wal_last) {
+    // What RocksDB recovered ends before writes our reader found intact.
+    result.raced = options.read_only;
+    result.err = make_error(errc::corrupt_record,
+                            path +
+                                ": damaged: RocksDB recovered the log up to "
+                                "seq " +
+                                std::to_string(store->last_seq()) +
+                                ", but its write-ahead log holds intact "
+                                "events up to seq " +
+                                std::to_string(wal_last));
+    return result;
+  }
+  result.store = std::move(store);
+  return result;
+}
+
 } // namespace
+
+namespace {
+
+// Every table file in the folder, for a log whose metadata does not read
+// (so that which events a file holds is not known from it): a damaged file
+// is said to hold the events that no readable table file or WAL write
+// holds.
+size_t check_table_files_in(
+    const std::string& path,
+    const std::function<void(seq_t, const caf::error&)>& problem) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (auto& entry : fs::directory_iterator{path, ec}) {
+    auto name = entry.path().filename().string();
+    if (name.ends_with(".sst"))
+      names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<std::pair<std::string, rocksdb::Status>> damaged;
+  std::vector<std::pair<seq_t, seq_t>> readable;
+  for (auto& name : names) {
+    rocksdb::Options options;
+    rocksdb::SstFileReader reader{options};
+    auto st = reader.Open(path + "/" + name);
+    if (st.ok())
+      st = reader.VerifyChecksum();
+    if (!st.ok()) {
+      damaged.emplace_back(name, st);
+      continue;
+    }
+    seq_t first = 0;
+    seq_t last = 0;
+    table_coverage(path, name, nullptr, &first, &last);
+    if (first != 0 && last != 0)
+      readable.emplace_back(first, last);
+  }
+  if (damaged.empty())
+    return 0;
+  scan_wal_files(path, [&](const wal_batch& batch, std::string_view) {
+    if (batch.first_event != 0)
+      readable.emplace_back(batch.first_event, batch.last_event);
+  });
+  std::sort(readable.begin(), readable.end());
+  // The holes between what reads.
+  std::string holes;
+  seq_t next = 1;
+  seq_t first_hole = 0;
+  for (auto& [first, last] : readable) {
+    if (first > next) {
+      holes += (holes.empty() ? "" : ", ") + seq_text(next, first - 1);
+      first_hole = first_hole == 0 ? next : first_hole;
+    }
+    next = std::max(next, last + 1);
+  }
+  std::string holds;
+  if (!holes.empty())
+    holds = "the events no readable file holds are " + holes +
+            (damaged.size() > 1 ? " (in it or another damaged file)" : "");
+  else if (next > 1)
+    holds = "the readable files hold every event up to seq " +
+            std::to_string(next - 1) + ", so it seems to hold none of them";
+  else
+    holds = "the events it holds are not known";
+  for (auto& [name, st] : damaged)
+    problem(first_hole, make_error(errc::corrupt_record,
+                                   path + ": damaged: table file " + name +
+                                       ": " + st.ToString() + "; " + holds));
+  return damaged.size();
+}
+
+} // namespace
+
+caf::expected<size_t> diagnose_rocksdb_log(
+    const std::string& path,
+    const std::function<void(seq_t, const caf::error&)>& problem) {
+  auto kind = look_at(path);
+  if (!kind)
+    return std::move(kind.error());
+  if (*kind == folder_kind::missing || *kind == folder_kind::empty)
+    return make_error(errc::not_found, path + ": no log there");
+  if (*kind == folder_kind::file)
+    return make_error(errc::not_a_log,
+                      path + ": is a file, not a timecontrol log folder");
+  size_t found = 0;
+  auto report = [&](seq_t seq, caf::error err) {
+    ++found;
+    problem(seq, err);
+  };
+  identity id;
+  auto marker = read_small_file(path + "/" + std::string{marker_file});
+  id.marker = marker.exists && !check_marker(marker.content);
+  id.ours = marker.exists || rocksdb_files_say_ours(path);
+  if (!id.ours && !exists(path + "/CURRENT"))
+    return make_error(errc::not_a_log,
+                      path + ": the folder holds files but no timecontrol "
+                             "log");
+  if (exists(path + "/" + std::string{repair_flag_file}))
+    report(0, make_error(errc::corrupt_record,
+                         path + ": a repair of this log did not finish (" +
+                             std::string{repair_flag_file} + " is there)"));
+  auto metadata = metadata_problem(path);
+  if (!metadata.empty())
+    report(0,
+           make_error(errc::corrupt_record, path + ": damaged: " + metadata));
+  // RocksDB as lenient as it gets: table files opened when read, damaged
+  // WAL records skipped (our own reader reports them).
+  auto setup = make_rocksdb_setup();
+  setup.db.create_if_missing = false;
+  setup.db.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kSkipAnyCorruptedRecords;
+  setup.db.max_open_files = 64;
+  std::vector<std::string> families;
+  auto st = rocksdb::DB::ListColumnFamilies(setup.db, path, &families);
+  bool has_index = st.ok() && std::find(families.begin(), families.end(),
+                                        format::index_family) != families.end();
+  if (st.ok() && !has_index && metadata.empty()) {
+    if (!id.ours)
+      return make_error(errc::not_a_log,
+                        path + ": a RocksDB database without a timecontrol "
+                               "header");
+    report(0, make_error(errc::corrupt_record,
+                         path + ": damaged: the MANIFEST lists no index "
+                                "column family"));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  if (has_index)
+    st = rocksdb::DB::OpenForReadOnly(setup.db, path, setup.families(),
+                                      &handles, &db);
+  if (has_index && st.ok()) {
+    rocksdb_store store{path, durability::sync, std::move(setup), db,
+                        std::move(handles)};
+    store.read_only = true;
+    if (auto err = store.init(id)) {
+      if (is(err, errc::not_a_log) || is(err, errc::newer_format))
+        return err;
+      report(0, err);
+      return found;
+    }
+    auto problems = store.verify(problem);
+    if (!problems)
+      return std::move(problems.error());
+    return found + *problems;
+  }
+  auto tables = check_table_files_in(path, problem);
+  found += tables;
+  if (!st.ok() && metadata.empty() && tables == 0)
+    report(0, storage_error(path, st, nullptr, true));
+  found += check_wal_files(path, problem);
+  found += check_own_files(path, nullptr, problem);
+  return found;
+}
 
 caf::expected<std::unique_ptr<event_store>>
 open_rocksdb_store(const std::string& path, const store_options& given) {
   auto options = given;
   options.read_only = given.read_only || given.follow;
-  if (auto err = prepare_folder(path, options))
-    return err;
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = options.create_if_missing;
-  db_options.IncreaseParallelism(2);
-  db_options.max_background_jobs = 2;
-  db_options.keep_log_file_num = 4;
-  // RocksDB keeps a WAL file until every family has flushed past it. Both
-  // families are written in every batch, but the index's memtable fills
-  // more slowly, so without a cap the WAL grew to about 1 GiB before it
-  // was flushed -- 440 MB after 10 million events, which every reader
-  // replayed when it opened the log (2 s). The cap makes RocksDB flush the
-  // family that holds the oldest WAL.
-  db_options.max_total_wal_size = 128 << 20;
-  // Our own group commit makes every RocksDB write single-threaded, which
-  // lets the index family use its insert hints.
-  db_options.allow_concurrent_memtable_write = false;
-  // A database that exists must already have the index family: a foreign
-  // RocksDB database is refused, never extended.
-  std::vector<std::string> families;
-  auto st = rocksdb::DB::ListColumnFamilies(db_options, path, &families);
-  if (st.ok()) {
-    if (std::find(families.begin(), families.end(), format::index_family) ==
-        families.end())
-      return make_error(errc::not_a_log,
-                        path + ": a RocksDB database without a timecontrol "
-                               "header");
-  } else {
-    db_options.create_missing_column_families = true;
+  auto kind = look_at(path);
+  if (!kind)
+    return std::move(kind.error());
+  if (*kind == folder_kind::missing || *kind == folder_kind::empty) {
+    if (!options.create_if_missing || options.read_only)
+      return make_error(errc::not_found, path + ": no log there");
+    if (auto err = create_log(path))
+      return err;
+    kind = look_at(path);
+    if (!kind)
+      return std::move(kind.error());
   }
-  rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.memtable_insert_with_hint_prefix_extractor =
-      std::make_shared<ascending_runs>();
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{
-      {rocksdb::kDefaultColumnFamilyName, cf_options},
-      {std::string{format::index_family}, cf_options}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  std::string secondary_dir;
-  if (options.follow) {
-    auto dir = make_secondary_dir(path);
-    if (!dir)
-      return std::move(dir.error());
-    secondary_dir = std::move(*dir);
-    // RocksDB asks secondaries to keep every table file open, so that the
-    // writer's compactions cannot delete one from under a read.
-    db_options.max_open_files = -1;
-    st = rocksdb::DB::OpenAsSecondary(db_options, path, secondary_dir,
-                                      descriptors, &handles, &db);
-    if (!st.ok()) {
-      std::error_code ec;
-      fs::remove_all(secondary_dir, ec);
-    }
-  } else if (options.read_only) {
-    st = rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles,
-                                      &db);
-  } else {
-    st = rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);
+  if (*kind == folder_kind::file)
+    return make_error(errc::not_a_log,
+                      path + ": is a file, not a timecontrol log folder");
+  if (*kind != folder_kind::filled)
+    return make_error(errc::not_writable, path + ": the new log vanished");
+  auto id = identify(path);
+  if (!id)
+    return std::move(id.error());
+  if (!options.read_only)
+    if (auto err = check_writable(path))
+      return err;
+  auto attempts = options.read_only ? reader_open_attempts : 1;
+  for (int i = 1;; ++i) {
+    auto result = open_once(path, options, *id);
+    if (result.store)
+      return std::unique_ptr<event_store>{std::move(result.store)};
+    if (!result.raced || i >= attempts)
+      return std::move(result.err);
   }
-  if (!st.ok())
-    return storage_error(path, st);
-  auto store = std::make_unique<rocksdb_store>(path, options.mode, db,
-                                               std::move(handles));
-  store->read_only = options.read_only;
-  store->secondary_dir = std::move(secondary_dir);
-  if (auto err = store->init())
-    return err;
-  return std::unique_ptr<event_store>{std::move(store)};
 }
 
 } // namespace tc::detail

@@ -12,9 +12,12 @@ namespace tc::tool {
 /// Exit codes that mean something to scripts.
 enum exit_code : int {
   exit_ok = 0,
+  /// `repair`: the log was sound; nothing was changed.
+  exit_nothing_to_repair = 1,
   /// Bad flags or arguments.
   exit_usage = 2,
-  /// The log could not be opened (missing, locked, not a log, newer format).
+  /// The log could not be opened (missing, locked, not a log, permissions,
+  /// newer format).
   exit_open_failed = 3,
   /// The log is damaged, or a write failed.
   exit_data_error = 4,
@@ -28,5 +31,6 @@ void add_whatif(CLI::App& app, int& result);
 void add_stats(CLI::App& app, int& result);
 void add_plot(CLI::App& app, int& result);
 void add_schedule(CLI::App& app, int& result);
+void add_repair(CLI::App& app, int& result);
 
 } // namespace tc::tool

@@ -64,6 +64,7 @@
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/storage/event_store.hpp"
 #include "timecontrol/tools/commands.hpp"
+#include "timecontrol/tools/reading.hpp"
 
 namespace tc::tool {
 
@@ -535,7 +536,7 @@ int run_demo(const demo_options& opt) {
   options.mode = opt.sync ? durability::sync : durability::buffered;
   auto opened = event_store::open(opt.db, options);
   if (!opened)
-    return fail("", opened.error(), exit_open_failed);
+    return fail("", opened.error(), exit_code_of_open_error(opened.error()));
   std::shared_ptr<event_store> store{std::move(*opened)};
   auto before = store->last_seq();
   std::printf("log %s (%s), %llu events before this run\n", opt.db.c_str(),

@@ -30,7 +30,7 @@ struct export_options {
 int run_export(const export_options& opt) {
   auto store = open_for_reading("export", opt.path);
   if (!store)
-    return exit_open_failed;
+    return open_failure_exit_code();
   std::FILE* file = stdout;
   if (!opt.output.empty()) {
     file = std::fopen(opt.output.c_str(), "wb");

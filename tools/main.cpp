@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   tc::tool::add_stats(app, result);
   tc::tool::add_plot(app, result);
   tc::tool::add_schedule(app, result);
+  tc::tool::add_repair(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -70,7 +70,7 @@ int run_plot(const plot_options& opt) {
   }
   auto store = open_for_reading("plot", opt.path);
   if (!store)
-    return exit_open_failed;
+    return open_failure_exit_code();
   // The picture goes to a temporary file beside the output, renamed over
   // it only when complete: a failed run leaves an existing file alone. A
   // special file (/dev/stdout) is written directly.

@@ -2,6 +2,7 @@
 
 #include <tuple>
 
+#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/format.hpp"
 
 namespace tc::tool {
@@ -40,19 +41,35 @@ std::optional<time_window> read_time_window(std::string_view command,
 
 namespace {
 
+int last_open_failure = exit_open_failed;
+
 std::unique_ptr<event_store> open_or_complain(std::string_view command,
                                               const std::string& path,
                                               store_options options) {
   options.create_if_missing = false;
   auto opened = event_store::open(path, options);
   if (!opened) {
-    complain(command, render(opened.error()));
+    last_open_failure = exit_code_of_open_error(opened.error());
+    auto text = render(opened.error());
+    if (is(opened.error(), errc::corrupt_record))
+      text += "\n(timecontrol verify " + path +
+              " lists the damage; timecontrol repair " + path +
+              " salvages the rest)";
+    complain(command, text);
     return nullptr;
   }
   return std::move(*opened);
 }
 
 } // namespace
+
+int open_failure_exit_code() {
+  return last_open_failure;
+}
+
+int exit_code_of_open_error(const caf::error& err) {
+  return is(err, errc::corrupt_record) ? exit_data_error : exit_open_failed;
+}
 
 std::unique_ptr<event_store> open_for_reading(std::string_view command,
                                               const std::string& path) {

@@ -15,7 +15,7 @@ namespace tc::tool {
 
 /// Opens the log at `path` read-only (beside a writer, without creating
 /// anything). On failure prints "timecontrol <command>: <reason>" to stderr
-/// and returns null; the caller exits with exit_open_failed.
+/// and returns null; the caller exits with open_failure_exit_code().
 std::unique_ptr<event_store> open_for_reading(std::string_view command,
                                               const std::string& path);
 
@@ -23,6 +23,14 @@ std::unique_ptr<event_store> open_for_reading(std::string_view command,
 /// open_for_reading(), and event_store::refresh() catches up with its writer.
 std::unique_ptr<event_store> open_for_following(std::string_view command,
                                                 const std::string& path);
+
+/// The exit code for the last failed open_for_reading() or
+/// open_for_following(): exit_data_error if the log is damaged
+/// (errc::corrupt_record), exit_open_failed otherwise.
+int open_failure_exit_code();
+
+/// The exit code for an error opening a log (as open_failure_exit_code()).
+int exit_code_of_open_error(const caf::error& err);
 
 /// Prints "timecontrol <command>: <message>" to stderr.
 void complain(std::string_view command, std::string_view message);

@@ -208,7 +208,7 @@ int run_replay(const replay_options& opt) {
   auto store = opt.follow ? open_for_following("replay", opt.path)
                           : open_for_reading("replay", opt.path);
   if (!store)
-    return exit_open_failed;
+    return open_failure_exit_code();
   if (interrupted)
     return exit_ok;
   printer p{opt.format == "jsonl", opt.skip_corrupt, since, until, opt.count};

@@ -131,7 +131,7 @@ int run_schedule(const schedule_options& opt) {
   }
   auto store = open_for_reading("schedule", opt.path);
   if (!store)
-    return exit_open_failed;
+    return open_failure_exit_code();
   schedule_view view{opt.scheduler};
   auto err = rebuild(*store, view);
   if (err && view.covered() == 0) {

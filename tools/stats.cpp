@@ -162,7 +162,7 @@ int run_stats(const stats_options& opt) {
   }
   auto store = open_for_reading("stats", opt.path);
   if (!store)
-    return exit_open_failed;
+    return open_failure_exit_code();
   auto last = store->last_seq();
   progress bar{"stats", "events", last, !opt.no_progress};
   auto report = [&](seq_t seq) { bar.update_now(seq); };

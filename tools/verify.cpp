@@ -1,10 +1,15 @@
 // `timecontrol verify PATH`: checks the log (every record decodes, no
-// sequence gaps, indexes consistent), prints each problem with its sequence
-// number and a summary; exit code 0 if clean, 4 if not. A long check shows
-// a progress line on a terminal (progress.hpp) unless --no-progress.
+// sequence gaps, indexes consistent, every table file's blocks, the
+// write-ahead log, the marker, lease and options files), prints each problem
+// with its sequence number and a summary; exit code 0 if clean, 4 if not. A
+// log too damaged to open is examined file by file (event_store::diagnose)
+// and each damaged file listed. Sequence numbers a repair declared lost are
+// listed apart, as repaired losses; they are not problems. A long check
+// shows a progress line on a terminal (progress.hpp) unless --no-progress.
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -21,20 +26,67 @@ struct verify_options {
   bool no_progress = false;
 };
 
-int run_verify(const verify_options& opt) {
-  auto store = open_for_reading("verify", opt.path);
-  if (!store)
-    return exit_open_failed;
+std::string seqs_text(seq_t first, seq_t last) {
+  if (first == last)
+    return "seq " + std::to_string(first);
+  return "seq " + std::to_string(first) + ".." + std::to_string(last);
+}
+
+std::string problem_line(seq_t seq, const caf::error& err) {
+  return (seq == 0 ? std::string{"log"} : "seq " + std::to_string(seq)) + ": " +
+         render(err);
+}
+
+// A log that does not open because it is damaged: what is damaged.
+int diagnose(const verify_options& opt, const caf::error& why) {
   line_writer out{stdout};
+  auto problems =
+      event_store::diagnose(opt.path, [&](seq_t seq, const caf::error& err) {
+        out.line(problem_line(seq, err));
+      });
+  if (!problems) {
+    out.flush();
+    complain("verify", render(problems.error()));
+    return exit_data_error;
+  }
+  if (*problems == 0) {
+    // What refused the log, then.
+    out.line(problem_line(0, why));
+    *problems = 1;
+  }
+  out.line(std::to_string(*problems) +
+           (*problems == 1 ? " problem" : " problems") +
+           "; the log does not open (timecontrol repair " + opt.path +
+           " salvages what is readable)");
+  if (!out.flush())
+    complain("verify", "writing to standard output failed");
+  return exit_data_error;
+}
+
+int run_verify(const verify_options& opt) {
+  auto opened = event_store::open(
+      opt.path, {.create_if_missing = false, .read_only = true});
+  if (!opened) {
+    if (is(opened.error(), errc::corrupt_record))
+      return diagnose(opt, opened.error());
+    complain("verify", render(opened.error()));
+    return exit_code_of_open_error(opened.error());
+  }
+  auto store = std::move(*opened);
+  line_writer out{stdout};
+  for (auto& loss : store->losses())
+    out.line(seqs_text(loss.first, loss.last) +
+             (loss.stored ? ": lost (repaired at seq "
+                          : ": skipped by a repair, never events (repaired "
+                            "at seq ") +
+             std::to_string(loss.repaired_at) + "); not a problem");
   // The total is only known with the first report: the store's work units.
   std::optional<progress> bar;
   auto problems = store->verify(
       [&](seq_t seq, const caf::error& err) {
         if (bar)
           bar->clear(); // the output may share its terminal
-        out.line(
-            (seq == 0 ? std::string{"log"} : "seq " + std::to_string(seq)) +
-            ": " + render(err));
+        out.line(problem_line(seq, err));
       },
       [&](uint64_t done, uint64_t total) {
         if (!bar)
@@ -48,10 +100,15 @@ int run_verify(const verify_options& opt) {
     complain("verify", render(problems.error()));
     return exit_data_error;
   }
-  auto events = store->last_seq();
+  auto last = store->last_seq();
+  auto events = last;
+  for (auto& loss : store->losses())
+    events -= std::min(events, loss.last - loss.first + 1);
   out.line(std::to_string(*problems) +
            (*problems == 1 ? " problem in " : " problems in ") +
-           std::to_string(events) + (events == 1 ? " event" : " events"));
+           std::to_string(events) + (events == 1 ? " event" : " events") +
+           (events == last ? std::string{}
+                           : " (seq 1.." + std::to_string(last) + ")"));
   if (!out.flush()) {
     complain("verify", "writing to standard output failed");
     return exit_data_error;

@@ -88,7 +88,7 @@ int run_whatif(const whatif_options& opt) {
   }
   auto store = open_for_reading("whatif", opt.path);
   if (!store)
-    return exit_open_failed;
+    return open_failure_exit_code();
   std::vector<time_point> at;
   auto err =
       store->replay({.source = opt.command, .type = event_type::call_requested},

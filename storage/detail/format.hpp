@@ -6,6 +6,7 @@
 //   meta_value   := "TCLOG" format:u8
 //   event_key    := 'e' seq:fixed64be                        -> event record
 //   snapshot_key := 'p' name:bytes                           -> snapshot record
+//   gap_key      := 'g' first:fixed64be                      -> gap record
 // Column family "index":
 //   source_key   := 's' source:string first:fixed64be        -> postings
 //   type_key     := 't' type:fixed16be first:fixed64be       -> postings
@@ -13,6 +14,8 @@
 //   postings     := count:varint delta:varint{count - 1}
 //   snapshot     := version:u8 checksum:fixed32le body
 //   body         := seq:varint state:bytes
+//   gap          := version:u8 checksum:fixed32le gap_body
+//   gap_body     := last:varint kind:u8 repaired_at:varint
 //
 // A posting list holds the sequence numbers, in order, of the events of one
 // source (or type) stored by one write; `first` is the first of them and each
@@ -32,8 +35,14 @@
 
 namespace tc::format {
 
-/// The store format this build writes, and the newest it reads.
-inline constexpr uint8_t store_version = 1;
+/// The newest store format this build reads; a repair marks the log it
+/// repaired with it (version 2: the log may hold gap records and
+/// log_repaired events, which readers of version 1 would take for damage).
+inline constexpr uint8_t store_version = 2;
+
+/// The format a new log is created with: version 1 until a repair needs 2,
+/// so that builds that read only version 1 still read logs never repaired.
+inline constexpr uint8_t created_version = 1;
 
 inline constexpr std::string_view meta_key{"\0timecontrol", 12};
 /// The column family of the postings (kept apart so that their scattered
@@ -44,10 +53,11 @@ inline constexpr char event_tag = 'e';
 inline constexpr char source_tag = 's';
 inline constexpr char type_tag = 't';
 inline constexpr char snapshot_tag = 'p';
+inline constexpr char gap_tag = 'g';
 
 inline constexpr uint8_t snapshot_version = 1;
 
-std::string meta_value();
+std::string meta_value(uint8_t version = created_version);
 
 /// The format version a meta value declares, or nullopt if it is not ours.
 std::optional<uint8_t> parse_meta_value(std::string_view value);
@@ -82,5 +92,26 @@ std::string encode_snapshot(const snapshot& x);
 /// Errors: errc::newer_format, errc::corrupt_record (naming the snapshot).
 caf::expected<snapshot> decode_snapshot(std::string_view name,
                                         std::string_view record);
+
+/// Sequence numbers a repair declared gone: no event has them, or ever will.
+struct gap {
+  seq_t first = 0;
+  seq_t last = 0;
+  /// True: events were stored under them and are lost. False: they may have
+  /// been handed out, but no stored event is known to have had them.
+  bool stored = true;
+  /// The sequence number of the log_repaired event that declared the gap.
+  seq_t repaired_at = 0;
+  friend bool operator==(const gap&, const gap&) = default;
+};
+
+inline constexpr uint8_t gap_version = 1;
+
+std::string gap_key(seq_t first);
+
+std::string encode_gap(const gap& x);
+
+/// Errors: errc::newer_format, errc::corrupt_record.
+caf::expected<gap> decode_gap(std::string_view key, std::string_view value);
 
 } // namespace tc::format

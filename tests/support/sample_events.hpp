@@ -73,6 +73,8 @@ inline std::vector<event> sample_bodies() {
       policy_changed{"5/s burst 10"},
       node_started{4242, "0.1.0"},
       node_stopped{"shutdown"},
+      log_repaired{"83..168", "169..1048744",
+                   "000012.log at offset 4899 (checksum mismatch)"},
   };
   std::vector<bool> covered(std::variant_size_v<event>, false);
   for (auto& x : result)

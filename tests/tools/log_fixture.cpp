@@ -6,12 +6,17 @@
 // record of seq 3 through RocksDB directly (one flipped byte), so that it no
 // longer decodes. With --odd-names it writes instead a few events whose
 // names hold markup characters, a stray byte and a control character, for
-// the escaping of the readers' output. DIR must not hold a log yet.
+// the escaping of the readers' output. With --damage-wal it writes each
+// event on its own and then flips a byte in the middle of the write-ahead
+// log. DIR must not hold a log yet.
 
 #include <rocksdb/db.h>
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -23,7 +28,8 @@ namespace {
 using namespace std::chrono_literals;
 using namespace tc;
 
-int write_log(const std::string& path) {
+// `one_by_one`: each event in a write of its own (else all in one).
+int write_log(const std::string& path, bool one_by_one = false) {
   auto store = event_store::open(path, {});
   if (!store) {
     std::fprintf(stderr, "make_test_log: %s\n", render(store.error()).c_str());
@@ -65,10 +71,16 @@ int write_log(const std::string& path) {
       {0, t0 + 1500ms, "watchdog", deadline_missed{"poller", 500ms}},
       {0, t0 + 4s, "node", node_stopped{"fixture done"}},
   };
-  auto range = (*store)->append(log);
-  if (!range) {
-    std::fprintf(stderr, "make_test_log: %s\n", render(range.error()).c_str());
-    return 1;
+  std::span<envelope> all{log};
+  for (size_t at = 0; at < all.size();) {
+    auto n = one_by_one ? 1 : all.size();
+    auto range = (*store)->append(all.subspan(at, n));
+    if (!range) {
+      std::fprintf(stderr, "make_test_log: %s\n",
+                   render(range.error()).c_str());
+      return 1;
+    }
+    at += n;
   }
   return 0;
 }
@@ -162,6 +174,28 @@ int damage_seq_3(const std::string& path) {
   return 0;
 }
 
+// Flips a byte in the middle of the log's write-ahead log (where the
+// events of this fixture are: it never reopens the log).
+int damage_wal(const std::string& path) {
+  for (auto& entry : std::filesystem::directory_iterator{path}) {
+    if (entry.path().extension() != ".log" || entry.file_size() == 0)
+      continue;
+    std::fstream file{entry.path(),
+                      std::ios::in | std::ios::out | std::ios::binary};
+    auto at = static_cast<std::streamoff>(entry.file_size() / 2);
+    char byte = 0;
+    file.seekg(at);
+    file.read(&byte, 1);
+    byte = static_cast<char>(byte ^ 0x10);
+    file.seekp(at);
+    file.write(&byte, 1);
+    return file.good() ? 0 : 1;
+  }
+  std::fprintf(stderr, "make_test_log: no write-ahead log in %s\n",
+               path.c_str());
+  return 1;
+}
+
 } // namespace
 
 int write_odd_log(const std::string& path) {
@@ -192,18 +226,22 @@ int write_odd_log(const std::string& path) {
 
 int main(int argc, char** argv) {
   std::string usage =
-      "usage: make_test_log DIR [--schedule | --odd-names] [--corrupt]\n";
+      "usage: make_test_log DIR [--schedule | --odd-names] [--corrupt | "
+      "--damage-wal]\n";
   bool schedule = false;
   bool odd = false;
   bool corrupt = false;
+  bool damage = false;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--schedule" && !schedule && !odd)
       schedule = true;
     else if (arg == "--odd-names" && !schedule && !odd)
       odd = true;
-    else if (arg == "--corrupt" && !corrupt)
+    else if (arg == "--corrupt" && !corrupt && !damage)
       corrupt = true;
+    else if (arg == "--damage-wal" && !corrupt && !damage)
+      damage = true;
     else
       argc = 0;
   }
@@ -213,8 +251,8 @@ int main(int argc, char** argv) {
   }
   auto rc = schedule ? write_schedule_log(argv[1])
             : odd    ? write_odd_log(argv[1])
-                     : write_log(argv[1]);
+                     : write_log(argv[1], damage);
   if (rc != 0)
     return rc;
-  return corrupt ? damage_seq_3(argv[1]) : 0;
+  return corrupt ? damage_seq_3(argv[1]) : damage ? damage_wal(argv[1]) : 0;
 }

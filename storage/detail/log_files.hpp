@@ -1,0 +1,78 @@
+// The files a timecontrol log keeps beside RocksDB's in its folder (see
+// FORMAT.md, "Files of a log"). Not installed.
+//
+//   TIMECONTROL            the identity marker: says "this folder is a
+//                          timecontrol log" even when RocksDB's own metadata
+//                          is damaged. Written once, when the log is created
+//                          (or when a writer first opens a log of an older
+//                          version), never changed.
+//   TIMECONTROL-LEASE      the high-water mark of handed-out sequence
+//                          numbers: no event was ever numbered above it. A
+//                          writer extends it, fsynced, before it hands out a
+//                          sequence number beyond it, in large steps.
+//   TIMECONTROL-REPAIRING  present while a repair runs; a log with it does
+//                          not open until a repair completes.
+//
+// Each is a few lines of text ending with a CRC-32C line over the lines
+// before it, written whole or not at all (a temporary file, fsync, rename,
+// fsync of the folder).
+
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "timecontrol/core/error.hpp"
+#include "timecontrol/events/event.hpp"
+
+namespace tc::detail {
+
+inline constexpr std::string_view marker_file = "TIMECONTROL";
+inline constexpr std::string_view lease_file = "TIMECONTROL-LEASE";
+inline constexpr std::string_view repair_flag_file = "TIMECONTROL-REPAIRING";
+
+/// How far a writer extends the lease beyond what it needs: the most
+/// sequence numbers a repair may skip after a lost tail, and one fsynced
+/// file replacement per this many events.
+inline constexpr seq_t lease_step = 1 << 20;
+
+/// Writes `dir`/`name` whole or not at all. Errors: storage_failure naming
+/// the file and the system's reason.
+caf::error write_file_atomically(const std::string& dir, std::string_view name,
+                                 std::string_view content);
+
+/// fsyncs the folder `dir` (makes its entries durable).
+caf::error sync_folder(const std::string& dir);
+
+/// A small file read whole.
+struct small_file {
+  bool exists = false;
+  std::string content;
+  /// Set when it exists but could not be read.
+  std::string error;
+};
+
+small_file read_small_file(const std::string& path);
+
+/// The marker of a new log (with a fresh random identity).
+std::string make_marker();
+
+/// Why a marker's content is not sound, or nullopt if it is.
+std::optional<std::string> check_marker(std::string_view content);
+
+std::string encode_lease(seq_t high);
+
+/// The high-water mark of a lease's content; nullopt if it is damaged.
+std::optional<seq_t> decode_lease(std::string_view content);
+
+/// The repair flag's content: when, by which process, and (once they are)
+/// where the damaged log's files are kept.
+std::string make_repair_flag(const std::string& kept = {});
+
+/// The folder a repair flag names as keeping the files, "" if none (or if
+/// the flag is damaged).
+std::string kept_by_repair(std::string_view flag);
+
+} // namespace tc::detail

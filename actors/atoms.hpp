@@ -15,8 +15,6 @@ using record_atom = caf::atom_constant<caf::atom("record")>;
 using append_atom = caf::atom_constant<caf::atom("append")>;
 /// Answer once everything received before is written.
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
-/// Internal to the Log: write what is pending.
-using commit_atom = caf::atom_constant<caf::atom("commit")>;
 
 // -- Bus ----------------------------------------------------------------------
 
@@ -42,8 +40,6 @@ using policy_atom = caf::atom_constant<caf::atom("policy")>;
 using check_atom = caf::atom_constant<caf::atom("check")>;
 /// Ask a controller for a command's status, or an actor for its state.
 using status_atom = caf::atom_constant<caf::atom("status")>;
-/// Internal timers; carry an id so that stale ones are ignored.
-using timer_atom = caf::atom_constant<caf::atom("timer")>;
 /// Put an intent into the Scheduler.
 using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
 /// Cancel an intent.

@@ -167,8 +167,8 @@ struct command_state {
   std::string what() const { return "command '" + source + "'"; }
 };
 
-using command_actor = caf::stateful_actor<command_state>;
-using command_ptr = command_actor*;
+using command_self = caf::stateful_actor<command_state>;
+using command_ptr = command_self*;
 
 // -- limiter ------------------------------------------------------------------
 
@@ -786,14 +786,20 @@ caf::expected<caf::actor> spawn_command(runtime& rt, command_config config,
   return spawn_impl(rt, std::move(config), operation{std::move(target)});
 }
 
-caf::expected<caf::actor> spawn_command(runtime& rt, command_config config,
-                                        sync_operation op) {
-  return spawn_impl(rt, std::move(config), operation{std::move(op)});
+caf::expected<command_actor> spawn_command(runtime& rt, command_config config,
+                                           sync_operation op) {
+  auto x = spawn_impl(rt, std::move(config), operation{std::move(op)});
+  if (!x)
+    return std::move(x.error());
+  return caf::actor_cast<command_actor>(std::move(*x));
 }
 
-caf::expected<caf::actor> spawn_command(runtime& rt, command_config config,
-                                        async_operation op) {
-  return spawn_impl(rt, std::move(config), operation{std::move(op)});
+caf::expected<command_actor> spawn_command(runtime& rt, command_config config,
+                                           async_operation op) {
+  auto x = spawn_impl(rt, std::move(config), operation{std::move(op)});
+  if (!x)
+    return std::move(x.error());
+  return caf::actor_cast<command_actor>(std::move(*x));
 }
 
 caf::expected<std::string> call_blocking(caf::actor_system& sys,

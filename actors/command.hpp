@@ -100,7 +100,10 @@
 #include <string>
 
 #include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
 #include <caf/expected.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "timecontrol/actors/atoms.hpp"
 #include "timecontrol/core/time.hpp"
@@ -153,6 +156,14 @@ using sync_operation = std::function<caf::expected<std::string>(std::string)>;
 using async_operation = std::function<void(
     std::string args, std::function<void(caf::expected<std::string>)> done)>;
 
+/// The typed handle of a command around a callable: the messages above.
+/// (A command in front of an actor forwards anything, so spawning one gives
+/// a plain caf::actor; caf::actor_cast converts between the two.)
+using command_actor =
+    caf::typed_actor<caf::replies_to<call_atom, std::string>::with<std::string>,
+                     caf::replies_to<policy_atom, std::string>::with<bool>,
+                     caf::replies_to<check_atom>::with<time_point>>;
+
 /// Spawns a command in front of the actor `target`. Errors: errc::bad_config
 /// (empty name, bad limiter spec, negative timeout, invalid target, a name
 /// that a running command of this runtime has), and the store's error when
@@ -161,12 +172,12 @@ caf::expected<caf::actor> spawn_command(runtime& rt, command_config config,
                                         caf::actor target);
 
 /// Spawns a command around a callable that answers at once.
-caf::expected<caf::actor> spawn_command(runtime& rt, command_config config,
-                                        sync_operation op);
+caf::expected<command_actor> spawn_command(runtime& rt, command_config config,
+                                           sync_operation op);
 
 /// Spawns a command around a callable that answers later.
-caf::expected<caf::actor> spawn_command(runtime& rt, command_config config,
-                                        async_operation op);
+caf::expected<command_actor> spawn_command(runtime& rt, command_config config,
+                                           async_operation op);
 
 /// Calls `command` from non-actor code and waits for its answer (like the
 /// original library's decorators): (call_atom, args) -> std::string, or the
@@ -178,5 +189,12 @@ caf::expected<caf::actor> spawn_command(runtime& rt, command_config config,
 caf::expected<std::string> call_blocking(caf::actor_system& sys,
                                          const caf::actor& command,
                                          std::string args);
+
+inline caf::expected<std::string> call_blocking(caf::actor_system& sys,
+                                                const command_actor& command,
+                                                std::string args) {
+  return call_blocking(sys, caf::actor_cast<caf::actor>(command),
+                       std::move(args));
+}
 
 } // namespace tc

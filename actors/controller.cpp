@@ -7,6 +7,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "timecontrol/actors/detail/atoms.hpp"
 #include "timecontrol/actors/detail/recorder.hpp"
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/policies/deadline.hpp"
@@ -84,7 +85,8 @@ struct controller_state {
 
 // The controller's whole interface: the public one and its own messages.
 using controller_full =
-    controller_actor::extend<caf::reacts_to<detail::out_atom>>;
+    controller_actor::extend<caf::reacts_to<detail::out_atom>,
+                             caf::reacts_to<detail::timer_atom, uint64_t>>;
 
 using controller_pointer = controller_full::stateful_pointer<controller_state>;
 
@@ -104,7 +106,7 @@ void arm_timer(controller_pointer self) {
   st.timer_at = first;
   auto delay = std::max(first - now, duration{0});
   self->delayed_send(self, std::chrono::duration_cast<caf::timespan>(delay),
-                     timer_atom::value, ++st.timer_id);
+                     detail::timer_atom::value, ++st.timer_id);
 }
 
 // When to ask early for a call of `w` (its due time minus its lead), if
@@ -319,7 +321,7 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
             self, [self](reaction& r) { react(self, r); },
             [](reaction&, const caf::error&) {});
       },
-      [=](timer_atom, uint64_t id) {
+      [=](detail::timer_atom, uint64_t id) {
         auto& st = self->state;
         if (id != st.timer_id)
           return; // stale

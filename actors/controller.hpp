@@ -100,9 +100,7 @@ using controller_actor = caf::typed_actor<
     // Adds a receiver of alarms.
     caf::reacts_to<subscribe_atom, caf::actor>,
     // From the Bus.
-    caf::reacts_to<deliver_atom, uint64_t, envelope>,
-    // Internal.
-    caf::reacts_to<timer_atom, uint64_t>>;
+    caf::reacts_to<deliver_atom, uint64_t, envelope>>;
 
 /// Spawns a controller. Errors: errc::bad_config (empty name, a watch with
 /// an empty command, a period that is not positive, a negative grace or

@@ -6,6 +6,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include "timecontrol/actors/detail/atoms.hpp"
 #include "timecontrol/actors/detail/backlog.hpp"
 #include "timecontrol/storage/event_store.hpp"
 
@@ -45,7 +46,10 @@ struct log_state {
   bool commit_scheduled = false;
 };
 
-using log_pointer = log_actor::stateful_pointer<log_state>;
+// The Log's whole interface: the public one and its own message.
+using log_full = log_actor::extend<caf::reacts_to<detail::commit_atom>>;
+
+using log_pointer = log_full::stateful_pointer<log_state>;
 
 // Writes `pending` in one append, answers the waiting requests and publishes.
 void commit(log_pointer self) {
@@ -93,14 +97,14 @@ void schedule_commit(log_pointer self) {
     // Goes behind everything already in the mailbox: what arrives until
     // then is written together.
     st.commit_scheduled = true;
-    self->send(self, commit_atom::value);
+    self->send(self, detail::commit_atom::value);
   }
 }
 
-log_actor::behavior_type log_impl(log_pointer self,
-                                  std::shared_ptr<event_store> store,
-                                  std::shared_ptr<detail::log_backlog> backlog,
-                                  bus_actor bus, log_config config) {
+log_full::behavior_type log_impl(log_pointer self,
+                                 std::shared_ptr<event_store> store,
+                                 std::shared_ptr<detail::log_backlog> backlog,
+                                 bus_actor bus, log_config config) {
   self->state.store = std::move(store);
   self->state.backlog = std::move(backlog);
   self->state.bus = std::move(bus);
@@ -130,7 +134,7 @@ log_actor::behavior_type log_impl(log_pointer self,
         schedule_commit(self);
         return promise;
       },
-      [=](commit_atom) { commit(self); },
+      [=](detail::commit_atom) { commit(self); },
   };
 }
 

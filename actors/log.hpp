@@ -44,9 +44,7 @@ using log_actor = caf::typed_actor<
     // Records events in order; answers the last one's seq once written.
     caf::replies_to<append_atom, std::vector<envelope>>::with<seq_t>,
     // Answers the last seq once everything received before is written.
-    caf::replies_to<flush_atom>::with<seq_t>,
-    // Internal: writes what is pending.
-    caf::reacts_to<commit_atom>>;
+    caf::replies_to<flush_atom>::with<seq_t>>;
 
 struct log_config {
   /// Most events in one write; a fuller batch is written at once.

@@ -11,6 +11,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "timecontrol/actors/detail/atoms.hpp"
 #include "timecontrol/actors/detail/recorder.hpp"
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/core/error.hpp"
@@ -164,6 +165,7 @@ using registered_atom = caf::atom_constant<caf::atom("sch_reg")>;
 
 using scheduler_full =
     scheduler_actor::extend<caf::reacts_to<detail::out_atom>,
+                            caf::reacts_to<detail::timer_atom, uint64_t>,
                             caf::reacts_to<registered_atom, std::string>>;
 
 using scheduler_pointer = scheduler_full::stateful_pointer<scheduler_state>;
@@ -307,8 +309,8 @@ void arm_timer(scheduler_pointer self, time_point now) {
   if (st.timer_at && *st.timer_at <= at)
     return;
   st.timer_at = at;
-  self->delayed_send(self, std::max(at - now, duration{0}), timer_atom::value,
-                     ++st.timer_id);
+  self->delayed_send(self, std::max(at - now, duration{0}),
+                     detail::timer_atom::value, ++st.timer_id);
 }
 
 // The time limit of a check or call request.
@@ -653,7 +655,7 @@ scheduler_full::behavior_type scheduler_impl(scheduler_pointer self) {
   st.recovering.clear();
   st.recovering.shrink_to_fit();
   // Runs after the spawner has had a chance to register its commands.
-  self->send(self, timer_atom::value, st.timer_id);
+  self->send(self, detail::timer_atom::value, st.timer_id);
   // Without the Log nothing can fire (fail-stop); who waits for an answer
   // gets the Log's error, and what is recorded goes to the Log on exit.
   auto stop = [self](const caf::error& reason) {
@@ -698,7 +700,7 @@ scheduler_full::behavior_type scheduler_impl(scheduler_pointer self) {
                                                  std::to_string(id));
         return i->second.due;
       },
-      [=](timer_atom, uint64_t id) {
+      [=](detail::timer_atom, uint64_t id) {
         auto& st = self->state;
         if (id != st.timer_id)
           return;

@@ -161,9 +161,7 @@ using scheduler_actor = caf::typed_actor<
     caf::replies_to<status_atom>::with<uint64_t>,
     // The next due time of a pending intent; errc::not_found if there is
     // none.
-    caf::replies_to<status_atom, uint64_t>::with<time_point>,
-    // Internal: the timer for the next due intent.
-    caf::reacts_to<timer_atom, uint64_t>>;
+    caf::replies_to<status_atom, uint64_t>::with<time_point>>;
 
 /// Spawns a Scheduler that rebuilds its schedule from `rt`'s store (events
 /// of source `config.name`) and records through `rt`'s Log. Errors:

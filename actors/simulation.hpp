@@ -44,6 +44,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "timecontrol/actors/command.hpp"
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/core/error.hpp"
 
@@ -131,11 +132,20 @@ public:
   /// answers. A call that must wait for time to pass answers errc::timed_out
   /// here; use call_later() for those.
   caf::expected<std::string> call(const caf::actor& command, std::string args);
+  caf::expected<std::string> call(const command_actor& command,
+                                  std::string args) {
+    return call(caf::actor_cast<caf::actor>(command), std::move(args));
+  }
 
   /// Calls a command and hands its answer, whenever it comes (after later
   /// run()s or advance()s), to `then`.
   void call_later(const caf::actor& command, std::string args,
                   std::function<void(caf::expected<std::string>)> then);
+  void call_later(const command_actor& command, std::string args,
+                  std::function<void(caf::expected<std::string>)> then) {
+    call_later(caf::actor_cast<caf::actor>(command), std::move(args),
+               std::move(then));
+  }
 
   /// Stops the runtime as at the end of a process (everything recorded is
   /// written), lets `pause` pass, and starts a new runtime on the same log.

@@ -237,10 +237,13 @@ caf::expected<caf::actor> destination(environment& env, const mode& m,
       .name = "bench", .limiter = never_hit, .admission = m.admission};
   if (m.proxy)
     return spawn_command(*env.rt, config, bare);
-  return spawn_command(
+  auto cmd = spawn_command(
       *env.rt, config,
       sync_operation{
           [](std::string x) -> caf::expected<std::string> { return x; }});
+  if (!cmd)
+    return std::move(cmd.error());
+  return caf::actor_cast<caf::actor>(*cmd);
 }
 
 void run(benchmark::State& state, const mode& m) {

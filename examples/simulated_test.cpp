@@ -29,7 +29,7 @@ struct exchange {
 };
 
 /// Spawns the price service into `rt`; `ex` records when it fetched.
-caf::expected<caf::actor> start_prices(tc::runtime& rt, exchange& ex) {
+caf::expected<tc::command_actor> start_prices(tc::runtime& rt, exchange& ex) {
   return tc::spawn_command(
       rt,
       {.name = "prices",

@@ -32,7 +32,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // Asks the API command for a price and answers it.
-caf::behavior poller(caf::event_based_actor* self, caf::actor api) {
+caf::behavior poller(caf::event_based_actor* self, tc::command_actor api) {
   return {
       [=](tc::call_atom, std::string& symbol) -> caf::result<std::string> {
         auto promise = self->make_response_promise<std::string>();

@@ -87,7 +87,7 @@ caf::actor make(test::actor_fixture& f, command_config config, Op op) {
   if (!cmd)
     BOOST_FAIL(render(cmd.error()));
   f.run();
-  return *cmd;
+  return caf::actor_cast<caf::actor>(*cmd);
 }
 
 caf::actor make(test::actor_fixture& f, command_config config) {

@@ -49,7 +49,6 @@ fake_scheduler(scheduler_actor::pointer,
       [=](status_atom, uint64_t) -> caf::result<time_point> {
         return make_error(errc::not_found, "fake scheduler");
       },
-      [=](timer_atom, uint64_t) {},
   };
 }
 

@@ -131,7 +131,7 @@ struct flooder_state {
 
 // Keeps 256 calls in flight to `target` until `n` are answered.
 caf::behavior flooder(caf::stateful_actor<flooder_state>* self,
-                      caf::actor target, uint64_t n,
+                      command_actor target, uint64_t n,
                       std::shared_ptr<std::promise<void>> done) {
   self->state.left = n;
   self->state.done = std::move(done);

@@ -25,7 +25,7 @@ namespace {
 /// Keeps `depth` calls outstanding at `cmd`: each answer, good or bad, sends
 /// the next, until `stop` is set. Demand always exceeds what the command
 /// admits, as for a client with a backlog.
-void load_impl(caf::event_based_actor* self, caf::actor cmd, int depth,
+void load_impl(caf::event_based_actor* self, command_actor cmd, int depth,
                std::shared_ptr<bool> stop) {
   auto next = [=] {
     if (!*stop)

@@ -20,6 +20,8 @@ using done_fn = std::function<void(caf::expected<std::string>)>;
 
 // Calls that answer `took` later on the simulated clock: the operation
 // parks its `done` and a timer message to the delayer calls it.
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+
 struct slow_calls {
   std::map<uint64_t, done_fn> pending;
   uint64_t next = 0;
@@ -29,7 +31,7 @@ struct slow_calls {
 caf::behavior delayer_impl(caf::event_based_actor*,
                            std::shared_ptr<slow_calls> calls) {
   return {
-      [=](timer_atom, uint64_t id) {
+      [=](wake_atom, uint64_t id) {
         auto i = calls->pending.find(id);
         if (i == calls->pending.end())
           return;
@@ -46,7 +48,7 @@ async_operation slow(std::shared_ptr<slow_calls> calls, duration took) {
     calls->pending.emplace(id, std::move(done));
     caf::delayed_anon_send(calls->delayer,
                            std::chrono::duration_cast<caf::timespan>(took),
-                           timer_atom::value, id);
+                           wake_atom::value, id);
   };
 }
 

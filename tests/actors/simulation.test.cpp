@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(ask_gives_timed_out_when_the_answer_needs_time) {
   auto waiting = sim.call(*api, "b");
   BOOST_TEST(is(waiting.error(), errc::timed_out));
   // A request answered with an error gives that error.
-  auto bad = sim.ask<std::string>(*api, 42);
+  auto bad = sim.ask<std::string>(caf::actor_cast<caf::actor>(*api), 42);
   BOOST_TEST(is(bad.error(), errc::unexpected_message), render(bad.error()));
 }
 

@@ -65,11 +65,15 @@ struct running_call {
 
 /// What waits for the Log: a call to start once its admission is written,
 /// or an answer to deliver once the events it reports are written (or sent).
+struct parsed_limiter;
+
 struct deferred {
   pending_call call;
   /// Delivered to call.promise when `start` is false.
   caf::message answer;
   bool start = false;
+  /// A policy change to apply (rebuilt from the log) before answering.
+  std::shared_ptr<parsed_limiter> policy = nullptr;
 };
 
 struct command_state {
@@ -83,6 +87,12 @@ struct command_state {
   /// Empty: unlimited.
   std::optional<under_limiter> limiter;
   std::deque<time_point> history;
+  /// True while `history` holds every admission of the command.
+  bool history_complete = true;
+  /// Read when a policy change needs more than `history`.
+  std::shared_ptr<event_store> store;
+  /// True while a policy change waits for the log: calls stay queued.
+  bool changing_policy = false;
   uint64_t next_id = 1;
   /// Throttled calls waiting for the limiter (action wait), FIFO.
   std::deque<pending_call> waiting;
@@ -199,8 +209,10 @@ std::optional<under_limiter> fresh_limiter(const parsed_limiter& x) {
 }
 
 void remember(command_state& st, time_point t) {
-  if (st.history.size() == history_limit)
+  if (st.history.size() == history_limit) {
     st.history.pop_front();
+    st.history_complete = false;
+  }
   st.history.push_back(t);
 }
 
@@ -241,13 +253,17 @@ void arm_expire(command_ptr self, time_point now) {
 // -- running calls ------------------------------------------------------------
 
 void start(command_ptr self, pending_call c, time_point now);
+bool hold_back(command_ptr self);
 
 void start_held(command_ptr self, time_point now) {
   auto& st = self->state;
   if (st.starting)
     return;
   st.starting = true;
-  while (!st.held.empty() && !st.no_free_slot()) {
+  // While the Log's backlog is full, admitted calls wait too: each run
+  // records events (call_finished can carry a long error text), so running
+  // them would grow the backlog without bound. hold_back() looks again.
+  while (!st.held.empty() && !st.no_free_slot() && !st.out.backlog_full()) {
     auto c = std::move(st.held.front());
     st.held.pop_front();
     start(self, std::move(c), now);
@@ -397,8 +413,10 @@ void expire(command_ptr self) {
 void run_admitted(command_ptr self, pending_call c) {
   auto& st = self->state;
   auto now = st.time->now();
-  if (st.no_free_slot() || !st.held.empty()) {
+  if (st.no_free_slot() || !st.held.empty() || st.out.backlog_full()) {
     st.held.push_back(std::move(c));
+    if (st.out.backlog_full())
+      hold_back(self);
     start_held(self, now);
     return;
   }
@@ -465,6 +483,8 @@ void throttle(command_ptr self, pending_call c, time_point now, admission a) {
 /// Admits what the limiter lets through from the head of the wait queue.
 void drain(command_ptr self) {
   auto& st = self->state;
+  if (st.changing_policy)
+    return;
   auto now = st.time->now();
   while (!st.waiting.empty()) {
     auto a = decide(st, now);
@@ -517,6 +537,7 @@ bool hold_back(command_ptr self) {
             [self](seq_t) {
               if (!self->state.out.backlog_full()) {
                 self->state.waiting_for_backlog = false;
+                start_held(self, self->state.time->now());
                 return;
               }
               self->delayed_send(self, std::chrono::milliseconds{1},
@@ -527,8 +548,37 @@ bool hold_back(command_ptr self) {
   return true;
 }
 
+/// Installs a fresh limiter of `spec` fed with every admission of the
+/// command, read from the log (all of them are written by now).
+void apply_policy(command_ptr self, const parsed_limiter& spec) {
+  auto& st = self->state;
+  st.limiter = fresh_limiter(spec);
+  std::deque<time_point> history;
+  auto err = st.store->replay(
+      {.source = st.source, .type = event_type::call_admitted},
+      [&](const envelope& x) {
+        if (st.limiter)
+          admit(*st.limiter, x.time);
+        if (history.size() == history_limit)
+          history.pop_front();
+        history.push_back(x.time);
+        return true;
+      });
+  if (err)
+    self->quit(err); // the log cannot be read: fail-stop, like a Log failure
+  st.history = std::move(history);
+}
+
 /// Runs a deferred action once the Log has its events.
 void run_deferred(command_ptr self, deferred& d) {
+  if (d.policy) {
+    apply_policy(self, *d.policy);
+    self->state.changing_policy = false;
+    d.call.promise.deliver(std::move(d.answer));
+    self->state.wake_timer = 0;
+    drain(self);
+    return;
+  }
   if (d.start) {
     --self->state.admitting;
     run_admitted(self, std::move(d.call));
@@ -572,6 +622,7 @@ void answer_all(command_ptr self, const caf::error& err) {
 struct rebuilt {
   std::optional<under_limiter> limiter;
   std::deque<time_point> history;
+  bool history_complete = true;
   uint64_t next_id = 1;
 };
 
@@ -586,6 +637,7 @@ struct command_args {
   std::shared_ptr<clock> time;
   std::shared_ptr<detail::log_backlog> backlog;
   std::shared_ptr<command_registry> registry;
+  std::shared_ptr<event_store> store;
 };
 
 caf::behavior command_impl(command_ptr self,
@@ -600,6 +652,8 @@ caf::behavior command_impl(command_ptr self,
   st.time = std::move(args->time);
   st.limiter = std::move(args->state.limiter);
   st.history = std::move(args->state.history);
+  st.history_complete = args->state.history_complete;
+  st.store = std::move(args->store);
   st.next_id = args->state.next_id;
   st.self = self;
   if (args->record_policy)
@@ -639,7 +693,7 @@ caf::behavior command_impl(command_ptr self,
                             self->state.what() +
                                 ": expected (call, string), got " +
                                 to_string(x.copy_content_to_message()));
-        if (hold_back(self))
+        if (self->state.changing_policy || hold_back(self))
           return caf::skip;
         pending_call c;
         c.msg = x.move_content_to_message();
@@ -653,15 +707,25 @@ caf::behavior command_impl(command_ptr self,
         if (!parsed)
           return std::move(parsed.error());
         auto now = st.time->now();
+        st.record(now, policy_changed{parsed->text});
+        pending_call c;
+        c.promise = self->make_response_promise();
+        if (!st.history_complete) {
+          // The new limiter must see every admission, and only the log has
+          // them all: it is built once everything recorded is written;
+          // calls wait until then.
+          st.changing_policy = true;
+          st.out.after_written(
+              self, deferred{std::move(c), caf::make_message(true), false,
+                             std::make_shared<parsed_limiter>(*parsed)});
+          return caf::delegated<bool>{};
+        }
         st.limiter = fresh_limiter(*parsed);
         if (st.limiter)
           for (auto t : st.history)
             admit(*st.limiter, t);
-        st.record(now, policy_changed{parsed->text});
         // Calls admitted under the new limiter are written after this
         // record, so applying it now is safe; the answer waits for it.
-        pending_call c;
-        c.promise = self->make_response_promise();
         st.out.after_written(self,
                              deferred{std::move(c), caf::make_message(true)});
         // The queue head's time may have moved either way.
@@ -675,7 +739,11 @@ caf::behavior command_impl(command_ptr self,
         return st.limiter ? check(*st.limiter, now).earliest : now;
       },
       [self](out_atom) { send_out(self); },
-      [self](backlog_atom) { self->state.waiting_for_backlog = false; },
+      [self](backlog_atom) {
+        self->state.waiting_for_backlog = false;
+        if (!hold_back(self))
+          start_held(self, self->state.time->now());
+      },
       [self](wake_atom, uint64_t id) {
         if (id != self->state.wake_timer)
           return;
@@ -699,7 +767,7 @@ caf::behavior command_impl(command_ptr self,
     return control;
   return control.or_else(
       [self](call_atom, std::string& args) -> caf::result<std::string> {
-        if (hold_back(self))
+        if (self->state.changing_policy || hold_back(self))
           return caf::skip;
         pending_call c;
         c.args = std::move(args);
@@ -742,8 +810,10 @@ caf::expected<caf::actor> spawn_impl(runtime& rt, command_config config,
           if constexpr (std::is_same_v<type, call_admitted>) {
             if (state.limiter)
               admit(*state.limiter, x.time);
-            if (state.history.size() == history_limit)
+            if (state.history.size() == history_limit) {
               state.history.pop_front();
+              state.history_complete = false;
+            }
             state.history.push_back(x.time);
           } else if constexpr (std::is_same_v<type, policy_changed>) {
             logged_policy = body.policy;
@@ -764,6 +834,7 @@ caf::expected<caf::actor> spawn_impl(runtime& rt, command_config config,
   args->log = rt.log();
   args->time = rt.time_ptr();
   args->backlog = rt.backlog_ptr();
+  args->store = rt.store_ptr();
   args->registry = rt.commands_ptr();
   auto name = args->config.name;
   auto handle = rt.system().spawn(command_impl, args);

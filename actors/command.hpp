@@ -74,10 +74,16 @@
 // its internal messages, atoms beginning with "cmd_"):
 //   (policy_atom, std::string spec)  -> bool: change the limiter (recorded as
 //                                       policy_changed). The new limiter is
-//                                       fed the last 1024 admissions, so
-//                                       changing it does not reset the count;
-//                                       waiting calls are decided again at
-//                                       once. errc::bad_config for a bad spec
+//                                       fed every admission of the command,
+//                                       so changing it does not reset the
+//                                       count: from memory while the command
+//                                       has made at most 1024; beyond that,
+//                                       read from the log once everything
+//                                       recorded is written (calls wait
+//                                       meanwhile; a log that cannot be read
+//                                       stops the command). Waiting calls
+//                                       are decided again at once.
+//                                       errc::bad_config for a bad spec
 //                                       (the spec, byte position and reason)
 //   (check_atom)                     -> time_point (caf::timestamp, the same
 //                                       type): when the limiter would admit a

@@ -150,6 +150,8 @@ struct scheduler_state {
   // The pending keyed intents: key -> id, and id -> key.
   std::unordered_map<std::string, uint64_t> keys;
   std::unordered_map<uint64_t, std::string> key_of;
+  // Every key ever used: its latest intent and the latest due time handled.
+  std::unordered_map<std::string, schedule_view::key_history> key_histories;
   key_heap heap;
   std::vector<target_state> targets;
   std::unordered_map<std::string, uint32_t> target_ids;
@@ -172,8 +174,26 @@ using scheduler_pointer = scheduler_full::stateful_pointer<scheduler_state>;
 
 // -- helpers ------------------------------------------------------------------
 
+// Notes in the key's history the due times intent `id` handled up to `t`.
+void note_handled(scheduler_state& st, uint64_t id, time_point t) {
+  auto k = st.key_of.find(id);
+  if (k == st.key_of.end())
+    return;
+  auto& h = st.key_histories[k->second];
+  if (!h.handled || *h.handled < t)
+    h.handled = t;
+}
+
 void record(scheduler_pointer self, event body, time_point at) {
-  self->state.out.record(self, at, std::move(body));
+  auto& st = self->state;
+  if (auto f = std::get_if<intent_fired>(&body)) {
+    note_handled(st, f->intent_id, f->due);
+  } else if (auto m = std::get_if<intent_misfired>(&body)) {
+    if (auto e = st.entries.find(m->intent_id); e != st.entries.end())
+      note_handled(st, m->intent_id,
+                   last_missed(e->second.trig, m->due, m->missed));
+  }
+  st.out.record(self, at, std::move(body));
 }
 
 void record(scheduler_pointer self, event body) {
@@ -558,6 +578,15 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
                             std::to_string(gen.error().position) + ": " +
                             gen.error().message);
   }
+  // Under a key, due times the key's earlier intents handled do not run
+  // again; if none is left, the earlier intent's id is the answer.
+  std::optional<time_point> first = first_due(*trig, now);
+  if (!x.key.empty())
+    if (auto h = st.key_histories.find(x.key); h != st.key_histories.end()) {
+      first = keyed_progress(*trig, now, h->second.handled).next(*trig);
+      if (!first)
+        return answer_when_written(self, h->second.last_id);
+    }
   ++st.next_id;
   // "now" and an "every" without "from" depend on the time they were given;
   // they are stored as what they meant, so that replay means the same.
@@ -573,6 +602,7 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
                           encode_intent_args({x.args, x.args_seed}), x.key},
          now);
   if (!x.key.empty()) {
+    st.key_histories[x.key].last_id = id;
     st.keys.emplace(x.key, id);
     st.key_of.emplace(id, std::move(x.key));
   }
@@ -587,7 +617,7 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
           policy->rule,
           0};
   auto [i, added] = st.entries.emplace(id, std::move(e));
-  if (!place(self, id, i->second, first_due(i->second.trig, now), now))
+  if (!place(self, id, i->second, first, now))
     erase(st, id);
   dispatch(self);
   // Answered once intent_scheduled is written: an id the caller holds names
@@ -611,6 +641,8 @@ caf::error recover(scheduler_state& st, const event_store& store) {
                           std::to_string(id) + ": " + reason);
   }
   st.next_id = view.last_id() + 1;
+  for (auto& [key, h] : view.key_histories())
+    st.key_histories.emplace(key, h);
   st.recovering.reserve(view.pending().size());
   // By id (the view's order), so that misfire records come in a stable
   // order.

@@ -66,7 +66,11 @@
 // Keys. An intent with a key is scheduled only if no intent of that key is
 // pending; otherwise the answer is the pending one's id and nothing is
 // recorded. So a program schedules its recurring jobs under keys at every
-// start, and each is scheduled once.
+// start, and each is scheduled once. A key remembers the latest due time its
+// intents handled (fired or missed), also after they ran out or were
+// cancelled: a new intent under the key skips due times up to it, and if
+// none is left (a "once" job that ran), nothing is recorded and the answer
+// is the key's latest intent's id. So no due time runs twice under one key.
 //
 // Rebuilding. The Scheduler rebuilds its schedule through the schedule_view
 // plugin (plugins/schedule_view.hpp), starting from that view's snapshot if

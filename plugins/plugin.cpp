@@ -18,9 +18,11 @@ caf::error rebuild(const event_store& store, plugin& p,
       return std::move(snap.error());
     if (*snap && (*snap)->seq > p.covered() &&
         (options.to == 0 || (*snap)->seq <= options.to)) {
-      if (auto err = p.load((*snap)->state))
-        return err;
-      p.covered((*snap)->seq);
+      // A snapshot is derived data: one that does not load (damaged, or
+      // written by another version of the plugin) is passed over, and the
+      // events rebuild the state instead (load() left it unchanged).
+      if (!p.load((*snap)->state))
+        p.covered((*snap)->seq);
     }
   }
   auto query = p.filter();

@@ -17,9 +17,11 @@ namespace {
 //             has_last:varint [last_fired:time] has_handled:varint
 //             [handled:time]
 // unreadable := id:varint reason:str
+// then count:varint key_history{count}
+// key_history := key:str last_id:varint has_handled:varint [handled:time]
 // (time: zigzag varint of nanoseconds since the epoch.) The trigger is
 // parsed again on load, and the next due time computed again.
-constexpr std::string_view tag = "tc.schedule_view/2";
+constexpr std::string_view tag = "tc.schedule_view/3";
 
 // "a comes before b" in the Scheduler's order: earlier, then higher
 // priority, then lower id.
@@ -90,6 +92,15 @@ void schedule_view::advance(std::map<uint64_t, pending_intent>::iterator i) {
     forget(i->first);
 }
 
+void schedule_view::note_handled(const pending_intent& p) {
+  if (p.key.empty())
+    return;
+  auto& h = key_histories_[p.key];
+  auto t = p.progress.handled();
+  if (t && (!h.handled || *h.handled < *t))
+    h.handled = t;
+}
+
 void schedule_view::apply(const envelope& x) {
   if (x.source != scheduler_)
     return;
@@ -112,8 +123,12 @@ void schedule_view::apply(const envelope& x) {
     }
     unreadable_.erase(p.id);
     auto id = p.id;
-    if (!p.key.empty())
+    if (!p.key.empty()) {
       keys_[p.key] = id;
+      auto& h = key_histories_[p.key];
+      p.progress = keyed_progress(p.trig, x.time, h.handled);
+      h.last_id = id;
+    }
     advance(pending_.insert_or_assign(id, std::move(p)).first);
   } else if (auto f = std::get_if<intent_fired>(&x.body)) {
     auto i = pending_.find(f->intent_id);
@@ -124,12 +139,14 @@ void schedule_view::apply(const envelope& x) {
     if (!p.last_fired || *p.last_fired < f->due)
       p.last_fired = f->due;
     p.progress.fired(f->due);
+    note_handled(p);
     advance(i);
   } else if (auto m = std::get_if<intent_misfired>(&x.body)) {
     auto i = pending_.find(m->intent_id);
     if (i == pending_.end())
       return;
     i->second.progress.misfired(i->second.trig, m->due, m->missed);
+    note_handled(i->second);
     advance(i);
   } else if (auto c = std::get_if<intent_cancelled>(&x.body)) {
     forget(c->intent_id);
@@ -219,6 +236,14 @@ std::string schedule_view::save() const {
     w.u64(id);
     w.str(reason);
   }
+  w.u64(key_histories_.size());
+  for (auto& [key, h] : key_histories_) {
+    w.str(key);
+    w.u64(h.last_id);
+    w.u64(h.handled ? 1 : 0);
+    if (h.handled)
+      w.time(*h.handled);
+  }
   return std::move(w).take();
 }
 
@@ -281,12 +306,26 @@ caf::error schedule_view::load(std::string_view bytes) {
     if (r.ok() && !unreadable.emplace(id, std::move(reason)).second)
       r.fail("an intent id repeats");
   }
+  std::map<std::string, key_history, std::less<>> histories;
+  for (auto n = r.count(); r.ok() && n > 0; --n) {
+    auto key = r.str();
+    key_history h;
+    h.last_id = r.u64();
+    h.handled = optional_time();
+    if (r.ok() && !histories.emplace(std::move(key), h).second)
+      r.fail("a key repeats");
+  }
+  for (auto& [key, id] : keys)
+    if (auto h = histories.find(key);
+        r.ok() && (h == histories.end() || h->second.last_id != id))
+      r.fail("a pending key has no history");
   if (auto err = r.finish())
     return err;
   scheduler_ = std::move(scheduler);
   until_ = until;
   last_id_ = last_id;
   keys_ = std::move(keys);
+  key_histories_ = std::move(histories);
   pending_ = std::move(pending);
   unreadable_ = std::move(unreadable);
   return caf::none;

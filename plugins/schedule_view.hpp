@@ -142,6 +142,21 @@ public:
   /// The pending intent scheduled under `key`; nullptr if none is.
   const pending_intent* keyed(std::string_view key) const;
 
+  /// What the intents scheduled under a key have done, pending or not.
+  struct key_history {
+    /// The latest intent scheduled under the key.
+    uint64_t last_id = 0;
+    /// The latest due time any of them handled (fired or missed).
+    std::optional<time_point> handled;
+    friend bool operator==(const key_history&, const key_history&) = default;
+  };
+
+  /// Every key used, with its history (one entry per key ever used).
+  const std::map<std::string, key_history, std::less<>>&
+  key_histories() const noexcept {
+    return key_histories_;
+  }
+
   /// The highest intent id ever scheduled (pending or not); 0 before any.
   /// A Scheduler numbers its next intent after it.
   uint64_t last_id() const noexcept { return last_id_; }
@@ -155,6 +170,9 @@ protected:
 private:
   void advance(std::map<uint64_t, pending_intent>::iterator i);
 
+  // Notes in key_histories_ what `p` handled.
+  void note_handled(const pending_intent& p);
+
   // Takes `id` out of the pending intents and the keys.
   void forget(uint64_t id);
 
@@ -162,6 +180,7 @@ private:
   std::map<uint64_t, pending_intent> pending_;
   std::map<uint64_t, std::string> unreadable_;
   std::map<std::string, uint64_t, std::less<>> keys_;
+  std::map<std::string, key_history, std::less<>> key_histories_;
   uint64_t last_id_ = 0;
   time_point until_{};
 };

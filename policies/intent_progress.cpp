@@ -24,4 +24,14 @@ std::optional<time_point> intent_progress::next(const trigger& trig) const {
                   : first_due(trig, scheduled_);
 }
 
+intent_progress keyed_progress(const trigger& trig, time_point scheduled,
+                               std::optional<time_point> key_handled) {
+  if (key_handled) {
+    auto first = first_due(trig, scheduled);
+    if (first && *first <= *key_handled)
+      return intent_progress{scheduled, key_handled};
+  }
+  return intent_progress{scheduled};
+}
+
 } // namespace tc

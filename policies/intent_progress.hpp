@@ -70,4 +70,12 @@ private:
   std::optional<time_point> handled_;
 };
 
+/// The progress of an intent scheduled at `scheduled` under a key whose
+/// earlier intents handled (fired or missed) due times up to `key_handled`:
+/// those due times do not run again, so a program that schedules a "once"
+/// job under a key at every start runs it once. A first due time after
+/// `key_handled` is kept as it is.
+intent_progress keyed_progress(const trigger& trig, time_point scheduled,
+                               std::optional<time_point> key_handled);
+
 } // namespace tc

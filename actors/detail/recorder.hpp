@@ -57,11 +57,15 @@ public:
   /// True while the Log's backlog is over its limit.
   bool backlog_full() const noexcept { return backlog_ && backlog_->full(); }
 
-  /// Queues an event from this recorder's source, stamped `t`.
+  /// Queues an event from this recorder's source, stamped `t`. It counts
+  /// in the Log's backlog from now on, so that an actor handling many
+  /// messages in one pass sees the backlog grow as it records.
   template <class Self>
   void record(Self* self, time_point t, event body) {
     wake(self);
     events_.push_back(envelope{0, t, source_, std::move(body)});
+    if (backlog_)
+      backlog_->add(weight_of(events_.back()));
   }
 
   /// Runs `a` (through send()'s `run`) once every event recorded so far is
@@ -103,11 +107,6 @@ public:
   void send(Self* self, Run run, Fail fail) {
     scheduled_ = false;
     if (!events_.empty()) {
-      uint64_t bytes = 0;
-      for (auto& x : events_)
-        bytes += weight_of(x);
-      if (backlog_)
-        backlog_->add(bytes);
       auto n = events_.size();
       if (written_.empty()) {
         if (n == 1)
@@ -145,13 +144,14 @@ public:
   /// Hands what is queued to the Log without waiting for an answer (the
   /// actor exits). Actions are dropped.
   void send_remaining() {
-    if (events_.empty() || !log_)
+    if (events_.empty())
       return;
-    if (backlog_) {
-      uint64_t bytes = 0;
-      for (auto& x : events_)
-        bytes += weight_of(x);
-      backlog_->add(bytes);
+    if (!log_) {
+      if (backlog_)
+        for (auto& x : events_)
+          backlog_->release(weight_of(x));
+      events_.clear();
+      return;
     }
     caf::anon_send(log_, append_atom::value, std::move(events_));
     events_.clear();

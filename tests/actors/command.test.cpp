@@ -688,6 +688,51 @@ BOOST_AUTO_TEST_CASE(while_the_logs_backlog_is_full_calls_wait_in_the_mailbox) {
   BOOST_TEST(!rt->record("x", call_requested{2}));
 }
 
+BOOST_AUTO_TEST_CASE(admitted_calls_wait_to_run_while_the_backlog_is_full) {
+  // Each run records a call_finished with a 1 KiB error text: runs held
+  // back keep the backlog near its limit however many calls were admitted.
+  stop();
+  start({.log = {.max_backlog = 4096}});
+  auto peak = std::make_shared<uint64_t>(0);
+  auto* runtime = rt.get();
+  auto cmd = make(*this, {.name = "api"},
+                  sync_operation{[peak, runtime](std::string)
+                                     -> caf::expected<std::string> {
+                    *peak = std::max(*peak, runtime->backlog());
+                    return make_error(errc::operation_failed,
+                                      std::string(1024, 'e'));
+                  }});
+  std::vector<outcome_ptr> outs;
+  for (int i = 0; i < 200; ++i)
+    outs.push_back(call(*this, cmd));
+  for (int i = 0; i < 1000 && !std::all_of(outs.begin(), outs.end(),
+                                           [](auto& x) { return x->answered; });
+       ++i)
+    advance(1ms);
+  for (auto& x : outs)
+    BOOST_TEST(is(x->error, errc::operation_failed));
+  BOOST_TEST(count(*this, event_type::call_finished) == 200u);
+  BOOST_TEST(*peak <= 4096u + 2048u, "peak backlog " << *peak);
+}
+
+BOOST_AUTO_TEST_CASE(a_policy_change_counts_admissions_past_the_1024_in_memory) {
+  command_config config{.name = "api", .limiter = "1100 per 1h"};
+  auto cmd = make(*this, config);
+  std::vector<outcome_ptr> outs;
+  for (int i = 0; i < 1100; ++i)
+    outs.push_back(call(*this, cmd));
+  run();
+  BOOST_TEST(count(*this, event_type::call_admitted) == 1100u);
+  // The same limit again: all 1100 admissions count, not the last 1024.
+  auto changed = ask<bool>(cmd, policy_atom::value, std::string{"1100 per 1h"});
+  BOOST_REQUIRE(changed);
+  BOOST_TEST(*changed);
+  auto late = call(*this, cmd);
+  run();
+  BOOST_TEST(is(late->error, errc::throttled), render(late->error));
+  BOOST_TEST(count(*this, event_type::call_admitted) == 1100u);
+}
+
 // -- restart ------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_restart_neither_escapes_the_limit_nor_reuses_call_ids) {

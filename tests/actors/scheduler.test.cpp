@@ -694,6 +694,44 @@ BOOST_AUTO_TEST_CASE(a_key_is_free_again_once_its_intent_has_run_out) {
   BOOST_TEST(put_ok(once) > next);
 }
 
+BOOST_AUTO_TEST_CASE(a_once_job_scheduled_under_a_key_at_every_start_runs_once) {
+  // A program schedules "once at 2 s" under a key at each start, and
+  // restarts after the job ran: the due time does not run again, and the
+  // answer names the intent that ran it.
+  auto a = probe("a");
+  intent job{"a", "once " + ns_of(2000), "", 0, "x", 0, "boot-job"};
+  auto id = put_ok(job);
+  advance(3s);
+  BOOST_TEST(a->calls.size() == 1u);
+  for (int round = 0; round < 3; ++round) {
+    restart(1s);
+    a = probe("a");
+    BOOST_TEST(put_ok(job) == id);
+    advance(1s);
+    BOOST_TEST(a->calls.size() == 0u);
+  }
+  BOOST_TEST(recorded<intent_scheduled>().size() == 1u);
+  BOOST_TEST(fired_dues(id) == (std::vector<time_point>{at(2000)}));
+}
+
+BOOST_AUTO_TEST_CASE(a_key_runs_no_due_time_again_after_a_cancel) {
+  // "every 10s" under a key fires at 0 and 10 s, is cancelled, and is
+  // scheduled again at 15 s with the same anchor: it goes on at 20 s.
+  auto a = probe("a");
+  intent job{"a", "every 10s from " + ns_of(0), "", 0, "x", 0, "k"};
+  auto id = put_ok(job);
+  advance(15s);
+  BOOST_TEST(a->calls.size() == 2u);
+  BOOST_TEST(*ask<bool>(rt->scheduler(), cancel_atom::value, id));
+  auto again = put_ok(job);
+  BOOST_TEST(again != id);
+  BOOST_TEST(*ask<time_point>(rt->scheduler(), status_atom::value, again) ==
+             at(20000));
+  restart(1s);
+  BOOST_TEST(*ask<time_point>(rt->scheduler(), status_atom::value, again) ==
+             at(20000));
+}
+
 BOOST_AUTO_TEST_CASE(a_call_never_answered_frees_its_budget_after_the_timeout) {
   auto p = probe("api");
   p->hold = true; // answers no call: like a command that drops them

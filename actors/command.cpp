@@ -554,16 +554,16 @@ void apply_policy(command_ptr self, const parsed_limiter& spec) {
   auto& st = self->state;
   st.limiter = fresh_limiter(spec);
   std::deque<time_point> history;
-  auto err = st.store->replay(
-      {.source = st.source, .type = event_type::call_admitted},
-      [&](const envelope& x) {
-        if (st.limiter)
-          admit(*st.limiter, x.time);
-        if (history.size() == history_limit)
-          history.pop_front();
-        history.push_back(x.time);
-        return true;
-      });
+  auto err =
+      st.store->replay({.source = st.source, .type = event_type::call_admitted},
+                       [&](const envelope& x) {
+                         if (st.limiter)
+                           admit(*st.limiter, x.time);
+                         if (history.size() == history_limit)
+                           history.pop_front();
+                         history.push_back(x.time);
+                         return true;
+                       });
   if (err)
     self->quit(err); // the log cannot be read: fail-stop, like a Log failure
   st.history = std::move(history);
@@ -681,7 +681,13 @@ caf::behavior command_impl(command_ptr self,
     auto err =
         x.reason ? x.reason : make_error(errc::closed, "the Log stopped");
     answer_all(self, err);
-    self->quit(x.reason);
+    // Nothing can be recorded any more (fail-stop), but callers that come
+    // later learn why, rather than that the command is gone: every message
+    // is answered with the Log's error until the runtime shuts down.
+    self->set_default_handler(
+        [err](caf::scheduled_actor*,
+              caf::message_view&) -> caf::result<caf::message> { return err; });
+    self->become(caf::behavior{[](detail::out_atom) {}});
   });
   bool proxy = std::holds_alternative<caf::actor>(st.op);
   self->set_default_handler(

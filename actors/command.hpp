@@ -94,11 +94,19 @@
 // A callable command answers anything else with errc::unexpected_message.
 //
 // A command is registered in rt.commands() under its name while it lives.
-// It exits when the runtime's Log exits (fail-stop: its facts could no
-// longer be recorded; every call it holds is answered with the Log's error,
-// e.g. storage_failure naming the path and "No space left on device"), and
-// at runtime::shutdown() (calls it holds then are answered errc::closed;
-// those whose call_admitted was being written did not run).
+// When the runtime's Log exits, it stops acting (fail-stop: its facts could
+// no longer be recorded): every call it holds, and every message that comes
+// later, is answered with the Log's error (e.g. storage_failure naming the
+// path and "No space left on device"). It exits at runtime::shutdown()
+// (calls it holds then are answered errc::closed; those whose call_admitted
+// was being written did not run).
+//
+// The limit holds for admission times, which the log records. An operation
+// starts once its admission is written, so two starts can be closer than
+// the limit by the difference of their write latencies (microseconds in
+// buffered mode; in sync mode up to an fsync's spread, which a busy disk
+// can stretch to tens of milliseconds). A limit that must hold for the
+// starts themselves needs that much headroom.
 
 #pragma once
 

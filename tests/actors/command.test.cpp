@@ -666,6 +666,12 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(is(a->error, errc::storage_failure), render(a->error));
   BOOST_TEST(is(b->error, errc::storage_failure), render(b->error));
   store->fail_appends = false;
+  // A caller that comes later learns the same reason, and nothing runs.
+  auto later = call(*this, cmd);
+  run();
+  BOOST_REQUIRE(later->answered);
+  BOOST_TEST(is(later->error, errc::storage_failure), render(later->error));
+  BOOST_TEST(*runs == 0);
 }
 
 BOOST_AUTO_TEST_CASE(while_the_logs_backlog_is_full_calls_wait_in_the_mailbox) {
@@ -695,13 +701,13 @@ BOOST_AUTO_TEST_CASE(admitted_calls_wait_to_run_while_the_backlog_is_full) {
   start({.log = {.max_backlog = 4096}});
   auto peak = std::make_shared<uint64_t>(0);
   auto* runtime = rt.get();
-  auto cmd = make(*this, {.name = "api"},
-                  sync_operation{[peak, runtime](std::string)
-                                     -> caf::expected<std::string> {
-                    *peak = std::max(*peak, runtime->backlog());
-                    return make_error(errc::operation_failed,
-                                      std::string(1024, 'e'));
-                  }});
+  auto cmd =
+      make(*this, {.name = "api"},
+           sync_operation{[peak,
+                           runtime](std::string) -> caf::expected<std::string> {
+             *peak = std::max(*peak, runtime->backlog());
+             return make_error(errc::operation_failed, std::string(1024, 'e'));
+           }});
   std::vector<outcome_ptr> outs;
   for (int i = 0; i < 200; ++i)
     outs.push_back(call(*this, cmd));
@@ -715,7 +721,8 @@ BOOST_AUTO_TEST_CASE(admitted_calls_wait_to_run_while_the_backlog_is_full) {
   BOOST_TEST(*peak <= 4096u + 2048u, "peak backlog " << *peak);
 }
 
-BOOST_AUTO_TEST_CASE(a_policy_change_counts_admissions_past_the_1024_in_memory) {
+BOOST_AUTO_TEST_CASE(
+    a_policy_change_counts_admissions_past_the_1024_in_memory) {
   command_config config{.name = "api", .limiter = "1100 per 1h"};
   auto cmd = make(*this, config);
   std::vector<outcome_ptr> outs;

@@ -1,7 +1,8 @@
-// Uses the installed headers and library the way a user's program would.
-#include <timecontrol/events/codec.hpp>
-#include <timecontrol/policies/token_bucket.hpp>
-#include <timecontrol/storage/event_store.hpp>
+// Uses the installed headers and library the way a user's program would:
+// the start header (so every installed header must compile on its own set)
+// and the simulation helper beside it.
+#include <timecontrol/actors/simulation.hpp>
+#include <timecontrol/timecontrol.hpp>
 
 #include <cstdio>
 

@@ -193,8 +193,8 @@ caf::expected<command_actor> spawn_command(runtime& rt, command_config config,
 caf::expected<command_actor> spawn_command(runtime& rt, command_config config,
                                            async_operation op);
 
-/// Calls `command` from non-actor code and waits for its answer (like the
-/// original library's decorators): (call_atom, args) -> std::string, or the
+/// Calls `command` from non-actor code and waits for its answer, as a
+/// plain function call would: (call_atom, args) -> std::string, or the
 /// command's error. Blocks the calling thread on a scoped_actor: not for use
 /// under CAF's test_coordinator (nothing would run the command, so it never
 /// returns), not inside an actor, and not on hot paths (about 12k round

@@ -1,6 +1,6 @@
 // Fuzzy arguments: the generator behind an intent whose arguments are drawn
-// anew for each firing (the original library's "fuzzy runs"), in the spirit
-// of property-based testing.
+// anew for each firing ("fuzzy runs"), in the spirit of property-based
+// testing.
 //
 //   generator := ""                       a number in [0, 2^64), decimal
 //              | "int" integer integer    a number in [lo, hi], decimal

@@ -1,5 +1,6 @@
-// max_interval: calls at most `period` apart (the original timecontrol
-// OverLimiter). It never blocks a call; it reports calls that came late.
+// max_interval: calls at most `period` apart (an over-limiter on its own,
+// without the Controller's grace and status). It never blocks a call; it
+// reports calls that came late.
 //
 // Example:
 //

@@ -1,5 +1,5 @@
-// min_interval: calls at least `period` apart (the original timecontrol
-// UnderLimiter, and with reserve() its "wait" variant, the calllimiter).
+// min_interval: calls at least `period` apart (the simplest under-limiter;
+// with reserve(), its waiting variant).
 //
 // Example:
 //
@@ -21,8 +21,8 @@
 
 namespace tc {
 
-/// The decision of `min_interval::admit`: the common `admission` plus what
-/// the original UnderLimiter reported.
+/// The decision of `min_interval::admit`: the common `admission` plus the
+/// time since the last admitted call.
 struct min_interval_decision : admission {
   /// `now - last` at the time of the call, clamped at 0 when `now` is before
   /// `last` (time went backwards).
@@ -81,7 +81,7 @@ public:
     return d;
   }
 
-  /// Waiting variant (the original calllimiter). Never refuses: returns how
+  /// Waiting variant. Never refuses: returns how
   /// long the caller must wait before running the call, and books the call at
   /// `now + wait`, which becomes `last`. A call delayed into the future
   /// therefore also delays the calls after it.

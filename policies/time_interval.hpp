@@ -1,6 +1,6 @@
 // time_interval: a half-open span of time [begin, end), and Allen's 13
-// relations between two spans, for schedule windows (as in the original
-// library's TimeInterval).
+// relations between two spans (Allen, "Maintaining knowledge about temporal
+// intervals", CACM 1983), for schedule windows.
 //
 //   relation        | a vs b (a = [as, ae), b = [bs, be))
 //   ----------------|----------------------------------------

@@ -863,20 +863,25 @@ caf::expected<caf::actor> spawn_command(runtime& rt, command_config config,
   return spawn_impl(rt, std::move(config), operation{std::move(target)});
 }
 
-caf::expected<command_actor> spawn_command(runtime& rt, command_config config,
-                                           sync_operation op) {
-  auto x = spawn_impl(rt, std::move(config), operation{std::move(op)});
+namespace {
+
+// A command around a callable answers exactly command_actor's messages.
+caf::expected<command_actor> typed(caf::expected<caf::actor> x) {
   if (!x)
     return std::move(x.error());
   return caf::actor_cast<command_actor>(std::move(*x));
 }
 
+} // namespace
+
+caf::expected<command_actor> spawn_command(runtime& rt, command_config config,
+                                           sync_operation op) {
+  return typed(spawn_impl(rt, std::move(config), operation{std::move(op)}));
+}
+
 caf::expected<command_actor> spawn_command(runtime& rt, command_config config,
                                            async_operation op) {
-  auto x = spawn_impl(rt, std::move(config), operation{std::move(op)});
-  if (!x)
-    return std::move(x.error());
-  return caf::actor_cast<command_actor>(std::move(*x));
+  return typed(spawn_impl(rt, std::move(config), operation{std::move(op)}));
 }
 
 caf::expected<std::string> call_blocking(caf::actor_system& sys,

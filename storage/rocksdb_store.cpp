@@ -450,6 +450,10 @@ public:
   /// Set for stores opened with store_options::follow.
   bool follow = false;
 
+  /// Set once the open succeeded: a writer whose open failed after it took
+  /// the lease leaves the lease not clean.
+  bool opened = false;
+
   // Tells this process's readers that a writer has the log open.
   void register_writer() {
     detail::register_writer(path_, true);
@@ -1057,7 +1061,7 @@ private:
   // Runs while RocksDB's lock is still held (no other writer can have made
   // the lease not clean meanwhile).
   void close_cleanly() {
-    if (read_only || !lease_taken_ || failed_)
+    if (read_only || !lease_taken_ || !opened || failed_)
       return;
     if (!db_->FlushWAL(true).ok())
       return;
@@ -1621,6 +1625,7 @@ attempt open_once(const std::string& path, const store_options& options,
                                 std::to_string(wal_last));
     return result;
   }
+  store->opened = true;
   result.store = std::move(store);
   return result;
 }

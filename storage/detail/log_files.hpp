@@ -45,9 +45,13 @@ inline constexpr std::string_view repair_flag_file = "TIMECONTROL-REPAIRING";
 /// How far a writer extends the lease beyond what it needs: the most
 /// sequence numbers a writer skips after an unclean stop (or a repair after
 /// a lost tail), and one fsynced file replacement per this many events.
-/// (2^16: a replacement costs about a millisecond, well under 1% of the
-/// time 65536 events take to append; the gap an unclean stop leaves stays
-/// small for verify, which keeps a few bytes per sequence number.)
+/// 2^16 (was 2^20): an unclean stop leaves a gap of at most twice this,
+/// and verify keeps 7 bytes per sequence number, gaps included. A
+/// replacement costs 0.4 ms of CPU (no measurable change in appends' CPU
+/// time) and one fsync of wall time: 0.6 ms on a quiet disk, about 1% of
+/// the time 65536 buffered events take; 11 ms on a loaded one, where
+/// buffered 1000-event appends took 12% more wall time than with 2^20
+/// (BENCHMARKS.md, 2026-11-29, "The lease step").
 inline constexpr seq_t lease_step = 1 << 16;
 
 /// Writes `dir`/`name` whole or not at all. Errors: storage_failure naming

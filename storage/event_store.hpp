@@ -185,7 +185,9 @@ struct seq_range {
   friend bool operator==(const seq_range&, const seq_range&) = default;
 };
 
-/// Sequence numbers a repair declared gone (repair_log()): no event has them
+/// Sequence numbers a repair declared gone (repair_log()), or that a writer
+/// declared after an unclean stop (the numbers the stopped writer had
+/// reserved past its last event: repaired_at is then 0): no event has them
 /// and none ever will. Replays skip them without an error; get() of one
 /// answers errc::not_found saying so; verify() does not count them as
 /// problems. The log_repaired event at `repaired_at` tells the same.
@@ -196,7 +198,8 @@ struct repaired_loss {
   /// numbers may have been handed out (a writer numbered up to them), but no
   /// stored event is known to have had them.
   bool stored = true;
-  /// The sequence number of the log_repaired event that declared them.
+  /// The sequence number of the log_repaired event that declared them; 0
+  /// for numbers reserved before an unclean stop (no event declares them).
   seq_t repaired_at = 0;
   friend bool operator==(const repaired_loss&, const repaired_loss&) = default;
 };
@@ -315,7 +318,10 @@ public:
   /// file, and the marker, lease and options files. Calls `problem(seq,
   /// err)` once per problem found (seq 0 when it is not tied to one event)
   /// and goes on; returns the number of problems, or an error if the check
-  /// itself could not run (e.g. a read failed).
+  /// itself could not run (e.g. a read failed). A RocksDB OPTIONS file that
+  /// does not parse is told to `problem` as a warning (its text says
+  /// "warning, not counted as a problem") and not counted: RocksDB never
+  /// reads it back.
   caf::expected<size_t>
   verify(const std::function<void(seq_t, const caf::error&)>& problem) const;
 

@@ -145,16 +145,24 @@ std::optional<std::string> check_marker(std::string_view content) {
   return std::nullopt;
 }
 
-std::string encode_lease(seq_t high) {
-  return sealed("timecontrol lease\nhigh " + std::to_string(high) + "\n");
+std::string encode_lease(seq_t high, bool clean) {
+  return sealed("timecontrol lease\nhigh " + std::to_string(high) + "\n" +
+                (clean ? "clean\n" : ""));
 }
 
-std::optional<seq_t> decode_lease(std::string_view content) {
+std::optional<lease_state> decode_lease(std::string_view content) {
   auto body = unseal(content);
   constexpr std::string_view head = "timecontrol lease\nhigh ";
+  constexpr std::string_view clean = "\nclean\n";
   if (!body || !body->starts_with(head) || !body->ends_with("\n"))
     return std::nullopt;
-  auto digits = body->substr(head.size(), body->size() - head.size() - 1);
+  lease_state result;
+  auto rest = body->substr(head.size());
+  if (rest.ends_with(clean)) {
+    result.clean = true;
+    rest.remove_suffix(clean.size() - 1);
+  }
+  auto digits = rest.substr(0, rest.size() - 1);
   if (digits.empty() || digits.size() > 20)
     return std::nullopt;
   seq_t high = 0;
@@ -165,7 +173,8 @@ std::optional<seq_t> decode_lease(std::string_view content) {
         __builtin_add_overflow(high, static_cast<seq_t>(c - '0'), &high))
       return std::nullopt;
   }
-  return high;
+  result.high = high;
+  return result;
 }
 
 std::string make_repair_flag(const std::string& kept) {

@@ -607,11 +607,18 @@ caf::expected<repair_report> repair_log(const std::string& path) {
   for (auto& g : gaps)
     high = std::max(high, g.last);
   if (lease)
-    high = std::max(high, *lease);
+    high = std::max(high, lease->high);
   else
     high += lease_step;
-  if (high > last)
-    add_range(report.skipped, last + 1, high, gaps);
+  // A log closed cleanly held events up to the lease's high: those past
+  // the last one kept were stored and are lost (a cut or deleted WAL).
+  auto stored_up_to = last;
+  if (lease && lease->clean && lease->high > last) {
+    add_range(report.lost, last + 1, lease->high, gaps);
+    stored_up_to = lease->high;
+  }
+  if (high > stored_up_to)
+    add_range(report.skipped, stored_up_to + 1, high, gaps);
   report.repaired_at = high + 1;
   // 9. The lease covers the repair's own number before it is used.
   if (auto err = write_file_atomically(
@@ -683,8 +690,13 @@ caf::expected<repair_report> repair_log(const std::string& path) {
   if (auto err = write(path, db, batch, true))
     return err;
   d.close();
-  // 12. The marker, if it was damaged or missing; OPTIONS files that do not
-  // parse go with the kept files (RocksDB wrote a new one).
+  // 12. The log is closed cleanly at the repair's event (written synced):
+  // the next writer numbers on from it. The marker, if it was damaged or
+  // missing; OPTIONS files that do not parse go with the kept files
+  // (RocksDB wrote a new one).
+  if (auto err = write_file_atomically(path, lease_file,
+                                       encode_lease(report.repaired_at, true)))
+    return err;
   auto marker = read_small_file(path + "/" + std::string{marker_file});
   if (!marker.exists || check_marker(marker.content))
     if (auto err = write_file_atomically(path, marker_file, make_marker()))

@@ -13,7 +13,7 @@
 // store takes no more writes (RocksDB's writer of the WAL must not be used
 // again once it failed; Debian's RocksDB asserts it).
 //
-// Opening: the folder is checked first (what it holds, the identity marker,
+// Opening: the folder is checked first (what it holds, the marker,
 // a repair that did not finish), then every WAL file is read by our own
 // reader (detail/wal_scan.hpp), which names the file, offset and events of
 // damage RocksDB would refuse or, at the end of a file, silently drop; then
@@ -23,6 +23,18 @@
 // leaves either no log or a whole one. A reader's open that races the writer
 // deleting a file it was about to read, or changing the MANIFEST under it,
 // is retried.
+//
+// Clean close: a writer whose writes all succeeded syncs its WAL when it is
+// destroyed and, still holding RocksDB's lock, marks the lease clean at the
+// last number the log holds; opening it for writing makes the lease not
+// clean first. Every open compares a clean lease with what the log holds:
+// less is damage (a cut or deleted WAL or table file), refused by every
+// open and listed by verify. After an unclean stop (a lease not clean) a
+// writer declares the numbers from the last held one up to the lease's high
+// a gap (gap record, repaired_at 0) and numbers on past it: a torn tail
+// cannot be told from a cut WAL, and a reader may have seen those numbers.
+// A writer opens a database without a marker read-only first and goes on
+// only if it finds the header: a foreign database is never modified.
 //
 // A follower (store_options::follow) is a RocksDB secondary instance: it
 // reads the writer's MANIFEST and write-ahead log without a lock, and
@@ -156,7 +168,7 @@ caf::expected<identity> identify(const std::string& path) {
                                                 ": " + marker.error);
     if (auto problem = check_marker(marker.content))
       return make_error(errc::corrupt_record,
-                        path + ": damaged: the identity file " +
+                        path + ": damaged: the marker file " +
                             std::string{marker_file} + " (" + *problem + ")");
     result.marker = true;
     result.ours = true;
@@ -226,8 +238,8 @@ caf::error build_log(const std::string& dir) {
     return storage_error(dir, st);
   if (!closed.ok())
     return storage_error(dir, closed);
-  if (auto err =
-          write_file_atomically(dir, lease_file, encode_lease(lease_step)))
+  // Closed cleanly, holding nothing: the first writer makes it not clean.
+  if (auto err = write_file_atomically(dir, lease_file, encode_lease(0, true)))
     return err;
   return write_file_atomically(dir, marker_file, make_marker());
 }
@@ -339,26 +351,11 @@ check_wal_files(const std::string& path,
   return found;
 }
 
-// The marker, the lease and RocksDB's OPTIONS files of `path`.
-size_t
-check_own_files(const std::string& path, rocksdb::Env* env,
-                const std::function<void(seq_t, const caf::error&)>& problem) {
-  size_t found = 0;
-  auto damaged = [&](const std::string& what) {
-    ++found;
-    problem(0, make_error(errc::corrupt_record, path + ": damaged: " + what));
-  };
-  auto marker = read_small_file(path + "/" + std::string{marker_file});
-  if (marker.exists)
-    if (auto why = check_marker(marker.content))
-      damaged("the identity file " + std::string{marker_file} + " (" + *why +
-              ")");
-  auto lease = read_small_file(path + "/" + std::string{lease_file});
-  if (lease.exists && !decode_lease(lease.content))
-    damaged("the lease file " + std::string{lease_file} +
-            " (checksum mismatch)");
-  else if (!lease.exists && marker.exists)
-    damaged("the lease file " + std::string{lease_file} + " is missing");
+// The OPTIONS-* files of `path` that do not parse, each with RocksDB's
+// reason. RocksDB never reads them back: they do not affect the events.
+std::vector<std::pair<std::string, std::string>>
+damaged_options_files(const std::string& path, rocksdb::Env* env) {
+  std::vector<std::pair<std::string, std::string>> result;
   std::vector<std::string> names;
   std::error_code ec;
   for (auto& entry : fs::directory_iterator{path, ec}) {
@@ -380,10 +377,42 @@ check_own_files(const std::string& path, rocksdb::Env* env,
     if (vanished(st))
       continue; // a writer replaced it
     if (!st.ok())
-      damaged("the options file " + name + " (" + st.ToString() +
-              "); it does not affect the events, and the next writer writes "
-              "a new one");
+      result.emplace_back(name, st.ToString());
   }
+  return result;
+}
+
+// The marker, the lease and RocksDB's OPTIONS files of `path`. A damaged
+// OPTIONS file is told to `problem` as a warning and not counted: it does
+// not affect the events, and the next writer removes it.
+size_t
+check_own_files(const std::string& path, rocksdb::Env* env,
+                const std::function<void(seq_t, const caf::error&)>& problem) {
+  size_t found = 0;
+  auto damaged = [&](const std::string& what) {
+    ++found;
+    problem(0, make_error(errc::corrupt_record, path + ": damaged: " + what));
+  };
+  auto marker = read_small_file(path + "/" + std::string{marker_file});
+  if (marker.exists)
+    if (auto why = check_marker(marker.content))
+      damaged("the marker file " + std::string{marker_file} + " (" + *why +
+              ")");
+  auto lease = read_small_file(path + "/" + std::string{lease_file});
+  if (lease.exists && !decode_lease(lease.content))
+    damaged("the lease file " + std::string{lease_file} +
+            " (checksum mismatch)");
+  else if (!lease.exists && marker.exists)
+    damaged("the lease file " + std::string{lease_file} + " is missing");
+  for (auto& [name, why] : damaged_options_files(path, env))
+    problem(0, make_error(errc::corrupt_record,
+                          path +
+                              ": warning, not counted as a problem: the "
+                              "options file " +
+                              name + " does not parse (" + why +
+                              "); RocksDB never reads it back, it does not "
+                              "affect the events, and the next writer "
+                              "removes it"));
   return found;
 }
 
@@ -400,6 +429,7 @@ public:
   }
 
   ~rocksdb_store() override {
+    close_cleanly();
     for (auto* handle : handles_)
       db_->DestroyColumnFamilyHandle(handle);
     if (registered_)
@@ -419,6 +449,10 @@ public:
 
   /// Set for stores opened with store_options::follow.
   bool follow = false;
+
+  /// Set once the open succeeded: a writer whose open failed after it took
+  /// the lease leaves the lease not clean.
+  bool opened = false;
 
   // Tells this process's readers that a writer has the log open.
   void register_writer() {
@@ -457,6 +491,35 @@ public:
   }
 
   rocksdb::DB& db() { return *db_; }
+
+  // The highest number the log holds: its last event or the end of a gap.
+  seq_t highest_held() const {
+    seq_t high = last_seq_.load();
+    std::lock_guard guard{gaps_mutex_};
+    for (auto& g : gaps_)
+      high = std::max(high, g.last);
+    return high;
+  }
+
+  // Damage if the lease says the log was closed cleanly at a number the log
+  // no longer holds: its last writes are gone.
+  // `found`: a number found elsewhere (intact WAL writes RocksDB did not
+  // recover, which are reported as damage of their own).
+  caf::error clean_close_problem(const lease_state& lease,
+                                 seq_t found = 0) const {
+    auto held = std::max(highest_held(), found);
+    if (!lease.clean || held >= lease.high)
+      return caf::none;
+    return make_error(errc::corrupt_record,
+                      path_ + ": damaged: " + seq_text(held + 1, lease.high) +
+                          " were written before the log was closed cleanly "
+                          "and are missing (a truncated or deleted "
+                          "write-ahead log or table file; " +
+                          std::string{lease_file} +
+                          " says the log ended at "
+                          "seq " +
+                          std::to_string(lease.high) + ")");
+  }
 
   // Reads or writes the header, finds the newest sequence number, the gaps
   // and (for a writer) the lease; a writer adds the marker and lease to a
@@ -506,9 +569,9 @@ public:
     auto last = find_last_seq();
     if (!last)
       return std::move(last.error());
-    last_seq_ = *last;
     if (auto err = load_gaps())
       return err;
+    last_seq_ = std::max(*last, highest_gap());
     if (read_only)
       return caf::none;
     return take_lease(id);
@@ -594,6 +657,7 @@ public:
       return last;
     if (auto err = load_gaps())
       return err;
+    *last = std::max(*last, highest_gap());
     // The writer never takes events back; a smaller answer would be a
     // RocksDB bug, and the replays must not go backwards for it.
     if (*last > last_seq_.load())
@@ -620,6 +684,12 @@ public:
   }
 
   caf::expected<envelope> get(seq_t seq) const override {
+    if (auto g = gap_of(seq); g && g->repaired_at == 0)
+      return make_error(errc::not_found,
+                        path_ + ": no event with seq " + std::to_string(seq) +
+                            ": reserved before an unclean stop (a writer "
+                            "stopped without closing the log; the number may "
+                            "have been handed out, but no event has it)");
     if (auto g = gap_of(seq))
       return make_error(errc::not_found,
                         path_ + ": no event with seq " + std::to_string(seq) +
@@ -920,16 +990,16 @@ private:
                           context_of(first) + ")");
   }
 
-  // Reads the lease, or writes one for a log of an older version, and adds
-  // the marker such a log lacks.
+  // Reads the lease and makes it not clean before any number is handed
+  // out (or writes one for a log of an older version, and adds the marker
+  // such a log lacks). A clean lease above what the log holds is damage. A
+  // lease that is not clean (the last writer stopped without closing the
+  // log) may cover numbers that were handed out and lost with a torn or cut
+  // write-ahead log: they are declared a gap and numbering goes on past
+  // them, so that none of them ever names another event.
   caf::error take_lease(const identity& id) {
     auto file = read_small_file(path_ + "/" + std::string{lease_file});
-    seq_t high = last_seq_.load();
-    {
-      std::lock_guard guard{gaps_mutex_};
-      for (auto& g : gaps_)
-        high = std::max(high, g.last);
-    }
+    seq_t high = highest_held();
     if (file.exists) {
       if (!file.error.empty())
         return make_error(errc::not_writable, path_ + "/" +
@@ -943,24 +1013,66 @@ private:
                               " (checksum mismatch): without it a writer "
                               "cannot know which sequence numbers were "
                               "handed out");
-      lease_ = *lease;
+      if (auto err = clean_close_problem(*lease))
+        return err;
+      if (!lease->clean && lease->high > high) {
+        if (auto err = declare_reserved(high + 1, lease->high))
+          return err;
+        high = lease->high;
+      }
     } else if (id.marker) {
       return make_error(errc::corrupt_record,
                         path_ + ": damaged: the lease file " +
                             std::string{lease_file} + " is missing");
     }
-    // An older writer may have appended beyond the lease.
+    // Not clean from here on, and covering what an older writer may have
+    // appended beyond its lease.
+    lease_ = 0;
     if (auto err = extend_lease(high))
       return err;
+    lease_taken_ = true;
     if (!id.marker)
       return write_file_atomically(path_, marker_file, make_marker());
     return caf::none;
   }
 
+  // Declares `first`..`last` a gap: numbers a writer reserved (the lease)
+  // before an unclean stop, which may have been handed out. One synced
+  // write with the header of store version 2 (gap records need it).
+  caf::error declare_reserved(seq_t first, seq_t last) {
+    rocksdb::WriteBatch batch;
+    batch.Put(slice(format::gap_key(first)),
+              format::encode_gap({first, last, false, 0}));
+    batch.Put(slice(format::meta_key),
+              format::meta_value(format::store_version));
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    auto st = db_->Write(sync, &batch);
+    if (!st.ok())
+      return storage_error(path_, st);
+    if (auto err = load_gaps())
+      return err;
+    last_seq_ = std::max(last_seq_.load(), last);
+    return caf::none;
+  }
+
+  // A writer that took the lease and whose writes all succeeded: its WAL
+  // synced, the lease says the log was closed cleanly at its last number.
+  // Runs while RocksDB's lock is still held (no other writer can have made
+  // the lease not clean meanwhile).
+  void close_cleanly() {
+    if (read_only || !lease_taken_ || !opened || failed_)
+      return;
+    if (!db_->FlushWAL(true).ok())
+      return;
+    [[maybe_unused]] auto ignored = write_file_atomically(
+        path_, lease_file, encode_lease(highest_held(), true));
+  }
+
   // Makes the lease cover `seq` before it is handed out. Only the leader
   // (or init) calls this.
   caf::error extend_lease(seq_t seq) {
-    if (seq <= lease_ && lease_ != 0)
+    if (lease_ != 0 && seq <= lease_)
       return caf::none;
     auto high = seq + lease_step;
     if (auto err = write_file_atomically(path_, lease_file, encode_lease(high)))
@@ -986,6 +1098,15 @@ private:
     std::lock_guard guard{gaps_mutex_};
     gaps_ = std::move(found);
     return caf::none;
+  }
+
+  // The end of the last gap (0 if there is none).
+  seq_t highest_gap() const {
+    std::lock_guard guard{gaps_mutex_};
+    seq_t high = 0;
+    for (auto& g : gaps_)
+      high = std::max(high, g.last);
+    return high;
   }
 
   // The gap that holds `seq`, if any.
@@ -1215,6 +1336,7 @@ private:
   rocksdb::WriteOptions write_options_;
   std::atomic<seq_t> last_seq_{0};
   seq_t lease_ = 0;                // the leader's (and init's) only
+  bool lease_taken_ = false;       // a writer whose lease is not clean
   std::mutex refresh_mutex_;       // one catch-up at a time
   mutable std::mutex queue_mutex_; // guards writers_, stats_ and failed_
   std::deque<writer*> writers_;
@@ -1231,14 +1353,19 @@ caf::expected<std::string> make_secondary_dir(const std::string& path) {
   std::error_code ec;
   auto base = fs::temp_directory_path(ec);
   if (ec)
-    return make_error(errc::not_writable,
-                      path + ": no temporary folder for the follower (" +
-                          ec.message() + ")");
+    return make_error(
+        errc::not_writable,
+        path + ": no temporary folder for a reader's own files (beside the " +
+            "log's writer a reader keeps RocksDB's info log in a folder of " +
+            "its own there): TMPDIR=" +
+            (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "(unset)") + ": " +
+            ec.message() + "; set TMPDIR to a writable folder");
   auto pattern = (base / "timecontrol-follow-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr)
     return make_error(errc::not_writable,
-                      path + ": cannot create the follower's folder " +
-                          pattern + " (" + std::strerror(errno) + ")");
+                      path + ": cannot create a reader's own folder " +
+                          pattern + " (" + std::strerror(errno) +
+                          "; set TMPDIR to a writable folder)");
   return pattern;
 }
 
@@ -1286,9 +1413,48 @@ caf::error check_wal(const std::string& path, seq_t& wal_last) {
   return make_error(errc::corrupt_record, std::move(text));
 }
 
+// For a writer's open of a database without a marker: whether it is a
+// timecontrol log, found out by a read-only look at its header, so that a
+// foreign database is never modified (a writer's open replays its
+// write-ahead log into a new table file, writes a new MANIFEST and OPTIONS
+// file and starts a new info log). Only a sound header, or the options of
+// an older timecontrol in its files, lets the writer open it.
+caf::error check_header_read_only(const std::string& path, const identity& id) {
+  if (id.ours)
+    return caf::none; // an older log: the writer's open says what is wrong
+  auto setup = make_rocksdb_setup();
+  setup.db.create_if_missing = false;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  auto st = rocksdb::DB::OpenForReadOnly(setup.db, path, setup.families(),
+                                         &handles, &db);
+  if (!st.ok())
+    return make_error(errc::not_a_log,
+                      path +
+                          ": a RocksDB database that is not a timecontrol "
+                          "log (" +
+                          st.ToString() + ")");
+  std::string value;
+  st = db->Get({}, slice(format::meta_key), &value);
+  bool header = st.ok() && format::parse_meta_value(value).has_value();
+  for (auto* handle : handles)
+    db->DestroyColumnFamilyHandle(handle);
+  delete db;
+  if (header)
+    return caf::none;
+  return make_error(errc::not_a_log, path + ": a RocksDB database without a "
+                                            "timecontrol header");
+}
+
 attempt open_once(const std::string& path, const store_options& options,
                   const identity& id) {
   attempt result;
+  // A reader reads the lease before RocksDB's files: a writer that opens
+  // and closes the log meanwhile only adds to what a clean lease covers.
+  std::optional<lease_state> lease;
+  if (options.read_only)
+    lease = decode_lease(
+        read_small_file(path + "/" + std::string{lease_file}).content);
   seq_t wal_last = 0;
   if (auto err = check_wal(path, wal_last)) {
     result.err = std::move(err);
@@ -1345,6 +1511,11 @@ attempt open_once(const std::string& path, const store_options& options,
                                              "timecontrol header");
     return result;
   }
+  if (!options.read_only && !id.marker)
+    if (auto err = check_header_read_only(path, id)) {
+      result.err = std::move(err);
+      return result;
+    }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   std::string secondary_dir;
@@ -1428,6 +1599,19 @@ attempt open_once(const std::string& path, const store_options& options,
     result.err = std::move(err);
     return result;
   }
+  if (lease) {
+    if (auto err = store->clean_close_problem(*lease)) {
+      result.err = std::move(err);
+      return result;
+    }
+  }
+  if (!options.read_only) {
+    // RocksDB never reads OPTIONS files back and just wrote a new one: one
+    // that does not parse goes.
+    std::error_code ec;
+    for (auto& [name, why] : damaged_options_files(path, store->db().GetEnv()))
+      fs::remove(fs::path{path} / name, ec);
+  }
   if (store->last_seq() < wal_last) {
     // What RocksDB recovered ends before writes our reader found intact.
     result.raced = options.read_only;
@@ -1441,6 +1625,7 @@ attempt open_once(const std::string& path, const store_options& options,
                                 std::to_string(wal_last));
     return result;
   }
+  store->opened = true;
   result.store = std::move(store);
   return result;
 }
@@ -1585,6 +1770,15 @@ caf::expected<size_t> diagnose_rocksdb_log(
       report(0, err);
       return found;
     }
+    // Events in intact writes of a damaged WAL (reported above) that
+    // RocksDB did not recover are not missing for this check.
+    seq_t intact = 0;
+    for (auto& scan : scan_wal_files(path))
+      intact = std::max(intact, scan.last_event);
+    if (auto lease = decode_lease(
+            read_small_file(path + "/" + std::string{lease_file}).content))
+      if (auto err = store.clean_close_problem(*lease, intact))
+        report(std::max(store.highest_held(), intact) + 1, err);
     auto problems = store.verify(problem);
     if (!problems)
       return std::move(problems.error());

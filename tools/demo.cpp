@@ -501,12 +501,12 @@ int fail(const std::string& what, const caf::error& err, int code) {
   return code;
 }
 
-void print_summary(const run_counts& c, const demo_options& opt, seq_t log_last,
-                   duration took) {
+void print_summary(const run_counts& c, const demo_options& opt,
+                   const std::string& log_holds, duration took) {
   auto ull = [](uint64_t x) { return static_cast<unsigned long long>(x); };
   std::printf("\nwrote %llu events in this run: seq %llu..%llu (the log now "
-              "holds %llu)\n",
-              ull(c.events), ull(c.first), ull(c.last), ull(log_last));
+              "holds %s)\n",
+              ull(c.events), ull(c.first), ull(c.last), log_holds.c_str());
   std::printf("\n%-12s %7s %9s %10s %7s %10s\n", "command", "calls", "admitted",
               "throttled", "failed", "timed out");
   for (auto& [name, x] : c.commands)
@@ -539,9 +539,9 @@ int run_demo(const demo_options& opt) {
     return fail("", opened.error(), exit_code_of_open_error(opened.error()));
   std::shared_ptr<event_store> store{std::move(*opened)};
   auto before = store->last_seq();
-  std::printf("log %s (%s), %llu events before this run\n", opt.db.c_str(),
+  std::printf("log %s (%s), %s before this run\n", opt.db.c_str(),
               std::string{to_string(options.mode)}.c_str(),
-              static_cast<unsigned long long>(before));
+              events_text(*store).c_str());
 
   caf::actor_system_config cfg;
   register_types(cfg);
@@ -726,13 +726,13 @@ int run_demo(const demo_options& opt) {
     // what was acknowledged.
     std::printf("the log stopped after %s: %s\n",
                 duration_to_text(took).c_str(), render(err).c_str());
-    print_summary(result, opt, last, took);
+    print_summary(result, opt, events_text((*rt)->store()), took);
     std::fflush(stdout);
     return fail("", err, exit_data_error);
   }
   if (read)
     return fail("reading the log: ", read, exit_data_error);
-  print_summary(result, opt, last, took);
+  print_summary(result, opt, events_text((*rt)->store()), took);
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
     std::fputs("timecontrol demo: writing to standard output failed\n", stderr);
     return exit_data_error;

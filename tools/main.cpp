@@ -8,6 +8,10 @@ int main(int argc, char** argv) {
   CLI::App app{"timecontrol: control over when code runs; replay and analyse "
                "its event logs",
                "timecontrol"};
+  app.footer("Exit codes: 0 success, 1 nothing to repair (repair), 2 bad "
+             "flags or arguments, 3 the log cannot be opened (missing, "
+             "locked, permissions, not a log, newer format), 4 the log is "
+             "damaged or a write failed.");
   app.require_subcommand(1);
   int result = tc::tool::exit_ok;
   tc::tool::add_demo(app, result);

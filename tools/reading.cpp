@@ -1,5 +1,6 @@
 #include "timecontrol/tools/reading.hpp"
 
+#include <algorithm>
 #include <tuple>
 
 #include "timecontrol/tools/commands.hpp"
@@ -68,7 +69,28 @@ int open_failure_exit_code() {
 }
 
 int exit_code_of_open_error(const caf::error& err) {
-  return is(err, errc::corrupt_record) ? exit_data_error : exit_open_failed;
+  // A write that failed (a full disk while opening) is a storage failure,
+  // as when appending.
+  return is(err, errc::corrupt_record) || is(err, errc::storage_failure)
+             ? exit_data_error
+             : exit_open_failed;
+}
+
+uint64_t events_in(const event_store& store) {
+  auto last = store.last_seq();
+  auto events = last;
+  for (auto& loss : store.losses())
+    if (loss.first <= last)
+      events -= std::min(events, std::min(loss.last, last) - loss.first + 1);
+  return events;
+}
+
+std::string events_text(const event_store& store) {
+  auto last = store.last_seq();
+  auto events = events_in(store);
+  return std::to_string(events) + (events == 1 ? " event" : " events") +
+         (events == last ? std::string{}
+                         : " (seq 1.." + std::to_string(last) + ")");
 }
 
 std::unique_ptr<event_store> open_for_reading(std::string_view command,

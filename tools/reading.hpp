@@ -32,6 +32,14 @@ int open_failure_exit_code();
 /// The exit code for an error opening a log (as open_failure_exit_code()).
 int exit_code_of_open_error(const caf::error& err);
 
+/// How many events the log holds: its last sequence number less the
+/// numbers declared gone (repairs, unclean stops: event_store::losses()).
+uint64_t events_in(const event_store& store);
+
+/// "0 events", "1 event", "161 events", and where numbers were declared
+/// gone, "161 events (seq 1..1048577)".
+std::string events_text(const event_store& store);
+
 /// Prints "timecontrol <command>: <message>" to stderr.
 void complain(std::string_view command, std::string_view message);
 

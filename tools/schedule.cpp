@@ -144,10 +144,8 @@ int run_schedule(const schedule_options& opt) {
     return exit_data_error;
   }
   line_writer out{stdout};
-  auto events = store->last_seq();
   std::string head = "schedule of " + text_quote(opt.scheduler) +
-                     " in a log of " + std::to_string(events) +
-                     (events == 1 ? " event" : " events");
+                     " in a log of " + events_text(*store);
   if (view.covered() > 0)
     head += "; its last event at " + format_time(view.until());
   else

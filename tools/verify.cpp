@@ -1,7 +1,8 @@
 // `timecontrol verify PATH`: checks the log (every record decodes, no
 // sequence gaps, indexes consistent, every table file's blocks, the
 // write-ahead log, the marker, lease and options files), prints each problem
-// with its sequence number and a summary; exit code 0 if clean, 4 if not. A
+// with its sequence number and a summary; exit code 0 if clean, 3 if it
+// cannot be opened (missing, not a log, permissions), 4 if damaged. A
 // log too damaged to open is examined file by file (event_store::diagnose)
 // and each damaged file listed. Sequence numbers a repair declared lost are
 // listed apart, as repaired losses; they are not problems. A long check
@@ -76,10 +77,14 @@ int run_verify(const verify_options& opt) {
   line_writer out{stdout};
   for (auto& loss : store->losses())
     out.line(seqs_text(loss.first, loss.last) +
-             (loss.stored ? ": lost (repaired at seq "
-                          : ": skipped by a repair, never events (repaired "
-                            "at seq ") +
-             std::to_string(loss.repaired_at) + "); not a problem");
+             (loss.repaired_at == 0
+                  ? std::string{": reserved before an unclean stop (a writer "
+                                "stopped without closing the log), never "
+                                "events; not a problem"}
+                  : (loss.stored ? ": lost (repaired at seq "
+                                 : ": skipped by a repair, never events "
+                                   "(repaired at seq ") +
+                        std::to_string(loss.repaired_at) + "); not a problem"));
   // The total is only known with the first report: the store's work units.
   std::optional<progress> bar;
   auto problems = store->verify(
@@ -100,15 +105,9 @@ int run_verify(const verify_options& opt) {
     complain("verify", render(problems.error()));
     return exit_data_error;
   }
-  auto last = store->last_seq();
-  auto events = last;
-  for (auto& loss : store->losses())
-    events -= std::min(events, loss.last - loss.first + 1);
   out.line(std::to_string(*problems) +
            (*problems == 1 ? " problem in " : " problems in ") +
-           std::to_string(events) + (events == 1 ? " event" : " events") +
-           (events == last ? std::string{}
-                           : " (seq 1.." + std::to_string(last) + ")"));
+           events_text(*store));
   if (!out.flush()) {
     complain("verify", "writing to standard output failed");
     return exit_data_error;
@@ -122,7 +121,9 @@ void add_verify(CLI::App& app, int& result) {
   auto opt = std::make_shared<verify_options>();
   auto* cmd = app.add_subcommand(
       "verify", "Check a log: every record decodes, no sequence gaps, "
-                "indexes consistent; exit code 0 if clean, 4 if not");
+                "indexes consistent; exit code 0 if clean, 3 if it cannot "
+                "be opened (missing, not a log, permissions), 4 if it is "
+                "damaged");
   cmd->add_option("PATH", opt->path, "Folder of the log")->required();
   cmd->add_flag("--no-progress", opt->no_progress,
                 "No progress line on standard error");

@@ -33,6 +33,6 @@ rocksdb_setup make_rocksdb_setup();
 /// a full disk makes the first thing to fail. Null if dir/LOG cannot be
 /// opened (RocksDB then logs nothing).
 std::shared_ptr<rocksdb::Logger> make_info_log(const std::string& dir,
-                                               size_t keep = 4);
+                                               size_t keep = 2);
 
 } // namespace tc::detail

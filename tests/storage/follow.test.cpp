@@ -279,4 +279,29 @@ BOOST_AUTO_TEST_CASE(a_read_only_store_stays_at_the_log_it_opened) {
   BOOST_TEST(*last == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(
+    a_reader_beside_a_writer_without_a_temporary_folder_names_the_one_it_tried) {
+  test::temp_dir dir;
+  auto path = dir / "log";
+  auto writer = event_store::open(path, {});
+  BOOST_REQUIRE(writer);
+  auto* old = std::getenv("TMPDIR");
+  std::string saved = old ? old : "";
+  ::setenv("TMPDIR", "/nonexistent/tc-tmp", 1);
+  for (auto options :
+       {store_options{.read_only = true}, store_options{.follow = true}}) {
+    auto reader = event_store::open(path, options);
+    BOOST_TEST_REQUIRE(!reader);
+    auto text = render(reader.error());
+    BOOST_TEST(is(reader.error(), errc::not_writable), text);
+    BOOST_TEST(text.find("TMPDIR=/nonexistent/tc-tmp") != std::string::npos,
+               text);
+    BOOST_TEST(text.find("follower") == std::string::npos, text);
+  }
+  if (old)
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  else
+    ::unsetenv("TMPDIR");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -160,9 +160,10 @@ BOOST_AUTO_TEST_CASE(a_damaged_wal_write_loses_exactly_its_events) {
   // puts back everything but the damaged write.
   BOOST_TEST(report.lost ==
              (std::vector<seq_range>{{victim.first_event, victim.last_event}}));
-  BOOST_REQUIRE(report.skipped.size() == 1u);
-  BOOST_TEST(report.skipped[0].first == log.last + 1);
-  BOOST_TEST(report.skipped[0].last >= detail::lease_step);
+  // The log was closed cleanly at its last event: no number past it was
+  // handed out, none is skipped.
+  BOOST_TEST(report.skipped.empty());
+  BOOST_TEST(report.repaired_at == log.last + 1);
   BOOST_TEST(report.damage.size() == 1u);
   BOOST_TEST(report.damage[0].find(log.wal + " at offset " +
                                    std::to_string(victim.offset)) !=
@@ -173,18 +174,35 @@ BOOST_AUTO_TEST_CASE(a_damaged_wal_write_loses_exactly_its_events) {
 }
 
 BOOST_AUTO_TEST_CASE(a_lost_tail_is_skipped_and_never_numbered_again) {
-  // The last write of events is damaged: its events were handed out, and
-  // how many is not known. The lease knows how far numbers went.
+  // The last write of events is damaged, and the writer had crashed (its
+  // lease is not clean): its events were handed out, and how many is not
+  // known. The lease knows how far numbers went.
   wal_log log;
   auto& victim = log.batches.back();
   flip_byte(log.path + "/" + log.wal, victim.offset + 7 + 12);
+  auto lease = log.last + detail::lease_step; // as a running writer keeps it
+  write_file(log.path + "/" + std::string{detail::lease_file},
+             detail::encode_lease(lease));
   auto report = repaired(log.path);
   BOOST_TEST(report.lost.empty());
   BOOST_REQUIRE(report.skipped.size() == 1u);
   BOOST_TEST(report.skipped[0].first == victim.first_event);
-  auto lease = detail::lease_step; // what a new log's lease says
   BOOST_TEST(report.skipped[0].last == lease);
   BOOST_TEST(report.repaired_at == lease + 1);
+  check_repaired(log.path, report, log.last);
+}
+
+BOOST_AUTO_TEST_CASE(a_lost_tail_of_a_cleanly_closed_log_is_lost_not_skipped) {
+  // The writer closed the log cleanly after the damaged write: its events
+  // were stored, and the lease says up to where.
+  wal_log log;
+  auto& victim = log.batches.back();
+  flip_byte(log.path + "/" + log.wal, victim.offset + 7 + 12);
+  auto report = repaired(log.path);
+  BOOST_TEST(report.lost ==
+             (std::vector<seq_range>{{victim.first_event, log.last}}));
+  BOOST_TEST(report.skipped.empty());
+  BOOST_TEST(report.repaired_at == log.last + 1);
   check_repaired(log.path, report, log.last);
 }
 
@@ -348,7 +366,8 @@ BOOST_AUTO_TEST_CASE(a_repair_that_is_killed_is_finished_by_the_next) {
       auto x = numbered_event(store->last_seq() + 1);
       auto seq = store->append(x);
       BOOST_REQUIRE(seq);
-      BOOST_TEST(*seq > detail::lease_step); // past every number handed out
+      BOOST_TEST(*seq > last); // past every number handed out (the lease
+                               // of the cleanly closed log)
     }
   }
   BOOST_TEST_MESSAGE(interrupted << " of 12 kills interrupted a repair");

@@ -7,6 +7,7 @@
 
 #include <rocksdb/db.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -212,6 +213,26 @@ BOOST_AUTO_TEST_CASE(a_missing_log_is_not_created_for_reading) {
   auto err = open_error(dir / "log", {.read_only = true});
   BOOST_TEST(is(err, errc::not_found));
   BOOST_TEST(!std::filesystem::exists(dir / "log"));
+}
+
+BOOST_AUTO_TEST_CASE(a_writer_opened_again_and_again_keeps_two_old_info_logs) {
+  // Each open starts a new info log (LOG) and keeps the last as
+  // LOG.old.*: a writer started again and again must not fill the disk.
+  test::temp_dir dir;
+  auto path = dir / "log";
+  auto old_logs = [&] {
+    size_t n = 0;
+    for (auto& entry : std::filesystem::directory_iterator{path})
+      if (entry.path().filename().string().starts_with("LOG.old."))
+        ++n;
+    return n;
+  };
+  for (int i = 0; i < 8; ++i) {
+    auto store = event_store::open(path, {});
+    BOOST_REQUIRE(store);
+    BOOST_TEST(old_logs() <= 2u);
+  }
+  BOOST_TEST(old_logs() >= 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -52,7 +52,22 @@ expect 0 "^0 problems in [0-9]+ events \(seq 1\.\.[0-9]+\)" echo "$out"
 expect 0 "log_repaired lost=" "$tool" replay "$dir/wal" --type log_repaired
 expect 0 "wrote [0-9]+ events" \
   "$tool" demo --db "$dir/wal" --duration 200ms --no-progress
+# Counts of events, not the last seq, once numbers were declared gone.
+expect 0 "[0-9]+ events \(seq 1\.\.[0-9]+\) before this run" echo "$out"
+expect 0 "the log now holds [0-9]+ events \(seq 1\.\.[0-9]+\)" echo "$out"
 expect 1 "nothing to repair" "$tool" repair "$dir/wal"
+
+# A cleanly closed log whose write-ahead log is deleted: damage, named.
+expect 0 "wrote [0-9]+ events" \
+  "$tool" demo --db "$dir/cut" --duration 300ms --no-progress
+rm "$dir/cut"/*.log || fail "no write-ahead log"
+expect 4 "seq 1\.\.[0-9]+ were written before the log was closed cleanly and are missing" \
+  "$tool" verify "$dir/cut"
+expect 4 "closed cleanly" \
+  "$tool" demo --db "$dir/cut" --duration 200ms --no-progress
+expect 4 "closed cleanly" "$tool" replay "$dir/cut"
+expect 0 "^lost: seq 1\.\.[0-9]+" "$tool" repair "$dir/cut"
+expect 0 "^0 problems in 1 event \(seq 1\.\.[0-9]+\)" "$tool" verify "$dir/cut"
 
 "$maker" "$dir/record" --corrupt || fail "make_test_log --corrupt"
 expect 0 "^lost: seq 3 \(1 event\)" "$tool" repair "$dir/record"

@@ -211,6 +211,16 @@ size_t check_table_files(
       st = reader.VerifyChecksum();
     if (st.ok())
       continue;
+    // A writer's background compaction may have replaced the file since it
+    // was listed: gone from the folder and from the live files, it is no
+    // loss.
+    if (std::error_code ec; !fs::exists(readable_path(path, file), ec)) {
+      std::vector<rocksdb::LiveFileMetaData> now;
+      db.GetLiveFilesMetaData(&now);
+      if (std::none_of(now.begin(), now.end(),
+                       [&](auto& x) { return x.name == f.name; }))
+        continue;
+    }
     ++found;
     seq_t first = 0;
     seq_t last = 0;

@@ -726,7 +726,19 @@ public:
               make_error(errc::corrupt_record, path_ + ": " + where + what));
     };
     // 0. The files: every table file's blocks, the WAL, our own files.
-    // Events in a damaged table file are reported with it, once.
+    // Events in a damaged table file are reported with it, once. A writer
+    // keeps its obsolete files while it checks them (a read-only instance
+    // cannot; a file compacted away meanwhile is passed over).
+    struct keep_files {
+      rocksdb::DB* db;
+      bool kept;
+      explicit keep_files(rocksdb::DB* db)
+          : db(db), kept(db->DisableFileDeletions().ok()) {}
+      ~keep_files() {
+        if (kept)
+          db->EnableFileDeletions(false);
+      }
+    } keep{db_};
     std::vector<std::pair<seq_t, seq_t>> unreadable;
     found += check_table_files(
         path_, *db_, [&](seq_t first, seq_t last, caf::error err) {

@@ -601,7 +601,7 @@ void send_out(command_ptr self) {
 void answer_all(command_ptr self, const caf::error& err) {
   auto& st = self->state;
   for (auto& d : st.out.take_waiting())
-    if (d.start)
+    if (d.start || d.policy) // neither ran nor was applied
       d.call.promise.deliver(err);
     else
       d.call.promise.deliver(std::move(d.answer));

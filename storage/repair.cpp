@@ -211,39 +211,6 @@ void salvage_table(const std::string& file,
   }
 }
 
-// The event records of a WriteBatch in the default family.
-class event_records : public rocksdb::WriteBatch::Handler {
-public:
-  explicit event_records(std::function<void(seq_t, std::string_view)> found)
-      : found_(std::move(found)) {}
-
-  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
-                        const rocksdb::Slice& value) override {
-    if (cf == 0)
-      if (auto seq = format::parse_event_key(view(key)))
-        found_(*seq, view(value));
-    return rocksdb::Status::OK();
-  }
-  rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice&) override {
-    return rocksdb::Status::OK();
-  }
-  rocksdb::Status SingleDeleteCF(uint32_t, const rocksdb::Slice&) override {
-    return rocksdb::Status::OK();
-  }
-  rocksdb::Status DeleteRangeCF(uint32_t, const rocksdb::Slice&,
-                                const rocksdb::Slice&) override {
-    return rocksdb::Status::OK();
-  }
-  rocksdb::Status MergeCF(uint32_t, const rocksdb::Slice&,
-                          const rocksdb::Slice&) override {
-    return rocksdb::Status::OK();
-  }
-  void LogData(const rocksdb::Slice&) override {}
-
-private:
-  std::function<void(seq_t, std::string_view)> found_;
-};
-
 // The gaps earlier repairs declared (damaged ones are dropped: their
 // numbers are then counted as lost again).
 std::vector<format::gap> read_gaps(rocksdb::DB& db,
@@ -532,9 +499,7 @@ caf::expected<repair_report> repair_log(const std::string& path) {
       salvage_table(file.string(), put_back);
     } else if (file.extension() == ".log") {
       scan_wal_file(*kept, name, [&](const wal_batch&, std::string_view rep) {
-        rocksdb::WriteBatch wb{std::string{rep}};
-        event_records records{put_back};
-        wb.Iterate(&records).PermitUncheckedError();
+        for_each_event_record(rep, put_back);
       });
     }
   }

@@ -74,19 +74,17 @@ bool known_type(uint8_t type) {
   return type >= full_type && type <= recyclable_last_type;
 }
 
-// Collects the event keys of a WriteBatch in the default column family.
-class event_collector : public rocksdb::WriteBatch::Handler {
+// Passes the event records of a WriteBatch (puts of event keys in the
+// default column family) to `found`.
+class event_records : public rocksdb::WriteBatch::Handler {
 public:
-  seq_t first = 0;
-  seq_t last = 0;
+  explicit event_records(const event_record_fn& found) : found_(found) {}
 
   rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
-                        const rocksdb::Slice&) override {
+                        const rocksdb::Slice& value) override {
     if (cf == 0)
-      if (auto seq = format::parse_event_key({key.data(), key.size()})) {
-        first = first == 0 ? *seq : std::min(first, *seq);
-        last = std::max(last, *seq);
-      }
+      if (auto seq = format::parse_event_key({key.data(), key.size()}))
+        found_(*seq, {value.data(), value.size()});
     return rocksdb::Status::OK();
   }
   rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice&) override {
@@ -104,6 +102,9 @@ public:
     return rocksdb::Status::OK();
   }
   void LogData(const rocksdb::Slice&) override {}
+
+private:
+  const event_record_fn& found_;
 };
 
 // The scan of one file, fed block by block.
@@ -411,13 +412,16 @@ bool events_in_batch(std::string_view rep, seq_t& first, seq_t& last) {
     return *parsed;
   first = 0;
   last = 0;
+  return for_each_event_record(rep, [&](seq_t seq, std::string_view) {
+    first = first == 0 ? seq : std::min(first, seq);
+    last = std::max(last, seq);
+  });
+}
+
+bool for_each_event_record(std::string_view rep, const event_record_fn& found) {
   rocksdb::WriteBatch batch{std::string{rep}};
-  event_collector events;
-  if (!batch.Iterate(&events).ok())
-    return false;
-  first = events.first;
-  last = events.last;
-  return true;
+  event_records records{found};
+  return batch.Iterate(&records).ok();
 }
 
 wal_file_scan scan_wal_file(const std::string& dir, const std::string& name,

@@ -107,6 +107,12 @@ std::vector<wal_file_scan> scan_wal_files(const std::string& dir,
 /// parse as a WriteBatch.
 bool events_in_batch(std::string_view rep, seq_t& first, seq_t& last);
 
+using event_record_fn = std::function<void(seq_t, std::string_view)>;
+
+/// Passes each event record of the WriteBatch `rep` (seq and record bytes)
+/// to `found`; false if the batch does not parse.
+bool for_each_event_record(std::string_view rep, const event_record_fn& found);
+
 /// "000012.log at offset 4096 (checksum mismatch)" and what it touches, e.g.
 /// "; it holds the events after seq 82 and before seq 169 (seq 83..168)".
 /// `before` and `after` may come from other files; 0 means unknown or none.

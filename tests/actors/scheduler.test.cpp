@@ -694,7 +694,8 @@ BOOST_AUTO_TEST_CASE(a_key_is_free_again_once_its_intent_has_run_out) {
   BOOST_TEST(put_ok(once) > next);
 }
 
-BOOST_AUTO_TEST_CASE(a_once_job_scheduled_under_a_key_at_every_start_runs_once) {
+BOOST_AUTO_TEST_CASE(
+    a_once_job_scheduled_under_a_key_at_every_start_runs_once) {
   // A program schedules "once at 2 s" under a key at each start, and
   // restarts after the job ran: the due time does not run again, and the
   // answer names the intent that ran it.

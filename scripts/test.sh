@@ -23,7 +23,9 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/build-asan" --output-on-failure -j "$jobs"
 
 echo "== suite 3/3: fuzz targets (short runs)"
-"$root/scripts/build.sh" "$root/build-fuzz" -DCMAKE_CXX_COMPILER=clang++ \
+cmake -S "$root" -B "$root/build-fuzz" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
   -DTIMECONTROL_BUILD_FUZZERS=ON -DTIMECONTROL_BUILD_TESTS=OFF \
-  -DTIMECONTROL_BUILD_BENCHMARKS=OFF -DTIMECONTROL_BUILD_TOOLS=OFF
+  -DTIMECONTROL_BUILD_BENCHMARKS=OFF -DTIMECONTROL_BUILD_TOOLS=OFF >/dev/null
+# Only the fuzzers: they link the layers below the actors (fuzz/CMakeLists.txt).
+cmake --build "$root/build-fuzz" -j "$jobs" --target fuzzers
 ctest --test-dir "$root/build-fuzz" --output-on-failure -j "$jobs"

@@ -269,6 +269,10 @@ void start_held(command_ptr self, time_point now) {
     start(self, std::move(c), now);
   }
   st.starting = false;
+  // Stopped by the backlog: make sure something looks again once the Log
+  // has caught up (no other message may come to this actor).
+  if (!st.held.empty() && !st.no_free_slot())
+    hold_back(self);
 }
 
 void answer_timed_out(command_state& st, uint64_t id, running_call& r) {
@@ -351,7 +355,7 @@ void finish(command_ptr self, uint64_t id, caf::expected<std::string> result) {
 void start(command_ptr self, pending_call c, time_point now) {
   auto& st = self->state;
   auto id = c.id;
-  st.record(now, call_started{id});
+  // No event of its own: the start is call_finished's time minus `took`.
   st.running.emplace(id, running_call{std::move(c.promise), now});
   if (st.config.timeout > duration{0}) {
     st.deadlines.emplace_back(detail::add_sat(now, st.config.timeout), id);
@@ -504,7 +508,8 @@ void on_call(command_ptr self, pending_call c) {
   auto now = st.time->now();
   c.id = st.next_id++;
   c.promise = self->make_response_promise();
-  st.record(now, call_requested{c.id});
+  // The request itself is not recorded: the call_admitted or call_throttled
+  // that follows tells of it (the compact call record, FORMAT.md).
   if (!st.waiting.empty()) {
     // Behind the queue (FIFO), even if the limiter would admit it now.
     auto a = st.limiter ? check(*st.limiter, now) : admission{true, now, {}};

@@ -27,13 +27,19 @@
 //   drop    not answered, not run; recorded as call_throttled (dropped). A
 //           request to a dropping command needs a timeout of its own.
 //
-// Every call is recorded, with the runtime clock's time: call_requested,
-// then call_admitted (with how long it waited) or call_throttled,
-// call_started, and call_finished (with its duration, ok or the error text)
-// or call_timed_out. `call_id` counts the command's calls from 1 on and goes
-// on after a restart. Events reach the Log in one message per pass over the
-// command's mailbox (never one request per event); what is left when the
-// command exits is sent then.
+// Every call is recorded, with the runtime clock's time, in at most two
+// events when it runs at once (the compact call record, FORMAT.md):
+// call_admitted (with how long it waited; the request was at its time minus
+// that wait) or call_throttled (at the request), then call_finished (with
+// how long the operation took, so it started at its time minus `took`; ok or
+// the error text) or call_timed_out. A call that waited in the queue has
+// call_throttled (waited) and call_admitted. A call admitted and never
+// finished (the process was killed) shows as a call_admitted without a
+// call_finished. Logs of earlier builds also hold call_requested and
+// call_started; tc::call_requests reads both. `call_id` counts the
+// command's calls from 1 on and goes on after a restart. Events reach the Log
+// in one message per pass over the command's mailbox (never one request per
+// event); what is left when the command exits is sent then.
 //
 // Persist, then act (admission_mode::persist_then_act, the default): an
 // admitted call runs only once the Log has written its call_admitted (in

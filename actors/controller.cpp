@@ -231,7 +231,11 @@ void apply_fact(controller_state& st, const envelope& x) {
   auto i = st.commands.find(x.source);
   if (i == st.commands.end())
     return;
-  if (std::holds_alternative<call_started>(x.body))
+  // A run starts when the command admits it (the compact call record has
+  // no call_started; logs of earlier builds have both, a few microseconds
+  // apart, and the later one wins).
+  if (std::holds_alternative<call_admitted>(x.body) ||
+      std::holds_alternative<call_started>(x.body))
     i->second.policy.started(x.time);
   else if (std::holds_alternative<call_finished>(x.body))
     i->second.policy.finished(x.time);

@@ -2,7 +2,8 @@
 //
 // Each watched command has a deadline: a period and a grace on top
 // (policies/deadline.hpp). The controller learns of calls from the Bus
-// (call_started and call_finished events whose source is the command), keeps
+// (call_admitted, when a run starts, and call_finished, when it ends, whose
+// source is the command; in logs of earlier builds also call_started), keeps
 // each command's status (new, up, late, down) and records every change as
 // deadline_status_changed, and every overdue stretch once as deadline_missed.
 // A command never called is due one period after it was put under watch.

@@ -132,9 +132,14 @@ void adaptive_rate::apply(const envelope& x) {
   std::visit(
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, call_requested>) {
-          last_requested_ = std::max(last_requested_, e.call_id);
-        } else if constexpr (std::is_same_v<T, call_throttled>) {
+        // The latest request's id: the call_throttled or call_admitted at
+        // the request (call_requested in logs of earlier builds).
+        if constexpr (requires { e.call_id; }) {
+          if constexpr (!std::is_same_v<T, call_finished> &&
+                        !std::is_same_v<T, call_timed_out>)
+            last_requested_ = std::max(last_requested_, e.call_id);
+        }
+        if constexpr (std::is_same_v<T, call_throttled>) {
           last_pressure_ = x.time;
           pressured_ = true;
         } else if constexpr (std::is_same_v<T, call_admitted>) {

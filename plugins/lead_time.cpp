@@ -108,7 +108,11 @@ void lead_time::apply(const envelope& x) {
             s.fired = x.time;
           if (i->second.once)
             intents_.erase(i);
-        } else if constexpr (std::is_same_v<T, call_started>) {
+        } else if constexpr (std::is_same_v<T, call_admitted> ||
+                             std::is_same_v<T, call_started>) {
+          // The call the intent fired: its admission (and, in logs of
+          // earlier builds, its call_started right after, which then finds
+          // the wait taken).
           if (!in_scope(x.source))
             return;
           auto& s = samples_[x.source];

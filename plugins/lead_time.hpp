@@ -15,8 +15,8 @@
 //     them;
 //   * and how long an intent for the command waited in the Scheduler:
 //     from intent_fired (source `scheduler`, joined to its target through
-//     intent_scheduled) to the command's next call_started, the last
-//     `window` of those.
+//     intent_scheduled) to the command's next call_admitted (call_started
+//     in logs of earlier builds), the last `window` of those.
 //
 // The recommendation for a command with at least `min_samples` durations:
 //
@@ -100,7 +100,7 @@ struct lead_time_config {
 struct lead_samples {
   /// call_finished.took of the latest calls, oldest first, in nanoseconds.
   std::deque<int64_t> took;
-  /// Intent waits (intent_fired to call_started), oldest first.
+  /// Intent waits (intent_fired to call_admitted), oldest first.
   std::deque<int64_t> waits;
   /// When the oldest intent fired that no call has started for yet.
   std::optional<time_point> fired{};

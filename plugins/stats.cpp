@@ -1,6 +1,7 @@
 #include "timecontrol/plugins/stats.hpp"
 
 #include <algorithm>
+#include <set>
 #include <variant>
 
 #include "timecontrol/plugins/detail/bytes.hpp"
@@ -10,7 +11,7 @@ namespace tc {
 
 namespace {
 
-constexpr std::string_view tag = "tc.stats/1";
+constexpr std::string_view tag = "tc.stats/2";
 
 // Time spent in `status` by `d`: closed stretches plus the open one.
 duration spent(const deadline_stats& d, deadline_status status, duration closed,
@@ -50,30 +51,27 @@ void stats::apply(const envelope& x) {
   ++events_;
   until_ = std::max(until_, x.time);
   auto cmd = [&]() -> command_stats& { return commands_[x.source]; };
+  if (auto at = requests_.request(x)) {
+    auto& c = cmd();
+    c.first = c.requested == 0 ? *at : std::min(c.first, *at);
+    c.last = std::max(c.last, *at);
+    ++c.requested;
+    ++c.rate[floor_div(to_nanos(*at), bucket_.count()) * bucket_.count()];
+  }
   std::visit(
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, call_requested>) {
-          auto& c = cmd();
-          if (c.requested == 0)
-            c.first = x.time;
-          c.last = x.time;
-          ++c.requested;
-          ++c.rate[floor_div(to_nanos(x.time), bucket_.count()) *
-                   bucket_.count()];
-        } else if constexpr (std::is_same_v<T, call_admitted>) {
+        if constexpr (std::is_same_v<T, call_admitted>) {
           auto& c = cmd();
           ++c.admitted;
           c.waits.record(e.waited);
+          if (c.last_admitted != time_point{})
+            c.intervals.record(x.time - c.last_admitted);
+          c.last_admitted = x.time;
         } else if constexpr (std::is_same_v<T, call_throttled>) {
           auto i = static_cast<size_t>(e.action);
           if (i < 3)
             ++cmd().throttled[i];
-        } else if constexpr (std::is_same_v<T, call_started>) {
-          auto& c = cmd();
-          if (c.last_started != time_point{})
-            c.intervals.record(x.time - c.last_started);
-          c.last_started = x.time;
         } else if constexpr (std::is_same_v<T, call_finished>) {
           auto& c = cmd();
           ++(e.ok ? c.finished_ok : c.failed);
@@ -127,7 +125,7 @@ std::string stats::save() const {
     }
     w.time(c.first);
     w.time(c.last);
-    w.time(c.last_started);
+    w.time(c.last_admitted);
   }
   w.u64(deadlines_.size());
   for (auto& [key, d] : deadlines_) {
@@ -140,6 +138,13 @@ std::string stats::save() const {
     w.time(d.since);
     w.span(d.late_time);
     w.span(d.down_time);
+  }
+  w.u64(requests_.open().size());
+  for (auto& [source, ids] : requests_.open()) {
+    w.str(source);
+    w.u64(ids.size());
+    for (auto id : ids)
+      w.u64(id);
   }
   return std::move(w).take();
 }
@@ -179,7 +184,7 @@ caf::error stats::load(std::string_view bytes) {
     }
     c.first = r.time();
     c.last = r.time();
-    c.last_started = r.time();
+    c.last_admitted = r.time();
   }
   std::map<std::pair<std::string, std::string>, deadline_stats> deadlines;
   for (auto n = r.count(); r.ok() && n > 0; --n) {
@@ -200,8 +205,17 @@ caf::error stats::load(std::string_view bytes) {
     d.late_time = r.span();
     d.down_time = r.span();
   }
+  std::map<std::string, std::set<uint64_t>, std::less<>> open;
+  for (auto n = r.count(); r.ok() && n > 0; --n) {
+    auto source = r.str();
+    auto& ids = open[source];
+    for (auto m = r.count(); r.ok() && m > 0; --m)
+      if (!ids.insert(r.u64()).second && r.ok())
+        r.fail("a call id appears twice");
+  }
   if (auto err = r.finish())
     return err;
+  requests_.restore(std::move(open));
   until_ = until;
   events_ = events;
   commands_ = std::move(commands);

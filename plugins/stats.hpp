@@ -3,9 +3,11 @@
 // Per command (the source of call events): calls requested, admitted,
 // throttled by action, finished well, failed, timed out; the distribution of
 // call durations (call_finished.took), of the time admitted calls waited,
-// and of the intervals between consecutive starts; and the number of calls
-// requested per time bucket (the call rate over time, `bucket` wide,
-// aligned to the epoch).
+// and of the intervals between consecutive admissions; and the number of
+// calls requested per time bucket, by the time of the request (the call
+// rate over time, `bucket` wide, aligned to the epoch). Requests are found
+// by tc::call_requests, so logs with and without call_requested events
+// count alike.
 //
 // Per controller and watched command (deadline events): the misses, how
 // late they were, and the time spent late and down. Time counts from event
@@ -23,6 +25,7 @@
 
 #include "timecontrol/core/deadline_status.hpp"
 #include "timecontrol/core/time.hpp"
+#include "timecontrol/events/call_requests.hpp"
 #include "timecontrol/plugins/plugin.hpp"
 #include "timecontrol/policies/histogram.hpp"
 
@@ -40,13 +43,14 @@ struct command_stats {
   histogram durations;
   /// call_admitted.waited, in nanoseconds.
   histogram waits;
-  /// Between consecutive call_started events, in nanoseconds.
+  /// Between consecutive call_admitted events, in nanoseconds.
   histogram intervals;
   /// Calls requested per bucket: bucket start (ns since the epoch) -> count.
   std::map<int64_t, uint64_t> rate;
+  /// The earliest and the latest request.
   time_point first{};
   time_point last{};
-  time_point last_started{};
+  time_point last_admitted{};
 
   uint64_t throttled_total() const noexcept {
     return throttled[0] + throttled[1] + throttled[2];
@@ -121,6 +125,7 @@ private:
   duration bucket_;
   std::map<std::string, command_stats> commands_;
   std::map<std::pair<std::string, std::string>, deadline_stats> deadlines_;
+  call_requests requests_;
   time_point until_{};
   uint64_t events_ = 0;
 };

@@ -523,8 +523,9 @@ public:
 
   // Reads or writes the header, finds the newest sequence number, the gaps
   // and (for a writer) the lease; a writer adds the marker and lease to a
-  // log of an older version.
+  // log of an older version and raises its header to store_version.
   caf::error init(const identity& id) {
+    bool older = false;
     std::string value;
     auto st = db_->Get({}, slice(format::meta_key), &value);
     if (st.IsNotFound()) {
@@ -565,6 +566,7 @@ public:
                               std::to_string(*version) +
                               " is newer than this build reads (" +
                               std::to_string(format::store_version) + ")");
+      older = *version < format::store_version;
     }
     auto last = find_last_seq();
     if (!last)
@@ -574,6 +576,16 @@ public:
     last_seq_ = std::max(*last, highest_gap());
     if (read_only)
       return caf::none;
+    if (older) {
+      // This build's writers use the newest format (the compact call
+      // record): from now on older builds refuse the log.
+      rocksdb::WriteOptions sync;
+      sync.sync = true;
+      st = db_->Put(sync, slice(format::meta_key),
+                    format::meta_value(format::store_version));
+      if (!st.ok())
+        return storage_error(path_, st);
+    }
     return take_lease(id);
   }
 

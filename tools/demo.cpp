@@ -59,6 +59,7 @@
 #include "timecontrol/actors/controller.hpp"
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/actors/scheduler.hpp"
+#include "timecontrol/events/call_requests.hpp"
 #include "timecontrol/events/register.hpp"
 #include "timecontrol/plugins/schedule_view.hpp"
 #include "timecontrol/policies/spec.hpp"
@@ -128,7 +129,7 @@ double seconds(duration d) {
 // -- counting what the log records --------------------------------------------
 
 struct command_counts {
-  /// call_requested
+  /// Requests (tc::call_requests).
   uint64_t calls = 0;
   uint64_t admitted = 0;
   uint64_t throttled = 0;
@@ -157,18 +158,19 @@ struct run_counts {
   uint64_t intents_scheduled = 0;
   uint64_t intents_fired = 0;
   uint64_t intents_misfired = 0;
+  call_requests requests;
 
   void apply(const envelope& x) {
     if (first == 0)
       first = x.seq;
     last = x.seq;
     ++events;
+    if (requests.request(x))
+      ++commands[x.source].calls;
     std::visit(
         [&](const auto& body) {
           using type = std::decay_t<decltype(body)>;
-          if constexpr (std::is_same_v<type, call_requested>)
-            ++commands[x.source].calls;
-          else if constexpr (std::is_same_v<type, call_admitted>)
+          if constexpr (std::is_same_v<type, call_admitted>)
             ++commands[x.source].admitted;
           else if constexpr (std::is_same_v<type, call_throttled>)
             ++commands[x.source].throttled;

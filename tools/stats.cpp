@@ -95,7 +95,7 @@ void print_tables(const stats& s, const stats_options& opt, seq_t last,
   };
   quantiles("durations (call start to end)", &command_stats::durations);
   quantiles("waits (request to admission)", &command_stats::waits);
-  quantiles("intervals (between starts)", &command_stats::intervals);
+  quantiles("intervals (between admissions)", &command_stats::intervals);
   out.line("");
   auto bucket = duration_to_string(s.bucket());
   out.line("call rate (requests per " + bucket + ")");

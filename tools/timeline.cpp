@@ -181,6 +181,12 @@ void timeline_builder::add(const envelope& x) {
   if (options_.until && x.time > *options_.until)
     return;
   auto ns = to_nanos(x.time);
+  if (auto at = requests_.request(x);
+      at && (!options_.since || *at >= *options_.since)) {
+    auto& st = lane(lane_kind::command, x.source);
+    st.summary.has_calls = true;
+    ++st.summary.requested;
+  }
   if (options_.since && x.time < *options_.since) {
     // Only the status a watched command was in when the range begins
     // matters from before it.
@@ -201,9 +207,7 @@ void timeline_builder::add(const envelope& x) {
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, call_requested>) {
-          auto& st = lane(lane_kind::command, x.source);
-          st.summary.has_calls = true;
-          ++st.summary.requested;
+          lane(lane_kind::command, x.source).summary.has_calls = true;
         } else if constexpr (std::is_same_v<T, call_admitted>) {
           auto& st = lane(lane_kind::command, x.source);
           st.summary.has_calls = true;

@@ -42,6 +42,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "timecontrol/events/call_requests.hpp"
 #include "timecontrol/events/event.hpp"
 
 namespace tc::tool {
@@ -169,6 +170,9 @@ private:
   timeline_options options_;
   std::set<std::string> sources_;
   std::map<std::pair<lane_kind, std::string>, lane_state> lanes_;
+  /// Finds each call's request (also those made before --since, so that a
+  /// call admitted in range after a wait is not counted again).
+  call_requests requests_;
   /// The buckets all lanes share: `count_` of width `width_` ns, the first
   /// starting at `first_index_ * width_` ns since the epoch.
   int64_t width_;

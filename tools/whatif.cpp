@@ -1,5 +1,6 @@
 // `timecontrol whatif PATH --command NAME --policy SPEC`: replays a command's
-// recorded calls (its call_requested events) against another under-limiter
+// recorded calls (their requests, as tc::call_requests finds them in logs of
+// every version) against another under-limiter
 // and reports what that limiter would have done, in both of its semantics:
 //
 //   wait    a call that comes too fast waits and runs at the limiter's
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "timecontrol/events/call_requests.hpp"
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/policies/under_limiter.hpp"
 #include "timecontrol/tools/commands.hpp"
@@ -90,12 +92,12 @@ int run_whatif(const whatif_options& opt) {
   if (!store)
     return open_failure_exit_code();
   std::vector<time_point> at;
-  auto err =
-      store->replay({.source = opt.command, .type = event_type::call_requested},
-                    [&](const envelope& x) {
-                      at.push_back(x.time);
-                      return true;
-                    });
+  call_requests requests;
+  auto err = store->replay({.source = opt.command}, [&](const envelope& x) {
+    if (auto t = requests.request(x))
+      at.push_back(*t);
+    return true;
+  });
   if (err) {
     complain("whatif", render(err));
     return exit_data_error;
@@ -138,7 +140,7 @@ void add_whatif(CLI::App& app, int& result) {
                 "rejected");
   cmd->add_option("PATH", opt->path, "Folder of the log")->required();
   cmd->add_option("--command", opt->command,
-                  "The command (the source of its call_requested events)")
+                  "The command (the source of its call events)")
       ->required();
   cmd->add_option("--policy", opt->policy,
                   "The under-limiter: \"5/s burst 10\", \"20 per 10s\", "

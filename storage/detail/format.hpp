@@ -35,14 +35,19 @@
 
 namespace tc::format {
 
-/// The newest store format this build reads; a repair marks the log it
-/// repaired with it (version 2: the log may hold gap records and
-/// log_repaired events, which readers of version 1 would take for damage).
-inline constexpr uint8_t store_version = 2;
+/// The newest store format this build reads and the one it writes:
+///   1  the first;
+///   2  the log may hold gap records and log_repaired events (after a repair
+///      or an unclean stop), which readers of version 1 would take for
+///      damage;
+///   3  Commands record calls compactly (no call_requested, no
+///      call_started), which readers of version 2 would miscount.
+/// A new log is created with it, and a writer of this build raises the
+/// header of an older log to it before it writes (FORMAT.md).
+inline constexpr uint8_t store_version = 3;
 
-/// The format a new log is created with: version 1 until a repair needs 2,
-/// so that builds that read only version 1 still read logs never repaired.
-inline constexpr uint8_t created_version = 1;
+/// The format a new log is created with.
+inline constexpr uint8_t created_version = store_version;
 
 inline constexpr std::string_view meta_key{"\0timecontrol", 12};
 /// The column family of the postings (kept apart so that their scattered

@@ -62,16 +62,14 @@ struct learning_fixture : test::actor_fixture {
     caf::anon_send_exit(calls->delayer, caf::exit_reason::user_shutdown);
   }
 
-  // (start, end) of each call of `command`, in order.
+  // (start, end) of each call of `command`, in order: a call_finished
+  // started at its time minus `took`.
   std::vector<std::pair<time_point, time_point>>
   runs(const std::string& command) {
     std::vector<std::pair<time_point, time_point>> result;
-    for (auto& x : stored({.source = command})) {
-      if (std::holds_alternative<call_started>(x.body))
-        result.emplace_back(x.time, time_point{});
-      else if (std::holds_alternative<call_finished>(x.body))
-        result.back().second = x.time;
-    }
+    for (auto& x : stored({.source = command}))
+      if (auto* e = std::get_if<call_finished>(&x.body))
+        result.emplace_back(x.time - e->took, x.time);
     return result;
   }
 

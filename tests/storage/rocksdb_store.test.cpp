@@ -144,6 +144,26 @@ BOOST_AUTO_TEST_CASE(a_log_of_a_newer_format_is_refused) {
                                " is newer"));
 }
 
+BOOST_AUTO_TEST_CASE(a_writer_raises_an_older_log_to_this_format_a_reader_not) {
+  test::temp_dir dir;
+  BOOST_REQUIRE(event_store::open(dir / "log", {}));
+  auto header = [&] {
+    test::raw_log raw{dir / "log"};
+    return format::parse_meta_value(raw.get(std::string{format::meta_key}));
+  };
+  BOOST_TEST((header() == format::store_version));
+  for (uint8_t older : {1, 2}) {
+    {
+      test::raw_log raw{dir / "log"};
+      raw.put(std::string{format::meta_key}, format::meta_value(older));
+    }
+    BOOST_REQUIRE(event_store::open(dir / "log", {.read_only = true}));
+    BOOST_TEST((header() == older));
+    BOOST_REQUIRE(event_store::open(dir / "log", {}));
+    BOOST_TEST((header() == format::store_version));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_log_open_in_this_process_is_locked) {
   test::temp_dir dir;
   auto first = event_store::open(dir / "log", {});

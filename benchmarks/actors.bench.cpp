@@ -26,8 +26,8 @@
 //                    at the end give what a Command adds to direct
 //
 // The commands' limiter is "10000000/s burst 10000000": checked on every call
-// and never hit. Logging is on: every call records call_requested,
-// call_admitted, call_started and call_finished through the Log into a
+// and never hit. Logging is on: every call records call_admitted and
+// call_finished (the compact call record) through the Log into a
 // RocksDB store in `buffered` mode under $TC_BENCH_DIR (default
 // /tmp/timecontrol-bench-actors, removed afterwards). A real actor system
 // (CAF's work-stealing scheduler) runs it all.

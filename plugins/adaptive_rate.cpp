@@ -14,7 +14,7 @@ namespace tc {
 
 namespace {
 
-constexpr std::string_view tag = "tc.adaptive_rate/1";
+constexpr std::string_view tag = "tc.adaptive_rate/2";
 
 // Calls per second of a limiter spec; nullopt if it does not parse.
 std::optional<double> rate_of(std::string_view text) {
@@ -132,22 +132,28 @@ void adaptive_rate::apply(const envelope& x) {
   std::visit(
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
-        // The latest request's id: the call_throttled or call_admitted at
-        // the request (call_requested in logs of earlier builds).
-        if constexpr (requires { e.call_id; }) {
-          if constexpr (!std::is_same_v<T, call_finished> &&
-                        !std::is_same_v<T, call_timed_out>)
-            last_requested_ = std::max(last_requested_, e.call_id);
-        }
         if constexpr (std::is_same_v<T, call_throttled>) {
           last_pressure_ = x.time;
           pressured_ = true;
         } else if constexpr (std::is_same_v<T, call_admitted>) {
+          last_admitted_ = std::max(last_admitted_, e.call_id);
+          // Until the command applies the cut, what it admits runs at the
+          // old rate.
+          if (cut_pending_)
+            barrier_ = std::max(barrier_, e.call_id);
           if (e.waited > duration{0}) {
             last_pressure_ = x.time;
             pressured_ = true;
           }
         } else if constexpr (std::is_same_v<T, call_finished>) {
+          // A call admitted before the last cut took effect ran at the old
+          // rate: it says nothing about the new one (one cut per round,
+          // like TCP's recovery).
+          if (e.call_id <= barrier_) {
+            if (!e.ok && is_remote_throttle(e.error))
+              ++remote_throttles_;
+            return;
+          }
           if (e.ok) {
             if (!pressured_ ||
                 x.time - last_pressure_ > config_.pressure_window)
@@ -159,14 +165,12 @@ void adaptive_rate::apply(const envelope& x) {
               rate_ = clamp(rate_ + config_.increase * ceiling_ / rate_);
           } else if (is_remote_throttle(e.error)) {
             ++remote_throttles_;
-            if (e.call_id <= barrier_)
-              return; // made at the rate before the last cut
             learning_ = true;
             ceiling_ = applied_.value_or(rate_);
             rate_ = clamp(ceiling_ * config_.decrease);
             cut_rate_ = rate_;
             cut_pending_ = true;
-            barrier_ = last_requested_;
+            barrier_ = last_admitted_;
             ++cuts_;
           }
         } else if constexpr (std::is_same_v<T, policy_changed>) {
@@ -191,7 +195,7 @@ std::string adaptive_rate::save() const {
   w.u64(applied_ ? 1 : 0);
   w.f64(applied_.value_or(0));
   w.u64(barrier_);
-  w.u64(last_requested_);
+  w.u64(last_admitted_);
   w.time(last_pressure_);
   w.u64((pressured_ ? 1 : 0) | (cut_pending_ ? 2 : 0) | (learning_ ? 4 : 0));
   w.f64(cut_rate_);
@@ -210,7 +214,7 @@ caf::error adaptive_rate::load(std::string_view bytes) {
   auto has_applied = r.u64();
   auto applied = r.f64();
   auto barrier = r.u64();
-  auto last_requested = r.u64();
+  auto last_admitted = r.u64();
   auto last_pressure = r.time();
   auto flags = r.u64();
   auto cut_rate = r.f64();
@@ -230,7 +234,7 @@ caf::error adaptive_rate::load(std::string_view bytes) {
   ceiling_ = ceiling;
   applied_ = has_applied ? std::optional<double>{applied} : std::nullopt;
   barrier_ = barrier;
-  last_requested_ = last_requested;
+  last_admitted_ = last_admitted;
   last_pressure_ = last_pressure;
   pressured_ = flags & 1;
   cut_pending_ = flags & 2;

@@ -13,9 +13,14 @@
 //                past the ceiling too, so it finds a limit that was raised.
 //   decrease     a call that failed because the remote side throttled it
 //                sets the ceiling to the rate it was made at and cuts the
-//                rate to `decrease` times that. Calls requested before the
-//                cut were made at the old rate: their throttles are not
-//                counted again (one cut per round, like TCP's recovery).
+//                rate to `decrease` times that. Calls the command admitted
+//                before the cut took effect (before it recorded the cut
+//                rate's policy_changed) ran at the old rate: neither their
+//                throttles nor their successes count (one cut per round,
+//                like TCP's recovery). Calls that waited in the command's
+//                queue through the cut run at the new rate and count: the
+//                rule is keyed on admissions, not requests, so a deep queue
+//                does not hide the new rate's refusals.
 //
 // It only climbs while the command's own limiter holds calls back (a call
 // waited or was throttled by it within the last `pressure_window`): with
@@ -123,7 +128,7 @@ private:
   std::optional<double> applied_;
   /// Throttles of calls with ids up to this were made before the last cut.
   uint64_t barrier_ = 0;
-  uint64_t last_requested_ = 0;
+  uint64_t last_admitted_ = 0;
   time_point last_pressure_{};
   bool pressured_ = false;
   /// A cut that is not applied yet: propose at once, whatever hysteresis.

@@ -57,8 +57,11 @@ double rate_of(const std::string& spec) {
 struct convergence : test::actor_fixture {
   /// Runs a command limited to "1/s" in front of an API that allows
   /// `limit` calls/s (one at a time), with the learner attached, for
-  /// `length` of simulated time. Counts what happened after `settle`.
-  outcome run_against(double limit, duration length, duration settle) {
+  /// `length` of simulated time, `callers` calls outstanding and at most
+  /// `queue` of them waiting in the command. Counts what happened after
+  /// `settle`.
+  outcome run_against(double limit, duration length, duration settle,
+                      int callers = 8, size_t queue = 64) {
     auto remote = std::make_shared<token_bucket>(
         token_rate{static_cast<int64_t>(limit * 1000), 1000s}, 1, now());
     auto clk = rt->time_ptr();
@@ -72,13 +75,13 @@ struct convergence : test::actor_fixture {
                              {.name = "remote",
                               .limiter = "1/s",
                               .action = on_throttle::wait,
-                              .queue_limit = 64},
+                              .queue_limit = queue},
                              api);
     BOOST_REQUIRE(cmd);
     auto learner = spawn_adaptive_rate(*rt, {.command = "remote"});
     BOOST_REQUIRE(learner);
     auto stop = std::make_shared<bool>(false);
-    auto load = sys->spawn(load_impl, *cmd, 8, stop);
+    auto load = sys->spawn(load_impl, *cmd, callers, stop);
     auto start = now();
     step(length);
     *stop = true;
@@ -97,11 +100,11 @@ struct convergence : test::actor_fixture {
   }
 };
 
-void check_converges(double limit) {
+void check_converges(double limit, int callers = 8, size_t queue = 64) {
   convergence f;
   auto settle = 120s;
   auto measured = 180s;
-  auto out = f.run_against(limit, settle + measured, settle);
+  auto out = f.run_against(limit, settle + measured, settle, callers, queue);
   auto start = test::sample_time();
   // Every rate applied once settled, and the last before that, is within
   // 10 % of the hidden limit.
@@ -149,6 +152,12 @@ BOOST_AUTO_TEST_CASE(it_converges_to_a_hidden_limit_of_45_per_second) {
 
 BOOST_AUTO_TEST_CASE(it_converges_to_a_hidden_limit_of_400_per_second) {
   check_converges(400);
+}
+
+// Hundreds of calls waiting in the command's queue: those that wait through
+// a cut run at the new rate, and their refusals count.
+BOOST_AUTO_TEST_CASE(it_converges_behind_a_queue_of_hundreds) {
+  check_converges(10, 600, 1000);
 }
 
 BOOST_AUTO_TEST_CASE(a_learner_restarted_from_its_snapshot_goes_on_from_there) {

@@ -29,12 +29,12 @@ struct feeder {
   }
 
   /// One call that waited in the command's queue (so the limiter holds
-  /// calls back) and ended with `error` ("" for success).
+  /// calls back) and ended with `error` ("" for success), as a Command
+  /// records it (the compact call record).
   uint64_t call(std::string error = "") {
     auto n = ++id;
-    feed(call_requested{n});
+    feed(call_throttled{n, 10ms, throttle_action::waited});
     feed(call_admitted{n, 10ms});
-    feed(call_started{n});
     feed(call_finished{n, 1ms, error.empty(), std::move(error)});
     return n;
   }
@@ -89,24 +89,30 @@ BOOST_AUTO_TEST_CASE(successes_without_pressure_change_nothing) {
 BOOST_AUTO_TEST_CASE(a_remote_throttle_cuts_the_rate_once_per_round) {
   feeder f;
   f.applied("10/s");
-  f.feed(call_requested{1});
-  f.feed(call_requested{2});
-  f.id = 2;
+  f.feed(call_admitted{1, 0ms});
+  f.feed(call_admitted{2, 0ms});
+  f.feed(call_throttled{4, 10ms, throttle_action::waited}); // queued
   f.feed(call_finished{1, 1ms, false, "throttled: remote said no"});
   BOOST_TEST(f.learner.ceiling() == 10.0);
   BOOST_TEST(f.learner.rate() == 9.25);
   BOOST_TEST(f.learner.cuts() == 1u);
   // Proposed at once, though the change is within the hysteresis... and
-  // call 2 was requested before the cut: its throttle does not cut again.
+  // call 2 was admitted before the cut: its throttle does not cut again.
   BOOST_TEST(*f.learner.proposal() == "9.25/s burst 1");
   f.feed(call_finished{2, 1ms, false, "HTTP 429 Too Many Requests"});
   BOOST_TEST(f.learner.rate() == 9.25);
   BOOST_TEST(f.learner.remote_throttles() == 2u);
   BOOST_TEST(f.learner.cuts() == 1u);
+  // Nor does one the command admits before it applies the cut.
+  f.feed(call_admitted{3, 0ms});
+  f.feed(call_finished{3, 1ms, false, "throttled"});
+  BOOST_TEST(f.learner.cuts() == 1u);
   f.applied("9.25/s burst 1");
   BOOST_TEST(!f.learner.proposal());
-  // A call made after the cut that is throttled cuts again.
-  f.call("throttled");
+  // A call admitted after the cut took effect that is throttled cuts again,
+  // also one that waited in the queue through the cut.
+  f.feed(call_admitted{4, 50ms});
+  f.feed(call_finished{4, 1ms, false, "throttled"});
   BOOST_TEST(f.learner.cuts() == 2u);
   BOOST_TEST(f.learner.ceiling() == 9.25);
 }
@@ -123,6 +129,7 @@ BOOST_AUTO_TEST_CASE(after_a_cut_it_climbs_by_a_share_of_the_ceiling) {
   feeder f;
   f.applied("10/s");
   f.call("throttled");
+  f.applied(*f.learner.proposal());
   auto before = f.learner.rate();
   f.call();
   // increase * ceiling / rate: 1.5 % of 10 per second at 9.25 calls a second.

@@ -21,6 +21,7 @@
 #include "timecontrol/actors/log.hpp"
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/core/error.hpp"
+#include "timecontrol/plugins/detail/bytes.hpp"
 #include "timecontrol/policies/under_limiter.hpp"
 
 namespace tc {
@@ -94,6 +95,12 @@ struct command_state {
   /// True while a policy change waits for the log: calls stay queued.
   bool changing_policy = false;
   uint64_t next_id = 1;
+  /// The canonical text of the limiter's spec ("" for unlimited).
+  std::string policy_text;
+  /// The id of the latest admitted call (admissions go in id order).
+  uint64_t last_admitted = 0;
+  /// Admissions since the last snapshot (command_config::snapshot_every).
+  uint64_t unsnapshotted = 0;
   /// Throttled calls waiting for the limiter (action wait), FIFO.
   std::deque<pending_call> waiting;
   /// Admitted calls waiting for a slot (max_in_flight), FIFO.
@@ -431,6 +438,8 @@ void admitted(command_ptr self, pending_call c, time_point now,
               duration waited) {
   auto& st = self->state;
   remember(st, now);
+  st.last_admitted = c.id;
+  ++st.unsnapshotted;
   st.record(now, call_admitted{c.id, waited});
   if (st.persist_first()) {
     // Runs once call_admitted is written: a crash cannot lose the
@@ -574,6 +583,86 @@ void apply_policy(command_ptr self, const parsed_limiter& spec) {
   st.history = std::move(history);
 }
 
+// -- snapshots ----------------------------------------------------------------
+
+// A command's snapshot: the limiter fed with the admissions of calls
+// 1..last_admitted, and what else a restart needs, covering the log up to
+// the snapshot's seq. Admissions go in id order and are all written when it
+// is taken, so a restart feeds exactly those after it: the call_admitted
+// events past the snapshot's seq with an id above last_admitted.
+constexpr std::string_view snapshot_tag = "tc.command/1";
+
+std::string snapshot_name(const std::string& command) {
+  return "command:" + command;
+}
+
+struct command_snapshot {
+  /// The spec the limiter was built from (and the last policy_changed).
+  std::string policy;
+  std::optional<under_limiter> limiter;
+  std::deque<time_point> history;
+  bool history_complete = true;
+  uint64_t last_admitted = 0;
+  /// The highest call id handed out.
+  uint64_t max_id = 0;
+};
+
+std::string encode(const command_snapshot& x) {
+  detail::snapshot_writer w{snapshot_tag};
+  w.str(x.policy);
+  w.str(x.limiter ? serialize_under_limiter(*x.limiter) : std::string{});
+  w.u64(x.history.size());
+  for (auto t : x.history)
+    w.time(t);
+  w.u64(x.history_complete ? 1 : 0);
+  w.u64(x.last_admitted);
+  w.u64(x.max_id);
+  return std::move(w).take();
+}
+
+std::optional<command_snapshot> decode(std::string_view bytes) {
+  detail::snapshot_reader r{bytes, snapshot_tag};
+  command_snapshot x;
+  x.policy = r.str();
+  auto limiter = r.str();
+  if (r.ok() && !limiter.empty()) {
+    x.limiter = deserialize_under_limiter(limiter);
+    if (!x.limiter)
+      r.fail("the limiter's state does not read");
+  }
+  for (auto n = r.count(); r.ok() && n > 0; --n)
+    x.history.push_back(r.time());
+  if (r.ok() && x.history.size() > history_limit)
+    r.fail("too many admission times");
+  x.history_complete = r.u64() == 1;
+  x.last_admitted = r.u64();
+  x.max_id = r.u64();
+  if (r.ok() && x.last_admitted > x.max_id)
+    r.fail("an admitted call id above the highest id");
+  if (r.finish())
+    return std::nullopt;
+  return x;
+}
+
+/// Saves a snapshot once `snapshot_every` admissions are past the last one
+/// and every admission so far is written (persist, then act).
+void maybe_snapshot(command_ptr self) {
+  auto& st = self->state;
+  if (st.config.snapshot_every == 0 ||
+      st.unsnapshotted < st.config.snapshot_every || st.admitting != 0 ||
+      st.changing_policy ||
+      st.config.admission != admission_mode::persist_then_act)
+    return;
+  st.unsnapshotted = 0;
+  command_snapshot x{st.policy_text,      st.limiter,       st.history,
+                     st.history_complete, st.last_admitted, st.next_id - 1};
+  // All admissions so far are written, so the log's last seq covers them;
+  // later ones get higher seqs. A failed save costs only a longer restart
+  // (and a store that fails fails the Log, which stops the command).
+  (void)st.store->save_snapshot(snapshot_name(st.source), st.store->last_seq(),
+                                encode(x));
+}
+
 /// Runs a deferred action once the Log has its events.
 void run_deferred(command_ptr self, deferred& d) {
   if (d.policy) {
@@ -586,6 +675,7 @@ void run_deferred(command_ptr self, deferred& d) {
   }
   if (d.start) {
     --self->state.admitting;
+    maybe_snapshot(self);
     run_admitted(self, std::move(d.call));
   } else
     d.call.promise.deliver(std::move(d.answer));
@@ -629,6 +719,7 @@ struct rebuilt {
   std::deque<time_point> history;
   bool history_complete = true;
   uint64_t next_id = 1;
+  uint64_t last_admitted = 0;
 };
 
 struct command_args {
@@ -660,6 +751,8 @@ caf::behavior command_impl(command_ptr self,
   st.history_complete = args->state.history_complete;
   st.store = std::move(args->store);
   st.next_id = args->state.next_id;
+  st.last_admitted = args->state.last_admitted;
+  st.policy_text = args->limiter.text;
   st.self = self;
   if (args->record_policy)
     st.record(st.time->now(), policy_changed{args->limiter.text});
@@ -719,6 +812,7 @@ caf::behavior command_impl(command_ptr self,
           return std::move(parsed.error());
         auto now = st.time->now();
         st.record(now, policy_changed{parsed->text});
+        st.policy_text = parsed->text;
         pending_call c;
         c.promise = self->make_response_promise();
         if (!st.history_complete) {
@@ -807,32 +901,50 @@ caf::expected<caf::actor> spawn_impl(runtime& rt, command_config config,
   auto parsed = parse_limiter(who, config.limiter);
   if (!parsed)
     return std::move(parsed.error());
-  // Rebuild from the command's own events.
+  // Rebuild from the command's own events, after its snapshot if it has one
+  // of the configured spec.
   rebuilt state;
   state.limiter = fresh_limiter(*parsed);
   std::optional<std::string> logged_policy;
   uint64_t max_id = 0;
-  auto err = rt.store().replay({.source = config.name}, [&](const envelope& x) {
-    std::visit(
-        [&](const auto& body) {
-          using type = std::decay_t<decltype(body)>;
-          if constexpr (requires { body.call_id; })
-            max_id = std::max(max_id, body.call_id);
-          if constexpr (std::is_same_v<type, call_admitted>) {
-            if (state.limiter)
-              admit(*state.limiter, x.time);
-            if (state.history.size() == history_limit) {
-              state.history.pop_front();
-              state.history_complete = false;
-            }
-            state.history.push_back(x.time);
-          } else if constexpr (std::is_same_v<type, policy_changed>) {
-            logged_policy = body.policy;
-          }
-        },
-        x.body);
-    return true;
-  });
+  seq_t from = 1;
+  if (auto saved = rt.store().load_snapshot(snapshot_name(config.name));
+      saved && *saved) {
+    if (auto x = decode((*saved)->state); x && x->policy == parsed->text) {
+      state.limiter = std::move(x->limiter);
+      state.history = std::move(x->history);
+      state.history_complete = x->history_complete;
+      state.last_admitted = x->last_admitted;
+      logged_policy = x->policy;
+      max_id = x->max_id;
+      from = (*saved)->seq + 1;
+    }
+  }
+  auto err = rt.store().replay(
+      {.from = from, .source = config.name}, [&](const envelope& x) {
+        std::visit(
+            [&](const auto& body) {
+              using type = std::decay_t<decltype(body)>;
+              if constexpr (requires { body.call_id; })
+                max_id = std::max(max_id, body.call_id);
+              if constexpr (std::is_same_v<type, call_admitted>) {
+                if (body.call_id <= state.last_admitted)
+                  return; // in the snapshot already
+                state.last_admitted = body.call_id;
+                if (state.limiter)
+                  admit(*state.limiter, x.time);
+                if (state.history.size() == history_limit) {
+                  state.history.pop_front();
+                  state.history_complete = false;
+                }
+                state.history.push_back(x.time);
+              } else if constexpr (std::is_same_v<type, policy_changed>) {
+                logged_policy = body.policy;
+              }
+            },
+            x.body);
+        return true;
+      });
   if (err)
     return err;
   state.next_id = max_id + 1;

@@ -71,9 +71,12 @@
 // Rebuilt from the log: on start the command replays its own events and
 // feeds the time of every call_admitted into a fresh limiter of its
 // configured spec, so a limit cannot be escaped by restarting (admissions
-// that this limiter would have refused are not counted). If the configured
-// spec differs from the last recorded policy_changed, it is recorded as a
-// new policy_changed. Calls that were waiting or running when the process
+// that this limiter would have refused are not counted). With a snapshot
+// (command_config::snapshot_every) of the same spec, it starts from the
+// snapshot's limiter and replays only the events after it; a snapshot of
+// another spec, or one that does not load, is passed over (full replay). If the
+// configured spec differs from the last recorded policy_changed, it is recorded
+// as a new policy_changed. Calls that were waiting or running when the process
 // stopped are not resumed.
 //
 // Besides calls, a command understands (a proxy does not forward these, nor
@@ -163,6 +166,13 @@ struct command_config {
   /// call_finished, and its late answer dropped. A sync callable cannot be
   /// interrupted: one that overruns is answered timed_out when it returns.
   duration timeout{0};
+  /// In persist_then_act mode, the command saves its limiter's state (a
+  /// snapshot, "command:<name>" in the log's snapshots) after this many
+  /// admissions, at a moment when every admission so far is written; a
+  /// restart then reads only the command's events after it. 0: never. In
+  /// act_then_record mode it saves none (its admissions are not known to
+  /// be written at any moment), so a restart reads all of its events.
+  uint64_t snapshot_every = 10000;
 };
 
 /// An operation that answers at once (or throws).

@@ -10,6 +10,11 @@
 //   bus_latency               from record to delivery at an observer, at
 //                             10 000 events/s; p50 and p99 in microseconds
 //   controller_memory         bytes per watched command, 100 000 commands
+//   command_restart           starting a runtime and a Command over a log of
+//                             10 million events of that command (5 million
+//                             calls, the compact call record): by replaying
+//                             them all (the baseline), and from the
+//                             Command's snapshot
 //
 // Run: build/benchmarks/bench.runtime. Data goes to $TC_BENCH_DIR (default
 // /tmp/timecontrol-bench-runtime).
@@ -24,6 +29,7 @@
 #include <fstream>
 #include <thread>
 
+#include "timecontrol/actors/command.hpp"
 #include "timecontrol/actors/controller.hpp"
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/events/register.hpp"
@@ -205,6 +211,70 @@ void controller_memory(benchmark::State& state) {
   }
 }
 BENCHMARK(controller_memory)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// Seconds to start a runtime over `path` and spawn the command "api" (which
+// replays what it needs), with `snapshot_every`; then one call, and stop.
+double restart_seconds(const std::string& path, uint64_t snapshot_every) {
+  system_fixture f;
+  auto t0 = std::chrono::steady_clock::now();
+  auto rt = runtime::start(
+      *f.sys, {.path = path, .store = {.mode = durability::buffered}});
+  if (!rt)
+    std::abort();
+  auto cmd = spawn_command(
+      **rt,
+      {.name = "api",
+       .limiter = "100000/s burst 100000",
+       .snapshot_every = snapshot_every},
+      sync_operation{
+          [](std::string x) -> caf::expected<std::string> { return x; }});
+  if (!cmd)
+    std::abort();
+  auto secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  caf::scoped_actor self{*f.sys};
+  self->request(*cmd, caf::infinite, call_atom::value, std::string{"x"})
+      .receive([](std::string&) {}, [](caf::error&) { std::abort(); });
+  (*rt)->shutdown();
+  return secs;
+}
+
+void command_restart(benchmark::State& state) {
+  constexpr uint64_t calls = 5'000'000;
+  auto path = fresh_dir("restart");
+  {
+    auto store = event_store::open(path, {.mode = durability::buffered});
+    if (!store)
+      std::abort();
+    std::vector<envelope> batch;
+    auto t = from_nanos(1'767'225'600'000'000'000);
+    batch.push_back(
+        envelope{0, t, "api", policy_changed{"100000/s burst 100000"}});
+    for (uint64_t id = 1; id <= calls; ++id) {
+      t += std::chrono::microseconds{20};
+      batch.push_back(envelope{0, t, "api", call_admitted{id, duration{0}}});
+      batch.push_back(envelope{0, t + std::chrono::microseconds{5}, "api",
+                               call_finished{id, 5us, true, {}}});
+      if (batch.size() >= 10'000 || id == calls) {
+        if (!(*store)->append(batch))
+          std::abort();
+        batch.clear();
+      }
+    }
+  }
+  for (auto _ : state) {
+    // The baseline: no snapshot, every event replayed. Its one call then
+    // saves a snapshot covering the whole log (snapshot_every = 1).
+    auto full = restart_seconds(path, 1);
+    auto from_snapshot = restart_seconds(path, 1);
+    state.counters["full_s"] = full;
+    state.counters["snapshot_s"] = from_snapshot;
+    state.counters["snapshot/full"] = from_snapshot / full;
+  }
+  fs::remove_all(path);
+}
+BENCHMARK(command_restart)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 } // namespace
 

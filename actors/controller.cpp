@@ -10,6 +10,7 @@
 #include "timecontrol/actors/detail/atoms.hpp"
 #include "timecontrol/actors/detail/recorder.hpp"
 #include "timecontrol/actors/runtime.hpp"
+#include "timecontrol/plugins/detail/bytes.hpp"
 #include "timecontrol/policies/deadline.hpp"
 
 namespace tc {
@@ -81,6 +82,8 @@ struct controller_state {
   // The timer that counts; older ones are ignored when they fire.
   uint64_t timer_id = 0;
   std::optional<time_point> timer_at;
+  // Events from the Bus since the last snapshot.
+  uint64_t unsnapshotted = 0;
 };
 
 // The controller's whole interface: the public one and its own messages.
@@ -241,6 +244,70 @@ void apply_fact(controller_state& st, const envelope& x) {
     i->second.policy.finished(x.time);
 }
 
+// -- snapshots ----------------------------------------------------------------
+
+// The watches after the events up to a snapshot's seq: per watched command
+// its watch, its deadline's state and the status last recorded.
+constexpr std::string_view snapshot_tag = "tc.controller/1";
+
+std::string snapshot_name(const std::string& controller) {
+  return "controller:" + controller;
+}
+
+std::string encode(const std::unordered_map<std::string, watched>& commands) {
+  detail::snapshot_writer w{snapshot_tag};
+  w.u64(commands.size());
+  for (auto& [name, x] : commands) {
+    w.str(watch_spec(x.config));
+    w.str(x.policy.serialize());
+    w.u64(static_cast<uint64_t>(x.recorded));
+  }
+  return std::move(w).take();
+}
+
+std::optional<std::unordered_map<std::string, watched>>
+decode(std::string_view bytes) {
+  detail::snapshot_reader r{bytes, snapshot_tag};
+  std::unordered_map<std::string, watched> commands;
+  for (auto n = r.count(); r.ok() && n > 0; --n) {
+    watch config;
+    if (!parse_watch_spec(r.str(), config) && r.ok())
+      r.fail("a watch does not read");
+    auto policy = deadline::deserialize(r.str());
+    if (!policy && r.ok())
+      r.fail("a deadline's state does not read");
+    auto recorded = r.u64();
+    if (r.ok() && recorded > static_cast<uint64_t>(deadline_status::paused))
+      r.fail("a status is out of range");
+    if (!r.ok())
+      break;
+    auto name = config.command;
+    if (!commands
+             .emplace(name, watched{std::move(config), *policy,
+                                    static_cast<deadline_status>(recorded)})
+             .second)
+      r.fail("a command is watched twice");
+  }
+  if (r.finish())
+    return std::nullopt;
+  return commands;
+}
+
+// After `snapshot_every` events, saves the state, which covers the log up
+// to `seq`.
+void maybe_snapshot(controller_pointer self, seq_t seq) {
+  auto& st = self->state;
+  if (st.config.snapshot_every == 0 ||
+      ++st.unsnapshotted < st.config.snapshot_every)
+    return;
+  st.unsnapshotted = 0;
+  // Watches changed by a message since are re-applied from their
+  // policy_changed by a restart, which keeps what is known of their calls.
+  // A failed save costs only a longer restart.
+  (void)st.rt->store_ptr()->save_snapshot(snapshot_name(st.config.name), seq,
+                                          encode(st.commands));
+}
+
 // -- behavior -----------------------------------------------------------------
 
 controller_full::behavior_type
@@ -311,6 +378,8 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
           st.unacked = 0;
           self->send(st.rt->bus(), ack_atom::value, id, x.seq);
         }
+        // The state covers every event before this one.
+        maybe_snapshot(self, x.seq - 1);
         if (x.source == st.config.name)
           return; // our own records
         auto i = st.commands.find(x.source);
@@ -351,14 +420,24 @@ caf::expected<controller_actor> spawn_controller(runtime& rt,
       return err;
   if (!config.scheduler)
     config.scheduler = rt.scheduler();
-  // Rebuild from the log: watches added at run time, calls, statuses.
+  // Rebuild from the log (after the snapshot, if one reads): watches added
+  // at run time, calls, statuses.
   controller_state st;
   st.config = config;
   auto up_to = rt.store().last_seq();
-  auto err = rt.store().replay({.to = up_to}, [&](const envelope& x) {
-    apply_fact(st, x);
-    return true;
-  });
+  seq_t from = 1;
+  if (auto saved = rt.store().load_snapshot(snapshot_name(config.name));
+      saved && *saved && (*saved)->seq <= up_to) {
+    if (auto commands = decode((*saved)->state)) {
+      st.commands = std::move(*commands);
+      from = (*saved)->seq + 1;
+    }
+  }
+  auto err =
+      rt.store().replay({.from = from, .to = up_to}, [&](const envelope& x) {
+        apply_fact(st, x);
+        return true;
+      });
   if (err)
     return err;
   // Configured watches that the log does not know yet start now.

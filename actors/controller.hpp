@@ -88,6 +88,11 @@ struct controller_config {
   /// Receives the "call now" intents (action_call); the runtime's Scheduler
   /// when not set.
   scheduler_actor scheduler{};
+  /// Saves the watches' state (a snapshot, "controller:<name>" in the log's
+  /// snapshots) after this many events from the Bus; a restart then reads
+  /// only the events after it. 0: never. What a snapshot does not keep:
+  /// which due time an early call (lead) was asked for, as without one.
+  uint64_t snapshot_every = 100000;
 };
 
 using controller_actor = caf::typed_actor<

@@ -10,11 +10,12 @@
 //   bus_latency               from record to delivery at an observer, at
 //                             10 000 events/s; p50 and p99 in microseconds
 //   controller_memory         bytes per watched command, 100 000 commands
-//   command_restart           starting a runtime and a Command over a log of
-//                             10 million events of that command (5 million
+//   restart                   starting a runtime and a Command, or a
+//                             Controller watching it, over a log of 10
+//                             million events of that command (5 million
 //                             calls, the compact call record): by replaying
-//                             them all (the baseline), and from the
-//                             Command's snapshot
+//                             them all (the baseline), and from the actor's
+//                             snapshot
 //
 // Run: build/benchmarks/bench.runtime. Data goes to $TC_BENCH_DIR (default
 // /tmp/timecontrol-bench-runtime).
@@ -240,7 +241,38 @@ double restart_seconds(const std::string& path, uint64_t snapshot_every) {
   return secs;
 }
 
-void command_restart(benchmark::State& state) {
+// Seconds to start a runtime over `path` and spawn the controller
+// "watchdog" watching "api" (which replays what it needs), with
+// `snapshot_every`; then one event through the Bus, and stop.
+double controller_restart_seconds(const std::string& path,
+                                  uint64_t snapshot_every) {
+  system_fixture f;
+  auto t0 = std::chrono::steady_clock::now();
+  auto rt = runtime::start(
+      *f.sys, {.path = path, .store = {.mode = durability::buffered}});
+  if (!rt)
+    std::abort();
+  controller_config cfg{"watchdog", {{"api", 1s, 1s}}, action_alarm};
+  cfg.snapshot_every = snapshot_every;
+  auto controller = spawn_controller(**rt, std::move(cfg));
+  if (!controller)
+    std::abort();
+  auto secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  // Two events through the Bus: the second makes it save a snapshot that
+  // covers the first.
+  (*rt)->record("api", call_admitted{0, duration{0}});
+  (*rt)->record("api", call_finished{0, duration{0}, true, {}});
+  caf::scoped_actor self{*f.sys};
+  self->request(*controller, caf::infinite, status_atom::value,
+                std::string{"api"})
+      .receive([](deadline_status) {}, [](caf::error&) { std::abort(); });
+  (*rt)->shutdown();
+  return secs;
+}
+
+void restart(benchmark::State& state) {
   constexpr uint64_t calls = 5'000'000;
   auto path = fresh_dir("restart");
   {
@@ -268,13 +300,18 @@ void command_restart(benchmark::State& state) {
     // saves a snapshot covering the whole log (snapshot_every = 1).
     auto full = restart_seconds(path, 1);
     auto from_snapshot = restart_seconds(path, 1);
-    state.counters["full_s"] = full;
-    state.counters["snapshot_s"] = from_snapshot;
-    state.counters["snapshot/full"] = from_snapshot / full;
+    state.counters["command_full_s"] = full;
+    state.counters["command_snapshot_s"] = from_snapshot;
+    state.counters["command_ratio"] = from_snapshot / full;
+    full = controller_restart_seconds(path, 1);
+    from_snapshot = controller_restart_seconds(path, 1);
+    state.counters["controller_full_s"] = full;
+    state.counters["controller_snapshot_s"] = from_snapshot;
+    state.counters["controller_ratio"] = from_snapshot / full;
   }
   fs::remove_all(path);
 }
-BENCHMARK(command_restart)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(restart)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 } // namespace
 

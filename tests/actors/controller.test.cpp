@@ -9,6 +9,8 @@
 
 #include "tests/actors/fixture.hpp"
 #include "tests/support/print.hpp"
+#include "timecontrol/plugins/detail/bytes.hpp"
+#include "timecontrol/policies/deadline.hpp"
 
 using namespace tc;
 using namespace std::chrono_literals;
@@ -76,9 +78,10 @@ struct controller_fixture : test::actor_fixture {
     run();
   }
 
-  // A call of `command` that starts and finishes now.
+  // A call of `command` that starts and finishes now, as a Command records
+  // it.
   void call(const std::string& command) {
-    rt->record(command, call_started{1});
+    rt->record(command, call_admitted{1, 0ns});
     rt->record(command, call_finished{1, 0ns, true, ""});
     run();
   }
@@ -247,6 +250,52 @@ BOOST_AUTO_TEST_CASE(a_restart_keeps_watches_added_at_run_time) {
   BOOST_TEST((status("report") == ds::never_called));
   advance(1h + 1ns);
   BOOST_TEST((recorded("report") == std::vector<ds>{ds::down}));
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_from_a_snapshot_keeps_watches_and_statuses) {
+  auto cfg = config();
+  cfg.snapshot_every = 1;
+  spawn(cfg);
+  BOOST_REQUIRE(
+      ask<bool>(controller, watch_atom::value, watch{"report", 1h, 0s}));
+  call("poll");
+  advance(12s);  // late
+  call("other"); // one more event: a snapshot after the change to late
+  auto saved = store->load_snapshot("controller:watchdog");
+  BOOST_REQUIRE(saved);
+  BOOST_REQUIRE(*saved);
+  stop();
+  start();
+  spawn(cfg);
+  BOOST_TEST((status("report") == ds::never_called));
+  BOOST_TEST((status("poll") == ds::late));
+  advance(3s + 1ns);
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::late, ds::down}));
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_starts_from_the_controller_snapshot) {
+  // A snapshot that knows of a call of poll at t0 + 100s which the log does
+  // not hold: the restarted controller believes the snapshot.
+  auto t0 = now();
+  detail::snapshot_writer w{"tc.controller/1"};
+  w.u64(1);
+  w.str(watch_spec({"poll", 10s, 5s}));
+  deadline d{10s, 5s, t0, true};
+  d.called(t0 + 100s);
+  w.str(d.serialize());
+  w.u64(static_cast<uint64_t>(ds::up));
+  BOOST_REQUIRE(!store->save_snapshot("controller:watchdog", store->last_seq(),
+                                      std::move(w).take()));
+  advance(105s);
+  spawn(config());
+  BOOST_TEST((status("poll") == ds::up));
+  // A snapshot that does not read is passed over: the log knows no call.
+  stop();
+  start();
+  BOOST_REQUIRE(!store->save_snapshot("controller:watchdog", store->last_seq(),
+                                      "garbage"));
+  spawn(config());
+  BOOST_TEST((status("poll") == ds::never_called));
 }
 
 // -- lead ---------------------------------------------------------------------

@@ -21,8 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// -- the code under test
-// -------------------------------------------------------
+// -- the code under test ------------------------------------------------------
 
 struct exchange {
   std::vector<tc::time_point> fetches;
@@ -44,8 +43,7 @@ caf::expected<tc::command_actor> start_prices(tc::runtime& rt, exchange& ex) {
 
 } // namespace
 
-// -- its tests
-// -------------------------------------------------------------------
+// -- its tests ----------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_burst_of_callers_is_spread_to_two_fetches_a_second) {
   tc::simulation sim;

@@ -252,8 +252,7 @@ public:
 
   virtual ~event_store();
 
-  // -- appending
-  // ----------------------------------------------------------------
+  // -- appending --------------------------------------------------------------
 
   /// Stores `x`, setting `x.seq` to its new sequence number, and returns it.
   /// When this returns, the event is as durable as the store's mode
@@ -272,8 +271,7 @@ public:
   /// stores nothing and returns {0, 0}.
   virtual caf::expected<seq_range> append(std::span<envelope> batch) = 0;
 
-  // -- reading
-  // ------------------------------------------------------------------
+  // -- reading ----------------------------------------------------------------
 
   /// The sequence number of the newest stored event; 0 for an empty log.
   virtual seq_t last_seq() const = 0;
@@ -332,8 +330,7 @@ public:
   verify(const std::function<void(seq_t, const caf::error&)>& problem,
          const progress_fn& progress) const;
 
-  // -- snapshots
-  // ----------------------------------------------------------------
+  // -- snapshots --------------------------------------------------------------
 
   /// Saves `state` as the snapshot of view `name` covering events up to and
   /// including `seq` (which must not exceed last_seq()), replacing the

@@ -549,8 +549,7 @@ BOOST_AUTO_TEST_CASE(every_call_records_its_events_in_order) {
     BOOST_TEST((x.time == t0));
 }
 
-// -- persist, then act
-// ---------------------------------------------------------
+// -- persist, then act --------------------------------------------------------
 
 /// How many events of `type` the store holds now.
 size_t count(test::actor_fixture& f, event_type type) {

@@ -29,7 +29,7 @@ namespace {
 
 // Three commands with every outcome and a controller, like a busy service:
 // about 4.4 events per call.
-caf::error write_log(event_store& store, size_t events) {
+[[nodiscard]] caf::error write_log(event_store& store, size_t events) {
   std::mt19937_64 rng{42};
   std::vector<envelope> batch;
   auto t = from_nanos(1'767'225'600'000'000'000);

@@ -28,7 +28,8 @@ struct exchange {
 };
 
 /// Spawns the price service into `rt`; `ex` records when it fetched.
-caf::expected<tc::command_actor> start_prices(tc::runtime& rt, exchange& ex) {
+[[nodiscard]] caf::expected<tc::command_actor> start_prices(tc::runtime& rt,
+                                                            exchange& ex) {
   return tc::spawn_command(
       rt,
       {.name = "prices",

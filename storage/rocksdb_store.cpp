@@ -111,7 +111,7 @@ std::string seq_text(seq_t first, seq_t last) {
 // Fails unless a file can be created in `dir`: the honest test of "writable"
 // (permission bits say nothing to root, and a read-only mount hides behind
 // them).
-caf::error check_writable(const std::string& dir) {
+[[nodiscard]] caf::error check_writable(const std::string& dir) {
   auto probe = (fs::path{dir} / ".timecontrol-write-test").string();
   int fd = ::open(probe.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
   if (fd < 0)
@@ -145,7 +145,7 @@ bool unfinished_creation(const std::string& path) {
   return true;
 }
 
-caf::error interrupted_creation_error(const std::string& path) {
+[[nodiscard]] caf::error interrupted_creation_error(const std::string& path) {
   return make_error(errc::not_a_log,
                     path + ": holds what an interrupted creation of a log by "
                            "an older timecontrol left (RocksDB files, no "
@@ -153,7 +153,7 @@ caf::error interrupted_creation_error(const std::string& path) {
                            "again");
 }
 
-caf::expected<identity> identify(const std::string& path) {
+[[nodiscard]] caf::expected<identity> identify(const std::string& path) {
   identity result;
   if (exists(path + "/" + std::string{repair_flag_file}))
     return make_error(errc::corrupt_record,
@@ -217,7 +217,7 @@ void remove_abandoned_creations(const fs::path& parent,
 
 // Builds a new, empty log in `dir`: both column families, the header, the
 // lease and, last, the marker.
-caf::error build_log(const std::string& dir) {
+[[nodiscard]] caf::error build_log(const std::string& dir) {
   auto setup = make_rocksdb_setup();
   setup.db.create_if_missing = true;
   setup.db.create_missing_column_families = true;
@@ -248,7 +248,7 @@ caf::error build_log(const std::string& dir) {
 // all: built in a temporary folder beside it, which is then renamed to
 // `path`. A creation that another process finished first is not an error
 // (the caller then opens what is there).
-caf::error create_log(const std::string& path) {
+[[nodiscard]] caf::error create_log(const std::string& path) {
   fs::path target{path};
   if (!target.has_filename())
     target = target.parent_path();
@@ -468,7 +468,7 @@ public:
   // deletes between the catch-up's reading of the MANIFEST and its listing
   // of the WAL files is skipped without an error, and its events would be
   // missing until the next catch-up; RocksDB documents calling it again.)
-  caf::error settle() {
+  [[nodiscard]] caf::error settle() {
     for (int attempt = 1;; ++attempt) {
       auto before = wal_files_in(path_);
       auto st = db_->TryCatchUpWithPrimary();
@@ -505,8 +505,8 @@ public:
   // no longer holds: its last writes are gone.
   // `found`: a number found elsewhere (intact WAL writes RocksDB did not
   // recover, which are reported as damage of their own).
-  caf::error clean_close_problem(const lease_state& lease,
-                                 seq_t found = 0) const {
+  [[nodiscard]] caf::error clean_close_problem(const lease_state& lease,
+                                               seq_t found = 0) const {
     auto held = std::max(highest_held(), found);
     if (!lease.clean || held >= lease.high)
       return caf::none;
@@ -524,7 +524,7 @@ public:
   // Reads or writes the header, finds the newest sequence number, the gaps
   // and (for a writer) the lease; a writer adds the marker and lease to a
   // log of an older version.
-  caf::error init(const identity& id) {
+  [[nodiscard]] caf::error init(const identity& id) {
     std::string value;
     auto st = db_->Get({}, slice(format::meta_key), &value);
     if (st.IsNotFound()) {
@@ -581,7 +581,8 @@ public:
 
   using event_store::append;
 
-  caf::expected<seq_range> append(std::span<envelope> batch) override {
+  [[nodiscard]] caf::expected<seq_range>
+  append(std::span<envelope> batch) override {
     if (read_only)
       return make_error(errc::closed, path_ + ": opened read-only");
     if (batch.empty())
@@ -646,7 +647,7 @@ public:
 
   seq_t last_seq() const override { return last_seq_.load(); }
 
-  caf::expected<seq_t> refresh() override {
+  [[nodiscard]] caf::expected<seq_t> refresh() override {
     if (!follow)
       return last_seq_.load();
     std::lock_guard guard{refresh_mutex_};
@@ -667,8 +668,8 @@ public:
 
   // -- replay -----------------------------------------------------------------
 
-  caf::error replay(const replay_query& query,
-                    replay_handler& handler) const override {
+  [[nodiscard]] caf::error replay(const replay_query& query,
+                                  replay_handler& handler) const override {
     replay_sink sink{query, handler};
     auto from = std::max<seq_t>(query.from, 1);
     auto to = std::min(query.to, last_seq_.load());
@@ -683,7 +684,7 @@ public:
     return std::move(sink).result();
   }
 
-  caf::expected<envelope> get(seq_t seq) const override {
+  [[nodiscard]] caf::expected<envelope> get(seq_t seq) const override {
     if (auto g = gap_of(seq); g && g->repaired_at == 0)
       return make_error(errc::not_found,
                         path_ + ": no event with seq " + std::to_string(seq) +
@@ -714,7 +715,7 @@ public:
 
   using event_store::verify;
 
-  caf::expected<size_t>
+  [[nodiscard]] caf::expected<size_t>
   verify(const std::function<void(seq_t, const caf::error&)>& problem,
          const progress_fn& progress) const override {
     size_t found = 0;
@@ -882,8 +883,8 @@ public:
 
   // -- snapshots --------------------------------------------------------------
 
-  caf::error save_snapshot(std::string_view name, seq_t seq,
-                           std::string_view state) override {
+  [[nodiscard]] caf::error save_snapshot(std::string_view name, seq_t seq,
+                                         std::string_view state) override {
     if (read_only)
       return make_error(errc::closed, path_ + ": opened read-only");
     if (seq > last_seq_.load())
@@ -909,7 +910,7 @@ public:
     return caf::none;
   }
 
-  caf::expected<std::optional<snapshot>>
+  [[nodiscard]] caf::expected<std::optional<snapshot>>
   load_snapshot(std::string_view name) const override {
     std::string value;
     auto st = db_->Get({}, format::snapshot_key(name), &value);
@@ -994,7 +995,7 @@ private:
   };
 
   // The error every write gets after the first failed one.
-  caf::error stopped(const caf::error& first) const {
+  [[nodiscard]] caf::error stopped(const caf::error& first) const {
     return make_error(errc::storage_failure,
                       path_ +
                           ": the log takes no more writes after a failed "
@@ -1009,7 +1010,7 @@ private:
   // log) may cover numbers that were handed out and lost with a torn or cut
   // write-ahead log: they are declared a gap and numbering goes on past
   // them, so that none of them ever names another event.
-  caf::error take_lease(const identity& id) {
+  [[nodiscard]] caf::error take_lease(const identity& id) {
     auto file = read_small_file(path_ + "/" + std::string{lease_file});
     seq_t high = highest_held();
     if (file.exists) {
@@ -1051,7 +1052,7 @@ private:
   // Declares `first`..`last` a gap: numbers a writer reserved (the lease)
   // before an unclean stop, which may have been handed out. One synced
   // write with the header of store version 2 (gap records need it).
-  caf::error declare_reserved(seq_t first, seq_t last) {
+  [[nodiscard]] caf::error declare_reserved(seq_t first, seq_t last) {
     rocksdb::WriteBatch batch;
     batch.Put(slice(format::gap_key(first)),
               format::encode_gap({first, last, false, 0}));
@@ -1083,7 +1084,7 @@ private:
 
   // Makes the lease cover `seq` before it is handed out. Only the leader
   // (or init) calls this.
-  caf::error extend_lease(seq_t seq) {
+  [[nodiscard]] caf::error extend_lease(seq_t seq) {
     if (lease_ != 0 && seq <= lease_)
       return caf::none;
     auto high = seq + lease_step;
@@ -1093,7 +1094,7 @@ private:
     return caf::none;
   }
 
-  caf::error load_gaps() {
+  [[nodiscard]] caf::error load_gaps() {
     std::vector<format::gap> found;
     std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({})};
     auto prefix = std::string(1, format::gap_tag);
@@ -1133,7 +1134,8 @@ private:
   // Writes the records and postings of a group in one WriteBatch. Runs
   // without the queue lock: only the leader touches the members' batches and
   // the scratch space.
-  caf::error write_group(const std::vector<writer*>& members, seq_t first) {
+  [[nodiscard]] caf::error write_group(const std::vector<writer*>& members,
+                                       seq_t first) {
     auto& g = scratch_;
     g.batch.Clear();
     g.touched.clear();
@@ -1175,7 +1177,7 @@ private:
   }
 
   // The highest event key's sequence number (0 if there is none).
-  caf::expected<seq_t> find_last_seq() const {
+  [[nodiscard]] caf::expected<seq_t> find_last_seq() const {
     std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({})};
     it->SeekForPrev(std::string(1, format::event_tag + 1));
     seq_t last = 0;
@@ -1361,7 +1363,8 @@ private:
 };
 
 // A fresh folder for a follower's own files.
-caf::expected<std::string> make_secondary_dir(const std::string& path) {
+[[nodiscard]] caf::expected<std::string>
+make_secondary_dir(const std::string& path) {
   std::error_code ec;
   auto base = fs::temp_directory_path(ec);
   if (ec)
@@ -1396,7 +1399,7 @@ struct attempt {
 // The first damage our own WAL reader finds, as the error that refuses the
 // log; none if every WAL file reads (up to a torn tail). Sets `wal_last` to
 // the largest event seq of the intact writes.
-caf::error check_wal(const std::string& path, seq_t& wal_last) {
+[[nodiscard]] caf::error check_wal(const std::string& path, seq_t& wal_last) {
   auto scans = scan_wal_files(path);
   std::vector<std::string> found;
   seq_t before = 0;
@@ -1431,7 +1434,8 @@ caf::error check_wal(const std::string& path, seq_t& wal_last) {
 // write-ahead log into a new table file, writes a new MANIFEST and OPTIONS
 // file and starts a new info log). Only a sound header, or the options of
 // an older timecontrol in its files, lets the writer open it.
-caf::error check_header_read_only(const std::string& path, const identity& id) {
+[[nodiscard]] caf::error check_header_read_only(const std::string& path,
+                                                const identity& id) {
   if (id.ours)
     return caf::none; // an older log: the writer's open says what is wrong
   auto setup = make_rocksdb_setup();

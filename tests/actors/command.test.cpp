@@ -77,7 +77,7 @@ caf::behavior plain_sender_impl(caf::event_based_actor* self, caf::actor cmd,
   return {[=](int y) { *got = y; }};
 }
 
-caf::expected<std::string> echo(std::string x) {
+[[nodiscard]] caf::expected<std::string> echo(std::string x) {
   return "ok:" + x;
 }
 

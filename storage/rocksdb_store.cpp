@@ -420,16 +420,33 @@ check_own_files(const std::string& path, rocksdb::Env* env,
 
 class rocksdb_store final : public event_store {
 public:
-  rocksdb_store(std::string path, durability mode, rocksdb_setup setup,
-                rocksdb::DB* db,
-                std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : path_(std::move(path)), mode_(mode), setup_(std::move(setup)), db_(db),
-        handles_(std::move(handles)), index_cf_(handles_.at(1)) {
+  /// How the store was opened.
+  enum class access {
+    write,
+    /// store_options::read_only: appends and snapshots fail.
+    read,
+    /// store_options::follow: read, and refresh() catches up.
+    follow,
+  };
+
+  /// Takes over `db`, opened at `path` with `setup` and the column families
+  /// `handles` (default, index). `secondary_dir`: the own folder of a
+  /// secondary instance (a reader beside a writer), removed with the store.
+  rocksdb_store(std::string path, durability mode, access how,
+                rocksdb_setup setup, std::unique_ptr<rocksdb::DB> db,
+                std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                std::string secondary_dir = {})
+      : path_(std::move(path)), mode_(mode), read_only_(how != access::write),
+        follow_(how == access::follow),
+        secondary_dir_(std::move(secondary_dir)), setup_(std::move(setup)),
+        db_(std::move(db)), handles_(std::move(handles)),
+        index_cf_(handles_.at(1)) {
     write_options_.sync = mode == durability::sync;
   }
 
   ~rocksdb_store() override {
     close_cleanly();
+    // RocksDB's order: the column family handles before the database.
     for (auto* handle : handles_)
       db_->DestroyColumnFamilyHandle(handle);
     if (registered_)
@@ -437,22 +454,17 @@ public:
     // Safe after a failed write too: RocksDB closes a WAL writer that saw
     // an error without writing to it again.
     db_->Close().PermitUncheckedError();
-    delete db_;
-    if (!secondary_dir.empty()) {
+    // Gone before its folder is (a secondary instance's info log is there).
+    db_.reset();
+    if (!secondary_dir_.empty()) {
       std::error_code ec;
-      fs::remove_all(secondary_dir, ec);
+      fs::remove_all(secondary_dir_, ec);
     }
   }
 
-  /// Set for stores opened with store_options::read_only or ::follow.
-  bool read_only = false;
-
-  /// Set for stores opened with store_options::follow.
-  bool follow = false;
-
-  /// Set once the open succeeded: a writer whose open failed after it took
-  /// the lease leaves the lease not clean.
-  bool opened = false;
+  /// Once the open succeeded: a writer whose open failed after it took the
+  /// lease leaves the lease not clean.
+  void mark_opened() { opened_ = true; }
 
   // Tells this process's readers that a writer has the log open.
   void register_writer() {
@@ -460,8 +472,8 @@ public:
     registered_ = true;
   }
 
-  /// The secondary instance's own folder (readers), removed with the store.
-  std::string secondary_dir;
+  /// The secondary instance's own folder (readers beside a writer).
+  const std::string& secondary_dir() const { return secondary_dir_; }
 
   // Catches up with the writer until a catch-up ran while the writer
   // deleted no WAL file: the view is then whole. (A WAL file the writer
@@ -479,7 +491,7 @@ public:
       if (st.ok() && !deleted)
         return caf::none;
       if (!st.ok() && !vanished(st))
-        return storage_error(path_, st, db_);
+        return storage_error(path_, st, db_.get());
       if (attempt == settle_attempts)
         return make_error(errc::storage_failure,
                           path_ +
@@ -530,7 +542,7 @@ public:
     if (st.IsNotFound()) {
       std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({})};
       it->SeekToFirst();
-      if (it->Valid() || read_only) {
+      if (it->Valid() || read_only_) {
         if (id.marker)
           return make_error(errc::corrupt_record,
                             path_ + ": damaged: the timecontrol header "
@@ -540,7 +552,7 @@ public:
                                                "timecontrol header");
       }
       if (!it->status().ok())
-        return storage_error(path_, it->status(), db_, true);
+        return storage_error(path_, it->status(), db_.get(), true);
       // An empty log whose creation an older version did not finish.
       rocksdb::WriteOptions sync;
       sync.sync = true;
@@ -548,7 +560,7 @@ public:
       if (!st.ok())
         return storage_error(path_, st);
     } else if (!st.ok()) {
-      return storage_error(path_, st, db_, true);
+      return storage_error(path_, st, db_.get(), true);
     } else {
       auto version = format::parse_meta_value(value);
       if (!version) {
@@ -572,7 +584,7 @@ public:
     if (auto err = load_gaps())
       return err;
     last_seq_ = std::max(*last, highest_gap());
-    if (read_only)
+    if (read_only_)
       return caf::none;
     return take_lease(id);
   }
@@ -583,7 +595,7 @@ public:
 
   [[nodiscard]] caf::expected<seq_range>
   append(std::span<envelope> batch) override {
-    if (read_only)
+    if (read_only_)
       return make_error(errc::closed, path_ + ": opened read-only");
     if (batch.empty())
       return seq_range{};
@@ -648,7 +660,7 @@ public:
   seq_t last_seq() const override { return last_seq_.load(); }
 
   [[nodiscard]] caf::expected<seq_t> refresh() override {
-    if (!follow)
+    if (!follow_)
       return last_seq_.load();
     std::lock_guard guard{refresh_mutex_};
     if (auto err = settle())
@@ -739,7 +751,7 @@ public:
         if (kept)
           db->EnableFileDeletions(false);
       }
-    } keep{db_};
+    } keep{db_.get()};
     std::vector<std::pair<seq_t, seq_t>> unreadable;
     found += check_table_files(
         path_, *db_, [&](seq_t first, seq_t last, caf::error err) {
@@ -860,7 +872,7 @@ public:
       }
     }
     if (!it->status().ok()) {
-      auto err = storage_error(path_, it->status(), db_);
+      auto err = storage_error(path_, it->status(), db_.get());
       if (!is(err, errc::corrupt_record))
         return err;
       // A damaged table file of the index (reported above, or now): the
@@ -885,7 +897,7 @@ public:
 
   [[nodiscard]] caf::error save_snapshot(std::string_view name, seq_t seq,
                                          std::string_view state) override {
-    if (read_only)
+    if (read_only_)
       return make_error(errc::closed, path_ + ": opened read-only");
     if (seq > last_seq_.load())
       return make_error(errc::bad_config,
@@ -917,7 +929,7 @@ public:
     if (st.IsNotFound())
       return std::optional<snapshot>{};
     if (!st.ok())
-      return storage_error(path_, st, db_);
+      return storage_error(path_, st, db_.get());
     auto result = format::decode_snapshot(name, value);
     if (!result)
       return make_error(static_cast<errc>(result.error().code()),
@@ -1074,7 +1086,7 @@ private:
   // Runs while RocksDB's lock is still held (no other writer can have made
   // the lease not clean meanwhile).
   void close_cleanly() {
-    if (read_only || !lease_taken_ || !opened || failed_)
+    if (read_only_ || !lease_taken_ || !opened_ || failed_)
       return;
     if (!db_->FlushWAL(true).ok())
       return;
@@ -1107,7 +1119,7 @@ private:
       found.push_back(*g);
     }
     if (!it->status().ok())
-      return storage_error(path_, it->status(), db_, true);
+      return storage_error(path_, it->status(), db_.get(), true);
     std::lock_guard guard{gaps_mutex_};
     gaps_ = std::move(found);
     return caf::none;
@@ -1185,7 +1197,7 @@ private:
       if (auto seq = format::parse_event_key(view(it->key())))
         last = *seq;
     if (!it->status().ok())
-      return storage_error(path_, it->status(), db_, true);
+      return storage_error(path_, it->status(), db_.get(), true);
     return last;
   }
 
@@ -1207,7 +1219,7 @@ private:
     name = name.substr(0, name.find_first_of(" :;"));
     seq_t first = 0;
     seq_t last = 0;
-    table_coverage(path_, name, db_, &first, &last);
+    table_coverage(path_, name, db_.get(), &first, &last);
     return last;
   }
 
@@ -1265,7 +1277,7 @@ private:
       }
       if (it->status().ok())
         break;
-      auto err = storage_error(path_, it->status(), db_);
+      auto err = storage_error(path_, it->status(), db_.get());
       if (!is(err, errc::corrupt_record)) {
         sink.fail(std::move(err));
         return;
@@ -1317,7 +1329,7 @@ private:
         events->Seek(key);
         if (!events->Valid() || view(events->key()) != key) {
           if (!events->status().ok()) {
-            auto err = storage_error(path_, events->status(), db_);
+            auto err = storage_error(path_, events->status(), db_.get());
             if (!is(err, errc::corrupt_record)) {
               sink.fail(std::move(err));
               return;
@@ -1338,13 +1350,17 @@ private:
       }
     }
     if (!index->status().ok())
-      sink.fail(storage_error(path_, index->status(), db_));
+      sink.fail(storage_error(path_, index->status(), db_.get()));
   }
 
   std::string path_;
   durability mode_;
+  const bool read_only_; // opened with store_options::read_only or ::follow
+  const bool follow_;    // opened with store_options::follow
+  std::string secondary_dir_;
+  bool opened_ = false;
   rocksdb_setup setup_; // outlives db_ (it may hold its Env)
-  rocksdb::DB* db_;
+  std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_; // default, index
   rocksdb::ColumnFamilyHandle* index_cf_;
   rocksdb::WriteOptions write_options_;
@@ -1588,8 +1604,13 @@ attempt open_once(const std::string& path, const store_options& options,
       });
     return result;
   }
+  auto how = options.follow      ? rocksdb_store::access::follow
+             : options.read_only ? rocksdb_store::access::read
+                                 : rocksdb_store::access::write;
   auto store = std::make_unique<rocksdb_store>(
-      path, options.mode, std::move(setup), db, std::move(handles));
+      path, options.mode, how, std::move(setup),
+      std::unique_ptr<rocksdb::DB>{db}, std::move(handles),
+      std::move(secondary_dir));
   // A repair that started after this open looked for its flag: RocksDB's
   // lock (writers) or the files it read may belong to a half-done repair.
   if (exists(path + "/" + std::string{repair_flag_file})) {
@@ -1600,12 +1621,9 @@ attempt open_once(const std::string& path, const store_options& options,
                                 std::string{repair_flag_file} + " is there)");
     return result;
   }
-  store->read_only = options.read_only;
-  store->follow = options.follow;
-  store->secondary_dir = std::move(secondary_dir);
   if (!options.read_only)
     store->register_writer();
-  if (!store->secondary_dir.empty()) {
+  if (!store->secondary_dir().empty()) {
     if (auto err = store->settle()) {
       result.err = std::move(err);
       return result;
@@ -1641,7 +1659,7 @@ attempt open_once(const std::string& path, const store_options& options,
                                 std::to_string(wal_last));
     return result;
   }
-  store->opened = true;
+  store->mark_opened();
   result.store = std::move(store);
   return result;
 }
@@ -1777,9 +1795,12 @@ caf::expected<size_t> diagnose_rocksdb_log(
     st = rocksdb::DB::OpenForReadOnly(setup.db, path, setup.families(),
                                       &handles, &db);
   if (has_index && st.ok()) {
-    rocksdb_store store{path, durability::sync, std::move(setup), db,
+    rocksdb_store store{path,
+                        durability::sync,
+                        rocksdb_store::access::read,
+                        std::move(setup),
+                        std::unique_ptr<rocksdb::DB>{db},
                         std::move(handles)};
-    store.read_only = true;
     if (auto err = store.init(id)) {
       if (is(err, errc::not_a_log) || is(err, errc::newer_format))
         return err;

@@ -29,8 +29,7 @@ using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 /// An observer acknowledges the events it has handled.
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
 
-// -- commands, controllers, scheduler
-// -------------------------------------------
+// -- commands, controllers, scheduler -----------------------------------------
 
 /// A call of a command with opaque argument bytes: (call_atom, std::string).
 using call_atom = caf::atom_constant<caf::atom("call")>;

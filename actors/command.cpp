@@ -195,8 +195,8 @@ struct parsed_limiter {
   std::string text;
 };
 
-caf::expected<parsed_limiter> parse_limiter(const std::string& who,
-                                            const std::string& text) {
+[[nodiscard]] caf::expected<parsed_limiter>
+parse_limiter(const std::string& who, const std::string& text) {
   if (text.empty())
     return parsed_limiter{};
   auto spec = parse_limiter_spec(text);
@@ -292,7 +292,7 @@ void answer_timed_out(command_state& st, uint64_t id, running_call& r) {
                                        duration_to_string(st.config.timeout))));
 }
 
-caf::error failure(const char* what) {
+[[nodiscard]] caf::error failure(const char* what) {
   return make_error(errc::operation_failed, what);
 }
 
@@ -302,13 +302,14 @@ std::string text_of(const caf::error& err) {
 }
 
 /// The caller's answer for a failed operation.
-caf::error failed(const command_state& st, uint64_t id,
-                  const std::string& text) {
+[[nodiscard]] caf::error failed(const command_state& st, uint64_t id,
+                                const std::string& text) {
   return make_error(errc::operation_failed,
                     st.what() + ": call " + std::to_string(id) + ": " + text);
 }
 
-caf::expected<std::string> run_sync(const sync_operation& f, std::string args) {
+[[nodiscard]] caf::expected<std::string> run_sync(const sync_operation& f,
+                                                  std::string args) {
   try {
     return f(std::move(args));
   } catch (const std::exception& e) {
@@ -883,8 +884,8 @@ caf::behavior command_impl(command_ptr self,
 
 // -- spawning -----------------------------------------------------------------
 
-caf::expected<caf::actor> spawn_impl(runtime& rt, command_config config,
-                                     operation op) {
+[[nodiscard]] caf::expected<caf::actor>
+spawn_impl(runtime& rt, command_config config, operation op) {
   if (config.name.empty())
     return make_error(errc::bad_config, "command: the name is empty");
   auto who = "command '" + config.name + "'";
@@ -983,7 +984,7 @@ caf::expected<caf::actor> spawn_command(runtime& rt, command_config config,
 namespace {
 
 // A command around a callable answers exactly command_actor's messages.
-caf::expected<command_actor> typed(caf::expected<caf::actor> x) {
+[[nodiscard]] caf::expected<command_actor> typed(caf::expected<caf::actor> x) {
   if (!x)
     return std::move(x.error());
   return caf::actor_cast<command_actor>(std::move(*x));

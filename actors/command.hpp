@@ -198,16 +198,16 @@ using command_actor =
 /// (empty name, bad limiter spec, negative timeout, invalid target, a name
 /// that a running command of this runtime has), and the store's error when
 /// the log cannot be read.
-caf::expected<caf::actor> spawn_command(runtime& rt, command_config config,
-                                        caf::actor target);
+[[nodiscard]] caf::expected<caf::actor>
+spawn_command(runtime& rt, command_config config, caf::actor target);
 
 /// Spawns a command around a callable that answers at once.
-caf::expected<command_actor> spawn_command(runtime& rt, command_config config,
-                                           sync_operation op);
+[[nodiscard]] caf::expected<command_actor>
+spawn_command(runtime& rt, command_config config, sync_operation op);
 
 /// Spawns a command around a callable that answers later.
-caf::expected<command_actor> spawn_command(runtime& rt, command_config config,
-                                           async_operation op);
+[[nodiscard]] caf::expected<command_actor>
+spawn_command(runtime& rt, command_config config, async_operation op);
 
 /// Calls `command` from non-actor code and waits for its answer, as a
 /// plain function call would: (call_atom, args) -> std::string, or the
@@ -216,13 +216,13 @@ caf::expected<command_actor> spawn_command(runtime& rt, command_config config,
 /// returns), not inside an actor, and not on hot paths (about 12k round
 /// trips/s). It waits without limit, so it never returns for a command that
 /// drops the call; errc::closed for an invalid handle.
-caf::expected<std::string> call_blocking(caf::actor_system& sys,
-                                         const caf::actor& command,
-                                         std::string args);
+[[nodiscard]] caf::expected<std::string>
+call_blocking(caf::actor_system& sys, const caf::actor& command,
+              std::string args);
 
-inline caf::expected<std::string> call_blocking(caf::actor_system& sys,
-                                                const command_actor& command,
-                                                std::string args) {
+[[nodiscard]] inline caf::expected<std::string>
+call_blocking(caf::actor_system& sys, const command_actor& command,
+              std::string args) {
   return call_blocking(sys, caf::actor_cast<caf::actor>(command),
                        std::move(args));
 }

@@ -19,7 +19,7 @@ namespace {
 
 // -- checks -------------------------------------------------------------------
 
-caf::error check(const watch& x) {
+[[nodiscard]] caf::error check(const watch& x) {
   if (x.command.empty())
     return make_error(errc::bad_config, "watch: the command name is empty");
   if (x.period <= duration{0})

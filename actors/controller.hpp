@@ -111,8 +111,8 @@ using controller_actor = caf::typed_actor<
 /// Spawns a controller. Errors: errc::bad_config (empty name, a watch with
 /// an empty command, a period that is not positive, a negative grace or
 /// lead, a lead not shorter than the period), errors reading the log.
-caf::expected<controller_actor> spawn_controller(runtime& rt,
-                                                 controller_config config);
+[[nodiscard]] caf::expected<controller_actor>
+spawn_controller(runtime& rt, controller_config config);
 
 // The spec a controller records (in policy_changed) when it starts watching
 // a command, watch_spec(const watch&), is declared with tc::watch in

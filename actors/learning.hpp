@@ -45,16 +45,15 @@ class runtime;
 /// Spawns the plugin actor. Errors: errc::bad_config (an empty command, or
 /// factors out of range, naming them), those of spawn_plugin. `options`
 /// apply as given; their `act` runs after this function's own.
-caf::expected<plugin_actor> spawn_adaptive_rate(runtime& rt,
-                                                adaptive_rate_config config,
-                                                plugin_options options = {});
+[[nodiscard]] caf::expected<plugin_actor>
+spawn_adaptive_rate(runtime& rt, adaptive_rate_config config,
+                    plugin_options options = {});
 
 /// Spawns the plugin actor. Errors: errc::bad_config (an empty controller
 /// name or an invalid controller handle), those of spawn_plugin. `options`
 /// apply as given, except `act`, which this function sets.
-caf::expected<plugin_actor> spawn_lead_time(runtime& rt,
-                                            controller_actor controller,
-                                            lead_time_config config,
-                                            plugin_options options = {});
+[[nodiscard]] caf::expected<plugin_actor>
+spawn_lead_time(runtime& rt, controller_actor controller,
+                lead_time_config config, plugin_options options = {});
 
 } // namespace tc

@@ -63,7 +63,8 @@ using plugin_actor = caf::typed_actor<
 /// runs it. The actor exits when the Bus does (at runtime::shutdown()), or
 /// with the error of an exception thrown by the plugin. Errors: reading the
 /// log (e.g. a corrupt record, naming its seq).
-caf::expected<plugin_actor> spawn_plugin(runtime& rt, std::shared_ptr<plugin> p,
-                                         plugin_options options = {});
+[[nodiscard]] caf::expected<plugin_actor>
+spawn_plugin(runtime& rt, std::shared_ptr<plugin> p,
+             plugin_options options = {});
 
 } // namespace tc

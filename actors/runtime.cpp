@@ -52,7 +52,9 @@ runtime::start(caf::actor_system& sys, std::shared_ptr<event_store> store,
                   node_started{static_cast<uint32_t>(::getpid()), version});
   auto scheduler = spawn_scheduler(*rt, std::move(config.scheduler));
   if (!scheduler) {
-    rt->shutdown("scheduler failed to start");
+    // The Scheduler's error is what start() reports; what the shutdown
+    // could add (a Log that failed meanwhile) is not why start() failed.
+    static_cast<void>(rt->shutdown("scheduler failed to start"));
     return scheduler.error();
   }
   rt->scheduler_ = std::move(*scheduler);
@@ -60,7 +62,9 @@ runtime::start(caf::actor_system& sys, std::shared_ptr<event_store> store,
 }
 
 runtime::~runtime() {
-  shutdown("runtime destroyed");
+  // A destructor cannot report the Log's error: a caller that wants it
+  // calls shutdown() first (then this one does nothing), or failure().
+  static_cast<void>(shutdown("runtime destroyed"));
 }
 
 uint64_t runtime::backlog() const noexcept {

@@ -57,11 +57,11 @@ public:
 
   /// Opens the store at `config.path` and starts the Log and the Bus.
   /// Errors: those of event_store::open.
-  static caf::expected<std::unique_ptr<runtime>> start(caf::actor_system& sys,
-                                                       runtime_config config);
+  [[nodiscard]] static caf::expected<std::unique_ptr<runtime>>
+  start(caf::actor_system& sys, runtime_config config);
 
   /// Starts over a store the caller opened.
-  static caf::expected<std::unique_ptr<runtime>>
+  [[nodiscard]] static caf::expected<std::unique_ptr<runtime>>
   start(caf::actor_system& sys, std::shared_ptr<event_store> store,
         runtime_config config);
 
@@ -115,7 +115,7 @@ public:
   /// without waiting for it to be written. Refused, and not sent, with
   /// errc::queue_full while the Log's backlog is over log_config::max_backlog
   /// (the caller may retry after flush()).
-  caf::error record(std::string source, event body);
+  [[nodiscard]] caf::error record(std::string source, event body);
 
   /// Waits until the Log has written everything it received before, and
   /// answers the last seq. That covers every event the library's actors
@@ -124,7 +124,7 @@ public:
   /// fsynced). Blocks the calling thread; under CAF's test_coordinator it
   /// runs the coordinator instead. Errors: the Log's write error, or
   /// errc::closed after shutdown().
-  caf::expected<seq_t> flush();
+  [[nodiscard]] caf::expected<seq_t> flush();
 
   /// Attaches `f` to the Bus as an observer (see spawn_observer).
   caf::actor observe(replay_query filter,
@@ -140,14 +140,14 @@ public:
   /// records node_stopped, waits until the Log has written everything, then
   /// stops the Log and the Bus. Returns the Log's error, if any (the one it
   /// stopped with, see failure()). Safe to call twice.
-  caf::error shutdown(std::string reason = "shutdown");
+  [[nodiscard]] caf::error shutdown(std::string reason = "shutdown");
 
   /// The error the Log stopped with after a failed write (fail-stop: e.g.
   /// storage_failure naming the path and "No space left on device"), or
   /// none while it runs. Thread-safe. Once set, the runtime records
   /// nothing more: its commands answered their callers with this error and
   /// exited, and the log holds everything that was acknowledged.
-  caf::error failure() const;
+  [[nodiscard]] caf::error failure() const;
 
 private:
   runtime(caf::actor_system& sys, std::shared_ptr<event_store> store,

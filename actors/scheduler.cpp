@@ -630,7 +630,8 @@ caf::result<uint64_t> schedule(scheduler_pointer self, intent& x) {
 
 // Rebuilds the schedule as the log describes it, through the schedule view
 // (from its snapshot, if a live view saved one).
-caf::error recover(scheduler_state& st, const event_store& store) {
+[[nodiscard]] caf::error recover(scheduler_state& st,
+                                 const event_store& store) {
   schedule_view view{st.config.name};
   if (auto err = rebuild(store, view))
     return err;

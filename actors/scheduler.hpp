@@ -170,7 +170,7 @@ using scheduler_actor = caf::typed_actor<
 /// Spawns a Scheduler that rebuilds its schedule from `rt`'s store (events
 /// of source `config.name`) and records through `rt`'s Log. Errors:
 /// errc::bad_config (budget 0), and errors reading the log.
-caf::expected<scheduler_actor> spawn_scheduler(runtime& rt,
-                                               scheduler_config config = {});
+[[nodiscard]] caf::expected<scheduler_actor>
+spawn_scheduler(runtime& rt, scheduler_config config = {});
 
 } // namespace tc

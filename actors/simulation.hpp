@@ -107,7 +107,7 @@ public:
   /// run, and gives the answer (of type R), the error it was answered with,
   /// or errc::timed_out if none came.
   template <class R, class Handle, class... Ts>
-  caf::expected<R> ask(const Handle& dest, Ts... xs) {
+  [[nodiscard]] caf::expected<R> ask(const Handle& dest, Ts... xs) {
     auto out = std::make_shared<std::optional<caf::expected<R>>>();
     sys_->spawn(
         [out](caf::event_based_actor* self, Handle dest,
@@ -131,9 +131,10 @@ public:
   /// Calls a command ((call_atom, args) -> std::string) and runs until it
   /// answers. A call that must wait for time to pass answers errc::timed_out
   /// here; use call_later() for those.
-  caf::expected<std::string> call(const caf::actor& command, std::string args);
-  caf::expected<std::string> call(const command_actor& command,
-                                  std::string args) {
+  [[nodiscard]] caf::expected<std::string> call(const caf::actor& command,
+                                                std::string args);
+  [[nodiscard]] caf::expected<std::string> call(const command_actor& command,
+                                                std::string args) {
     return call(caf::actor_cast<caf::actor>(command), std::move(args));
   }
 

@@ -212,7 +212,11 @@ struct environment {
   }
 
   ~environment() {
-    rt->shutdown();
+    // A Log that failed makes the figures void.
+    if (auto err = rt->shutdown()) {
+      std::fprintf(stderr, "bench.actors: %s\n", render(err).c_str());
+      std::abort();
+    }
     rt.reset();
     sys.reset();
     fs::remove_all(dir);
@@ -229,8 +233,8 @@ struct environment {
 // -- the benchmark ------------------------------------------------------------
 
 /// The destination of the driver's calls in `env` for `m`.
-caf::expected<caf::actor> destination(environment& env, const mode& m,
-                                      const caf::actor& bare) {
+[[nodiscard]] caf::expected<caf::actor>
+destination(environment& env, const mode& m, const caf::actor& bare) {
   if (!m.command)
     return bare;
   command_config config{

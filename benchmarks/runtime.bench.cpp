@@ -76,6 +76,15 @@ std::unique_ptr<runtime> start(caf::actor_system& sys,
   return std::move(*rt);
 }
 
+// Stops the benchmark at an error of the runtime (a refused record, a
+// failed write): the figures would not be of what they say.
+void check(const caf::error& err) {
+  if (err) {
+    std::fprintf(stderr, "%s\n", render(err).c_str());
+    std::abort();
+  }
+}
+
 seq_t flush(caf::actor_system& sys, const log_actor& log) {
   caf::scoped_actor self{sys};
   seq_t last = 0;
@@ -105,7 +114,7 @@ void log_append_actor(benchmark::State& state) {
   auto stats = rt->store().stats();
   state.counters["events/write"] =
       static_cast<double>(stats.events) / static_cast<double>(stats.writes);
-  rt->shutdown();
+  check(rt->shutdown());
 }
 BENCHMARK(log_append_actor)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -161,8 +170,8 @@ void bus_latency(benchmark::State& state) {
     // 2 000 events at 10 000 events/s: 10 every millisecond.
     for (int tick = 0; tick < 200; ++tick) {
       for (int i = 0; i < 10; ++i)
-        rt->record("latency",
-                   call_requested{static_cast<uint64_t>(steady_ns())});
+        check(rt->record("latency",
+                         call_requested{static_cast<uint64_t>(steady_ns())}));
       std::this_thread::sleep_for(1ms);
     }
   }
@@ -172,7 +181,7 @@ void bus_latency(benchmark::State& state) {
   state.counters["p50_us"] = static_cast<double>(latencies->p50()) / 1e3;
   state.counters["p99_us"] = static_cast<double>(latencies->p99()) / 1e3;
   state.counters["events"] = static_cast<double>(latencies->count());
-  rt->shutdown();
+  check(rt->shutdown());
 }
 BENCHMARK(bus_latency)
     ->Unit(benchmark::kMillisecond)
@@ -208,7 +217,7 @@ void controller_memory(benchmark::State& state) {
     state.counters["bytes/command"] =
         static_cast<double>(after - before) / static_cast<double>(commands);
     self->send_exit(*controller, caf::exit_reason::user_shutdown);
-    rt->shutdown();
+    check(rt->shutdown());
   }
 }
 BENCHMARK(controller_memory)->Iterations(1)->Unit(benchmark::kMillisecond);

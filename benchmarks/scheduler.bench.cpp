@@ -95,6 +95,15 @@ std::unique_ptr<runtime> start(caf::actor_system& sys,
   return std::move(*rt);
 }
 
+// Stops the benchmark if the runtime's Log failed: the figures would not be
+// of what they say.
+void shut_down(runtime& rt) {
+  if (auto err = rt.shutdown()) {
+    std::fprintf(stderr, "runtime: %s\n", render(err).c_str());
+    std::abort();
+  }
+}
+
 std::shared_ptr<event_store> memory_store() {
   auto store = event_store::open("bench", {.mode = durability::memory});
   if (!store)
@@ -130,7 +139,7 @@ void scheduler_memory(benchmark::State& state) {
     auto t1 = std::chrono::steady_clock::now();
     auto heap1 = heap_in_use();
     auto rss1 = rss_bytes();
-    rt->shutdown();
+    shut_down(*rt);
     rt.reset();
     auto heap2 = heap_in_use();
     // A new runtime rebuilds the schedule from the log.
@@ -140,7 +149,7 @@ void scheduler_memory(benchmark::State& state) {
       std::abort();
     auto t3 = std::chrono::steady_clock::now();
     auto heap3 = heap_in_use();
-    rt->shutdown();
+    shut_down(*rt);
     rt.reset();
     auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
     auto dn = static_cast<double>(n);
@@ -196,7 +205,7 @@ void scheduler_fire(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) *
                           static_cast<int64_t>(fire_count));
   caf::anon_send_exit(cmd, caf::exit_reason::user_shutdown);
-  rt->shutdown();
+  shut_down(*rt);
 }
 
 BENCHMARK(scheduler_fire)

@@ -470,8 +470,7 @@ void sqlite_scan(benchmark::State& state) {
 }
 BENCHMARK(sqlite_scan)->Unit(benchmark::kMillisecond);
 
-// -- the lease and opening
-// ------------------------------------------------------
+// -- the lease and opening ----------------------------------------------------
 
 void lease_extension(benchmark::State& state) {
   auto dir = (bench_dir() / "lease").string();

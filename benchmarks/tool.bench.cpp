@@ -31,7 +31,7 @@ namespace {
 // about 4.4 events per call, in the shape of store versions 1 and 2 (with
 // call_requested and call_started; what reading costs per event does not
 // depend on it).
-caf::error write_log(event_store& store, size_t events) {
+[[nodiscard]] caf::error write_log(event_store& store, size_t events) {
   std::mt19937_64 rng{42};
   std::vector<envelope> batch;
   auto t = from_nanos(1'767'225'600'000'000'000);

@@ -57,10 +57,10 @@ std::string to_string(errc code);
 caf::atom_value error_category() noexcept;
 
 /// Makes an error of category "tc" without context.
-caf::error make_error(errc code);
+[[nodiscard]] caf::error make_error(errc code);
 
 /// Makes an error of category "tc" whose context is `what`.
-caf::error make_error(errc code, std::string what);
+[[nodiscard]] caf::error make_error(errc code, std::string what);
 
 /// True if `err` is a timecontrol error with this code.
 bool is(const caf::error& err, errc code) noexcept;

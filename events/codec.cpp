@@ -124,7 +124,7 @@ private:
   std::string_view& in_;
 };
 
-caf::error corrupt(seq_t seq, const std::string& what) {
+[[nodiscard]] caf::error corrupt(seq_t seq, const std::string& what) {
   auto where = seq != 0 ? "seq " + std::to_string(seq) : std::string{"record"};
   return make_error(errc::corrupt_record, where + ": " + what);
 }

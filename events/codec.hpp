@@ -38,13 +38,15 @@ std::string encode(const envelope& x);
 /// number is reported as corrupt. Errors: `errc::newer_format`,
 /// `errc::unknown_event_type`, `errc::corrupt_record`; their text names the
 /// sequence number when it is known. On error `out` is unspecified.
-caf::error decode(std::string_view record, envelope& out, seq_t key_seq = 0);
+[[nodiscard]] caf::error decode(std::string_view record, envelope& out,
+                                seq_t key_seq = 0);
 
 /// The event type a record declares, read without checking the record (for
 /// choosing where to decode it); nullopt if the header does not parse.
 std::optional<event_type> peek_type(std::string_view record) noexcept;
 
 /// Decodes `record` into a new envelope.
-caf::expected<envelope> decode(std::string_view record, seq_t key_seq = 0);
+[[nodiscard]] caf::expected<envelope> decode(std::string_view record,
+                                             seq_t key_seq = 0);
 
 } // namespace tc::codec

@@ -39,7 +39,7 @@ public:
     return out;
   }
 
-  caf::error load(std::string_view bytes) override {
+  [[nodiscard]] caf::error load(std::string_view bytes) override {
     constexpr std::string_view tag = "busiest/1\n";
     if (!bytes.starts_with(tag))
       return tc::make_error(tc::errc::corrupt_record,

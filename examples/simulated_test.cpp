@@ -21,15 +21,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// -- the code under test
-// -------------------------------------------------------
+// -- the code under test ------------------------------------------------------
 
 struct exchange {
   std::vector<tc::time_point> fetches;
 };
 
 /// Spawns the price service into `rt`; `ex` records when it fetched.
-caf::expected<tc::command_actor> start_prices(tc::runtime& rt, exchange& ex) {
+[[nodiscard]] caf::expected<tc::command_actor> start_prices(tc::runtime& rt,
+                                                            exchange& ex) {
   return tc::spawn_command(
       rt,
       {.name = "prices",
@@ -44,8 +44,7 @@ caf::expected<tc::command_actor> start_prices(tc::runtime& rt, exchange& ex) {
 
 } // namespace
 
-// -- its tests
-// -------------------------------------------------------------------
+// -- its tests ----------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_burst_of_callers_is_spread_to_two_fetches_a_second) {
   tc::simulation sim;

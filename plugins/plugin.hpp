@@ -48,7 +48,7 @@ public:
   /// Replaces the state with one written by save(). errc::corrupt_record
   /// (naming the plugin and what is wrong) for anything else, and the state
   /// is then unchanged.
-  virtual caf::error load(std::string_view bytes) = 0;
+  [[nodiscard]] virtual caf::error load(std::string_view bytes) = 0;
 
   /// Folds in `x` unless it was seen already (seq <= covered()): so an event
   /// delivered twice -- by a replay and then by the Bus -- counts once.
@@ -89,10 +89,10 @@ struct rebuild_options {
 /// "corrupt_record: seq 42: ...", and errc::operation_failed for an
 /// exception thrown by the plugin (naming it and the seq) -- `p` then
 /// covers what came before.
-caf::error rebuild(const event_store& store, plugin& p,
-                   const rebuild_options& options = {});
+[[nodiscard]] caf::error rebuild(const event_store& store, plugin& p,
+                                 const rebuild_options& options = {});
 
 /// Saves `p`'s state as its snapshot, covering p.covered().
-caf::error save_snapshot(event_store& store, const plugin& p);
+[[nodiscard]] caf::error save_snapshot(event_store& store, const plugin& p);
 
 } // namespace tc

@@ -106,7 +106,7 @@ public:
   /// name (a loaded snapshot brings its own).
   std::string save() const override;
 
-  caf::error load(std::string_view bytes) override;
+  [[nodiscard]] caf::error load(std::string_view bytes) override;
 
   // -- results ----------------------------------------------------------------
 

@@ -87,7 +87,7 @@ public:
 
   std::string save() const override;
 
-  caf::error load(std::string_view bytes) override;
+  [[nodiscard]] caf::error load(std::string_view bytes) override;
 
   // -- results ----------------------------------------------------------------
 

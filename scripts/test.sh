@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test on a fresh Debian 12 machine: installs what is missing, then
 # builds and runs three suites, each with ctest:
-#   build/       the library, tools, tests and benchmarks; the whole suite,
-#                including the find_package consumer check
+#   build/       the library, tools, tests and benchmarks, with warnings as
+#                errors (TIMECONTROL_WERROR); the whole suite, including the
+#                find_package consumer check
 #   build-asan/  the same tests under AddressSanitizer and UBSan
 #   build-fuzz/  the libFuzzer targets (clang), each run for a few seconds
 # Any failure or sanitizer report stops it with a non-zero exit code.
@@ -12,7 +13,7 @@ jobs=$(nproc)
 "$root/scripts/install-deps.sh"
 
 echo "== suite 1/3: normal build"
-"$root/scripts/build.sh" "$root/build"
+"$root/scripts/build.sh" "$root/build" -DTIMECONTROL_WERROR=ON
 ctest --test-dir "$root/build" --output-on-failure -j "$jobs"
 
 echo "== suite 2/3: AddressSanitizer + UndefinedBehaviorSanitizer"

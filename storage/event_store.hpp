@@ -235,7 +235,7 @@ public:
   /// A reader (read_only, follow) whose open races the log's writer (which
   /// deleted a file the reader was about to read) opens again, up to 100
   /// times.
-  static caf::expected<std::unique_ptr<event_store>>
+  [[nodiscard]] static caf::expected<std::unique_ptr<event_store>>
   open(const std::string& path, const store_options& options);
 
   /// Looks for damage in the log at `path` without needing it to open
@@ -246,14 +246,13 @@ public:
   /// first sequence number it touches (0 if none or not known); returns
   /// their number. Reads only; errors as open() for a missing folder or one
   /// that is not a log.
-  static caf::expected<size_t>
+  [[nodiscard]] static caf::expected<size_t>
   diagnose(const std::string& path,
            const std::function<void(seq_t, const caf::error&)>& problem);
 
   virtual ~event_store();
 
-  // -- appending
-  // ----------------------------------------------------------------
+  // -- appending --------------------------------------------------------------
 
   /// Stores `x`, setting `x.seq` to its new sequence number, and returns it.
   /// When this returns, the event is as durable as the store's mode
@@ -265,15 +264,15 @@ public:
   /// later append and save_snapshot fails with storage_failure without
   /// touching the log; what was acknowledged before stays; once the cause is
   /// gone, the log opens again (in a new store) and appending continues.
-  caf::expected<seq_t> append(envelope& x);
+  [[nodiscard]] caf::expected<seq_t> append(envelope& x);
 
   /// Stores all of `batch` atomically (all or none, in one write), numbering
   /// them consecutively in order and setting each `seq`. An empty batch
   /// stores nothing and returns {0, 0}.
-  virtual caf::expected<seq_range> append(std::span<envelope> batch) = 0;
+  [[nodiscard]] virtual caf::expected<seq_range>
+  append(std::span<envelope> batch) = 0;
 
-  // -- reading
-  // ------------------------------------------------------------------
+  // -- reading ----------------------------------------------------------------
 
   /// The sequence number of the newest stored event; 0 for an empty log.
   virtual seq_t last_seq() const = 0;
@@ -289,22 +288,23 @@ public:
   /// or after. Errors: errc::storage_failure with RocksDB's text (e.g. the
   /// writer removed a file the follower had not opened yet; a later call
   /// may succeed).
-  virtual caf::expected<seq_t> refresh();
+  [[nodiscard]] virtual caf::expected<seq_t> refresh();
 
   /// Visits the events `query` selects, in order. Returns the first error
   /// that stopped it (a storage failure, or a record that did not decode
   /// while the handler chose `on_corrupt::stop`), or none.
-  virtual caf::error replay(const replay_query& query,
-                            replay_handler& handler) const = 0;
+  [[nodiscard]] virtual caf::error replay(const replay_query& query,
+                                          replay_handler& handler) const = 0;
 
   /// Convenience: visits with `f(const envelope&) -> bool` (false stops);
   /// stops at the first record that does not decode.
-  caf::error replay(const replay_query& query,
-                    const std::function<bool(const envelope&)>& f) const;
+  [[nodiscard]] caf::error
+  replay(const replay_query& query,
+         const std::function<bool(const envelope&)>& f) const;
 
   /// The event with sequence number `seq`; errc::not_found if there is none
   /// (saying so when a repair declared it lost).
-  virtual caf::expected<envelope> get(seq_t seq) const;
+  [[nodiscard]] virtual caf::expected<envelope> get(seq_t seq) const;
 
   /// The sequence numbers repairs declared gone, in order; empty for a log
   /// never repaired.
@@ -322,28 +322,27 @@ public:
   /// does not parse is told to `problem` as a warning (its text says
   /// "warning, not counted as a problem") and not counted: RocksDB never
   /// reads it back.
-  caf::expected<size_t>
+  [[nodiscard]] caf::expected<size_t>
   verify(const std::function<void(seq_t, const caf::error&)>& problem) const;
 
   /// The same, telling `progress` (when set) now and then how far the check
   /// got, in work units of one per record and (in a store that keeps its
   /// own index) one per index posting.
-  virtual caf::expected<size_t>
+  [[nodiscard]] virtual caf::expected<size_t>
   verify(const std::function<void(seq_t, const caf::error&)>& problem,
          const progress_fn& progress) const;
 
-  // -- snapshots
-  // ----------------------------------------------------------------
+  // -- snapshots --------------------------------------------------------------
 
   /// Saves `state` as the snapshot of view `name` covering events up to and
   /// including `seq` (which must not exceed last_seq()), replacing the
   /// name's previous snapshot atomically. Durable like an append.
-  virtual caf::error save_snapshot(std::string_view name, seq_t seq,
-                                   std::string_view state) = 0;
+  [[nodiscard]] virtual caf::error
+  save_snapshot(std::string_view name, seq_t seq, std::string_view state) = 0;
 
   /// The snapshot last saved for `name`, or nullopt if there is none.
   /// errc::corrupt_record if it does not decode.
-  virtual caf::expected<std::optional<snapshot>>
+  [[nodiscard]] virtual caf::expected<std::optional<snapshot>>
   load_snapshot(std::string_view name) const = 0;
 
   // -- properties -------------------------------------------------------------

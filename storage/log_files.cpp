@@ -41,7 +41,7 @@ std::optional<std::string_view> unseal(std::string_view text) {
   return body;
 }
 
-caf::error failure(const std::string& file, const char* doing) {
+[[nodiscard]] caf::error failure(const std::string& file, const char* doing) {
   return make_error(errc::storage_failure,
                     file + ": " + doing + " (" + std::strerror(errno) + ")");
 }

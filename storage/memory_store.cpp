@@ -28,7 +28,8 @@ public:
 
   using event_store::append;
 
-  caf::expected<seq_range> append(std::span<envelope> batch) override {
+  [[nodiscard]] caf::expected<seq_range>
+  append(std::span<envelope> batch) override {
     if (batch.empty())
       return seq_range{};
     std::unique_lock guard{mutex_};
@@ -51,8 +52,8 @@ public:
     return records_.size();
   }
 
-  caf::error replay(const replay_query& query,
-                    replay_handler& handler) const override {
+  [[nodiscard]] caf::error replay(const replay_query& query,
+                                  replay_handler& handler) const override {
     replay_sink sink{query, handler};
     std::vector<std::pair<seq_t, std::string>> chunk;
     auto next = std::max<seq_t>(query.from, 1);
@@ -91,8 +92,8 @@ public:
     }
   }
 
-  caf::error save_snapshot(std::string_view name, seq_t seq,
-                           std::string_view state) override {
+  [[nodiscard]] caf::error save_snapshot(std::string_view name, seq_t seq,
+                                         std::string_view state) override {
     std::unique_lock guard{mutex_};
     if (seq > records_.size())
       return make_error(errc::bad_config,
@@ -104,7 +105,7 @@ public:
     return caf::none;
   }
 
-  caf::expected<std::optional<snapshot>>
+  [[nodiscard]] caf::expected<std::optional<snapshot>>
   load_snapshot(std::string_view name) const override {
     std::shared_lock guard{mutex_};
     auto i = snapshots_.find(std::string{name});

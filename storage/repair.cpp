@@ -78,7 +78,8 @@ struct database {
   }
 };
 
-caf::error damaged(const std::string& path, const std::string& what) {
+[[nodiscard]] caf::error damaged(const std::string& path,
+                                 const std::string& what) {
   return make_error(errc::corrupt_record, path + ": " + what);
 }
 
@@ -96,7 +97,7 @@ std::string utc_stamp() {
 // Keeps every file of the log as it is now in a folder of its own under
 // `path`/lost: hard links (copies where links are refused), so that what
 // RocksDB's repair moves or drops stays, for the salvage and for people.
-caf::expected<std::string> keep_files(const std::string& path) {
+[[nodiscard]] caf::expected<std::string> keep_files(const std::string& path) {
   auto base = fs::path{path} / "lost" / ("repair-" + utc_stamp());
   auto dir = base;
   std::error_code ec;
@@ -137,7 +138,8 @@ bool rocksdb_file(const std::string& name) {
 // instance, have turned a WAL into a table file and not yet moved the WAL
 // away: a second table file with the same records, which RocksDB's
 // consistency checks refuse).
-caf::error restore_files(const std::string& path, const std::string& kept) {
+[[nodiscard]] caf::error restore_files(const std::string& path,
+                                       const std::string& kept) {
   std::error_code ec;
   for (auto& entry : fs::directory_iterator{path, ec})
     if (entry.is_regular_file() &&
@@ -291,8 +293,8 @@ struct postings {
   }
 };
 
-caf::error write(const std::string& path, rocksdb::DB& db,
-                 rocksdb::WriteBatch& batch, bool sync = false) {
+[[nodiscard]] caf::error write(const std::string& path, rocksdb::DB& db,
+                               rocksdb::WriteBatch& batch, bool sync = false) {
   if (batch.Count() == 0)
     return caf::none;
   rocksdb::WriteOptions options;

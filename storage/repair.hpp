@@ -68,7 +68,7 @@ struct repair_report {
 ///                         stays refused; the text says why);
 ///   errc::storage_failure an I/O error or a full disk meanwhile (run it
 ///                         again once the cause is gone).
-caf::expected<repair_report> repair_log(const std::string& path);
+[[nodiscard]] caf::expected<repair_report> repair_log(const std::string& path);
 
 /// "83..168,200" (the form log_repaired's fields use); "" for none.
 std::string to_ranges(const std::vector<seq_range>& ranges);

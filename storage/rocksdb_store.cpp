@@ -111,7 +111,7 @@ std::string seq_text(seq_t first, seq_t last) {
 // Fails unless a file can be created in `dir`: the honest test of "writable"
 // (permission bits say nothing to root, and a read-only mount hides behind
 // them).
-caf::error check_writable(const std::string& dir) {
+[[nodiscard]] caf::error check_writable(const std::string& dir) {
   auto probe = (fs::path{dir} / ".timecontrol-write-test").string();
   int fd = ::open(probe.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
   if (fd < 0)
@@ -145,7 +145,7 @@ bool unfinished_creation(const std::string& path) {
   return true;
 }
 
-caf::error interrupted_creation_error(const std::string& path) {
+[[nodiscard]] caf::error interrupted_creation_error(const std::string& path) {
   return make_error(errc::not_a_log,
                     path + ": holds what an interrupted creation of a log by "
                            "an older timecontrol left (RocksDB files, no "
@@ -153,7 +153,7 @@ caf::error interrupted_creation_error(const std::string& path) {
                            "again");
 }
 
-caf::expected<identity> identify(const std::string& path) {
+[[nodiscard]] caf::expected<identity> identify(const std::string& path) {
   identity result;
   if (exists(path + "/" + std::string{repair_flag_file}))
     return make_error(errc::corrupt_record,
@@ -217,7 +217,7 @@ void remove_abandoned_creations(const fs::path& parent,
 
 // Builds a new, empty log in `dir`: both column families, the header, the
 // lease and, last, the marker.
-caf::error build_log(const std::string& dir) {
+[[nodiscard]] caf::error build_log(const std::string& dir) {
   auto setup = make_rocksdb_setup();
   setup.db.create_if_missing = true;
   setup.db.create_missing_column_families = true;
@@ -248,7 +248,7 @@ caf::error build_log(const std::string& dir) {
 // all: built in a temporary folder beside it, which is then renamed to
 // `path`. A creation that another process finished first is not an error
 // (the caller then opens what is there).
-caf::error create_log(const std::string& path) {
+[[nodiscard]] caf::error create_log(const std::string& path) {
   fs::path target{path};
   if (!target.has_filename())
     target = target.parent_path();
@@ -420,16 +420,33 @@ check_own_files(const std::string& path, rocksdb::Env* env,
 
 class rocksdb_store final : public event_store {
 public:
-  rocksdb_store(std::string path, durability mode, rocksdb_setup setup,
-                rocksdb::DB* db,
-                std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : path_(std::move(path)), mode_(mode), setup_(std::move(setup)), db_(db),
-        handles_(std::move(handles)), index_cf_(handles_.at(1)) {
+  /// How the store was opened.
+  enum class access {
+    write,
+    /// store_options::read_only: appends and snapshots fail.
+    read,
+    /// store_options::follow: read, and refresh() catches up.
+    follow,
+  };
+
+  /// Takes over `db`, opened at `path` with `setup` and the column families
+  /// `handles` (default, index). `secondary_dir`: the own folder of a
+  /// secondary instance (a reader beside a writer), removed with the store.
+  rocksdb_store(std::string path, durability mode, access how,
+                rocksdb_setup setup, std::unique_ptr<rocksdb::DB> db,
+                std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                std::string secondary_dir = {})
+      : path_(std::move(path)), mode_(mode), read_only_(how != access::write),
+        follow_(how == access::follow),
+        secondary_dir_(std::move(secondary_dir)), setup_(std::move(setup)),
+        db_(std::move(db)), handles_(std::move(handles)),
+        index_cf_(handles_.at(1)) {
     write_options_.sync = mode == durability::sync;
   }
 
   ~rocksdb_store() override {
     close_cleanly();
+    // RocksDB's order: the column family handles before the database.
     for (auto* handle : handles_)
       db_->DestroyColumnFamilyHandle(handle);
     if (registered_)
@@ -437,22 +454,17 @@ public:
     // Safe after a failed write too: RocksDB closes a WAL writer that saw
     // an error without writing to it again.
     db_->Close().PermitUncheckedError();
-    delete db_;
-    if (!secondary_dir.empty()) {
+    // Gone before its folder is (a secondary instance's info log is there).
+    db_.reset();
+    if (!secondary_dir_.empty()) {
       std::error_code ec;
-      fs::remove_all(secondary_dir, ec);
+      fs::remove_all(secondary_dir_, ec);
     }
   }
 
-  /// Set for stores opened with store_options::read_only or ::follow.
-  bool read_only = false;
-
-  /// Set for stores opened with store_options::follow.
-  bool follow = false;
-
-  /// Set once the open succeeded: a writer whose open failed after it took
-  /// the lease leaves the lease not clean.
-  bool opened = false;
+  /// Once the open succeeded: a writer whose open failed after it took the
+  /// lease leaves the lease not clean.
+  void mark_opened() { opened_ = true; }
 
   // Tells this process's readers that a writer has the log open.
   void register_writer() {
@@ -460,15 +472,15 @@ public:
     registered_ = true;
   }
 
-  /// The secondary instance's own folder (readers), removed with the store.
-  std::string secondary_dir;
+  /// The secondary instance's own folder (readers beside a writer).
+  const std::string& secondary_dir() const { return secondary_dir_; }
 
   // Catches up with the writer until a catch-up ran while the writer
   // deleted no WAL file: the view is then whole. (A WAL file the writer
   // deletes between the catch-up's reading of the MANIFEST and its listing
   // of the WAL files is skipped without an error, and its events would be
   // missing until the next catch-up; RocksDB documents calling it again.)
-  caf::error settle() {
+  [[nodiscard]] caf::error settle() {
     for (int attempt = 1;; ++attempt) {
       auto before = wal_files_in(path_);
       auto st = db_->TryCatchUpWithPrimary();
@@ -479,7 +491,7 @@ public:
       if (st.ok() && !deleted)
         return caf::none;
       if (!st.ok() && !vanished(st))
-        return storage_error(path_, st, db_);
+        return storage_error(path_, st, db_.get());
       if (attempt == settle_attempts)
         return make_error(errc::storage_failure,
                           path_ +
@@ -505,8 +517,8 @@ public:
   // no longer holds: its last writes are gone.
   // `found`: a number found elsewhere (intact WAL writes RocksDB did not
   // recover, which are reported as damage of their own).
-  caf::error clean_close_problem(const lease_state& lease,
-                                 seq_t found = 0) const {
+  [[nodiscard]] caf::error clean_close_problem(const lease_state& lease,
+                                               seq_t found = 0) const {
     auto held = std::max(highest_held(), found);
     if (!lease.clean || held >= lease.high)
       return caf::none;
@@ -524,14 +536,14 @@ public:
   // Reads or writes the header, finds the newest sequence number, the gaps
   // and (for a writer) the lease; a writer adds the marker and lease to a
   // log of an older version and raises its header to store_version.
-  caf::error init(const identity& id) {
+  [[nodiscard]] caf::error init(const identity& id) {
     bool older = false;
     std::string value;
     auto st = db_->Get({}, slice(format::meta_key), &value);
     if (st.IsNotFound()) {
       std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({})};
       it->SeekToFirst();
-      if (it->Valid() || read_only) {
+      if (it->Valid() || read_only_) {
         if (id.marker)
           return make_error(errc::corrupt_record,
                             path_ + ": damaged: the timecontrol header "
@@ -541,7 +553,7 @@ public:
                                                "timecontrol header");
       }
       if (!it->status().ok())
-        return storage_error(path_, it->status(), db_, true);
+        return storage_error(path_, it->status(), db_.get(), true);
       // An empty log whose creation an older version did not finish.
       rocksdb::WriteOptions sync;
       sync.sync = true;
@@ -549,7 +561,7 @@ public:
       if (!st.ok())
         return storage_error(path_, st);
     } else if (!st.ok()) {
-      return storage_error(path_, st, db_, true);
+      return storage_error(path_, st, db_.get(), true);
     } else {
       auto version = format::parse_meta_value(value);
       if (!version) {
@@ -574,7 +586,7 @@ public:
     if (auto err = load_gaps())
       return err;
     last_seq_ = std::max(*last, highest_gap());
-    if (read_only)
+    if (read_only_)
       return caf::none;
     if (older) {
       // This build's writers use the newest format (the compact call
@@ -593,8 +605,9 @@ public:
 
   using event_store::append;
 
-  caf::expected<seq_range> append(std::span<envelope> batch) override {
-    if (read_only)
+  [[nodiscard]] caf::expected<seq_range>
+  append(std::span<envelope> batch) override {
+    if (read_only_)
       return make_error(errc::closed, path_ + ": opened read-only");
     if (batch.empty())
       return seq_range{};
@@ -658,8 +671,8 @@ public:
 
   seq_t last_seq() const override { return last_seq_.load(); }
 
-  caf::expected<seq_t> refresh() override {
-    if (!follow)
+  [[nodiscard]] caf::expected<seq_t> refresh() override {
+    if (!follow_)
       return last_seq_.load();
     std::lock_guard guard{refresh_mutex_};
     if (auto err = settle())
@@ -679,8 +692,8 @@ public:
 
   // -- replay -----------------------------------------------------------------
 
-  caf::error replay(const replay_query& query,
-                    replay_handler& handler) const override {
+  [[nodiscard]] caf::error replay(const replay_query& query,
+                                  replay_handler& handler) const override {
     replay_sink sink{query, handler};
     auto from = std::max<seq_t>(query.from, 1);
     auto to = std::min(query.to, last_seq_.load());
@@ -695,7 +708,7 @@ public:
     return std::move(sink).result();
   }
 
-  caf::expected<envelope> get(seq_t seq) const override {
+  [[nodiscard]] caf::expected<envelope> get(seq_t seq) const override {
     if (auto g = gap_of(seq); g && g->repaired_at == 0)
       return make_error(errc::not_found,
                         path_ + ": no event with seq " + std::to_string(seq) +
@@ -726,7 +739,7 @@ public:
 
   using event_store::verify;
 
-  caf::expected<size_t>
+  [[nodiscard]] caf::expected<size_t>
   verify(const std::function<void(seq_t, const caf::error&)>& problem,
          const progress_fn& progress) const override {
     size_t found = 0;
@@ -750,7 +763,7 @@ public:
         if (kept)
           db->EnableFileDeletions(false);
       }
-    } keep{db_};
+    } keep{db_.get()};
     std::vector<std::pair<seq_t, seq_t>> unreadable;
     found += check_table_files(
         path_, *db_, [&](seq_t first, seq_t last, caf::error err) {
@@ -871,7 +884,7 @@ public:
       }
     }
     if (!it->status().ok()) {
-      auto err = storage_error(path_, it->status(), db_);
+      auto err = storage_error(path_, it->status(), db_.get());
       if (!is(err, errc::corrupt_record))
         return err;
       // A damaged table file of the index (reported above, or now): the
@@ -894,9 +907,9 @@ public:
 
   // -- snapshots --------------------------------------------------------------
 
-  caf::error save_snapshot(std::string_view name, seq_t seq,
-                           std::string_view state) override {
-    if (read_only)
+  [[nodiscard]] caf::error save_snapshot(std::string_view name, seq_t seq,
+                                         std::string_view state) override {
+    if (read_only_)
       return make_error(errc::closed, path_ + ": opened read-only");
     if (seq > last_seq_.load())
       return make_error(errc::bad_config,
@@ -921,14 +934,14 @@ public:
     return caf::none;
   }
 
-  caf::expected<std::optional<snapshot>>
+  [[nodiscard]] caf::expected<std::optional<snapshot>>
   load_snapshot(std::string_view name) const override {
     std::string value;
     auto st = db_->Get({}, format::snapshot_key(name), &value);
     if (st.IsNotFound())
       return std::optional<snapshot>{};
     if (!st.ok())
-      return storage_error(path_, st, db_);
+      return storage_error(path_, st, db_.get());
     auto result = format::decode_snapshot(name, value);
     if (!result)
       return make_error(static_cast<errc>(result.error().code()),
@@ -1006,7 +1019,7 @@ private:
   };
 
   // The error every write gets after the first failed one.
-  caf::error stopped(const caf::error& first) const {
+  [[nodiscard]] caf::error stopped(const caf::error& first) const {
     return make_error(errc::storage_failure,
                       path_ +
                           ": the log takes no more writes after a failed "
@@ -1021,7 +1034,7 @@ private:
   // log) may cover numbers that were handed out and lost with a torn or cut
   // write-ahead log: they are declared a gap and numbering goes on past
   // them, so that none of them ever names another event.
-  caf::error take_lease(const identity& id) {
+  [[nodiscard]] caf::error take_lease(const identity& id) {
     auto file = read_small_file(path_ + "/" + std::string{lease_file});
     seq_t high = highest_held();
     if (file.exists) {
@@ -1063,7 +1076,7 @@ private:
   // Declares `first`..`last` a gap: numbers a writer reserved (the lease)
   // before an unclean stop, which may have been handed out. One synced
   // write with the header of store version 2 (gap records need it).
-  caf::error declare_reserved(seq_t first, seq_t last) {
+  [[nodiscard]] caf::error declare_reserved(seq_t first, seq_t last) {
     rocksdb::WriteBatch batch;
     batch.Put(slice(format::gap_key(first)),
               format::encode_gap({first, last, false, 0}));
@@ -1085,7 +1098,7 @@ private:
   // Runs while RocksDB's lock is still held (no other writer can have made
   // the lease not clean meanwhile).
   void close_cleanly() {
-    if (read_only || !lease_taken_ || !opened || failed_)
+    if (read_only_ || !lease_taken_ || !opened_ || failed_)
       return;
     if (!db_->FlushWAL(true).ok())
       return;
@@ -1095,7 +1108,7 @@ private:
 
   // Makes the lease cover `seq` before it is handed out. Only the leader
   // (or init) calls this.
-  caf::error extend_lease(seq_t seq) {
+  [[nodiscard]] caf::error extend_lease(seq_t seq) {
     if (lease_ != 0 && seq <= lease_)
       return caf::none;
     auto high = seq + lease_step;
@@ -1105,7 +1118,7 @@ private:
     return caf::none;
   }
 
-  caf::error load_gaps() {
+  [[nodiscard]] caf::error load_gaps() {
     std::vector<format::gap> found;
     std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({})};
     auto prefix = std::string(1, format::gap_tag);
@@ -1118,7 +1131,7 @@ private:
       found.push_back(*g);
     }
     if (!it->status().ok())
-      return storage_error(path_, it->status(), db_, true);
+      return storage_error(path_, it->status(), db_.get(), true);
     std::lock_guard guard{gaps_mutex_};
     gaps_ = std::move(found);
     return caf::none;
@@ -1145,7 +1158,8 @@ private:
   // Writes the records and postings of a group in one WriteBatch. Runs
   // without the queue lock: only the leader touches the members' batches and
   // the scratch space.
-  caf::error write_group(const std::vector<writer*>& members, seq_t first) {
+  [[nodiscard]] caf::error write_group(const std::vector<writer*>& members,
+                                       seq_t first) {
     auto& g = scratch_;
     g.batch.Clear();
     g.touched.clear();
@@ -1187,7 +1201,7 @@ private:
   }
 
   // The highest event key's sequence number (0 if there is none).
-  caf::expected<seq_t> find_last_seq() const {
+  [[nodiscard]] caf::expected<seq_t> find_last_seq() const {
     std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator({})};
     it->SeekForPrev(std::string(1, format::event_tag + 1));
     seq_t last = 0;
@@ -1195,7 +1209,7 @@ private:
       if (auto seq = format::parse_event_key(view(it->key())))
         last = *seq;
     if (!it->status().ok())
-      return storage_error(path_, it->status(), db_, true);
+      return storage_error(path_, it->status(), db_.get(), true);
     return last;
   }
 
@@ -1217,7 +1231,7 @@ private:
     name = name.substr(0, name.find_first_of(" :;"));
     seq_t first = 0;
     seq_t last = 0;
-    table_coverage(path_, name, db_, &first, &last);
+    table_coverage(path_, name, db_.get(), &first, &last);
     return last;
   }
 
@@ -1275,7 +1289,7 @@ private:
       }
       if (it->status().ok())
         break;
-      auto err = storage_error(path_, it->status(), db_);
+      auto err = storage_error(path_, it->status(), db_.get());
       if (!is(err, errc::corrupt_record)) {
         sink.fail(std::move(err));
         return;
@@ -1327,7 +1341,7 @@ private:
         events->Seek(key);
         if (!events->Valid() || view(events->key()) != key) {
           if (!events->status().ok()) {
-            auto err = storage_error(path_, events->status(), db_);
+            auto err = storage_error(path_, events->status(), db_.get());
             if (!is(err, errc::corrupt_record)) {
               sink.fail(std::move(err));
               return;
@@ -1348,13 +1362,17 @@ private:
       }
     }
     if (!index->status().ok())
-      sink.fail(storage_error(path_, index->status(), db_));
+      sink.fail(storage_error(path_, index->status(), db_.get()));
   }
 
   std::string path_;
   durability mode_;
+  const bool read_only_; // opened with store_options::read_only or ::follow
+  const bool follow_;    // opened with store_options::follow
+  std::string secondary_dir_;
+  bool opened_ = false;
   rocksdb_setup setup_; // outlives db_ (it may hold its Env)
-  rocksdb::DB* db_;
+  std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_; // default, index
   rocksdb::ColumnFamilyHandle* index_cf_;
   rocksdb::WriteOptions write_options_;
@@ -1373,7 +1391,8 @@ private:
 };
 
 // A fresh folder for a follower's own files.
-caf::expected<std::string> make_secondary_dir(const std::string& path) {
+[[nodiscard]] caf::expected<std::string>
+make_secondary_dir(const std::string& path) {
   std::error_code ec;
   auto base = fs::temp_directory_path(ec);
   if (ec)
@@ -1408,7 +1427,7 @@ struct attempt {
 // The first damage our own WAL reader finds, as the error that refuses the
 // log; none if every WAL file reads (up to a torn tail). Sets `wal_last` to
 // the largest event seq of the intact writes.
-caf::error check_wal(const std::string& path, seq_t& wal_last) {
+[[nodiscard]] caf::error check_wal(const std::string& path, seq_t& wal_last) {
   auto scans = scan_wal_files(path);
   std::vector<std::string> found;
   seq_t before = 0;
@@ -1443,7 +1462,8 @@ caf::error check_wal(const std::string& path, seq_t& wal_last) {
 // write-ahead log into a new table file, writes a new MANIFEST and OPTIONS
 // file and starts a new info log). Only a sound header, or the options of
 // an older timecontrol in its files, lets the writer open it.
-caf::error check_header_read_only(const std::string& path, const identity& id) {
+[[nodiscard]] caf::error check_header_read_only(const std::string& path,
+                                                const identity& id) {
   if (id.ours)
     return caf::none; // an older log: the writer's open says what is wrong
   auto setup = make_rocksdb_setup();
@@ -1596,8 +1616,13 @@ attempt open_once(const std::string& path, const store_options& options,
       });
     return result;
   }
+  auto how = options.follow      ? rocksdb_store::access::follow
+             : options.read_only ? rocksdb_store::access::read
+                                 : rocksdb_store::access::write;
   auto store = std::make_unique<rocksdb_store>(
-      path, options.mode, std::move(setup), db, std::move(handles));
+      path, options.mode, how, std::move(setup),
+      std::unique_ptr<rocksdb::DB>{db}, std::move(handles),
+      std::move(secondary_dir));
   // A repair that started after this open looked for its flag: RocksDB's
   // lock (writers) or the files it read may belong to a half-done repair.
   if (exists(path + "/" + std::string{repair_flag_file})) {
@@ -1608,12 +1633,9 @@ attempt open_once(const std::string& path, const store_options& options,
                                 std::string{repair_flag_file} + " is there)");
     return result;
   }
-  store->read_only = options.read_only;
-  store->follow = options.follow;
-  store->secondary_dir = std::move(secondary_dir);
   if (!options.read_only)
     store->register_writer();
-  if (!store->secondary_dir.empty()) {
+  if (!store->secondary_dir().empty()) {
     if (auto err = store->settle()) {
       result.err = std::move(err);
       return result;
@@ -1649,7 +1671,7 @@ attempt open_once(const std::string& path, const store_options& options,
                                 std::to_string(wal_last));
     return result;
   }
-  store->opened = true;
+  store->mark_opened();
   result.store = std::move(store);
   return result;
 }
@@ -1785,9 +1807,12 @@ caf::expected<size_t> diagnose_rocksdb_log(
     st = rocksdb::DB::OpenForReadOnly(setup.db, path, setup.families(),
                                       &handles, &db);
   if (has_index && st.ok()) {
-    rocksdb_store store{path, durability::sync, std::move(setup), db,
+    rocksdb_store store{path,
+                        durability::sync,
+                        rocksdb_store::access::read,
+                        std::move(setup),
+                        std::unique_ptr<rocksdb::DB>{db},
                         std::move(handles)};
-    store.read_only = true;
     if (auto err = store.init(id)) {
       if (is(err, errc::not_a_log) || is(err, errc::newer_format))
         return err;

@@ -58,8 +58,7 @@ int64_t width_of(duration bucket) {
 
 } // namespace
 
-// -- timeline_bucket
-// ------------------------------------------------------------
+// -- timeline_bucket ----------------------------------------------------------
 
 void timeline_bucket::merge(const timeline_bucket& other) {
   ok += other.ok;
@@ -74,8 +73,7 @@ void timeline_bucket::merge(const timeline_bucket& other) {
     status_ns[i] += other.status_ns[i];
 }
 
-// -- timeline_builder
-// -----------------------------------------------------------
+// -- timeline_builder ---------------------------------------------------------
 
 timeline_builder::timeline_builder(timeline_options options)
     : options_(std::move(options)),

@@ -47,8 +47,7 @@
 
 namespace tc::tool {
 
-// -- the timeline
-// ---------------------------------------------------------------
+// -- the timeline -------------------------------------------------------------
 
 /// What happened in one lane during one bucket.
 struct timeline_bucket {
@@ -111,8 +110,7 @@ struct timeline {
   std::vector<timeline_lane> lanes;
 };
 
-// -- building one from events
-// ---------------------------------------------------
+// -- building one from events -------------------------------------------------
 
 struct timeline_options {
   /// Only events at or after / at or before these times.

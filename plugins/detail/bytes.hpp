@@ -102,7 +102,7 @@ public:
   bool ok() const noexcept { return ok_; }
 
   /// The outcome: none if everything read and nothing is left over.
-  caf::error finish() {
+  [[nodiscard]] caf::error finish() {
     if (ok_ && !in_.empty())
       fail("trailing bytes");
     if (ok_)

@@ -276,9 +276,11 @@ int64_t posix_tz::change(int64_t y, bool to_dst) const noexcept {
 
 std::variant<std::shared_ptr<const zone>, std::string>
 zone::load(std::string_view name) {
-  auto quoted = "'" + std::string{name} + "'";
+  // A char first, not "'": GCC 12 at -O3 reports a false -Wrestrict for a
+  // one-character literal + std::string (GCC bug 105329).
+  auto quoted = '\'' + std::string{name} + '\'';
   if (!valid_name(name))
-    return "'" + std::string{name.substr(0, 64)} +
+    return '\'' + std::string{name.substr(0, 64)} +
            "' is not a time zone name (letters, digits, '/', '_', '-' and "
            "'+', as in Europe/Berlin)";
   if (name == "localtime")

@@ -51,9 +51,10 @@ std::string metadata_problem(const std::string& path);
 ///                               RocksDB's text, which names the file and
 ///                               the system's reason.
 /// `db`, when given, tells which events a damaged table file holds.
-caf::error storage_error(const std::string& path, const rocksdb::Status& st,
-                         rocksdb::DB* db = nullptr,
-                         bool missing_is_damage = false);
+[[nodiscard]] caf::error storage_error(const std::string& path,
+                                       const rocksdb::Status& st,
+                                       rocksdb::DB* db = nullptr,
+                                       bool missing_is_damage = false);
 
 /// Tells `problem` of every damaged table file among `db`'s live files (each
 /// file's blocks checked against their checksums), with the range of events

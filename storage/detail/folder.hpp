@@ -12,7 +12,7 @@ namespace tc::detail {
 enum class folder_kind { missing, empty, file, filled };
 
 /// What is at `path`. Errors: not_writable when it cannot be looked at.
-caf::expected<folder_kind> look_at(const std::string& path);
+[[nodiscard]] caf::expected<folder_kind> look_at(const std::string& path);
 
 bool exists(const std::string& path);
 

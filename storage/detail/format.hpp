@@ -95,8 +95,8 @@ std::string snapshot_key(std::string_view name);
 std::string encode_snapshot(const snapshot& x);
 
 /// Errors: errc::newer_format, errc::corrupt_record (naming the snapshot).
-caf::expected<snapshot> decode_snapshot(std::string_view name,
-                                        std::string_view record);
+[[nodiscard]] caf::expected<snapshot> decode_snapshot(std::string_view name,
+                                                      std::string_view record);
 
 /// Sequence numbers a repair declared gone: no event has them, or ever will.
 struct gap {
@@ -117,6 +117,7 @@ std::string gap_key(seq_t first);
 std::string encode_gap(const gap& x);
 
 /// Errors: errc::newer_format, errc::corrupt_record.
-caf::expected<gap> decode_gap(std::string_view key, std::string_view value);
+[[nodiscard]] caf::expected<gap> decode_gap(std::string_view key,
+                                            std::string_view value);
 
 } // namespace tc::format

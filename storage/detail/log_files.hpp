@@ -56,11 +56,12 @@ inline constexpr seq_t lease_step = 1 << 16;
 
 /// Writes `dir`/`name` whole or not at all. Errors: storage_failure naming
 /// the file and the system's reason.
-caf::error write_file_atomically(const std::string& dir, std::string_view name,
-                                 std::string_view content);
+[[nodiscard]] caf::error write_file_atomically(const std::string& dir,
+                                               std::string_view name,
+                                               std::string_view content);
 
 /// fsyncs the folder `dir` (makes its entries durable).
-caf::error sync_folder(const std::string& dir);
+[[nodiscard]] caf::error sync_folder(const std::string& dir);
 
 /// A small file read whole.
 struct small_file {

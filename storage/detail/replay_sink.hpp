@@ -28,7 +28,7 @@ public:
   /// Ends the replay with a storage failure.
   void fail(caf::error err) { result_ = std::move(err); }
 
-  caf::error result() && { return std::move(result_); }
+  [[nodiscard]] caf::error result() && { return std::move(result_); }
 
 private:
   const replay_query& query_;

@@ -9,12 +9,12 @@
 
 namespace tc::detail {
 
-caf::expected<std::unique_ptr<event_store>>
+[[nodiscard]] caf::expected<std::unique_ptr<event_store>>
 open_rocksdb_store(const std::string& path, const store_options& options);
 
 std::unique_ptr<event_store> make_memory_store(std::string name);
 
-caf::expected<size_t> diagnose_rocksdb_log(
+[[nodiscard]] caf::expected<size_t> diagnose_rocksdb_log(
     const std::string& path,
     const std::function<void(seq_t, const caf::error&)>& problem);
 

@@ -77,7 +77,7 @@ caf::behavior plain_sender_impl(caf::event_based_actor* self, caf::actor cmd,
   return {[=](int y) { *got = y; }};
 }
 
-caf::expected<std::string> echo(std::string x) {
+[[nodiscard]] caf::expected<std::string> echo(std::string x) {
   return "ok:" + x;
 }
 
@@ -549,8 +549,7 @@ BOOST_AUTO_TEST_CASE(every_call_records_its_events_in_order) {
     BOOST_TEST((x.time == t0));
 }
 
-// -- persist, then act
-// ---------------------------------------------------------
+// -- persist, then act --------------------------------------------------------
 
 /// How many events of `type` the store holds now.
 size_t count(test::actor_fixture& f, event_type type) {

@@ -81,8 +81,8 @@ struct controller_fixture : test::actor_fixture {
   // A call of `command` that starts and finishes now, as a Command records
   // it.
   void call(const std::string& command) {
-    rt->record(command, call_admitted{1, 0ns});
-    rt->record(command, call_finished{1, 0ns, true, ""});
+    BOOST_REQUIRE(!rt->record(command, call_admitted{1, 0ns}));
+    BOOST_REQUIRE(!rt->record(command, call_finished{1, 0ns, true, ""}));
     run();
   }
 
@@ -180,7 +180,7 @@ BOOST_AUTO_TEST_CASE(the_call_action_asks_the_scheduler_for_a_call_now) {
 
 BOOST_AUTO_TEST_CASE(a_long_run_turns_down_after_its_grace) {
   spawn(config());
-  rt->record("poll", call_started{1});
+  BOOST_REQUIRE(!rt->record("poll", call_started{1}));
   run();
   advance(5s + 1ns); // running longer than grace
   BOOST_TEST((status("poll") == ds::down));
@@ -189,7 +189,7 @@ BOOST_AUTO_TEST_CASE(a_long_run_turns_down_after_its_grace) {
   auto misses = stored({.type = event_type::deadline_missed});
   BOOST_REQUIRE(misses.size() == 1u);
   BOOST_TEST(std::get<deadline_missed>(misses[0].body).late_by.count() == 1);
-  rt->record("poll", call_finished{1, 5s, true, ""});
+  BOOST_REQUIRE(!rt->record("poll", call_finished{1, 5s, true, ""}));
   run();
   BOOST_TEST((status("poll") == ds::up));
 }
@@ -353,12 +353,12 @@ BOOST_AUTO_TEST_CASE(no_early_call_is_asked_for_while_a_call_runs) {
   auto cfg = config(action_call);
   cfg.watches = {{"poll", 10s, 20s, 3s}};
   spawn(cfg);
-  rt->record("poll", call_started{1}); // at 0 s: due at 10 s
+  BOOST_REQUIRE(!rt->record("poll", call_started{1})); // at 0 s: due at 10 s
   run();
   step(9s);
   BOOST_TEST(intents->empty());
   // It ends after due - lead: asked for at once.
-  rt->record("poll", call_finished{1, 9s, true, ""});
+  BOOST_REQUIRE(!rt->record("poll", call_finished{1, 9s, true, ""}));
   run();
   BOOST_REQUIRE(intents->size() == 1u);
   BOOST_TEST((*asked_at)[0] == t0 + 9s);
@@ -417,8 +417,8 @@ BOOST_AUTO_TEST_CASE(a_lead_survives_a_restart) {
 
 BOOST_AUTO_TEST_CASE(a_watch_recorded_before_leads_existed_has_none) {
   // As an older version wrote it.
-  rt->record("watchdog",
-             policy_changed{"watch every=5000000000 grace=0 report"});
+  BOOST_REQUIRE(!rt->record(
+      "watchdog", policy_changed{"watch every=5000000000 grace=0 report"}));
   run();
   spawn(config(action_call));
   step(5s);

@@ -58,7 +58,8 @@ struct actor_fixture {
 
   /// Shuts the runtime down, as at the end of a process.
   void stop() {
-    rt->shutdown();
+    auto err = rt->shutdown();
+    BOOST_TEST(!err, render(err));
     rt.reset();
     run();
   }
@@ -93,7 +94,7 @@ struct actor_fixture {
 
   /// Sends a request and waits for its answer by running the coordinator.
   template <class R, class Handle, class... Ts>
-  caf::expected<R> ask(const Handle& dest, Ts&&... xs) {
+  [[nodiscard]] caf::expected<R> ask(const Handle& dest, Ts&&... xs) {
     caf::scoped_actor self{*sys};
     auto pending = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
     run();

@@ -164,9 +164,10 @@ BOOST_AUTO_TEST_CASE(a_learner_restarted_from_its_snapshot_goes_on_from_there) {
   test::actor_fixture f;
   auto learner = spawn_adaptive_rate(*f.rt, {.command = "remote"});
   BOOST_REQUIRE(learner);
-  f.rt->record("remote", policy_changed{"20/s burst 1"});
-  f.rt->record("remote", call_requested{1});
-  f.rt->record("remote", call_finished{1, 1ms, false, "throttled"});
+  BOOST_REQUIRE(!f.rt->record("remote", policy_changed{"20/s burst 1"}));
+  BOOST_REQUIRE(!f.rt->record("remote", call_requested{1}));
+  BOOST_REQUIRE(
+      !f.rt->record("remote", call_finished{1, 1ms, false, "throttled"}));
   f.run();
   auto saved = f.ask<seq_t>(*learner, snapshot_atom::value);
   BOOST_REQUIRE(saved);

@@ -98,7 +98,7 @@ BOOST_AUTO_TEST_CASE(a_message_of_the_wrong_type_is_answered_with_an_error) {
   BOOST_REQUIRE(!answer);
   BOOST_TEST((answer.error() == caf::sec::unexpected_message));
   // The Log goes on.
-  rt->record("a", call_requested{1});
+  BOOST_REQUIRE(!rt->record("a", call_requested{1}));
   auto seq = ask<seq_t>(rt->log(), flush_atom::value);
   BOOST_REQUIRE(seq);
   BOOST_TEST(*seq == 2u);
@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(observers_get_the_last_events_before_shutdown) {
   auto seen = std::make_shared<std::vector<seq_t>>();
   rt->observe({}, [seen](const envelope& x) { seen->push_back(x.seq); });
   run();
-  rt->record("a", call_requested{1});
+  BOOST_REQUIRE(!rt->record("a", call_requested{1}));
   BOOST_TEST(!rt->shutdown("test over"));
   run();
   // node_started, the call and node_stopped: none lost to the Bus's exit.
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(threaded_observers_get_node_stopped_before_the_bus_exits) {
       if (x.type() == event_type::node_stopped)
         *got_stop = true;
     });
-    (*rt)->record("a", call_requested{1});
+    BOOST_REQUIRE(!(*rt)->record("a", call_requested{1}));
     BOOST_REQUIRE(!(*rt)->shutdown("round over"));
     // The observer ends when the Bus does, after what it was sent.
     caf::scoped_actor self{sys};

@@ -31,7 +31,7 @@ struct plugin_fixture : test::actor_fixture {
   /// Records `events` through the Log and lets everything run.
   void record_all(const std::vector<envelope>& events) {
     for (auto& x : events)
-      rt->record(x.source, x.body);
+      BOOST_REQUIRE(!rt->record(x.source, x.body));
     run();
   }
 
@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(a_plugin_acts_only_on_events_after_its_start) {
   BOOST_REQUIRE(p);
   run();
   BOOST_TEST(seen->empty());
-  rt->record("api", call_requested{99});
+  BOOST_REQUIRE(!rt->record("api", call_requested{99}));
   run();
   BOOST_REQUIRE(seen->size() == 1u);
   BOOST_TEST(seen->front() == history + 1);
@@ -132,7 +132,7 @@ BOOST_AUTO_TEST_CASE(a_plugin_that_throws_ends_its_actor_with_the_error) {
   BOOST_REQUIRE(p);
   auto healthy = spawn_plugin(*rt, std::make_shared<stats>(10s));
   BOOST_REQUIRE(healthy);
-  rt->record("api", call_requested{1});
+  BOOST_REQUIRE(!rt->record("api", call_requested{1}));
   run();
   auto answer = ask<seq_t>(*p, snapshot_atom::value);
   BOOST_TEST(!answer);

@@ -153,7 +153,7 @@ struct scheduler_fixture : test::actor_fixture {
     start_with(std::move(config));
   }
 
-  caf::expected<uint64_t> put(intent x) {
+  [[nodiscard]] caf::expected<uint64_t> put(intent x) {
     return ask<uint64_t>(rt->scheduler(), schedule_atom::value, std::move(x));
   }
 

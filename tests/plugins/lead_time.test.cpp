@@ -78,7 +78,7 @@ std::vector<envelope> watched_log(size_t n, uint64_t seed = 11) {
     if (std::holds_alternative<call_requested>(x.body) && rng() % 3 == 0) {
       add("scheduler",
           intent_scheduled{++intent, x.source,
-                           rng() % 2 ? "once 5" : "every 1s", "", 0, ""});
+                           rng() % 2 ? "once 5" : "every 1s", "", 0, "", ""});
       if (rng() % 5 == 0)
         add("scheduler", intent_cancelled{intent});
       else
@@ -203,7 +203,7 @@ BOOST_AUTO_TEST_CASE(time_an_intent_waits_in_the_scheduler_adds_to_the_lead) {
   lead_log b;
   b.watch_it({"poll", 1s, 0s});
   for (uint64_t id = 1; id <= 5; ++id) {
-    b.add("scheduler", intent_scheduled{id, "poll", "once 1", "", 0, ""});
+    b.add("scheduler", intent_scheduled{id, "poll", "once 1", "", 0, "", ""});
     b.add("scheduler", intent_fired{id, b.t, ""});
     b.t += 120ms; // waits for the command's limiter
     b.call("poll", 300ms);
@@ -241,7 +241,7 @@ BOOST_AUTO_TEST_CASE(a_one_shot_intent_that_was_skipped_is_forgotten) {
   lead_log b;
   b.watch_it({"poll", 1s, 0s});
   auto before = b.lt.save();
-  b.add("scheduler", intent_scheduled{7, "poll", "now", "", 0, ""});
+  b.add("scheduler", intent_scheduled{7, "poll", "now", "", 0, "", ""});
   BOOST_TEST(b.lt.save() != before);
   // Given up (a target that stayed unknown): it will never fire.
   b.add("scheduler", intent_misfired{7, b.t, 1, misfire_action::skipped});

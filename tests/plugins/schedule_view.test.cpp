@@ -55,7 +55,8 @@ intent_scheduled scheduled(uint64_t id, std::string target, std::string trigger,
                           std::move(trigger),
                           std::move(misfire),
                           priority,
-                          "args"};
+                          "args",
+                          ""};
 }
 
 std::vector<time_point> dues(const std::vector<scheduled_run>& runs) {
@@ -99,7 +100,7 @@ std::vector<envelope> random_schedule_log(size_t n, uint64_t seed = 11) {
             "every 3s"}; // without "from": fine in a log written by hand
         add(intent_scheduled{id, "cmd" + std::to_string(rng() % 3),
                              specs[rng() % 5], "coalesce grace 1s",
-                             static_cast<int32_t>(rng() % 5) - 2, "a"});
+                             static_cast<int32_t>(rng() % 5) - 2, "a", ""});
         live.push_back(id);
         break;
       }

@@ -65,8 +65,7 @@ civil civil_of(tc::time_point t) {
 
 BOOST_AUTO_TEST_SUITE(cron_tests)
 
-// -- next fire times
-// ------------------------------------------------------------
+// -- next fire times ----------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(every_fifteen_minutes) {
   auto c = cron("*/15 * * * *");
@@ -149,8 +148,7 @@ BOOST_AUTO_TEST_CASE(matches_only_whole_matching_minutes) {
   BOOST_TEST(!c.matches(utc(2024, 5, 5, 4, 6)));
 }
 
-// -- errors
-// ---------------------------------------------------------------------
+// -- errors -------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(bad_expressions_say_which_field_and_what_is_wrong) {
   BOOST_TEST(error_of("* * * *").find("expected 5 fields") == 0u);
@@ -205,8 +203,7 @@ BOOST_AUTO_TEST_CASE(random_bytes_never_crash_the_parser) {
   }
 }
 
-// -- properties
-// -------------------------------------------------------------------
+// -- properties ---------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(next_after_matches_a_minute_by_minute_reference) {
   struct entry {
@@ -275,8 +272,7 @@ BOOST_AUTO_TEST_CASE(times_before_the_first_whole_day_start_at_it) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// -- steps, L and # (issue 12, items 12 and 14)
-// ---------------------------------
+// -- steps, L and # (issue 12, items 12 and 14) -------------------------------
 
 BOOST_AUTO_TEST_SUITE(cron_steps_and_calendar_forms)
 
@@ -435,8 +431,7 @@ BOOST_AUTO_TEST_CASE(expressions_that_can_never_fire_are_refused) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// -- a brute-force reference over a large generated set
-// ---------------------------
+// -- a brute-force reference over a large generated set -----------------------
 //
 // Expressions are generated as structures (lists of items per field) and
 // written out as text for the parser; the reference reads the structure with

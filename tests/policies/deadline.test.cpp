@@ -22,8 +22,7 @@ using st = deadline_status;
 
 BOOST_AUTO_TEST_SUITE(deadline_tests)
 
-// -- status
-// ---------------------------------------------------------------------
+// -- status -------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_command_never_called_is_new_and_stays_new) {
   deadline d{10ns, 5ns, at(0)};
@@ -120,8 +119,7 @@ BOOST_AUTO_TEST_CASE(huge_periods_never_overflow) {
   BOOST_TEST(!d.next_change(at(INT64_MAX)).has_value());
 }
 
-// -- properties
-// -------------------------------------------------------------------
+// -- properties ---------------------------------------------------------------
 
 // next_change is exact: the status is constant on [now, next_change) and
 // differs at next_change; with no next change it is constant to the horizon.
@@ -184,8 +182,7 @@ BOOST_AUTO_TEST_CASE(replaying_the_same_facts_gives_the_same_state) {
   BOOST_TEST((a == b));
 }
 
-// -- serialization
-// ----------------------------------------------------------------
+// -- serialization ------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_state_survives_a_round_trip) {
   deadline d{10s, 2s, at(5), true};

@@ -149,8 +149,7 @@ BOOST_AUTO_TEST_CASE(clear_forgets_everything) {
   BOOST_TEST((h == histogram{}));
 }
 
-// -- serialization
-// ----------------------------------------------------------------
+// -- serialization ------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_state_survives_a_round_trip) {
   std::mt19937_64 rng{10};

@@ -66,8 +66,7 @@ BOOST_AUTO_TEST_CASE(a_call_at_3_is_fine_then_10_is_late_with_elapsed_7) {
   BOOST_TEST(r.elapsed.count() == 7);
 }
 
-// -- boundaries
-// ----------------------------------------------------------------
+// -- boundaries ---------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_call_exactly_one_period_after_is_not_late) {
   max_interval lim{p5};
@@ -97,8 +96,7 @@ BOOST_AUTO_TEST_CASE(a_huge_period_never_reports_late) {
   BOOST_TEST((lim.late_from() == never));
 }
 
-// -- properties
-// ----------------------------------------------------------------
+// -- properties ---------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(call_matches_a_brute_force_reference) {
   std::mt19937_64 rng{11};
@@ -121,8 +119,7 @@ BOOST_AUTO_TEST_CASE(call_matches_a_brute_force_reference) {
   }
 }
 
-// -- serialization
-// -------------------------------------------------------------
+// -- serialization ------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_state_survives_a_round_trip) {
   max_interval lim{p5};

@@ -75,8 +75,7 @@ BOOST_AUTO_TEST_CASE(a_call_at_3_is_refused_then_10_passes) {
   BOOST_TEST(lim.admit(at(10)).admitted);
 }
 
-// -- boundaries
-// ----------------------------------------------------------------
+// -- boundaries ---------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_call_exactly_one_period_after_the_last_passes) {
   min_interval lim{p5, at(0)};
@@ -176,8 +175,7 @@ BOOST_AUTO_TEST_CASE(requests_at_7_10_16_19_wait_0_2_1_3) {
   BOOST_TEST(lim.reserve(at(19)).count() == 3);
 }
 
-// -- boundaries
-// ----------------------------------------------------------------
+// -- boundaries ---------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_request_exactly_one_period_after_waits_0) {
   min_interval lim{p5, at(0)};

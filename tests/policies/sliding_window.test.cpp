@@ -100,8 +100,7 @@ BOOST_AUTO_TEST_CASE(a_call_before_the_latest_is_judged_at_the_latest) {
   BOOST_TEST(!one.admit(at(109)).admitted);
 }
 
-// -- properties
-// -------------------------------------------------------------------
+// -- properties ---------------------------------------------------------------
 
 // Brute force: a call at t is admitted iff fewer than `limit` admitted calls
 // lie in (t - window, t], with t clamped to the latest admitted call; the
@@ -160,8 +159,7 @@ BOOST_AUTO_TEST_CASE(replaying_the_same_calls_gives_the_same_state) {
   BOOST_TEST((a == b));
 }
 
-// -- serialization
-// ----------------------------------------------------------------
+// -- serialization ------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_state_survives_a_round_trip) {
   sliding_window sw{4, 1s};

@@ -27,8 +27,7 @@ time_point at_ms(int64_t ms) {
 
 BOOST_AUTO_TEST_SUITE(token_bucket_tests)
 
-// -- basic behaviour
-// -----------------------------------------------------------
+// -- basic behaviour ----------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(the_bucket_starts_full) {
   token_bucket tb{token_rate::per_second(10), 3, at(0)};
@@ -68,8 +67,7 @@ BOOST_AUTO_TEST_CASE(a_fractional_rate_is_exact) {
   }
 }
 
-// -- burst edges
-// ----------------------------------------------------------------
+// -- burst edges --------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(n_equal_to_the_burst_is_ok_when_full) {
   token_bucket tb{token_rate::per_second(1), 5, at(0)};
@@ -114,8 +112,7 @@ BOOST_AUTO_TEST_CASE(a_huge_n_does_not_overflow) {
   BOOST_TEST((a.earliest == never));
 }
 
-// -- rate 0 and infinite
-// ----------------------------------------------------------
+// -- rate 0 and infinite ------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(an_infinite_rate_admits_everything) {
   token_bucket tb{token_rate::infinite(), 0, at(0)};
@@ -138,8 +135,7 @@ BOOST_AUTO_TEST_CASE(a_zero_rate_spends_the_burst_and_never_refills) {
   BOOST_TEST(tb.tokens(at_ms(1'000'000)) == 0.0);
 }
 
-// -- time going backwards
-// ---------------------------------------------------------
+// -- time going backwards -----------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(jumping_backwards_in_time_does_not_mint_tokens) {
   token_bucket tb{token_rate::per_second(10), 1, at(0)};
@@ -160,8 +156,7 @@ BOOST_AUTO_TEST_CASE(a_backwards_call_reports_a_wait_from_its_own_now) {
   BOOST_TEST((a.retry_after == 200ms));
 }
 
-// -- reservations
-// -----------------------------------------------------------------
+// -- reservations -------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_reservation_goes_into_debt_and_says_when_to_act) {
   token_bucket tb{token_rate::per_second(10), 1, at(0)};
@@ -217,8 +212,7 @@ BOOST_AUTO_TEST_CASE(cancelling_after_the_time_to_act_does_nothing) {
   BOOST_TEST(tb.cancel(reservation{}, at(0)) == 0.0);
 }
 
-// -- configuration changes
-// --------------------------------------------------------
+// -- configuration changes ----------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(changing_the_rate_keeps_what_accrued_so_far) {
   token_bucket tb{token_rate::per_second(10), 10, at(0)};
@@ -246,8 +240,7 @@ BOOST_AUTO_TEST_CASE(shrinking_the_burst_drops_tokens_above_it) {
   BOOST_TEST(tb.tokens(at_ms(10'000)) == 8.0);
 }
 
-// -- properties
-// -----------------------------------------------------------------
+// -- properties ---------------------------------------------------------------
 
 namespace {
 
@@ -381,8 +374,7 @@ BOOST_AUTO_TEST_CASE(replaying_the_same_calls_gives_the_same_state) {
   BOOST_TEST((a == b));
 }
 
-// -- serialization
-// ----------------------------------------------------------------
+// -- serialization ------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_state_survives_a_round_trip) {
   token_bucket tb{token_rate{3, 7ns}, 5, at(0)};
@@ -552,8 +544,7 @@ BOOST_AUTO_TEST_CASE(limiter_inf_admits_any_n) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// -- cancelling exactly (issue 12, item 10)
-// ------------------------------------
+// -- cancelling exactly (issue 12, item 10) -----------------------------------
 
 BOOST_AUTO_TEST_SUITE(token_bucket_cancel)
 
@@ -644,8 +635,7 @@ BOOST_AUTO_TEST_CASE(reserve_k_then_cancel_all_at_the_same_instant_is_a_no_op) {
   }
 }
 
-// -- x/time/rate's own cases
-// ---------------------------------------------------
+// -- x/time/rate's own cases --------------------------------------------------
 //
 // rate_test.go (golang.org/x/time/rate, read at commit 2b4e439): a limiter of
 // 10/s, so one token every d = 100ms; t0..t9 are d apart. Each runReserve line
@@ -882,8 +872,7 @@ BOOST_AUTO_TEST_CASE(x_time_rate_TestLongRunningQPS) {
   BOOST_TEST(ok >= static_cast<int>(0.999 * ideal));
 }
 
-// -- against an exact reference
-// ------------------------------------------------
+// -- against an exact reference -----------------------------------------------
 
 namespace {
 

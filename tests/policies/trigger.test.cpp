@@ -32,8 +32,7 @@ every_trigger every(duration period, time_point start,
 
 BOOST_AUTO_TEST_SUITE(trigger_tests)
 
-// -- once
-// -----------------------------------------------------------------------
+// -- once ---------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_once_trigger_fires_once_strictly_after) {
   once_trigger t{at(100)};
@@ -43,8 +42,7 @@ BOOST_AUTO_TEST_CASE(a_once_trigger_fires_once_strictly_after) {
   BOOST_TEST(!t.next_after(at(500)).has_value());
 }
 
-// -- every
-// ----------------------------------------------------------------------
+// -- every --------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(an_every_trigger_fires_at_start_and_each_period) {
   auto t = every(10ns, at(5));
@@ -147,8 +145,7 @@ BOOST_AUTO_TEST_CASE(next_after_matches_a_brute_force_enumeration) {
   }
 }
 
-// -- the variant
-// ----------------------------------------------------------------
+// -- the variant --------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(next_fire_after_dispatches_on_the_trigger_kind) {
   std::vector<trigger> ts;
@@ -263,8 +260,7 @@ BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// -- cron jitter (issue 12, item 15)
-// -------------------------------------------
+// -- cron jitter (issue 12, item 15) ------------------------------------------
 
 BOOST_AUTO_TEST_SUITE(cron_trigger_jitter)
 

@@ -32,7 +32,7 @@ detail::lease_state lease_of(const std::string& path) {
 }
 
 // Appends one event; its sequence number.
-caf::expected<seq_t> append_one(event_store& store, envelope x) {
+[[nodiscard]] caf::expected<seq_t> append_one(event_store& store, envelope x) {
   return store.append(x);
 }
 

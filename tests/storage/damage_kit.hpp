@@ -130,8 +130,8 @@ inline std::unique_ptr<event_store> open_or_fail(const std::string& path,
   return std::move(*store);
 }
 
-inline caf::error open_error(const std::string& path,
-                             store_options options = {}) {
+[[nodiscard]] inline caf::error open_error(const std::string& path,
+                                           store_options options = {}) {
   auto store = event_store::open(path, options);
   BOOST_REQUIRE_MESSAGE(!store, "the log opened");
   return store.error();

@@ -26,7 +26,8 @@ envelope make(uint64_t call_id) {
   return envelope{0, test::sample_time(), "a", call_requested{call_id}};
 }
 
-caf::error open_error(const std::string& path, store_options options = {}) {
+[[nodiscard]] caf::error open_error(const std::string& path,
+                                    store_options options = {}) {
   auto store = event_store::open(path, options);
   BOOST_REQUIRE(!store);
   return store.error();

@@ -20,7 +20,8 @@ public:
 
   using event_store::append;
 
-  caf::expected<seq_range> append(std::span<envelope> batch) override {
+  [[nodiscard]] caf::expected<seq_range>
+  append(std::span<envelope> batch) override {
     if (fail_appends)
       return failure();
     return inner_->append(batch);
@@ -30,21 +31,21 @@ public:
 
   using event_store::replay;
 
-  caf::error replay(const replay_query& query,
-                    replay_handler& handler) const override {
+  [[nodiscard]] caf::error replay(const replay_query& query,
+                                  replay_handler& handler) const override {
     if (fail_reads)
       return failure();
     return inner_->replay(query, handler);
   }
 
-  caf::error save_snapshot(std::string_view name, seq_t seq,
-                           std::string_view state) override {
+  [[nodiscard]] caf::error save_snapshot(std::string_view name, seq_t seq,
+                                         std::string_view state) override {
     if (fail_appends)
       return failure();
     return inner_->save_snapshot(name, seq, state);
   }
 
-  caf::expected<std::optional<snapshot>>
+  [[nodiscard]] caf::expected<std::optional<snapshot>>
   load_snapshot(std::string_view name) const override {
     if (fail_reads)
       return failure();
@@ -58,7 +59,7 @@ public:
   const std::string& path() const noexcept override { return inner_->path(); }
 
 private:
-  caf::error failure() const {
+  [[nodiscard]] caf::error failure() const {
     return make_error(errc::storage_failure, path() + ": injected failure");
   }
 

@@ -246,7 +246,8 @@ double restart_seconds(const std::string& path, uint64_t snapshot_every) {
   caf::scoped_actor self{*f.sys};
   self->request(*cmd, caf::infinite, call_atom::value, std::string{"x"})
       .receive([](std::string&) {}, [](caf::error&) { std::abort(); });
-  (*rt)->shutdown();
+  if ((*rt)->shutdown())
+    std::abort();
   return secs;
 }
 
@@ -271,13 +272,15 @@ double controller_restart_seconds(const std::string& path,
           .count();
   // Two events through the Bus: the second makes it save a snapshot that
   // covers the first.
-  (*rt)->record("api", call_admitted{0, duration{0}});
-  (*rt)->record("api", call_finished{0, duration{0}, true, {}});
+  if ((*rt)->record("api", call_admitted{0, duration{0}}) ||
+      (*rt)->record("api", call_finished{0, duration{0}, true, {}}))
+    std::abort();
   caf::scoped_actor self{*f.sys};
   self->request(*controller, caf::infinite, status_atom::value,
                 std::string{"api"})
       .receive([](deadline_status) {}, [](caf::error&) { std::abort(); });
-  (*rt)->shutdown();
+  if ((*rt)->shutdown())
+    std::abort();
   return secs;
 }
 

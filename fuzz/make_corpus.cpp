@@ -14,11 +14,10 @@
 #include "timecontrol/events/codec.hpp"
 #include "timecontrol/policies/deadline.hpp"
 #include "timecontrol/policies/histogram.hpp"
-#include "timecontrol/policies/max_interval.hpp"
 #include "timecontrol/policies/min_interval.hpp"
 #include "timecontrol/policies/sliding_window.hpp"
 #include "timecontrol/policies/token_bucket.hpp"
-#include "timecontrol/policies/trigger.hpp"
+#include "timecontrol/policies/under_limiter.hpp"
 #include "timecontrol/storage/detail/format.hpp"
 #include "timecontrol/storage/detail/log_files.hpp"
 #include "timecontrol/storage/event_store.hpp"
@@ -98,8 +97,11 @@ int main(int argc, char** argv) {
   tc::min_interval mi{5s, t0};
   mi.admit(t0 + 7s);
   write(root / "policy_state", "min_interval", tagged(0, mi.serialize()));
-  write(root / "policy_state", "max_interval",
-        tagged(1, tc::max_interval{5s, t0}.serialize()));
+  auto lim =
+      tc::make_under_limiter(tc::parse_limiter_spec("3 per 10s").value(), t0);
+  tc::admit(lim, t0 + 1s);
+  write(root / "policy_state", "under_limiter",
+        tagged(1, tc::serialize_under_limiter(lim)));
   tc::token_bucket tb{tc::token_rate::per_second(5), 10, t0};
   tb.admit(t0 + 1s, 3);
   write(root / "policy_state", "token_bucket", tagged(2, tb.serialize()));
@@ -113,18 +115,6 @@ int main(int argc, char** argv) {
   for (int64_t v : {1, 10, 1000, 123456})
     h.record(v);
   write(root / "policy_state", "histogram", tagged(5, h.serialize()));
-  write(root / "policy_state", "trigger-once",
-        tagged(6, tc::serialize_trigger(tc::once_trigger{t0})));
-  if (auto every = tc::every_trigger::make(5s, t0, std::nullopt, 10, 1s, 7))
-    write(root / "policy_state", "trigger-every",
-          tagged(6, tc::serialize_trigger(*every)));
-  if (auto cron = tc::cron_schedule::parse("*/5 * * * *"))
-    write(root / "policy_state", "trigger-cron",
-          tagged(6, tc::serialize_trigger(*cron)));
-  if (auto cron = tc::cron_schedule::parse("TZ=Europe/Berlin 0 9 * * 1-5"))
-    write(root / "policy_state", "trigger-cron-jitter",
-          tagged(6, tc::serialize_trigger(
-                        tc::cron_trigger::make(*cron, 5min, 42).value())));
   tc::token_bucket reserved{tc::token_rate{3, 7ns}, 2, t0};
   reserved.reserve(t0, 2);
   reserved.reserve(t0, 1);

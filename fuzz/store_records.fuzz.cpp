@@ -46,9 +46,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (auto high = tc::detail::decode_lease(bytes)) {
     auto again = tc::detail::decode_lease(
-      tc::detail::encode_lease(high->high, high->clean));
-    TC_FUZZ_CHECK(again && again->high == high->high
-                  && again->clean == high->clean);
+        tc::detail::encode_lease(high->high, high->clean));
+    TC_FUZZ_CHECK(again && again->high == high->high &&
+                  again->clean == high->clean);
   }
   (void)tc::detail::check_marker(bytes);
   return 0;

@@ -81,16 +81,6 @@ public:
 
   time_point last() const noexcept { return last_; }
 
-  // -- serialization ----------------------------------------------------------
-
-  /// The state as bytes (grammar in detail/byte_io.hpp):
-  ///
-  ///   max_interval := 0x02 0x01 period:i64 last:i64
-  std::string serialize() const;
-
-  /// Restores a state written by serialize(); empty for any other input.
-  static std::optional<max_interval> deserialize(std::string_view bytes);
-
   friend bool operator==(const max_interval&, const max_interval&) = default;
 
 private:

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "timecontrol/policies/admission.hpp"
-#include "timecontrol/policies/detail/byte_io.hpp"
+#include "timecontrol/policies/detail/int128.hpp"
 
 namespace tc {
 
@@ -169,113 +169,6 @@ cron_trigger::next_after(time_point t) const noexcept {
 std::optional<time_point> next_fire_after(const trigger& trig,
                                           time_point t) noexcept {
   return std::visit([t](const auto& x) { return x.next_after(t); }, trig);
-}
-
-namespace {
-
-constexpr uint8_t tag = 7;
-constexpr uint8_t version = 1;
-
-} // namespace
-
-std::string serialize_trigger(const trigger& trig) {
-  detail::byte_writer w{tag, version};
-  if (auto x = std::get_if<once_trigger>(&trig)) {
-    w.u8(0);
-    w.i64(to_nanos(x->at()));
-  } else if (auto y = std::get_if<every_trigger>(&trig)) {
-    w.u8(1);
-    w.i64(y->period().count());
-    w.i64(to_nanos(y->start()));
-    w.u8(static_cast<uint8_t>((y->end() ? 1 : 0) | (y->max_count() ? 2 : 0)));
-    if (y->end())
-      w.i64(to_nanos(*y->end()));
-    if (y->max_count())
-      w.varint(*y->max_count());
-    w.i64(y->jitter().count());
-    w.i64(static_cast<int64_t>(y->seed()));
-  } else {
-    auto& c = std::get<cron_trigger>(trig);
-    auto& text = c.schedule().text();
-    w.u8(c.jitter() > duration{0} ? 3 : 2);
-    w.varint(text.size());
-    for (auto ch : text)
-      w.u8(static_cast<uint8_t>(ch));
-    if (c.jitter() > duration{0}) {
-      w.i64(c.jitter().count());
-      w.i64(static_cast<int64_t>(c.seed()));
-    }
-  }
-  return std::move(w).take();
-}
-
-std::optional<trigger> deserialize_trigger(std::string_view bytes) {
-  detail::byte_reader r{bytes};
-  uint8_t kind = 0;
-  if (!r.header(tag, version) || !r.u8(kind))
-    return std::nullopt;
-  switch (kind) {
-    case 0: {
-      int64_t at = 0;
-      if (!r.i64(at) || !r.at_end())
-        return std::nullopt;
-      return trigger{once_trigger{from_nanos(at)}};
-    }
-    case 1: {
-      int64_t period = 0;
-      int64_t start = 0;
-      uint8_t flags = 0;
-      int64_t end = 0;
-      uint64_t max_count = 0;
-      int64_t jitter = 0;
-      int64_t seed = 0;
-      if (!r.i64(period) || !r.i64(start) || !r.u8(flags) || flags > 3)
-        return std::nullopt;
-      if ((flags & 1) && !r.i64(end))
-        return std::nullopt;
-      if ((flags & 2) && !r.varint(max_count))
-        return std::nullopt;
-      if (!r.i64(jitter) || !r.i64(seed) || !r.at_end())
-        return std::nullopt;
-      auto t = every_trigger::make(
-          duration{period}, from_nanos(start),
-          (flags & 1) ? std::optional<time_point>{from_nanos(end)}
-                      : std::nullopt,
-          (flags & 2) ? std::optional<uint64_t>{max_count} : std::nullopt,
-          duration{jitter}, static_cast<uint64_t>(seed));
-      if (!t)
-        return std::nullopt;
-      return trigger{std::move(t).value()};
-    }
-    case 2:
-    case 3: {
-      uint64_t n = 0;
-      if (!r.varint(n) || n > r.remaining())
-        return std::nullopt;
-      std::string text;
-      for (uint64_t i = 0; i < n; ++i) {
-        uint8_t ch = 0;
-        r.u8(ch);
-        text.push_back(static_cast<char>(ch));
-      }
-      int64_t jitter = 0;
-      int64_t seed = 0;
-      if (kind == 3 && (!r.i64(jitter) || !r.i64(seed) || jitter <= 0))
-        return std::nullopt;
-      if (!r.at_end())
-        return std::nullopt;
-      auto c = cron_schedule::parse(text);
-      if (!c)
-        return std::nullopt;
-      auto t = cron_trigger::make(std::move(c).value(), duration{jitter},
-                                  static_cast<uint64_t>(seed));
-      if (!t)
-        return std::nullopt;
-      return trigger{std::move(t).value()};
-    }
-    default:
-      return std::nullopt;
-  }
 }
 
 } // namespace tc

@@ -162,24 +162,4 @@ using trigger = std::variant<once_trigger, every_trigger, cron_trigger>;
 std::optional<time_point> next_fire_after(const trigger& trig,
                                           time_point t) noexcept;
 
-/// The trigger's configuration as bytes (grammar in detail/byte_io.hpp):
-///
-///   trigger := 0x07 0x01 (once | every | cron | cron_jitter)
-///   once    := 0x00 at:i64
-///   every   := 0x01 period:i64 start:i64 flags:u8 [end:i64]
-///              [max_count:varint] jitter:i64 seed:i64
-///              (flags: bit 0 has end, bit 1 has max_count)
-///   cron    := 0x02 length:varint text:u8{length}       (no jitter)
-///   cron_jitter := 0x03 length:varint text:u8{length} jitter:i64 seed:i64
-///
-/// A cron trigger is kept as its expression's text, zone included
-/// ("TZ=Europe/Berlin 0 9 * * 1-5"), and parsed again when read: a zone the
-/// system tz database no longer has makes the bytes unreadable.
-std::string serialize_trigger(const trigger& trig);
-
-/// Restores a trigger written by serialize_trigger(); empty for any other
-/// input, including configurations that every_trigger::make,
-/// cron_schedule::parse or cron_trigger::make reject.
-std::optional<trigger> deserialize_trigger(std::string_view bytes);
-
 } // namespace tc

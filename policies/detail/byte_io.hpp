@@ -1,8 +1,9 @@
 // Internal: the little byte writer and reader behind every policy's
 // serialize()/deserialize() pair. Not part of the public API.
 //
-// Tags: 1 min_interval, 2 max_interval, 3 token_bucket, 4 sliding_window,
-// 5 deadline, 6 histogram, 7 trigger. A version byte follows the tag; a
+// Tags: 1 min_interval, 3 token_bucket, 4 sliding_window, 5 deadline,
+// 6 histogram (2 was max_interval's and 7 the triggers', whose states no
+// snapshot needs: never reuse them). A version byte follows the tag; a
 // reader rejects versions it does not know.
 //
 // Every serialised policy state has the form

@@ -157,7 +157,8 @@ BOOST_AUTO_TEST_CASE(a_call_admitted_after_a_wait_was_requested_before_it) {
 BOOST_AUTO_TEST_CASE(events_that_are_not_requests_tell_none) {
   call_requests reader;
   BOOST_TEST(!reader.request({1, at(1), "api", call_started{1}}));
-  BOOST_TEST(!reader.request({2, at(2), "api", call_finished{1, 1ms, true}}));
+  BOOST_TEST(
+      !reader.request({2, at(2), "api", call_finished{1, 1ms, true, ""}}));
   BOOST_TEST(!reader.request({3, at(3), "api", call_timed_out{1, 1ms}}));
   BOOST_TEST(!reader.request({4, at(4), "node", node_started{1, "x"}}));
 }

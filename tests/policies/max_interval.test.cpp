@@ -1,7 +1,5 @@
 #include <boost/test/unit_test.hpp>
 
-#include "tests/support/hex.hpp"
-
 #include "timecontrol/policies/max_interval.hpp"
 
 #include <random>
@@ -117,36 +115,6 @@ BOOST_AUTO_TEST_CASE(call_matches_a_brute_force_reference) {
       calls.push_back(t);
     }
   }
-}
-
-// -- serialization ------------------------------------------------------------
-
-BOOST_AUTO_TEST_CASE(a_state_survives_a_round_trip) {
-  max_interval lim{p5};
-  lim.call(at(77));
-  auto back = max_interval::deserialize(lim.serialize());
-  BOOST_REQUIRE(back.has_value());
-  BOOST_TEST((*back == lim));
-}
-
-BOOST_AUTO_TEST_CASE(garbage_is_rejected) {
-  auto bytes = max_interval{p5}.serialize();
-  for (size_t n = 0; n < bytes.size(); ++n)
-    BOOST_TEST(!max_interval::deserialize(bytes.substr(0, n)).has_value());
-  BOOST_TEST(!max_interval::deserialize(bytes + '\0').has_value());
-  BOOST_TEST(
-      !max_interval::deserialize("\x01\x01xxxxxxxxxxxxxxxx").has_value());
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
-BOOST_AUTO_TEST_SUITE(max_interval_golden)
-
-BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
-  max_interval lim{duration{5}};
-  lim.call(from_nanos(7));
-  BOOST_TEST(test::to_hex(lim.serialize()) ==
-             "020105000000000000000700000000000000");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

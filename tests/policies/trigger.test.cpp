@@ -1,7 +1,5 @@
 #include <boost/test/unit_test.hpp>
 
-#include "tests/support/hex.hpp"
-
 #include "timecontrol/policies/trigger.hpp"
 
 #include <algorithm>
@@ -159,103 +157,11 @@ BOOST_AUTO_TEST_CASE(next_fire_after_dispatches_on_the_trigger_kind) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-BOOST_AUTO_TEST_SUITE(trigger_serialization)
-
-BOOST_AUTO_TEST_CASE(every_kind_of_trigger_survives_a_round_trip) {
-  std::vector<trigger> ts;
-  ts.emplace_back(once_trigger{at(-42)});
-  ts.emplace_back(every(10ns, at(5)));
-  ts.emplace_back(every(1s, at(5), at(100'000'000'000), 7, 300ms, 99));
-  ts.emplace_back(cron_schedule::parse("*/5 9-17 * * MON-FRI").value());
-  ts.emplace_back(cron_schedule::parse("@daily").value());
-  ts.emplace_back(
-      cron_trigger::make(
-          cron_schedule::parse("TZ=Europe/Berlin 0 9 L * 1#1").value(), 5min,
-          12345)
-          .value());
-  ts.emplace_back(
-      cron_trigger::make(cron_schedule::parse("CRON_TZ=UTC @hourly").value(),
-                         1ns, UINT64_MAX)
-          .value());
-  for (auto& t : ts) {
-    auto back = deserialize_trigger(serialize_trigger(t));
-    BOOST_REQUIRE(back.has_value());
-    BOOST_TEST((*back == t));
-  }
-}
+BOOST_AUTO_TEST_SUITE(trigger_every)
 
 BOOST_AUTO_TEST_CASE(an_every_trigger_without_start_aligns_to_the_epoch) {
   auto t = every_trigger::make(std::chrono::minutes{5}).value();
   BOOST_TEST((*t.next_after(at(301'000'000'000)) == at(600'000'000'000)));
-}
-
-BOOST_AUTO_TEST_CASE(garbage_and_invalid_configurations_are_rejected) {
-  auto bytes = serialize_trigger(every(1s, at(5), at(100), 7, 300ms, 99));
-  for (size_t n = 0; n < bytes.size(); ++n)
-    BOOST_TEST(!deserialize_trigger(bytes.substr(0, n)).has_value());
-  BOOST_TEST(!deserialize_trigger(bytes + "x").has_value());
-  // A zero period in the bytes is refused like make() refuses it.
-  auto zero = serialize_trigger(every(10ns, at(0)));
-  for (int i = 0; i < 8; ++i)
-    zero[3 + i] = 0;
-  BOOST_TEST(!deserialize_trigger(zero).has_value());
-  // A cron text that does not parse.
-  auto cron_bytes =
-      serialize_trigger(cron_schedule::parse("0 0 * * *").value());
-  cron_bytes[4] = '9'; // "9 0 * * *" still parses
-  BOOST_TEST(deserialize_trigger(cron_bytes).has_value());
-  cron_bytes[4] = 'x';
-  BOOST_TEST(!deserialize_trigger(cron_bytes).has_value());
-  std::mt19937_64 rng{8};
-  for (int i = 0; i < 5000; ++i) {
-    auto junk = bytes;
-    junk[rng() % junk.size()] = static_cast<char>(rng());
-    if (auto t = deserialize_trigger(junk))
-      next_fire_after(*t, at(0));
-  }
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
-BOOST_AUTO_TEST_SUITE(trigger_golden)
-
-BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
-  BOOST_TEST(test::to_hex(serialize_trigger(once_trigger{from_nanos(9)})) ==
-             "0701"
-             "00"
-             "0900000000000000");
-  auto e = every_trigger::make(duration{10}, from_nanos(1), from_nanos(100), 3,
-                               duration{2}, 5)
-               .value();
-  BOOST_TEST(test::to_hex(serialize_trigger(e)) == "0701"
-                                                   "01"
-                                                   "0a00000000000000"
-                                                   "0100000000000000"
-                                                   "03"
-                                                   "6400000000000000"
-                                                   "03"
-                                                   "0200000000000000"
-                                                   "0500000000000000");
-  BOOST_TEST(test::to_hex(serialize_trigger(
-                 cron_schedule::parse("@daily").value())) == "0701"
-                                                             "02"
-                                                             "06"
-                                                             "406461696c79");
-  auto jittered =
-      cron_trigger::make(cron_schedule::parse("@daily").value(), duration{9}, 2)
-          .value();
-  BOOST_TEST(test::to_hex(serialize_trigger(jittered)) == "0701"
-                                                          "03"
-                                                          "06"
-                                                          "406461696c79"
-                                                          "0900000000000000"
-                                                          "0200000000000000");
-  // A zero jitter is written as kind 2; kind 3 with jitter 0 is refused.
-  auto bytes = test::from_hex("070103"
-                              "06406461696c79"
-                              "0000000000000000"
-                              "0200000000000000");
-  BOOST_TEST(!deserialize_trigger(bytes).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -359,17 +265,6 @@ BOOST_AUTO_TEST_CASE(jittered_cron_fires_as_stated_and_in_order) {
       }
     }
   }
-}
-
-BOOST_AUTO_TEST_CASE(
-    a_zone_the_tz_database_does_not_have_makes_bytes_unreadable) {
-  std::string text = "TZ=No/Such_Zone 0 0 * * *";
-  auto bytes =
-      test::from_hex("070102") + std::string(1, char(text.size())) + text;
-  BOOST_TEST(!deserialize_trigger(bytes).has_value());
-  auto good = serialize_trigger(
-      cron_schedule::parse("TZ=America/New_York 0 0 * * *").value());
-  BOOST_TEST(deserialize_trigger(good).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(the_seed_decides_the_jitter_and_zero_jitter_is_the_cron) {

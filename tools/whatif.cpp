@@ -1,13 +1,7 @@
 // `timecontrol whatif PATH --command NAME --policy SPEC`: replays a command's
 // recorded calls (their requests, as tc::call_requests finds them in logs of
-// every version) against another under-limiter
-// and reports what that limiter would have done, in both of its semantics:
-//
-//   wait    a call that comes too fast waits and runs at the limiter's
-//           `earliest`, which becomes the limiter's time: calls queue up
-//           behind it in order (a call is never run before an earlier one);
-//   reject  a call that comes too fast is rejected and takes nothing from
-//           the limiter.
+// every version) against another under-limiter and reports what that
+// limiter would have done, in both of its semantics (whatif_simulation.hpp).
 
 #include <CLI/CLI.hpp>
 
@@ -18,10 +12,10 @@
 
 #include "timecontrol/events/call_requests.hpp"
 #include "timecontrol/policies/spec.hpp"
-#include "timecontrol/policies/under_limiter.hpp"
 #include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/format.hpp"
 #include "timecontrol/tools/reading.hpp"
+#include "timecontrol/tools/whatif_simulation.hpp"
 
 namespace tc::tool {
 
@@ -32,51 +26,6 @@ struct whatif_options {
   std::string command;
   std::string policy;
 };
-
-struct outcome {
-  size_t calls = 0;
-  size_t wait_at_once = 0;
-  size_t delayed = 0;
-  duration total_delay{0};
-  duration max_delay{0};
-  size_t reject_admitted = 0;
-  size_t rejected = 0;
-};
-
-outcome simulate(const limiter_spec& spec, const std::vector<time_point>& at) {
-  outcome r;
-  r.calls = at.size();
-  if (at.empty())
-    return r;
-  // Wait semantics.
-  auto lim = make_under_limiter(spec, at.front());
-  auto clock = at.front();
-  for (auto t : at) {
-    clock = std::max(clock, t);
-    auto a = admit(lim, clock);
-    if (!a.admitted) {
-      clock = a.earliest;
-      admit(lim, clock);
-    }
-    auto delay = clock - t;
-    if (delay > duration{0}) {
-      ++r.delayed;
-      r.total_delay += delay;
-      r.max_delay = std::max(r.max_delay, delay);
-    } else {
-      ++r.wait_at_once;
-    }
-  }
-  // Reject semantics.
-  lim = make_under_limiter(spec, at.front());
-  for (auto t : at) {
-    if (admit(lim, t).admitted)
-      ++r.reject_admitted;
-    else
-      ++r.rejected;
-  }
-  return r;
-}
 
 int run_whatif(const whatif_options& opt) {
   auto spec = parse_limiter_spec(opt.policy);
@@ -109,8 +58,6 @@ int run_whatif(const whatif_options& opt) {
   // Calls are replayed in the order they happened.
   std::stable_sort(at.begin(), at.end());
   auto r = simulate(*spec, at);
-  auto mean = r.delayed == 0 ? duration{0}
-                             : r.total_delay / static_cast<int64_t>(r.delayed);
   std::printf("command %s, policy %s\n", opt.command.c_str(),
               to_string(*spec).c_str());
   std::printf("calls              %zu, %s to %s\n", r.calls,
@@ -118,8 +65,11 @@ int run_whatif(const whatif_options& opt) {
   std::printf("wait:\n");
   std::printf("  admitted at once %zu\n", r.wait_at_once);
   std::printf("  would be delayed %zu (mean %s, max %s)\n", r.delayed,
-              duration_to_text(mean).c_str(),
+              duration_to_text(r.mean_delay()).c_str(),
               duration_to_text(r.max_delay).c_str());
+  if (r.past_end_of_time)
+    std::printf("  (some would wait past the year 2262, where 64-bit "
+                "nanoseconds end: their delays are counted up to it)\n");
   std::printf("reject:\n");
   std::printf("  admitted at once %zu\n", r.reject_admitted);
   std::printf("  would be rejected %zu\n", r.rejected);

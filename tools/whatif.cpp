@@ -2,11 +2,15 @@
 // recorded calls (their requests, as tc::call_requests finds them in logs of
 // every version) against another under-limiter and reports what that
 // limiter would have done, in both of its semantics (whatif_simulation.hpp).
+//
+// A NAME the log has no calls of is a usage error (exit 2) that lists the
+// commands it has: a typo would otherwise pass for a command never called.
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +30,23 @@ struct whatif_options {
   std::string command;
   std::string policy;
 };
+
+// The commands of the log: the sources of the events that tell of a request
+// (call_admitted, call_throttled, and call_requested in logs of earlier
+// builds), read through the type index.
+caf::expected<std::set<std::string>> commands_in(const event_store& store) {
+  std::set<std::string> names;
+  for (auto type : {event_type::call_admitted, event_type::call_throttled,
+                    event_type::call_requested}) {
+    auto err = store.replay({.type = type}, [&](const envelope& x) {
+      names.insert(x.source);
+      return true;
+    });
+    if (err)
+      return err;
+  }
+  return names;
+}
 
 int run_whatif(const whatif_options& opt) {
   auto spec = parse_limiter_spec(opt.policy);
@@ -52,8 +73,20 @@ int run_whatif(const whatif_options& opt) {
     return exit_data_error;
   }
   if (at.empty()) {
-    std::printf("no recorded calls of command '%s'\n", opt.command.c_str());
-    return exit_ok;
+    // A name the log never saw is a mistake, not a command without calls.
+    auto names = commands_in(*store);
+    if (!names) {
+      complain("whatif", render(names.error()));
+      return exit_data_error;
+    }
+    std::string list;
+    for (auto& name : *names)
+      list += (list.empty() ? "" : ", ") + text_quote(name);
+    complain("whatif", "--command " + text_quote(opt.command) +
+                           ": the log has no calls of this command; " +
+                           (list.empty() ? "it has no calls of any command"
+                                         : "its commands are " + list));
+    return exit_usage;
   }
   // Calls are replayed in the order they happened.
   std::stable_sort(at.begin(), at.end());

@@ -23,6 +23,7 @@
 #include "timecontrol/core/coding.hpp"
 #include "timecontrol/core/crc32c.hpp"
 #include "timecontrol/core/deadline_status.hpp"
+#include "timecontrol/core/duration_sum.hpp"
 #include "timecontrol/core/error.hpp"
 #include "timecontrol/core/time.hpp"
 #include "timecontrol/events/call.hpp"

@@ -2,6 +2,8 @@
 
 #include <variant>
 
+#include "timecontrol/core/duration_sum.hpp"
+
 namespace tc {
 
 std::optional<time_point> call_requests::request(const envelope& x) {
@@ -36,7 +38,9 @@ std::optional<time_point> call_requests::request(const envelope& x) {
   if (auto* e = std::get_if<call_admitted>(&x.body)) {
     if (close(e->call_id))
       return std::nullopt;
-    return x.time - e->waited;
+    // Saturating: a log's `waited` is any 64-bit value (a call of 1700 that
+    // waited 273 years was requested before 1677, not in 2010).
+    return saturating_sub(x.time, e->waited);
   }
   return std::nullopt;
 }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <variant>
 
+#include "timecontrol/core/duration_sum.hpp"
 #include "timecontrol/plugins/detail/bytes.hpp"
 #include "timecontrol/policies/spec.hpp"
 
@@ -155,8 +156,8 @@ void adaptive_rate::apply(const envelope& x) {
             return;
           }
           if (e.ok) {
-            if (!pressured_ ||
-                x.time - last_pressure_ > config_.pressure_window)
+            if (!pressured_ || saturating_between(last_pressure_, x.time) >
+                                   config_.pressure_window)
               return;
             learning_ = true;
             if (ceiling_ == 0)

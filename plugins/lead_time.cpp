@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <variant>
 
+#include "timecontrol/core/duration_sum.hpp"
 #include "timecontrol/plugins/detail/bytes.hpp"
 
 namespace tc {
@@ -24,9 +26,15 @@ int64_t quantile_of(const std::deque<int64_t>& values, double q) {
   return sorted[rank - 1];
 }
 
+// x rounded up to a multiple of step; the largest multiple when that does
+// not fit (a lead so long is never applied: it is not shorter than any
+// period).
 int64_t round_up(int64_t x, int64_t step) {
   if (x <= 0)
     return 0;
+  auto most = std::numeric_limits<int64_t>::max() / step * step;
+  if (x >= most)
+    return most;
   return (x + step - 1) / step * step;
 }
 
@@ -117,7 +125,9 @@ void lead_time::apply(const envelope& x) {
             return;
           auto& s = samples_[x.source];
           if (s.fired) {
-            push(s.waits, std::max(x.time - *s.fired, duration{0}).count());
+            push(s.waits,
+                 std::max(saturating_between(*s.fired, x.time), duration{0})
+                     .count());
             s.fired.reset();
           }
         } else if constexpr (std::is_same_v<T, call_finished>) {
@@ -148,11 +158,14 @@ lead_time::recommended(const std::string& command) const {
   auto* s = samples(command);
   if (!s || s->took.size() < config_.min_samples)
     return std::nullopt;
-  auto lead = quantile_of(s->took, config_.quantile);
+  // Saturating: a lead that does not fit a duration is longer than any
+  // period, and so not applied, as the exact one would not be.
+  auto lead = duration{quantile_of(s->took, config_.quantile)};
   if (config_.count_waits)
-    lead += quantile_of(s->waits, config_.quantile);
-  lead += config_.margin.count();
-  return duration{round_up(lead, config_.resolution.count())};
+    lead =
+        saturating_add(lead, duration{quantile_of(s->waits, config_.quantile)});
+  lead = saturating_add(lead, config_.margin);
+  return duration{round_up(lead.count(), config_.resolution.count())};
 }
 
 std::optional<watch>

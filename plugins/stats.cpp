@@ -4,6 +4,7 @@
 #include <set>
 #include <variant>
 
+#include "timecontrol/core/duration_sum.hpp"
 #include "timecontrol/plugins/detail/bytes.hpp"
 #include "timecontrol/policies/spec.hpp"
 
@@ -13,11 +14,13 @@ namespace {
 
 constexpr std::string_view tag = "tc.stats/2";
 
-// Time spent in `status` by `d`: closed stretches plus the open one.
+// Time spent in `status` by `d`: closed stretches plus the open one. Sums
+// saturate at duration::max() (about 292 years), which only a log whose
+// times span more than that, or go back and forth, can reach.
 duration spent(const deadline_stats& d, deadline_status status, duration closed,
                time_point until) noexcept {
   if (d.status == status && until > d.since)
-    return closed + (until - d.since);
+    return saturating_add(closed, saturating_between(d.since, until));
   return closed;
 }
 
@@ -66,7 +69,7 @@ void stats::apply(const envelope& x) {
           ++c.admitted;
           c.waits.record(e.waited);
           if (c.last_admitted != time_point{})
-            c.intervals.record(x.time - c.last_admitted);
+            c.intervals.record(saturating_between(c.last_admitted, x.time));
           c.last_admitted = x.time;
         } else if constexpr (std::is_same_v<T, call_throttled>) {
           auto i = static_cast<size_t>(e.action);
@@ -81,10 +84,11 @@ void stats::apply(const envelope& x) {
         } else if constexpr (std::is_same_v<T, deadline_status_changed>) {
           auto& d = deadlines_[{x.source, e.command}];
           if (d.changes > 0 && x.time > d.since) {
+            auto stretch = saturating_between(d.since, x.time);
             if (d.status == deadline_status::late)
-              d.late_time += x.time - d.since;
+              d.late_time = saturating_add(d.late_time, stretch);
             else if (d.status == deadline_status::down)
-              d.down_time += x.time - d.since;
+              d.down_time = saturating_add(d.down_time, stretch);
           }
           ++d.changes;
           d.status = e.to;

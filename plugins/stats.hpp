@@ -68,7 +68,9 @@ struct deadline_stats {
   deadline_status status = deadline_status::never_called;
   /// When the current status began.
   time_point since{};
-  /// Closed stretches of late and down.
+  /// Closed stretches of late and down, added up saturating at
+  /// duration::max() (about 292 years: only a log whose times span more, or
+  /// go back and forth, reaches it).
   duration late_time{0};
   duration down_time{0};
 
@@ -108,7 +110,7 @@ public:
   }
 
   /// Time spent late (or down) by `d`, the open stretch counted up to
-  /// until().
+  /// until(); saturating as late_time.
   duration late_time(const deadline_stats& d) const noexcept;
   duration down_time(const deadline_stats& d) const noexcept;
 

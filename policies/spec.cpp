@@ -89,12 +89,17 @@ private:
                          count_pos};
     if (per_n.mantissa == 0)
       return parse_error{"a rate's period must be positive", unit_pos};
+    // In 128 bits, checked: a count and a period of many digits each can
+    // pass even that (which wrapped before).
     detail::uint128 c = count.mantissa;
     detail::uint128 p = static_cast<detail::uint128>(per_n.mantissa) * *u;
+    bool fits = true;
     for (int i = 0; i < per_n.scale; ++i)
-      c *= 10;
+      fits = fits && !__builtin_mul_overflow(c, 10, &c);
     for (int i = 0; i < count.scale; ++i)
-      p *= 10;
+      fits = fits && !__builtin_mul_overflow(p, 10, &p);
+    if (!fits)
+      return parse_error{"the rate is too large or too precise", count_pos};
     // Keep "100/min" as written; reduce what decimals introduced ("0.5/s"
     // is 1 per 2s, not 5 per 10s) or what would not fit.
     if (count.scale + per_n.scale > 0 || c > INT64_MAX || p > INT64_MAX) {

@@ -47,6 +47,7 @@
 #include <csignal>
 #include <cstdarg>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -65,6 +66,7 @@
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/storage/event_store.hpp"
 #include "timecontrol/tools/commands.hpp"
+#include "timecontrol/tools/numbers.hpp"
 #include "timecontrol/tools/reading.hpp"
 
 namespace tc::tool {
@@ -766,8 +768,9 @@ void add_demo(CLI::App& app, int& result) {
         return {};
       })
       ->capture_default_str();
-  cmd->add_option("--seed", opt->seed,
-                  "Seed of the simulated traffic, latencies and failures")
+  add_number_option(*cmd, "--seed", opt->seed,
+                    "Seed of the simulated traffic, latencies and failures", 0,
+                    std::numeric_limits<uint64_t>::max())
       ->capture_default_str();
   cmd->add_flag("--sync", opt->sync,
                 "fsync every write (durability::sync) instead of buffered");

@@ -1,5 +1,6 @@
 #include "timecontrol/tools/format.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -219,13 +220,19 @@ std::optional<time_point> parse_time(std::string_view text) {
         !eat(in, ':') || !parse_digits(in, 2, s))
       return std::nullopt;
     if (eat(in, '.')) {
+      // To the nanosecond: zeros past the ninth digit change nothing.
       int digits = 0;
       while (!in.empty() && in.front() >= '0' && in.front() <= '9') {
-        if (++digits > 9)
-          return std::nullopt;
+        if (++digits > 9) {
+          if (in.front() != '0')
+            return std::nullopt;
+          in.remove_prefix(1);
+          continue;
+        }
         frac = frac * 10 + (in.front() - '0');
         in.remove_prefix(1);
       }
+      digits = std::min(digits, 9);
       if (digits == 0)
         return std::nullopt;
       for (; digits < 9; ++digits)

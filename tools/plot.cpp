@@ -21,6 +21,7 @@
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/numbers.hpp"
 #include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
 #include "timecontrol/tools/timeline_svg.hpp"
@@ -149,8 +150,8 @@ void add_plot(CLI::App& app, int& result) {
   cmd->add_option("--until", opt->until,
                   "Only events at or before TIME (ISO 8601 UTC or ns since "
                   "the epoch)");
-  cmd->add_option("--width", opt->width, "Width of the picture in pixels")
-      ->check(CLI::Range(400, 20000))
+  add_number_option(*cmd, "--width", opt->width,
+                    "Width of the picture in pixels", 400, 20'000)
       ->capture_default_str();
   cmd->add_option("--bucket", opt->bucket,
                   "Width of a bar in time (e.g. 100ms, 5s); default about a "

@@ -26,10 +26,16 @@ std::optional<time_window> read_time_window(std::string_view command,
       continue;
     *dest = parse_time(*text);
     if (!*dest) {
-      complain(command, std::string{flag} + ": '" + *text +
-                            "' is not a time: use ISO 8601 in UTC "
-                            "(2026-01-01T00:00:00.5Z) or nanoseconds since "
-                            "the epoch");
+      auto digits = std::string_view{*text}.substr(text->front() == '-');
+      bool number = !digits.empty() &&
+                    digits.find_first_not_of("0123456789") == std::string::npos;
+      complain(command,
+               std::string{flag} + ": '" + *text +
+                   (number ? "' is out of range: nanoseconds since the epoch "
+                             "fit 64 bits (1677-09-21 to 2262-04-11)"
+                           : "' is not a time: use ISO 8601 in UTC "
+                             "(2026-01-01T00:00:00.5Z) or nanoseconds since "
+                             "the epoch"));
       return std::nullopt;
     }
   }

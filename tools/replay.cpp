@@ -25,6 +25,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <limits>
 #include <optional>
 #include <poll.h>
 #include <string>
@@ -33,6 +34,7 @@
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/numbers.hpp"
 #include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
 
@@ -184,6 +186,13 @@ int run_replay(const replay_options& opt) {
     }
     query.type = *type;
   }
+  // An inverted range of sequence numbers is refused as an inverted window
+  // of time is.
+  if (opt.to < opt.from) {
+    complain("replay", "--to is before --from (" + std::to_string(opt.to) +
+                           " < " + std::to_string(opt.from) + ")");
+    return exit_usage;
+  }
   auto window = read_time_window("replay", "--since", opt.since, opt.until);
   if (!window)
     return exit_usage;
@@ -278,10 +287,11 @@ void add_replay(CLI::App& app, int& result) {
   cmd->add_option("--source", opt->source, "Only events of this source");
   cmd->add_option("--type", opt->type,
                   "Only events of this type (e.g. call_requested)");
-  cmd->add_option("--from", opt->from, "First sequence number")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--to", opt->to, "Last sequence number (inclusive)")
-      ->check(CLI::NonNegativeNumber);
+  constexpr auto most = std::numeric_limits<uint64_t>::max();
+  add_number_option(*cmd, "--from", opt->from, "First sequence number", 0,
+                    most);
+  add_number_option(*cmd, "--to", opt->to, "Last sequence number (inclusive)",
+                    0, most);
   cmd->add_option("--since", opt->since,
                   "Only events at or after TIME (ISO 8601 UTC or ns since "
                   "the epoch)");
@@ -302,17 +312,10 @@ void add_replay(CLI::App& app, int& result) {
                   "With --follow: how often to look for new events")
       ->needs(follow)
       ->capture_default_str();
-  cmd->add_option("--count", opt->count,
-                  "Stop after printing N events (with --follow: wait for "
-                  "them)")
-      ->check(CLI::Validator(
-          [](const std::string& text) -> std::string {
-            return text.find_first_not_of("0123456789") == std::string::npos &&
-                           text.find_first_not_of('0') != std::string::npos
-                       ? std::string{}
-                       : "must be a whole number of at least 1";
-          },
-          "N >= 1"));
+  add_number_option(*cmd, "--count", opt->count,
+                    "Stop after printing N events (with --follow: wait for "
+                    "them)",
+                    1, most);
   cmd->add_flag("--no-progress", opt->no_progress,
                 "No progress line on standard error");
   cmd->callback([opt, &result] { result = run_replay(*opt); });

@@ -37,6 +37,7 @@
 #include "timecontrol/plugins/schedule_view.hpp"
 #include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/numbers.hpp"
 #include "timecontrol/tools/reading.hpp"
 
 namespace tc::tool {
@@ -215,8 +216,8 @@ void add_schedule(CLI::App& app, int& result) {
   cmd->add_option("--from", opt->from,
                   "Only runs at or after TIME (default: each intent's next "
                   "due time)");
-  cmd->add_option("--limit", opt->limit, "At most this many upcoming runs")
-      ->check(CLI::Range(size_t{1}, size_t{100'000}))
+  add_number_option(*cmd, "--limit", opt->limit,
+                    "At most this many upcoming runs", 1, 100'000)
       ->capture_default_str();
   cmd->add_option("--target", opt->target, "Only intents for this command");
   cmd->add_option("--scheduler", opt->scheduler,

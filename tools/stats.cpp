@@ -30,8 +30,14 @@ struct stats_options {
   bool no_progress = false;
 };
 
+// A duration for people; the largest one (which sums and spans of more than
+// about 292 years saturate at) as what it is, a bound.
+std::string span(duration d) {
+  return d == duration::max() ? ">106751d" : duration_to_text(d);
+}
+
 std::string ns(int64_t x) {
-  return duration_to_text(duration{x});
+  return span(duration{x});
 }
 
 void print_tables(const stats& s, const stats_options& opt, seq_t last,
@@ -54,12 +60,17 @@ void print_tables(const stats& s, const stats_options& opt, seq_t last,
   for (auto& [name, c] : s.commands()) {
     if (!wanted(name))
       continue;
-    auto span = std::chrono::duration<double>(c.last - c.first).count();
+    // Unsigned (last >= first): the first and last request can be further
+    // apart than a duration holds (about 292 years).
+    auto seconds =
+        static_cast<double>(static_cast<uint64_t>(to_nanos(c.last)) -
+                            static_cast<uint64_t>(to_nanos(c.first))) /
+        1e9;
     std::string rate = "-";
-    if (span > 0 && c.requested > 1) {
+    if (seconds > 0 && c.requested > 1) {
       char r[32];
       std::snprintf(r, sizeof r, "%.3g",
-                    static_cast<double>(c.requested - 1) / span);
+                    static_cast<double>(c.requested - 1) / seconds);
       rate = r;
     }
     std::snprintf(buf, sizeof buf,
@@ -108,12 +119,17 @@ void print_tables(const stats& s, const stats_options& opt, seq_t last,
     // Buckets without a call count too, from the first to the last.
     auto first = c.rate.begin()->first;
     auto last_bucket = c.rate.rbegin()->first;
-    auto spanned = (last_bucket - first) / s.bucket().count() + 1;
+    // Unsigned: from the first bucket to the last can be more than 2^63 ns
+    // (only 1ns buckets from 1677 to 2262 would need the 2^64th).
+    auto after_first =
+        (static_cast<uint64_t>(last_bucket) - static_cast<uint64_t>(first)) /
+        static_cast<uint64_t>(s.bucket().count());
+    auto spanned = after_first + (after_first < UINT64_MAX ? 1 : 0);
     auto peak =
         std::max_element(c.rate.begin(), c.rate.end(),
                          [](auto& a, auto& b) { return a.second < b.second; });
-    std::snprintf(buf, sizeof buf, "  %-20s %9lld %9.3g %9llu  %s",
-                  name.c_str(), static_cast<long long>(spanned),
+    std::snprintf(buf, sizeof buf, "  %-20s %9llu %9.3g %9llu  %s",
+                  name.c_str(), static_cast<unsigned long long>(spanned),
                   static_cast<double>(c.requested) /
                       static_cast<double>(spanned),
                   static_cast<unsigned long long>(peak->second),
@@ -133,8 +149,7 @@ void print_tables(const stats& s, const stats_options& opt, seq_t last,
                   key.first.c_str(), key.second.c_str(),
                   static_cast<unsigned long long>(d.misses),
                   d.misses == 0 ? "-" : ns(d.late_by.max()).c_str(),
-                  duration_to_text(s.late_time(d)).c_str(),
-                  duration_to_text(s.down_time(d)).c_str(),
+                  span(s.late_time(d)).c_str(), span(s.down_time(d)).c_str(),
                   static_cast<unsigned long long>(d.changes),
                   std::string{to_string(d.status)}.c_str());
     out.line(buf);

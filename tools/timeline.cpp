@@ -56,6 +56,26 @@ int64_t width_of(duration bucket) {
   return std::max<int64_t>(bucket.count(), 1);
 }
 
+using detail::int128;
+
+// a / b rounded towards negative infinity (b > 0), in 128 bits.
+int128 floor_div_wide(int128 a, int128 b) {
+  auto q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+// `x` clamped to the nanoseconds a time_point holds.
+int64_t clamp_ns(int128 x) {
+  return static_cast<int64_t>(
+      std::clamp<int128>(x, std::numeric_limits<int64_t>::min(),
+                         std::numeric_limits<int64_t>::max()));
+}
+
+// hi - lo for hi >= lo: up to 2^64 - 1, which int64_t does not hold.
+uint64_t distance(int64_t lo, int64_t hi) {
+  return static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+}
+
 } // namespace
 
 // -- timeline_bucket ----------------------------------------------------------
@@ -69,8 +89,10 @@ void timeline_bucket::merge(const timeline_bucket& other) {
   missed += other.missed;
   fired += other.fired;
   misfired += other.misfired;
+  // Saturating: a lane's totals over a range longer than 292 years.
   for (size_t i = 0; i < status_ns.size(); ++i)
-    status_ns[i] += other.status_ns[i];
+    if (__builtin_add_overflow(status_ns[i], other.status_ns[i], &status_ns[i]))
+      status_ns[i] = std::numeric_limits<int64_t>::max();
 }
 
 // -- timeline_builder ---------------------------------------------------------
@@ -136,7 +158,7 @@ timeline_bucket* timeline_builder::slot(lane_state& st, int64_t ns) {
     auto last = first_index_ + static_cast<int64_t>(count_) - 1;
     auto lo = std::min(first_index_, index);
     auto hi = std::max(last, index);
-    if (static_cast<uint64_t>(hi - lo) < options_.max_buckets) {
+    if (distance(lo, hi) < options_.max_buckets) {
       if (lo < first_index_) {
         auto more = static_cast<size_t>(first_index_ - lo);
         for (auto& [key, other] : lanes_)
@@ -166,8 +188,9 @@ void timeline_builder::spread(lane_state& st, int64_t from, int64_t to,
   slot(st, from);
   slot(st, to - 1);
   for (auto i = floor_div(from, width_); i <= floor_div(to - 1, width_); ++i) {
-    auto start = std::max(from, i * width_);
-    auto end = std::min(to, (i + 1) * width_);
+    // The bucket's bounds can be past the ends of 64-bit time.
+    auto start = clamp_ns(std::max<int128>(from, int128{i} * width_));
+    auto end = clamp_ns(std::min<int128>(to, (int128{i} + 1) * width_));
     st.buckets[static_cast<size_t>(i - first_index_)].status_ns[k] +=
         end - start;
   }
@@ -272,15 +295,16 @@ timeline timeline_builder::finish() const {
   auto hi = std::max(lo, options_.until ? to_nanos(*options_.until) : last_ns_);
   t.first = from_nanos(lo);
   t.last = from_nanos(hi);
-  // A range of (almost) no time still gets an axis worth reading.
-  if (hi - lo < ms)
+  // A range of (almost) no time still gets an axis worth reading. Ranges
+  // are unsigned: from 1677 to 2262 is more than 2^63 ns.
+  if (distance(lo, hi) < ms)
     hi = lo <= std::numeric_limits<int64_t>::max() - ms ? lo + ms : hi;
   auto buckets_of = [&](int64_t d) {
-    return static_cast<uint64_t>(floor_div(hi, d) - floor_div(lo, d)) + 1;
+    return distance(floor_div(lo, d), floor_div(hi, d)) + 1;
   };
   int64_t d = 0;
   if (!options_.bucket) {
-    auto target = (hi - lo) / 200;
+    auto target = static_cast<int64_t>(distance(lo, hi) / 200);
     for (auto step : nice_steps)
       if (step >= target && step >= width_ && step % width_ == 0) {
         d = step;
@@ -306,16 +330,17 @@ timeline timeline_builder::finish() const {
       t.asked_bucket = *options_.bucket;
   }
   auto first = floor_div(lo, d);
-  t.begin = from_nanos(first * d);
+  t.first_bucket = first;
   t.bucket = duration{d};
   t.buckets = static_cast<size_t>(buckets_of(d));
+  t.begin = from_nanos(clamp_ns(t.bucket_start(0)));
   for (auto& [key, st] : lanes_) {
     auto& out = t.lanes.emplace_back(st.summary);
     out.watched_by.assign(st.watched_by.begin(), st.watched_by.end());
     out.buckets.resize(t.buckets);
     for (size_t i = 0; i < st.buckets.size(); ++i) {
-      auto start = (first_index_ + static_cast<int64_t>(i)) * width_;
-      auto j = floor_div(start, d) - first;
+      auto start = (int128{first_index_} + static_cast<int128>(i)) * width_;
+      auto j = floor_div_wide(start, d) - first;
       if (j >= 0 && static_cast<size_t>(j) < t.buckets)
         out.buckets[static_cast<size_t>(j)].merge(st.buckets[i]);
     }
@@ -329,8 +354,8 @@ timeline timeline_builder::finish() const {
         auto j = i - first;
         if (j < 0 || static_cast<size_t>(j) >= t.buckets)
           continue;
-        auto start = std::max(from, i * d);
-        auto end = std::min(to, (i + 1) * d);
+        auto start = clamp_ns(std::max<int128>(from, int128{i} * d));
+        auto end = clamp_ns(std::min<int128>(to, (int128{i} + 1) * d));
         out.buckets[static_cast<size_t>(j)].status_ns[k] += end - start;
       }
     };

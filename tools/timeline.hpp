@@ -44,6 +44,7 @@
 
 #include "timecontrol/events/call_requests.hpp"
 #include "timecontrol/events/event.hpp"
+#include "timecontrol/policies/detail/int128.hpp"
 
 namespace tc::tool {
 
@@ -61,6 +62,8 @@ struct timeline_bucket {
   uint64_t misfired = 0;
   /// How long the lane's command was in each status during this bucket
   /// (indexed by deadline_status), as its controller recorded the changes.
+  /// At most the bucket's width; merge() adds saturating, so a lane's
+  /// totals of a range longer than 2^63 ns (292 years) stop there.
   std::array<int64_t, 5> status_ns{};
 
   uint64_t ended() const { return ok + failed + timed_out; }
@@ -93,10 +96,15 @@ struct timeline_lane {
 
 struct timeline {
   /// The start of the first bucket; bucket i covers
-  /// [begin + i * bucket, begin + (i + 1) * bucket).
+  /// [begin + i * bucket, begin + (i + 1) * bucket). Buckets are aligned to
+  /// the epoch, so in a range that reaches an end of 64-bit time (1677 or
+  /// 2262) the first may start, or the last end, past it: `begin` is then
+  /// the earliest time, and bucket_start() has the exact bounds.
   time_point begin{};
   duration bucket{0};
   size_t buckets = 0;
+  /// begin / bucket before it was clamped.
+  int64_t first_bucket = 0;
   /// The range the plot is about: --since/--until where given, else the
   /// first and last event.
   time_point first{};
@@ -108,6 +116,15 @@ struct timeline {
   duration asked_bucket{0};
   /// Commands by name, then schedulers by name.
   std::vector<timeline_lane> lanes;
+
+  /// The start of bucket i (i <= buckets: the end of the last), in
+  /// nanoseconds since the epoch; in 128 bits, as it can be past the ends
+  /// of 64-bit time.
+  detail::int128 bucket_start(size_t i) const {
+    return (static_cast<detail::int128>(first_bucket) +
+            static_cast<detail::int128>(i)) *
+           bucket.count();
+  }
 };
 
 // -- building one from events -------------------------------------------------

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "timecontrol/policies/detail/int128.hpp"
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/tools/format.hpp"
 #include "timecontrol/tools/time_steps.hpp"
@@ -81,11 +82,27 @@ std::string count_of(uint64_t n, std::string_view one, std::string_view many) {
   return std::to_string(n) + " " + std::string{n == 1 ? one : many};
 }
 
-// "4.1 s", "250 ms", "3.5 h".
-std::string human_span(int64_t ns) {
+using detail::int128;
+
+// `x` clamped to the nanoseconds a time_point holds (a bucket can end past
+// 2262 or start before 1677).
+int64_t clamp_ns(int128 x) {
+  return static_cast<int64_t>(
+      std::clamp<int128>(x, std::numeric_limits<int64_t>::min(),
+                         std::numeric_limits<int64_t>::max()));
+}
+
+// a / b rounded towards negative infinity (b > 0), in 128 bits.
+int128 floor_div_wide(int128 a, int128 b) {
+  auto q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+// "4.1 s", "250 ms", "3.5 h" (unsigned: a range can be longer than 2^63 ns).
+std::string human_span(uint64_t ns) {
   // A unit is used from twice its size on ("90 s", not "1.5 min").
   struct unit {
-    int64_t ns;
+    uint64_t ns;
     const char* name;
   };
   static constexpr unit units[] = {{day, "d"}, {hour, "h"}, {minute, "min"},
@@ -159,8 +176,10 @@ public:
   painter(const timeline& t, const svg_options& o) : t_(t), o_(o) {
     width_ = std::max(o.width, 200);
     plot_w_ = plot_area_width(width_);
-    begin_ = to_nanos(t.begin);
-    span_ = static_cast<int64_t>(t.buckets) * t.bucket.count();
+    // In 128 bits: the buckets of a range from 1677 to 2262 cover more than
+    // 2^63 ns and can start or end past those years.
+    begin_ = t.bucket_start(0);
+    span_ = t.bucket_start(t.buckets) - begin_;
     if (span_ <= 0)
       span_ = 1;
     bar_w_ = static_cast<double>(plot_w_) / std::max<double>(1, t.buckets);
@@ -193,16 +212,15 @@ public:
 private:
   // -- helpers --
 
-  double x_of(int64_t ns) const {
+  double x_of(int128 ns) const {
     return margin_left + static_cast<double>(ns - begin_) /
                              static_cast<double>(span_) * plot_w_;
   }
 
   double x_of_bucket(size_t i) const { return margin_left + bar_w_ * i; }
 
-  int64_t bucket_start(size_t i) const {
-    return begin_ + static_cast<int64_t>(i) * t_.bucket.count();
-  }
+  // The start of bucket i, as a time (clamped to the ends of 64-bit time).
+  int64_t bucket_start(size_t i) const { return clamp_ns(t_.bucket_start(i)); }
 
   // "00:00:01.500 to 00:00:01.520" for bucket i.
   std::string bucket_span(size_t i) const {
@@ -278,14 +296,19 @@ private:
     auto from = to_nanos(t_.first);
     auto to = to_nanos(t_.last);
     // Milliseconds unless the range is too short to tell them apart.
-    auto step = to - from < 10 * ms ? us : ms;
+    auto step =
+        static_cast<uint64_t>(to) - static_cast<uint64_t>(from) < 10 * ms ? us
+                                                                          : ms;
     auto full = [&](int64_t ns) {
       return date_of(ns) + " " + clock_of(ns, step);
     };
     if (t_.events > 0 || from != 0 || to != 0) {
       sub += full(from) + " to ";
       sub += date_of(from) == date_of(to) ? clock_of(to, step) : full(to);
-      sub += " UTC (" + human_span(to - from) + ")  \xc2\xb7  ";
+      sub +=
+          " UTC (" +
+          human_span(static_cast<uint64_t>(to) - static_cast<uint64_t>(from)) +
+          ")  \xc2\xb7  ";
     }
     sub += count_of(t_.events, "event", "events");
     if (!o_.filters.empty())
@@ -385,12 +408,12 @@ private:
       // Room for each label and a gap, the edge ones included.
       auto room = static_cast<int64_t>(plot_w_ / (chars * 7.0 + 28));
       auto most = std::max<int64_t>(2, std::min<int64_t>(10, room));
-      auto ticks = floor_div(begin_ + span_, step) -
-                   floor_div(begin_ + step - 1, step) + 1;
+      auto ticks = floor_div_wide(begin_ + span_, step) -
+                   floor_div_wide(begin_ + step - 1, step) + 1;
       if (ticks <= most)
         return step;
     }
-    return span_;
+    return clamp_ns(span_);
   }
 
   void axis_and_lanes() {
@@ -404,11 +427,15 @@ private:
     body_ = std::move(saved);
     auto axis_y = y_ + 2;
     auto step = tick_step();
-    auto first_tick = floor_div(begin_ + step - 1, step);
+    auto first_tick = floor_div_wide(begin_ + step - 1, step);
     std::string labels;
     std::string last_date;
+    // Ticks past the ends of 64-bit time (in the first or last bucket) are
+    // not drawn: they have no date.
     for (auto k = first_tick; k * step <= begin_ + span_; ++k) {
-      auto ns = k * step;
+      if (k * step != clamp_ns(k * step))
+        continue;
+      auto ns = clamp_ns(k * step);
       auto x = x_of(ns);
       line(x, lanes_top - 4, x, axis_y, grid_colour);
       line(x, axis_y, x, axis_y + 5, axis_colour);
@@ -702,8 +729,8 @@ private:
   const svg_options& o_;
   int width_;
   int plot_w_;
-  int64_t begin_;
-  int64_t span_;
+  int128 begin_;
+  int128 span_;
   double bar_w_;
   int y_ = 0;
   std::string body_;

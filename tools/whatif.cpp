@@ -1,27 +1,25 @@
 // `timecontrol whatif PATH --command NAME --policy SPEC`: replays a command's
 // recorded calls (their requests, as tc::call_requests finds them in logs of
-// every version) against another under-limiter
-// and reports what that limiter would have done, in both of its semantics:
+// every version) against another under-limiter and reports what that
+// limiter would have done, in both of its semantics (whatif_simulation.hpp).
 //
-//   wait    a call that comes too fast waits and runs at the limiter's
-//           `earliest`, which becomes the limiter's time: calls queue up
-//           behind it in order (a call is never run before an earlier one);
-//   reject  a call that comes too fast is rejected and takes nothing from
-//           the limiter.
+// A NAME the log has no calls of is a usage error (exit 2) that lists the
+// commands it has: a typo would otherwise pass for a command never called.
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "timecontrol/events/call_requests.hpp"
 #include "timecontrol/policies/spec.hpp"
-#include "timecontrol/policies/under_limiter.hpp"
 #include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/format.hpp"
 #include "timecontrol/tools/reading.hpp"
+#include "timecontrol/tools/whatif_simulation.hpp"
 
 namespace tc::tool {
 
@@ -33,49 +31,21 @@ struct whatif_options {
   std::string policy;
 };
 
-struct outcome {
-  size_t calls = 0;
-  size_t wait_at_once = 0;
-  size_t delayed = 0;
-  duration total_delay{0};
-  duration max_delay{0};
-  size_t reject_admitted = 0;
-  size_t rejected = 0;
-};
-
-outcome simulate(const limiter_spec& spec, const std::vector<time_point>& at) {
-  outcome r;
-  r.calls = at.size();
-  if (at.empty())
-    return r;
-  // Wait semantics.
-  auto lim = make_under_limiter(spec, at.front());
-  auto clock = at.front();
-  for (auto t : at) {
-    clock = std::max(clock, t);
-    auto a = admit(lim, clock);
-    if (!a.admitted) {
-      clock = a.earliest;
-      admit(lim, clock);
-    }
-    auto delay = clock - t;
-    if (delay > duration{0}) {
-      ++r.delayed;
-      r.total_delay += delay;
-      r.max_delay = std::max(r.max_delay, delay);
-    } else {
-      ++r.wait_at_once;
-    }
+// The commands of the log: the sources of the events that tell of a request
+// (call_admitted, call_throttled, and call_requested in logs of earlier
+// builds), read through the type index.
+caf::expected<std::set<std::string>> commands_in(const event_store& store) {
+  std::set<std::string> names;
+  for (auto type : {event_type::call_admitted, event_type::call_throttled,
+                    event_type::call_requested}) {
+    auto err = store.replay({.type = type}, [&](const envelope& x) {
+      names.insert(x.source);
+      return true;
+    });
+    if (err)
+      return err;
   }
-  // Reject semantics.
-  lim = make_under_limiter(spec, at.front());
-  for (auto t : at) {
-    if (admit(lim, t).admitted)
-      ++r.reject_admitted;
-    else
-      ++r.rejected;
-  }
-  return r;
+  return names;
 }
 
 int run_whatif(const whatif_options& opt) {
@@ -103,14 +73,24 @@ int run_whatif(const whatif_options& opt) {
     return exit_data_error;
   }
   if (at.empty()) {
-    std::printf("no recorded calls of command '%s'\n", opt.command.c_str());
-    return exit_ok;
+    // A name the log never saw is a mistake, not a command without calls.
+    auto names = commands_in(*store);
+    if (!names) {
+      complain("whatif", render(names.error()));
+      return exit_data_error;
+    }
+    std::string list;
+    for (auto& name : *names)
+      list += (list.empty() ? "" : ", ") + text_quote(name);
+    complain("whatif", "--command " + text_quote(opt.command) +
+                           ": the log has no calls of this command; " +
+                           (list.empty() ? "it has no calls of any command"
+                                         : "its commands are " + list));
+    return exit_usage;
   }
   // Calls are replayed in the order they happened.
   std::stable_sort(at.begin(), at.end());
   auto r = simulate(*spec, at);
-  auto mean = r.delayed == 0 ? duration{0}
-                             : r.total_delay / static_cast<int64_t>(r.delayed);
   std::printf("command %s, policy %s\n", opt.command.c_str(),
               to_string(*spec).c_str());
   std::printf("calls              %zu, %s to %s\n", r.calls,
@@ -118,8 +98,11 @@ int run_whatif(const whatif_options& opt) {
   std::printf("wait:\n");
   std::printf("  admitted at once %zu\n", r.wait_at_once);
   std::printf("  would be delayed %zu (mean %s, max %s)\n", r.delayed,
-              duration_to_text(mean).c_str(),
+              duration_to_text(r.mean_delay()).c_str(),
               duration_to_text(r.max_delay).c_str());
+  if (r.past_end_of_time)
+    std::printf("  (some would wait past the year 2262, where 64-bit "
+                "nanoseconds end: their delays are counted up to it)\n");
   std::printf("reject:\n");
   std::printf("  admitted at once %zu\n", r.reject_admitted);
   std::printf("  would be rejected %zu\n", r.rejected);

@@ -88,25 +88,38 @@ protected:
     return std::nullopt;
   }
 
-  /// digits ["." digits]: at most 19 digits, so that every number fits a
-  /// uint64_t and every canonical text (which can need 19) parses. Without
-  /// digits at the cursor: nullopt, no error, nothing consumed.
+  /// digits ["." digits], read exactly: leading zeros and zeros at the end
+  /// of the fraction do not count ("0001.50000000000000000000" is 1.5), and
+  /// the other digits must fit a uint64_t (every canonical text, which can
+  /// need 19 digits, parses). Without digits at the cursor: nullopt, no
+  /// error, nothing consumed.
   std::optional<decimal> number() {
     skip_blanks();
     auto start = pos_;
     decimal d;
     int digits = 0;
+    // Zeros after the point not yet known to be followed by another digit.
+    int zeros = 0;
     bool dot = false;
+    auto append = [&](uint64_t digit) {
+      return !__builtin_mul_overflow(d.mantissa, 10, &d.mantissa) &&
+             !__builtin_add_overflow(d.mantissa, digit, &d.mantissa);
+    };
     while (pos_ < in_.size()) {
       auto c = in_[pos_];
       if (std::isdigit(static_cast<unsigned char>(c))) {
-        if (++digits > 19) {
-          err_ = parse_error{"the number has too many digits", start};
-          return std::nullopt;
+        ++digits;
+        auto digit = static_cast<uint64_t>(c - '0');
+        if (dot && digit == 0) {
+          ++zeros;
+        } else {
+          for (; zeros > 0; --zeros) {
+            if (!append(0) || ++d.scale > max_scale)
+              return too_many_digits(start);
+          }
+          if (!append(digit) || (dot && ++d.scale > max_scale))
+            return too_many_digits(start);
         }
-        d.mantissa = d.mantissa * 10 + static_cast<uint64_t>(c - '0');
-        if (dot)
-          ++d.scale;
       } else if (c == '.' && !dot && digits > 0) {
         dot = true;
       } else {
@@ -118,7 +131,7 @@ protected:
       pos_ = start;
       return std::nullopt;
     }
-    if (dot && d.scale == 0) {
+    if (dot && d.scale + zeros == 0) {
       err_ = parse_error{"expected digits after '.'", pos_};
       return std::nullopt;
     }
@@ -181,6 +194,16 @@ protected:
       return std::nullopt;
     }
     return duration{static_cast<int64_t>(ns)};
+  }
+
+  /// The most digits after the point a number keeps (10^max_scale fits a
+  /// uint64_t): a fraction finer than that is no whole number of
+  /// nanoseconds of any unit, and no rate a spec can hold.
+  static constexpr int max_scale = 19;
+
+  std::nullopt_t too_many_digits(size_t start) {
+    err_ = parse_error{"the number has too many digits", start};
+    return std::nullopt;
   }
 
   std::string_view in_;

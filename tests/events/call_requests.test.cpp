@@ -154,6 +154,15 @@ BOOST_AUTO_TEST_CASE(a_call_admitted_after_a_wait_was_requested_before_it) {
       (reader.request({3, at(130), "db", call_admitted{7, 10ms}}) == at(120)));
 }
 
+BOOST_AUTO_TEST_CASE(a_wait_longer_than_time_goes_back_is_clamped_not_wrapped) {
+  // Admitted in 1700 after 273 years of waiting: the request was before the
+  // earliest time a time_point holds; the difference wrapped into 2010.
+  call_requests reader;
+  auto y1700 = time_point{std::chrono::nanoseconds{-8'520'336'000'000'000'000}};
+  auto t = reader.request({1, y1700, "api", call_admitted{1, 100'000 * 24h}});
+  BOOST_TEST((t == time_point::min()));
+}
+
 BOOST_AUTO_TEST_CASE(events_that_are_not_requests_tell_none) {
   call_requests reader;
   BOOST_TEST(!reader.request({1, at(1), "api", call_started{1}}));

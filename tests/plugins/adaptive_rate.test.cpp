@@ -86,6 +86,19 @@ BOOST_AUTO_TEST_CASE(successes_without_pressure_change_nothing) {
   BOOST_TEST(f.learner.rate() == 2.0);
 }
 
+BOOST_AUTO_TEST_CASE(pressure_centuries_ago_is_outside_the_window) {
+  // 1700 to 2200: the difference overflowed 64-bit nanoseconds, came out
+  // negative, and so "within the window".
+  feeder f;
+  f.applied("2/s");
+  f.t = from_nanos(-8'520'336'000'000'000'000);
+  f.feed(call_throttled{1, 100ms, throttle_action::rejected});
+  f.t = from_nanos(7'258'118'400'000'000'000);
+  f.feed(call_admitted{2, 0ms});
+  f.feed(call_finished{2, 1ms, true, ""});
+  BOOST_TEST(f.learner.rate() == 2.0);
+}
+
 BOOST_AUTO_TEST_CASE(a_remote_throttle_cuts_the_rate_once_per_round) {
   feeder f;
   f.applied("10/s");

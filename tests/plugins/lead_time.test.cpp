@@ -180,6 +180,23 @@ BOOST_AUTO_TEST_CASE(a_lead_of_a_period_or_more_is_not_recommended) {
   BOOST_TEST(!b.lt.pending_change("poll"));
 }
 
+BOOST_AUTO_TEST_CASE(a_lead_past_64_bit_nanoseconds_is_too_long_not_zero) {
+  // Durations near the largest a duration holds, plus the margin: the sum
+  // wrapped to a negative lead, rounded up to 0, and a lead of 0 was
+  // recommended to replace 300 ms.
+  lead_log b;
+  b.watch_it({"poll", 1s, 0s, 300ms});
+  for (uint64_t id = 1; id <= 5; ++id) {
+    b.add("poll", call_started{id});
+    b.add("poll", call_finished{id, duration::max() - 1ms, true, ""});
+  }
+  auto lead = b.lt.recommended("poll");
+  BOOST_REQUIRE(lead.has_value());
+  BOOST_TEST(*lead > duration::max() - 10ms);
+  BOOST_TEST(lead->count() % duration{10ms}.count() == 0);
+  BOOST_TEST(!b.lt.pending_change("poll"));
+}
+
 BOOST_AUTO_TEST_CASE(it_learns_only_for_the_watches_of_its_controller) {
   lead_log b{{.controller = "watchdog", .commands = {"poll", "feed"}}};
   b.watch_it({"poll", 1s, 0s});

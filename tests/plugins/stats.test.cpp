@@ -154,6 +154,54 @@ BOOST_AUTO_TEST_CASE(it_sums_the_time_a_watched_command_spent_late_and_down) {
   BOOST_TEST(s->down_time(d) == duration{8s});
 }
 
+BOOST_AUTO_TEST_CASE(time_late_over_centuries_saturates_instead_of_wrapping) {
+  // 1700 to 2200 is 500 years, more than 64-bit nanoseconds hold (292):
+  // the difference alone overflowed, and the sum came out negative.
+  using enum deadline_status;
+  auto y1700 = from_nanos(-8'520'336'000'000'000'000);
+  auto y1800 = from_nanos(-5'364'662'400'000'000'000);
+  auto y2000 = from_nanos(946'684'800'000'000'000);
+  auto y2200 = from_nanos(7'258'118'400'000'000'000);
+  std::vector<envelope> events{
+      {0, y1700, "watchdog",
+       deadline_status_changed{"feed", never_called, late}},
+      {0, y2200, "watchdog", deadline_status_changed{"feed", late, down}},
+      {0, y1700, "api", call_admitted{1, 0ns}},
+      {0, y2200, "api", call_admitted{2, 0ns}},
+  };
+  auto s = folded(events);
+  auto& d = s->deadlines().at({"watchdog", "feed"});
+  BOOST_TEST(d.late_time == duration::max());
+  BOOST_TEST(s->late_time(d) == duration::max());
+  BOOST_TEST(s->command("api")->intervals.max() == duration::max().count());
+  // Times that go back and forth: each stretch fits, their sum does not
+  // (250 years twice).
+  std::vector<envelope> back_and_forth{
+      {0, y2000 - 50 * 8760h, "watchdog",
+       deadline_status_changed{"feed", never_called, down}},
+      {0, y2200, "watchdog", deadline_status_changed{"feed", down, up}},
+      {0, y2000 - 50 * 8760h, "watchdog",
+       deadline_status_changed{"feed", up, down}},
+      {0, y2200, "watchdog", deadline_status_changed{"feed", down, up}},
+  };
+  auto t = folded(back_and_forth);
+  auto& e = t->deadlines().at({"watchdog", "feed"});
+  BOOST_TEST(e.down_time == duration::max());
+  BOOST_TEST(t->down_time(e) == duration::max());
+  // An open stretch (200 years) on top of a closed one (200 years).
+  std::vector<envelope> open{
+      {0, y1800, "watchdog",
+       deadline_status_changed{"feed", never_called, late}},
+      {0, y2000, "watchdog", deadline_status_changed{"feed", late, up}},
+      {0, y2000, "watchdog", deadline_status_changed{"feed", up, late}},
+      {0, y2200, "other", call_admitted{1, 0ns}},
+  };
+  auto u = folded(open);
+  auto& f = u->deadlines().at({"watchdog", "feed"});
+  BOOST_TEST(f.late_time == y2000 - y1800);
+  BOOST_TEST(u->late_time(f) == duration::max());
+}
+
 BOOST_AUTO_TEST_CASE(replaying_the_same_log_gives_the_same_state) {
   auto store = test::store_of(test::random_log(3000));
   auto last = store->last_seq();

@@ -119,6 +119,42 @@ BOOST_AUTO_TEST_CASE(zero_fractional_and_huge_values_are_errors) {
              "the rate is too large or too precise");
 }
 
+BOOST_AUTO_TEST_CASE(numbers_with_many_digits_but_an_exact_value_are_read) {
+  // Zeros that do not change the value do not count against the digits.
+  BOOST_TEST((std::get<min_interval_config>(spec("min 1.50000000000000000000s"))
+                  .period == 1500ms));
+  BOOST_TEST(
+      (std::get<min_interval_config>(spec("min 00000000000000000000001s"))
+           .period == 1s));
+  BOOST_TEST((
+      std::get<min_interval_config>(spec("min 0.000000001000000000s")).period ==
+      1ns));
+  // 20 significant digits, still a whole number of nanoseconds that fits.
+  BOOST_TEST((std::get<min_interval_config>(spec("min 153722867.00000000005m"))
+                  .period == duration{9'223'372'020'000'000'003}));
+  // A whole number written with a fraction of zeros is whole.
+  BOOST_TEST(std::get<sliding_window_config>(spec("20.000 per 10s")).limit ==
+             20u);
+  BOOST_TEST(std::get<token_bucket_config>(spec("5/s burst 10.0")).burst == 10);
+  BOOST_TEST((std::get<token_bucket_config>(spec("2.50/1.0s")).rate ==
+              token_rate{1, 400ms}));
+  // Digits that do count still have to fit.
+  BOOST_TEST(error_of("min 1.0000000000000000000001s").message ==
+             "the number has too many digits");
+  BOOST_TEST(error_of("min 18446744073709551616ns").message ==
+             "the number has too many digits");
+  BOOST_TEST(error_of("min 0.00000000000000000000s").message ==
+             "the duration must be positive");
+}
+
+BOOST_AUTO_TEST_CASE(a_rate_too_precise_for_128_bits_is_an_error_not_a_wrap) {
+  // 1e-19 calls per 9999999999999999999 days: the period in nanoseconds
+  // times 10^19 passed 128 bits and wrapped (what was left happened to be
+  // too large too); it is now checked.
+  BOOST_TEST(error_of("0.0000000000000000001/9999999999999999999d").message ==
+             "the rate is too large or too precise");
+}
+
 // Found by fuzz/limiter_spec: the canonical form of this spec needs a
 // 19-digit period, which the parser used to refuse.
 BOOST_AUTO_TEST_CASE(a_canonical_text_with_nineteen_digits_parses_back) {

@@ -45,6 +45,20 @@ BOOST_AUTO_TEST_CASE(times_are_read_as_nanoseconds_dates_or_iso_8601) {
     BOOST_TEST(!parse_time(bad), bad);
 }
 
+BOOST_AUTO_TEST_CASE(times_are_read_in_decimal_and_exactly) {
+  // Leading zeros are decimal zeros, not octal.
+  BOOST_TEST(*parse_time("010") == from_nanos(10));
+  for (auto bad : {"0x10", "+5", "1e3", " 5", "5 ", "9223372036854775808",
+                   "-9223372036854775809", "18446744073709551616"})
+    BOOST_TEST(!parse_time(bad), bad);
+  // Digits past the nanosecond are read when they change nothing.
+  BOOST_TEST(*parse_time("2026-01-01T00:00:01.50000000000000000000Z") ==
+             from_nanos(1'767'225'601'500'000'000));
+  BOOST_TEST(*parse_time("2026-01-01T00:00:01.123456789000Z") ==
+             from_nanos(1'767'225'601'123'456'789));
+  BOOST_TEST(!parse_time("2026-01-01T00:00:01.1234567891Z"));
+}
+
 BOOST_AUTO_TEST_CASE(strings_are_quoted_with_every_escape) {
   std::string raw = "a\"b\\c\nd\re\tf\bg\fh\x01i\x7fj\xc3\xa9";
   BOOST_TEST(json_quote(raw) ==

@@ -1,14 +1,16 @@
-// make_test_log DIR [--schedule | --odd-names] [--corrupt]: writes the small,
-// deterministic log the `timecontrol` program's tests run on (fixed times
-// from 2026-01-01T00:00:00Z, several sources and every event type, six calls
-// of the command "api"); with --schedule instead a log of a Scheduler at
-// work, for `timecontrol schedule`. With --corrupt it then damages the
-// record of seq 3 through RocksDB directly (one flipped byte), so that it no
-// longer decodes. With --odd-names it writes instead a few events whose
-// names hold markup characters, a stray byte and a control character, for
-// the escaping of the readers' output. With --damage-wal it writes each
-// event on its own and then flips a byte in the middle of the write-ahead
-// log. DIR must not hold a log yet.
+// make_test_log DIR [--schedule | --odd-names | --centuries] [--corrupt]:
+// writes the small, deterministic log the `timecontrol` program's tests run
+// on (fixed times from 2026-01-01T00:00:00Z, several sources and every event
+// type, six calls of the command "api"); with --schedule instead a log of a
+// Scheduler at work, for `timecontrol schedule`. With --corrupt it then
+// damages the record of seq 3 through RocksDB directly (one flipped byte),
+// so that it no longer decodes. With --odd-names it writes instead a few
+// events whose names hold markup characters, a stray byte and a control
+// character, for the escaping of the readers' output. With --centuries it
+// writes instead calls and deadline events from 1700 to 2200, further apart
+// than 64-bit nanoseconds reach. With --damage-wal it writes each event on
+// its own and then flips a byte in the middle of the write-ahead log. DIR
+// must not hold a log yet.
 
 #include <rocksdb/db.h>
 
@@ -227,20 +229,58 @@ int write_odd_log(const std::string& path) {
   return 0;
 }
 
+// The centuries log (--centuries): calls and deadline events from 1700 to
+// 2200, further apart than 64-bit nanoseconds reach (about 292 years), for
+// the sums and spans of stats, plot and whatif.
+int write_centuries_log(const std::string& path) {
+  auto store = event_store::open(path, {});
+  if (!store) {
+    std::fprintf(stderr, "make_test_log: %s\n", render(store.error()).c_str());
+    return 1;
+  }
+  auto y1700 = from_nanos(-8'520'336'000'000'000'000); // 1700-01-01
+  auto y2000 = from_nanos(946'684'800'000'000'000);    // 2000-01-01
+  auto y2200 = from_nanos(7'258'118'400'000'000'000);  // 2200-01-01
+  std::vector<envelope> log{
+      {0, y1700, "api", call_admitted{1, 0ns}},
+      {0, y1700 + 40ms, "api", call_finished{1, 40ms, true, ""}},
+      {0, y1700 + 1s, "watchdog",
+       deadline_status_changed{"api", deadline_status::up,
+                               deadline_status::late}},
+      {0, y1700 + 1s, "watchdog", deadline_missed{"api", 1s}},
+      {0, y2000, "api", call_admitted{2, 0ns}},
+      {0, y2000 + 30ms, "api", call_finished{2, 30ms, true, ""}},
+      {0, y2000 + 1s, "watchdog",
+       deadline_status_changed{"api", deadline_status::late,
+                               deadline_status::up}},
+      {0, y2200, "api", call_admitted{3, 0ns}},
+      {0, y2200 + 20ms, "api", call_finished{3, 20ms, true, ""}},
+  };
+  auto range = (*store)->append(log);
+  if (!range) {
+    std::fprintf(stderr, "make_test_log: %s\n", render(range.error()).c_str());
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   std::string usage =
-      "usage: make_test_log DIR [--schedule | --odd-names] [--corrupt | "
-      "--damage-wal]\n";
+      "usage: make_test_log DIR [--schedule | --odd-names | --centuries] "
+      "[--corrupt | --damage-wal]\n";
   bool schedule = false;
   bool odd = false;
+  bool centuries = false;
   bool corrupt = false;
   bool damage = false;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--schedule" && !schedule && !odd)
+    if (arg == "--schedule" && !schedule && !odd && !centuries)
       schedule = true;
-    else if (arg == "--odd-names" && !schedule && !odd)
+    else if (arg == "--odd-names" && !schedule && !odd && !centuries)
       odd = true;
+    else if (arg == "--centuries" && !schedule && !odd && !centuries)
+      centuries = true;
     else if (arg == "--corrupt" && !corrupt && !damage)
       corrupt = true;
     else if (arg == "--damage-wal" && !corrupt && !damage)
@@ -252,9 +292,10 @@ int main(int argc, char** argv) {
     std::fputs(usage.c_str(), stderr);
     return 2;
   }
-  auto rc = schedule ? write_schedule_log(argv[1])
-            : odd    ? write_odd_log(argv[1])
-                     : write_log(argv[1], damage);
+  auto rc = schedule    ? write_schedule_log(argv[1])
+            : odd       ? write_odd_log(argv[1])
+            : centuries ? write_centuries_log(argv[1])
+                        : write_log(argv[1], damage);
   if (rc != 0)
     return rc;
   return corrupt ? damage_seq_3(argv[1]) : damage ? damage_wal(argv[1]) : 0;

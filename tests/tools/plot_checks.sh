@@ -1,9 +1,10 @@
 #!/bin/sh
-# plot_checks.sh CHECK TIMECONTROL LOG SVG [GOLDEN]: one check of
-# `timecontrol plot`, on a test log. Well-formedness is checked with xmllint
-# (libxml2-utils).
+# plot_checks.sh CHECK TIMECONTROL LOG SVG [GOLDEN [PLOT ARGS...]]: one check
+# of `timecontrol plot`, on a test log. Well-formedness is checked with
+# xmllint (libxml2-utils).
 #   golden      run from the log's folder (so that the title names the log
-#               the same way wherever the build is): SVG equals GOLDEN
+#               the same way wherever the build is), with the PLOT ARGS:
+#               SVG equals GOLDEN
 #   lanes       a well-formed SVG with a lane per command
 #   escaped     names holding markup are escaped
 #   empty       no matching events: an SVG that says so
@@ -17,9 +18,11 @@ svg=$4
 fail() { echo "FAIL: $*"; exit 1; }
 case $check in
 golden)
-  (cd "$(dirname "$log")" && "$tool" plot "$(basename "$log")" -o "$svg") ||
+  golden=$5
+  shift 5
+  (cd "$(dirname "$log")" && "$tool" plot "$(basename "$log")" -o "$svg" "$@") ||
     fail "plot exited with $?"
-  diff -u "$5" "$svg" ;;
+  diff -u "$golden" "$svg" ;;
 lanes)
   "$tool" plot "$log" -o "$svg" && xmllint --noout "$svg" || fail "no SVG"
   for lane in api poller scheduler; do

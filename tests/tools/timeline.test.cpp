@@ -4,6 +4,7 @@
 
 #include "timecontrol/tools/timeline_svg.hpp"
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -230,6 +231,62 @@ BOOST_AUTO_TEST_CASE(a_long_status_is_spread_over_buckets_folded_meanwhile) {
           poller->totals.status_ns[static_cast<size_t>(deadline_status::up)]} ==
       24h);
   BOOST_TEST(poller->totals.ok == 24u);
+}
+
+BOOST_AUTO_TEST_CASE(a_range_from_1677_to_2262_is_drawn_without_overflowing) {
+  // From the first to the last nanosecond of 64-bit time: the range (2^64 ns)
+  // overflowed, was taken for less than a millisecond, and the status band
+  // was then spread over 5e12 buckets of 5 us (plot never ended); the
+  // aligned buckets start before 1677 and end after 2262.
+  auto first = time_point::min();
+  auto last = time_point::max();
+  auto y1900 = from_nanos(-2'208'988'800'000'000'000);
+  auto t = fold({{0, first, "watchdog",
+                  deadline_status_changed{"poller", deadline_status::up,
+                                          deadline_status::down}},
+                 {0, y1900, "watchdog",
+                  deadline_status_changed{"poller", deadline_status::down,
+                                          deadline_status::up}},
+                 {0, t0, "api", call_finished{1, 1ms, true, ""}},
+                 {0, last, "api", call_finished{2, 1ms, false, "x"}}});
+  BOOST_TEST(t.first == first);
+  BOOST_TEST(t.last == last);
+  BOOST_TEST(t.buckets <= 2048u);
+  BOOST_TEST(t.buckets >= 50u);
+  // The first bucket starts before the earliest time: begin is clamped and
+  // bucket_start() has it exactly.
+  BOOST_TEST(t.begin == first);
+  BOOST_TEST((t.bucket_start(0) < to_nanos(first)));
+  BOOST_TEST((t.bucket_start(t.buckets) > to_nanos(last)));
+  auto* poller = find_lane(t, "poller");
+  BOOST_REQUIRE(poller != nullptr);
+  auto down = static_cast<size_t>(deadline_status::down);
+  auto up = static_cast<size_t>(deadline_status::up);
+  // Down from 1677 to 1900 (223 years) fits; up from 1900 to 2262 (362
+  // years) does not: that total stops at the largest value.
+  BOOST_TEST(duration{poller->totals.status_ns[down]} == y1900 - first);
+  BOOST_TEST(poller->totals.status_ns[up] ==
+             std::numeric_limits<int64_t>::max());
+  // Every bucket holds at most its width.
+  for (auto& b : poller->buckets) {
+    int64_t in_bucket = 0;
+    for (auto x : b.status_ns) {
+      BOOST_TEST(x >= 0);
+      in_bucket += x;
+    }
+    BOOST_TEST(in_bucket <= t.bucket.count());
+  }
+  auto* api = find_lane(t, "api");
+  BOOST_REQUIRE(api != nullptr);
+  BOOST_TEST(api->totals.ok == 1u);
+  BOOST_TEST(api->totals.failed == 1u);
+  BOOST_TEST(api->buckets.back().failed == 1u);
+  // The picture: the whole range in the title, dated ticks on the axis.
+  auto svg = render_svg(t, {});
+  BOOST_TEST(count(svg, "<svg") == 1u);
+  BOOST_TEST(svg.find("1677-09-21 00:12:43.145 to 2262-04-11 23:47:16.854 "
+                      "UTC (213504 d)") != std::string::npos);
+  BOOST_TEST(svg.find(">1805-09-23</text>") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_source_filter_keeps_deadline_events_about_the_command) {

@@ -1,0 +1,72 @@
+#include "timecontrol/tools/whatif_simulation.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <vector>
+
+#include "timecontrol/policies/spec.hpp"
+
+using namespace tc;
+using namespace std::chrono_literals;
+
+namespace {
+
+limiter_spec spec(std::string_view text) {
+  auto r = parse_limiter_spec(text);
+  BOOST_REQUIRE(r.ok());
+  return r.value();
+}
+
+// `n` calls, one every `every`, from 2026-01-01.
+std::vector<time_point> calls(int64_t n, duration every) {
+  std::vector<time_point> at;
+  auto t0 = from_nanos(1'767'225'600'000'000'000);
+  for (int64_t i = 0; i < n; ++i)
+    at.push_back(t0 + i * every);
+  return at;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(tools_whatif_simulation)
+
+BOOST_AUTO_TEST_CASE(
+    delays_past_64_bit_nanoseconds_in_all_give_the_exact_mean) {
+  // 150 000 calls at 100/s against 1/s: call i waits i * 0.99 s (the first
+  // takes the one token), 1.1e19 ns in all: the 64-bit sum wrapped and the
+  // mean came out as -13.54h.
+  auto r = tool::simulate(spec("1/s"), calls(150'000, 10ms));
+  BOOST_TEST(r.calls == 150'000u);
+  BOOST_TEST(r.wait_at_once == 1u);
+  BOOST_TEST(r.delayed == 149'999u);
+  BOOST_TEST(r.max_delay == 149'999 * 990ms);
+  // The delays are 0.99 s, 1.98 s, ... 149 999 * 0.99 s: their mean is
+  // 150 000 * 0.99 s / 2 exactly.
+  BOOST_TEST(r.mean_delay() == 75'000 * 990ms);
+  BOOST_TEST((r.total_delay.nanos() > INT64_MAX));
+  BOOST_TEST(!r.past_end_of_time);
+  BOOST_TEST(r.reject_admitted + r.rejected == 150'000u);
+}
+
+BOOST_AUTO_TEST_CASE(a_hundred_days_apart_for_decades_stays_positive) {
+  // 47 calls within 2 s against one call per 100 days: the 46 delays add up
+  // to 108 100 days, past the 106 751 that 64 bits hold (was: mean -293.6d).
+  auto r = tool::simulate(spec("1/100d"), calls(47, 40ms));
+  BOOST_TEST(r.delayed == 46u);
+  BOOST_TEST(r.max_delay == 46 * 2400h - 46 * 40ms);
+  BOOST_TEST(r.mean_delay() == 47 * 1200h - 47 * 20ms);
+  BOOST_TEST(r.mean_delay() > 0ns);
+}
+
+BOOST_AUTO_TEST_CASE(calls_pushed_past_2262_are_counted_up_to_it) {
+  // One call per 100 years: the tenth would run after the year 2262.
+  auto r = tool::simulate(spec("1/36500d"), calls(10, 1s));
+  BOOST_TEST(r.past_end_of_time);
+  BOOST_TEST(r.delayed == 9u);
+  BOOST_TEST(r.max_delay > 0ns);
+  BOOST_TEST(r.mean_delay() > 0ns);
+  BOOST_TEST(r.mean_delay() <= r.max_delay);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

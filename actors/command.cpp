@@ -92,8 +92,9 @@ struct command_state {
   bool history_complete = true;
   /// Read when a policy change needs more than `history`.
   std::shared_ptr<event_store> store;
-  /// True while a policy change waits for the log: calls stay queued.
-  bool changing_policy = false;
+  /// Policy changes waiting for the log: while there are any, calls stay
+  /// queued.
+  size_t changing_policy = 0;
   uint64_t next_id = 1;
   /// The canonical text of the limiter's spec ("" for unlimited).
   std::string policy_text;
@@ -591,13 +592,15 @@ void apply_policy(command_ptr self, const parsed_limiter& spec) {
 // the snapshot's seq. Admissions go in id order and are all written when it
 // is taken, so a restart feeds exactly those after it: the call_admitted
 // events past the snapshot's seq with an id above last_admitted.
-constexpr std::string_view snapshot_tag = "tc.command/1";
+constexpr std::string_view snapshot_tag = "tc.command/2";
 
 std::string snapshot_name(const std::string& command) {
   return "command:" + command;
 }
 
 struct command_snapshot {
+  /// Whose it is.
+  std::string command;
   /// The spec the limiter was built from (and the last policy_changed).
   std::string policy;
   std::optional<under_limiter> limiter;
@@ -610,6 +613,7 @@ struct command_snapshot {
 
 std::string encode(const command_snapshot& x) {
   detail::snapshot_writer w{snapshot_tag};
+  w.str(x.command);
   w.str(x.policy);
   w.str(x.limiter ? serialize_under_limiter(*x.limiter) : std::string{});
   w.u64(x.history.size());
@@ -624,6 +628,7 @@ std::string encode(const command_snapshot& x) {
 std::optional<command_snapshot> decode(std::string_view bytes) {
   detail::snapshot_reader r{bytes, snapshot_tag};
   command_snapshot x;
+  x.command = r.str();
   x.policy = r.str();
   auto limiter = r.str();
   if (r.ok() && !limiter.empty()) {
@@ -651,12 +656,13 @@ void maybe_snapshot(command_ptr self) {
   auto& st = self->state;
   if (st.config.snapshot_every == 0 ||
       st.unsnapshotted < st.config.snapshot_every || st.admitting != 0 ||
-      st.changing_policy ||
+      st.changing_policy > 0 || st.out.waiting() != 0 ||
       st.config.admission != admission_mode::persist_then_act)
     return;
   st.unsnapshotted = 0;
-  command_snapshot x{st.policy_text,      st.limiter,       st.history,
-                     st.history_complete, st.last_admitted, st.next_id - 1};
+  command_snapshot x{st.source,     st.policy_text,      st.limiter,
+                     st.history,    st.history_complete, st.last_admitted,
+                     st.next_id - 1};
   // All admissions so far are written, so the log's last seq covers them;
   // later ones get higher seqs. A failed save costs only a longer restart
   // (and a store that fails fails the Log, which stops the command).
@@ -668,8 +674,9 @@ void maybe_snapshot(command_ptr self) {
 void run_deferred(command_ptr self, deferred& d) {
   if (d.policy) {
     apply_policy(self, *d.policy);
-    self->state.changing_policy = false;
     d.call.promise.deliver(std::move(d.answer));
+    if (--self->state.changing_policy > 0)
+      return; // another change waits: calls wait for it too
     self->state.wake_timer = 0;
     drain(self);
     return;
@@ -820,7 +827,7 @@ caf::behavior command_impl(command_ptr self,
           // The new limiter must see every admission, and only the log has
           // them all: it is built once everything recorded is written;
           // calls wait until then.
-          st.changing_policy = true;
+          ++st.changing_policy;
           st.out.after_written(
               self, deferred{std::move(c), caf::make_message(true), false,
                              std::make_shared<parsed_limiter>(*parsed)});
@@ -911,7 +918,8 @@ spawn_impl(runtime& rt, command_config config, operation op) {
   seq_t from = 1;
   if (auto saved = rt.store().load_snapshot(snapshot_name(config.name));
       saved && *saved) {
-    if (auto x = decode((*saved)->state); x && x->policy == parsed->text) {
+    if (auto x = decode((*saved)->state);
+        x && x->command == config.name && x->policy == parsed->text) {
       state.limiter = std::move(x->limiter);
       state.history = std::move(x->history);
       state.history_complete = x->history_complete;

@@ -246,51 +246,51 @@ void apply_fact(controller_state& st, const envelope& x) {
 
 // -- snapshots ----------------------------------------------------------------
 
-// The watches after the events up to a snapshot's seq: per watched command
-// its watch, its deadline's state and the status last recorded.
-constexpr std::string_view snapshot_tag = "tc.controller/1";
+// What the calls of each watched command say, as of a snapshot's seq: its
+// deadline's state, of which a restart takes the last call and the run in
+// progress. These come only from events the Bus delivered, so from the log.
+// The watches themselves and the statuses last recorded are not in it: the
+// controller may have changed them by messages whose records are not written
+// yet, so a restart reads them from its own events (few) instead.
+constexpr std::string_view snapshot_tag = "tc.controller/2";
 
 std::string snapshot_name(const std::string& controller) {
   return "controller:" + controller;
 }
 
-std::string encode(const std::unordered_map<std::string, watched>& commands) {
+std::string encode(const std::string& controller,
+                   const std::unordered_map<std::string, watched>& commands) {
   detail::snapshot_writer w{snapshot_tag};
+  w.str(controller);
   w.u64(commands.size());
   for (auto& [name, x] : commands) {
-    w.str(watch_spec(x.config));
+    w.str(name);
     w.str(x.policy.serialize());
-    w.u64(static_cast<uint64_t>(x.recorded));
   }
   return std::move(w).take();
 }
 
-std::optional<std::unordered_map<std::string, watched>>
-decode(std::string_view bytes) {
+// The deadlines by command; nullopt if the bytes do not read or are another
+// controller's.
+std::optional<std::unordered_map<std::string, deadline>>
+decode(const std::string& controller, std::string_view bytes) {
   detail::snapshot_reader r{bytes, snapshot_tag};
-  std::unordered_map<std::string, watched> commands;
+  std::unordered_map<std::string, deadline> result;
+  if (r.str() != controller && r.ok())
+    r.fail("another controller's snapshot");
   for (auto n = r.count(); r.ok() && n > 0; --n) {
-    watch config;
-    if (!parse_watch_spec(r.str(), config) && r.ok())
-      r.fail("a watch does not read");
+    auto name = r.str();
     auto policy = deadline::deserialize(r.str());
     if (!policy && r.ok())
       r.fail("a deadline's state does not read");
-    auto recorded = r.u64();
-    if (r.ok() && recorded > static_cast<uint64_t>(deadline_status::paused))
-      r.fail("a status is out of range");
     if (!r.ok())
       break;
-    auto name = config.command;
-    if (!commands
-             .emplace(name, watched{std::move(config), *policy,
-                                    static_cast<deadline_status>(recorded)})
-             .second)
-      r.fail("a command is watched twice");
+    if (!result.emplace(std::move(name), *policy).second)
+      r.fail("a command appears twice");
   }
   if (r.finish())
     return std::nullopt;
-  return commands;
+  return result;
 }
 
 // After `snapshot_every` events, saves the state, which covers the log up
@@ -301,11 +301,10 @@ void maybe_snapshot(controller_pointer self, seq_t seq) {
       ++st.unsnapshotted < st.config.snapshot_every)
     return;
   st.unsnapshotted = 0;
-  // Watches changed by a message since are re-applied from their
-  // policy_changed by a restart, which keeps what is known of their calls.
-  // A failed save costs only a longer restart.
+  // Only what the calls said goes in (see encode()). A failed save costs
+  // only a longer restart.
   (void)st.rt->store_ptr()->save_snapshot(snapshot_name(st.config.name), seq,
-                                          encode(st.commands));
+                                          encode(st.config.name, st.commands));
 }
 
 // -- behavior -----------------------------------------------------------------
@@ -420,25 +419,45 @@ caf::expected<controller_actor> spawn_controller(runtime& rt,
       return err;
   if (!config.scheduler)
     config.scheduler = rt.scheduler();
-  // Rebuild from the log (after the snapshot, if one reads): watches added
-  // at run time, calls, statuses.
+  // Rebuild from the log: watches added at run time, calls, statuses. With
+  // a snapshot, the controller's own events up to it give the watches and
+  // the statuses, the snapshot what their calls said then, and the rest of
+  // the log what came after; a snapshot that does not read, or that lacks a
+  // command watched then, is passed over.
   controller_state st;
   st.config = config;
   auto up_to = rt.store().last_seq();
   seq_t from = 1;
+  auto apply = [&](const envelope& x) {
+    apply_fact(st, x);
+    return true;
+  };
   if (auto saved = rt.store().load_snapshot(snapshot_name(config.name));
       saved && *saved && (*saved)->seq <= up_to) {
-    if (auto commands = decode((*saved)->state)) {
-      st.commands = std::move(*commands);
-      from = (*saved)->seq + 1;
+    if (auto calls = decode(config.name, (*saved)->state)) {
+      auto seq = (*saved)->seq;
+      if (auto err =
+              rt.store().replay({.to = seq, .source = config.name}, apply))
+        return err;
+      bool complete = true;
+      for (auto& [name, w] : st.commands) {
+        auto i = calls->find(name);
+        if (i == calls->end()) {
+          complete = false;
+          break;
+        }
+        if (auto t = i->second.last_call())
+          w.policy.called(*t);
+        if (auto t = i->second.running_since())
+          w.policy.started(*t);
+      }
+      if (complete)
+        from = seq + 1;
+      else
+        st.commands.clear();
     }
   }
-  auto err =
-      rt.store().replay({.from = from, .to = up_to}, [&](const envelope& x) {
-        apply_fact(st, x);
-        return true;
-      });
-  if (err)
+  if (auto err = rt.store().replay({.from = from, .to = up_to}, apply))
     return err;
   // Configured watches that the log does not know yet start now.
   auto now = rt.time().now();

@@ -588,6 +588,8 @@ public:
     last_seq_ = std::max(*last, highest_gap());
     if (read_only_)
       return caf::none;
+    if (auto err = take_lease(id))
+      return err;
     if (older) {
       // This build's writers use the newest format (the compact call
       // record): from now on older builds refuse the log.
@@ -598,7 +600,7 @@ public:
       if (!st.ok())
         return storage_error(path_, st);
     }
-    return take_lease(id);
+    return caf::none;
   }
 
   // -- appending --------------------------------------------------------------

@@ -57,6 +57,8 @@ struct pending_call {
   caf::response_promise promise;
   /// When it was queued (for call_admitted's `waited`).
   time_point queued{};
+  /// Admitted, then held for a free slot or by a full backlog.
+  bool held = false;
 };
 
 struct running_call {
@@ -364,7 +366,11 @@ void finish(command_ptr self, uint64_t id, caf::expected<std::string> result) {
 void start(command_ptr self, pending_call c, time_point now) {
   auto& st = self->state;
   auto id = c.id;
-  // No event of its own: the start is call_finished's time minus `took`.
+  // A call that starts as it is admitted has no event of its own (its start
+  // is call_finished's time minus `took`); one that was held has, so that
+  // readers (a Controller) know it runs from now, not from its admission.
+  if (c.held)
+    st.record(now, call_started{id});
   st.running.emplace(id, running_call{std::move(c.promise), now});
   if (st.config.timeout > duration{0}) {
     st.deadlines.emplace_back(detail::add_sat(now, st.config.timeout), id);
@@ -427,6 +433,7 @@ void run_admitted(command_ptr self, pending_call c) {
   auto& st = self->state;
   auto now = st.time->now();
   if (st.no_free_slot() || !st.held.empty() || st.out.backlog_full()) {
+    c.held = true;
     st.held.push_back(std::move(c));
     if (st.out.backlog_full())
       hold_back(self);

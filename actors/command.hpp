@@ -33,7 +33,8 @@
 // that wait) or call_throttled (at the request), then call_finished (with
 // how long the operation took, so it started at its time minus `took`; ok or
 // the error text) or call_timed_out. A call that waited in the queue has
-// call_throttled (waited) and call_admitted. A call admitted and never
+// call_throttled (waited) and call_admitted; one admitted but held before it
+// ran (max_in_flight, a full backlog) also call_started when it starts. A call admitted and never
 // finished (the process was killed) shows as a call_admitted without a
 // call_finished. Logs of earlier builds also hold call_requested and
 // call_started; tc::call_requests reads both. `call_id` counts the

@@ -307,6 +307,14 @@ void maybe_snapshot(controller_pointer self, seq_t seq) {
                                           encode(st.config.name, st.commands));
 }
 
+// Hands what is recorded to the Log now: an answer sent after this is
+// behind those events, so a flush its receiver sends next covers them.
+void send_now(controller_pointer self) {
+  self->state.out.send(
+      self, [self](reaction& r) { react(self, r); },
+      [](reaction&, const caf::error&) {});
+}
+
 // -- behavior -----------------------------------------------------------------
 
 controller_full::behavior_type
@@ -343,6 +351,7 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
         auto& st = self->state;
         auto now = st.rt->time().now();
         record(self, policy_changed{watch_spec(x)});
+        send_now(self);
         auto& w = add_watch(st, x, now);
         evaluate(self, st.commands.find(x.command)->first, w, now);
         arm_timer(self);
@@ -357,6 +366,7 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
           st.queue.erase({*i->second.queued, &i->first});
         st.commands.erase(i);
         record(self, policy_changed{"unwatch " + name});
+        send_now(self);
         return true;
       },
       [=](status_atom, std::string& name) -> caf::result<deadline_status> {
@@ -388,11 +398,7 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
         evaluate(self, i->first, i->second, st.rt->time().now());
         arm_timer(self);
       },
-      [=](detail::out_atom) {
-        self->state.out.send(
-            self, [self](reaction& r) { react(self, r); },
-            [](reaction&, const caf::error&) {});
-      },
+      [=](detail::out_atom) { send_now(self); },
       [=](detail::timer_atom, uint64_t id) {
         auto& st = self->state;
         if (id != st.timer_id)

@@ -398,8 +398,13 @@ BOOST_AUTO_TEST_CASE(max_in_flight_holds_admitted_calls_until_a_slot_frees) {
   // Both admitted, only the first started.
   BOOST_TEST(all_of<call_admitted>(*this, "api").size() == 2u);
   BOOST_TEST(all_of<call_finished>(*this, "api").size() == 0u);
+  BOOST_TEST(all_of<call_started>(*this, "api").empty());
   p->done[0]("A");
   run();
+  // The held call starts now: recorded, as its start is not its admission.
+  auto started = all_of<call_started>(*this, "api");
+  BOOST_REQUIRE(started.size() == 1u);
+  BOOST_TEST(started[0].call_id == 2u);
   BOOST_TEST(a->value == "A");
   BOOST_REQUIRE(p->done.size() == 2u);
   BOOST_TEST(p->args[1] == "b");

@@ -27,16 +27,17 @@
 //   drop    not answered, not run; recorded as call_throttled (dropped). A
 //           request to a dropping command needs a timeout of its own.
 //
-// Every call is recorded, with the runtime clock's time, in at most two
-// events when it runs at once (the compact call record, FORMAT.md):
+// Every call is recorded, with the runtime clock's time, in two events
+// when it runs at once and in time (the compact call record, FORMAT.md):
 // call_admitted (with how long it waited; the request was at its time minus
 // that wait) or call_throttled (at the request), then call_finished (with
 // how long the operation took, so it started at its time minus `took`; ok or
-// the error text) or call_timed_out. A call that waited in the queue has
+// the error text); one that overran its timeout has call_timed_out, then
+// call_finished when it ends. A call that waited in the queue has
 // call_throttled (waited) and call_admitted; one admitted but held before it
-// ran (max_in_flight, a full backlog) also call_started when it starts. A call admitted and never
-// finished (the process was killed) shows as a call_admitted without a
-// call_finished. Logs of earlier builds also hold call_requested and
+// ran (max_in_flight, a full backlog) also call_started when it starts. A call
+// admitted and never finished (the process was killed) shows as a call_admitted
+// without a call_finished. Logs of earlier builds also hold call_requested and
 // call_started; tc::call_requests reads both. `call_id` counts the
 // command's calls from 1 on and goes on after a restart. Events reach the Log
 // in one message per pass over the command's mailbox (never one request per

@@ -37,7 +37,13 @@
 // recorded) and then reports what changed while the process was stopped: a
 // command that went down meanwhile is reported down right after the start.
 // The rebuild reads the whole log once (about 3 million events per second
-// here); starting from a snapshot is not built yet.
+// here), or, with a snapshot (controller_config::snapshot_every), the
+// controller's own events and the log after the snapshot.
+//
+// What counts as a call: any call the command admits, and its end, whether
+// it succeeded or failed (a poller that fails every time stays up; counting
+// failures as healthchecks' fail signal does is not built yet). A call held
+// before it ran (max_in_flight) runs from its call_started.
 
 #pragma once
 

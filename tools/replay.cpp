@@ -286,7 +286,7 @@ void add_replay(CLI::App& app, int& result) {
   cmd->add_option("PATH", opt->path, "Folder of the log")->required();
   cmd->add_option("--source", opt->source, "Only events of this source");
   cmd->add_option("--type", opt->type,
-                  "Only events of this type (e.g. call_requested)");
+                  "Only events of this type (e.g. call_admitted)");
   constexpr auto most = std::numeric_limits<uint64_t>::max();
   add_number_option(*cmd, "--from", opt->from, "First sequence number", 0,
                     most);

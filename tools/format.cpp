@@ -160,9 +160,18 @@ bool eat(std::string_view& in, char c) {
 
 std::string format_time(time_point t) {
   using namespace std::chrono;
-  auto day = floor<days>(t);
-  year_month_day ymd{day};
-  auto in_day = t - day; // nanoseconds, 0 <= in_day < 1 day
+  // The day and the time in it from the count of nanoseconds: t - floor<days>
+  // would overflow for the earliest day 64-bit nanoseconds reach (1677).
+  constexpr int64_t day_ns = 86'400'000'000'000;
+  auto ns = t.time_since_epoch().count();
+  auto day_count = ns / day_ns;
+  auto rem = ns % day_ns;
+  if (rem < 0) {
+    rem += day_ns;
+    --day_count;
+  }
+  year_month_day ymd{sys_days{days{day_count}}};
+  auto in_day = nanoseconds{rem}; // 0 <= in_day < 1 day
   auto secs = duration_cast<seconds>(in_day);
   auto nanos = (in_day - secs).count();
   auto s = secs.count();

@@ -218,12 +218,14 @@ std::optional<under_limiter> fresh_limiter(const parsed_limiter& x) {
   return make_under_limiter(*x.spec, time_point{});
 }
 
-void remember(command_state& st, time_point t) {
-  if (st.history.size() == history_limit) {
-    st.history.pop_front();
-    st.history_complete = false;
+/// Keeps admission time `t` in `history` (the latest history_limit);
+/// `complete` turns false once one was dropped.
+void remember(std::deque<time_point>& history, bool& complete, time_point t) {
+  if (history.size() == history_limit) {
+    history.pop_front();
+    complete = false;
   }
-  st.history.push_back(t);
+  history.push_back(t);
 }
 
 admission decide(command_state& st, time_point now) {
@@ -446,7 +448,7 @@ void run_admitted(command_ptr self, pending_call c) {
 void admitted(command_ptr self, pending_call c, time_point now,
               duration waited) {
   auto& st = self->state;
-  remember(st, now);
+  remember(st.history, st.history_complete, now);
   st.last_admitted = c.id;
   ++st.unsnapshotted;
   st.record(now, call_admitted{c.id, waited});
@@ -949,11 +951,7 @@ spawn_impl(runtime& rt, command_config config, operation op) {
                 state.last_admitted = body.call_id;
                 if (state.limiter)
                   admit(*state.limiter, x.time);
-                if (state.history.size() == history_limit) {
-                  state.history.pop_front();
-                  state.history_complete = false;
-                }
-                state.history.push_back(x.time);
+                remember(state.history, state.history_complete, x.time);
               } else if constexpr (std::is_same_v<type, policy_changed>) {
                 logged_policy = body.policy;
               }

@@ -918,6 +918,18 @@ spawn_impl(runtime& rt, command_config config, operation op) {
   auto parsed = parse_limiter(who, config.limiter);
   if (!parsed)
     return std::move(parsed.error());
+  if (rt.commands().find(config.name))
+    return make_error(errc::bad_config,
+                      who + ": a running command has this name already");
+  // A command of this name that stopped a moment ago handed its last
+  // events to the Log as it exited (before it left the registry), and in
+  // act_then_record mode they may include admissions of calls that ran.
+  // The rebuild below reads the store, so wait until the Log has written
+  // them: else a restart in the same process would escape the limit and
+  // hand out call ids again.
+  if (rt.backlog() > 0)
+    if (auto flushed = rt.flush(); !flushed)
+      return std::move(flushed.error());
   // Rebuild from the command's own events, after its snapshot if it has one
   // of the configured spec.
   rebuilt state;

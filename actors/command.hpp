@@ -55,7 +55,10 @@
 // side: faster, but a crash (kill -9, power loss in sync mode) can lose the
 // admissions of the calls that ran in the last moments, about the last
 // write's worth, and a restarted command does not count those against its
-// limit.
+// limit. Stopping a command and spawning one of the same name in the same
+// process loses nothing in either mode: the stopped command hands its last
+// events to the Log as it exits, and spawn_command waits for the Log to
+// write them before it rebuilds.
 //
 // In both modes a caller is answered only after every event about its call
 // is handed to the Log, so a Log flush (runtime::flush) sent after the
@@ -199,7 +202,10 @@ using command_actor =
 /// Spawns a command in front of the actor `target`. Errors: errc::bad_config
 /// (empty name, bad limiter spec, negative timeout, invalid target, a name
 /// that a running command of this runtime has), and the store's error when
-/// the log cannot be read.
+/// the log cannot be read; when events are still on their way to the Log
+/// (the last ones of a stopped command of this name, say), it first waits
+/// for the Log to write them (runtime::flush: it blocks the calling thread,
+/// and returns the Log's error if the Log failed).
 [[nodiscard]] caf::expected<caf::actor>
 spawn_command(runtime& rt, command_config config, caf::actor target);
 

@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -594,6 +595,48 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(a->value == "ran");
   BOOST_TEST((*written_before_run == std::vector<size_t>{0}));
   BOOST_TEST(count(*this, event_type::call_admitted) == 1u);
+}
+
+/// Runs every actor but `skip` until only its messages are left.
+void run_all_but(test::actor_fixture& f, const caf::actor_addr& skip) {
+  auto* skipped = caf::actor_cast<caf::abstract_actor*>(skip);
+  for (;;) {
+    auto& jobs = f.sched->jobs;
+    auto i = std::find_if(jobs.begin(), jobs.end(), [&](caf::resumable* job) {
+      return dynamic_cast<caf::abstract_actor*>(job) != skipped;
+    });
+    if (i == jobs.end())
+      return;
+    std::rotate(jobs.begin(), i, i + 1);
+    f.sched->run_once();
+  }
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_command_spawned_again_at_once_sees_the_admissions_its_namesake_ran) {
+  command_config config{.name = "api",
+                        .limiter = "min 1s",
+                        .admission = admission_mode::act_then_record};
+  auto cmd = make(*this, config);
+  // The call runs and is answered; its call_admitted is still on its way
+  // to the Log when the command stops.
+  auto a = call(*this, cmd);
+  run_all_but(*this, rt->log().address());
+  BOOST_TEST(a->value == "ok:x");
+  BOOST_TEST(count(*this, event_type::call_admitted) == 0u);
+  caf::anon_send_exit(cmd, caf::exit_reason::user_shutdown);
+  run_all_but(*this, rt->log().address());
+  // The same name again, at once: it must count that admission.
+  auto again = make(*this, config);
+  auto b = call(*this, again);
+  run();
+  BOOST_TEST(is(b->error, errc::throttled), render(b->error));
+  auto ids = all_of<call_admitted>(*this, "api");
+  BOOST_TEST_REQUIRE(ids.size() == 1u);
+  auto refused = all_of<call_throttled>(*this, "api");
+  BOOST_TEST_REQUIRE(refused.size() == 1u);
+  BOOST_TEST(refused[0].call_id > ids[0].call_id,
+             "call id " << refused[0].call_id << " handed out again");
 }
 
 /// Calls `cmd`, and on its answer asks the Log for a flush; `out` gets the

@@ -904,6 +904,27 @@ public:
       if (!(indexed[seq - 1] & 2))
         report(seq, "missing from the type index");
     }
+    // 4. The snapshots: each decodes, and covers no event past the end.
+    std::unique_ptr<rocksdb::Iterator> saved{db_->NewIterator(scan_options())};
+    auto first = format::snapshot_key("");
+    for (saved->Seek(first); saved->Valid() && saved->key().starts_with(first);
+         saved->Next()) {
+      auto name = view(saved->key()).substr(first.size());
+      auto x = format::decode_snapshot(name, view(saved->value()));
+      if (!x)
+        report(0, context_of(x.error()));
+      else if (x->seq > last)
+        report(0, "snapshot '" + std::string{name} + "' covers seq " +
+                      std::to_string(x->seq) + " but the log ends at " +
+                      std::to_string(last));
+    }
+    if (!saved->status().ok()) {
+      auto err = storage_error(path_, saved->status(), db_.get());
+      if (!is(err, errc::corrupt_record))
+        return err;
+      if (unreadable.empty())
+        ++found, problem(0, err);
+    }
     return found;
   }
 

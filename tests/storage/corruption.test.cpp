@@ -201,7 +201,35 @@ verify_log(const event_store& store) {
 
 BOOST_AUTO_TEST_CASE(verify_finds_nothing_wrong_with_a_sound_log) {
   damaged_log log;
+  BOOST_REQUIRE(!log.open()->save_snapshot("stats", 10, "state"));
   BOOST_TEST(verify_log(*log.open()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(verify_reports_damaged_snapshots_and_one_past_the_end) {
+  damaged_log log;
+  {
+    auto store = log.open();
+    BOOST_REQUIRE(!store->save_snapshot("stats", 10, "state"));
+    BOOST_REQUIRE(!store->save_snapshot("command:api", 4, "state"));
+    BOOST_REQUIRE(!store->save_snapshot("sound", 10, "state"));
+  }
+  log.edit([&](test::raw_log& raw) {
+    auto value = raw.get(format::snapshot_key("stats"));
+    value.back() ^= 1;
+    raw.put(format::snapshot_key("stats"), value);
+    raw.put(format::snapshot_key("command:api"),
+            format::encode_snapshot(snapshot{50, "state"}));
+  });
+  auto problems = verify_log(*log.open());
+  BOOST_REQUIRE(problems.size() == 2u);
+  BOOST_TEST(problems[0].first == 0u);
+  BOOST_TEST(problems[0].second.find("snapshot 'command:api' covers seq 50 "
+                                     "but the log ends at 10") !=
+                 std::string::npos,
+             problems[0].second);
+  BOOST_TEST(problems[1].second.find("snapshot 'stats': checksum mismatch") !=
+                 std::string::npos,
+             problems[1].second);
 }
 
 BOOST_AUTO_TEST_CASE(verify_reports_a_missing_index_entry_with_its_seqs) {

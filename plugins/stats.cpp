@@ -12,7 +12,7 @@ namespace tc {
 
 namespace {
 
-constexpr std::string_view tag = "tc.stats/2";
+constexpr std::string_view tag = "tc.stats/3";
 
 // Time spent in `status` by `d`: closed stretches plus the open one. Sums
 // saturate at duration::max() (about 292 years), which only a log whose
@@ -77,10 +77,13 @@ void stats::apply(const envelope& x) {
             ++cmd().throttled[i];
         } else if constexpr (std::is_same_v<T, call_finished>) {
           auto& c = cmd();
-          ++(e.ok ? c.finished_ok : c.failed);
+          if (c.timed_out_running.erase(e.call_id) == 0)
+            ++(e.ok ? c.finished_ok : c.failed);
           c.durations.record(e.took);
         } else if constexpr (std::is_same_v<T, call_timed_out>) {
-          ++cmd().timed_out;
+          auto& c = cmd();
+          ++c.timed_out;
+          c.timed_out_running.insert(e.call_id);
         } else if constexpr (std::is_same_v<T, deadline_status_changed>) {
           auto& d = deadlines_[{x.source, e.command}];
           if (d.changes > 0 && x.time > d.since) {
@@ -117,6 +120,9 @@ std::string stats::save() const {
     w.u64(c.finished_ok);
     w.u64(c.failed);
     w.u64(c.timed_out);
+    w.u64(c.timed_out_running.size());
+    for (auto id : c.timed_out_running)
+      w.u64(id);
     w.hist(c.durations);
     w.hist(c.waits);
     w.hist(c.intervals);
@@ -174,6 +180,8 @@ caf::error stats::load(std::string_view bytes) {
     c.finished_ok = r.u64();
     c.failed = r.u64();
     c.timed_out = r.u64();
+    for (auto m = r.count(); r.ok() && m > 0; --m)
+      c.timed_out_running.insert(r.u64());
     c.durations = r.hist();
     c.waits = r.hist();
     c.intervals = r.hist();

@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 #include "timecontrol/core/deadline_status.hpp"
@@ -36,9 +37,14 @@ struct command_stats {
   uint64_t admitted = 0;
   /// By throttle_action: waited, rejected, dropped.
   std::array<uint64_t, 3> throttled{};
+  /// Each call has one outcome: finished ok, failed, or timed out. A call
+  /// that timed out and finished later counts as timed out only (as in
+  /// `timecontrol plot`); its late end still adds its duration.
   uint64_t finished_ok = 0;
   uint64_t failed = 0;
   uint64_t timed_out = 0;
+  /// Calls that timed out and have not finished yet (their ids).
+  std::set<uint64_t> timed_out_running;
   /// call_finished.took of every finished call, in nanoseconds.
   histogram durations;
   /// call_admitted.waited, in nanoseconds.

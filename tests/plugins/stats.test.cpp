@@ -51,30 +51,51 @@ BOOST_AUTO_TEST_CASE(it_counts_each_call_by_its_outcome) {
   b.at(600ms, "api", call_finished{3, 400ms, false, "late"});
   b.at(700ms, "api", call_requested{4});
   b.at(700ms, "api", call_throttled{4, 10ms, throttle_action::dropped});
+  b.at(750ms, "api", call_admitted{5, 0ms});
+  b.at(760ms, "api", call_finished{5, 10ms, false, "refused"});
   b.at(800ms, "feed", call_requested{1});
   auto s = folded(b.events);
   auto* api = s->command("api");
   BOOST_REQUIRE(api != nullptr);
-  BOOST_TEST(api->requested == 4u);
-  BOOST_TEST(api->admitted == 2u);
+  BOOST_TEST(api->requested == 5u);
+  BOOST_TEST(api->admitted == 3u);
   BOOST_TEST(api->throttled[0] == 1u); // waited
   BOOST_TEST(api->throttled[1] == 1u); // rejected
   BOOST_TEST(api->throttled[2] == 1u); // dropped
   BOOST_TEST(api->throttled_total() == 3u);
+  // One outcome per call: call 3 timed out, and its late end (failed) is
+  // not a second outcome, though it adds its duration.
   BOOST_TEST(api->finished_ok == 1u);
   BOOST_TEST(api->failed == 1u);
   BOOST_TEST(api->timed_out == 1u);
-  BOOST_TEST(api->durations.count() == 2u);
+  BOOST_TEST(api->timed_out_running.empty());
+  BOOST_TEST(api->durations.count() == 3u);
   BOOST_TEST(api->durations.max() == duration{400ms}.count());
   BOOST_TEST(api->waits.max() == duration{50ms}.count());
-  BOOST_TEST(api->intervals.count() == 1u);
+  BOOST_TEST(api->intervals.count() == 2u);
   BOOST_TEST(api->intervals.min() == duration{200ms}.count());
   BOOST_TEST(api->first == b.t);
-  BOOST_TEST(api->last == b.t + 700ms);
+  BOOST_TEST(api->last == b.t + 750ms);
   BOOST_TEST(s->command("feed")->requested == 1u);
   BOOST_TEST(s->command("nobody") == nullptr);
   BOOST_TEST(s->events() == b.events.size());
   BOOST_TEST(s->until() == b.t + 800ms);
+}
+
+BOOST_AUTO_TEST_CASE(a_timed_out_call_that_ends_after_a_snapshot_counts_once) {
+  log_builder b;
+  b.at(0ms, "api", call_admitted{1, 0ms});
+  b.at(500ms, "api", call_timed_out{1, 500ms});
+  auto s = folded(b.events);
+  BOOST_TEST(s->command("api")->timed_out_running.size() == 1u);
+  stats restored;
+  BOOST_REQUIRE(!restored.load(s->save()));
+  restored.consume(
+      envelope{3, b.t + 900ms, "api", call_finished{1, 900ms, true, ""}});
+  auto* api = restored.command("api");
+  BOOST_TEST(api->timed_out == 1u);
+  BOOST_TEST(api->finished_ok == 0u);
+  BOOST_TEST(api->timed_out_running.empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_compact_log_counts_the_same_as_four_events_per_call) {

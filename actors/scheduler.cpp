@@ -160,6 +160,9 @@ struct scheduler_state {
   uint64_t timer_id = 0;
   std::optional<time_point> timer_at;
   std::vector<recovered> recovering;
+  /// For snapshots: the log, and the events recorded since the last one.
+  std::shared_ptr<event_store> store;
+  uint64_t unsnapshotted = 0;
 };
 
 // The Scheduler's whole interface: the public one and its own messages.
@@ -194,6 +197,7 @@ void record(scheduler_pointer self, event body, time_point at) {
                    last_missed(e->second.trig, m->due, m->missed));
   }
   st.out.record(self, at, std::move(body));
+  ++st.unsnapshotted;
 }
 
 void record(scheduler_pointer self, event body) {
@@ -428,6 +432,26 @@ void call(scheduler_pointer self, deferred& d) {
   dispatch(self);
 }
 
+// Saves the schedule view's snapshot once enough events came since the last
+// one: snapshot_every, and at least as many as there are pending intents,
+// so that the work of a snapshot (reading the last one, the events after
+// it, writing the new one) stays a constant per event. The view reads the
+// store, not this actor's state: it holds exactly what the log holds up to
+// the seq it covers, and what is still on its way to the Log gets higher
+// seqs. A failed snapshot costs only a longer restart (a store that fails
+// fails the Log, which stops this actor).
+void maybe_snapshot(scheduler_pointer self) {
+  auto& st = self->state;
+  if (st.config.snapshot_every == 0 || !st.store ||
+      st.unsnapshotted <
+          std::max<uint64_t>(st.config.snapshot_every, st.entries.size()))
+    return;
+  st.unsnapshotted = 0;
+  schedule_view view{st.config.name};
+  if (!rebuild(*st.store, view) && view.covered() != 0)
+    (void)save_snapshot(*st.store, view);
+}
+
 void send_out(scheduler_pointer self) {
   self->state.out.send(
       self,
@@ -445,6 +469,7 @@ void send_out(scheduler_pointer self) {
           d.promise.deliver(err);
         }
       });
+  maybe_snapshot(self);
 }
 
 // Answers `x` to the current request once the events recorded so far are
@@ -783,6 +808,7 @@ caf::expected<scheduler_actor> spawn_scheduler(runtime& rt,
                                           state->config.name};
   state->time = rt.time_ptr();
   state->commands = rt.commands_ptr();
+  state->store = rt.store_ptr();
   if (auto err = recover(*state, rt.store()))
     return err;
   // The state goes in as an argument: CAF 0.17 dereferences a null

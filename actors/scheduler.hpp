@@ -73,8 +73,11 @@
 // is the key's latest intent's id. So no due time runs twice under one key.
 //
 // Rebuilding. The Scheduler rebuilds its schedule through the schedule_view
-// plugin (plugins/schedule_view.hpp), starting from that view's snapshot if
-// a live view saved one: the one fold of the Scheduler's events.
+// plugin (plugins/schedule_view.hpp), starting from that view's snapshot:
+// the one fold of the Scheduler's events. The Scheduler saves that snapshot
+// itself now and then (scheduler_config::snapshot_every), built from the
+// log rather than from its own state, so that it says exactly what the log
+// holds up to the seq it covers (a live view may save one too).
 //
 // Memory, measured with 1 000 000 pending intents with short fixed arguments
 // (bench.scheduler, scheduler_memory): about 185 bytes of heap per intent
@@ -118,6 +121,11 @@ struct scheduler_config {
   /// A check or call not answered within this time frees its place in the
   /// budget (a command may drop calls); zero waits forever.
   duration call_timeout = std::chrono::minutes{5};
+  /// Saves the schedule (the snapshot of plugins/schedule_view.hpp, under
+  /// that view's name) after this many of its own events, and at least as
+  /// many as it has pending intents; a restart then reads only its events
+  /// after the snapshot. 0: never.
+  uint64_t snapshot_every = 10000;
 };
 
 /// What a user or a controller asks the Scheduler for.

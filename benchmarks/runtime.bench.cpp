@@ -15,7 +15,8 @@
 //                             million events of that command (5 million
 //                             calls, the compact call record): by replaying
 //                             them all (the baseline), and from the actor's
-//                             snapshot
+//                             snapshot; and the Scheduler over a log of 10
+//                             million of its own events, likewise
 //
 // Run: build/benchmarks/bench.runtime. Data goes to $TC_BENCH_DIR (default
 // /tmp/timecontrol-bench-runtime).
@@ -284,6 +285,44 @@ double controller_restart_seconds(const std::string& path,
   return secs;
 }
 
+// Seconds to start a runtime over `path`, whose Scheduler rebuilds its
+// schedule (from its snapshot when there is one) with `snapshot_every`.
+// Then the command "api" comes, every overdue intent runs once (coalesce),
+// which saves a snapshot (those runs are past `snapshot_every` and the
+// number of intents), and it stops.
+double scheduler_restart_seconds(const std::string& path,
+                                 uint64_t snapshot_every) {
+  system_fixture f;
+  auto t0 = std::chrono::steady_clock::now();
+  auto rt =
+      runtime::start(*f.sys, {.path = path,
+                              .store = {.mode = durability::buffered},
+                              .scheduler = {.snapshot_every = snapshot_every}});
+  if (!rt)
+    std::abort();
+  auto secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  auto cmd = spawn_command(
+      **rt, {.name = "api"},
+      sync_operation{
+          [](std::string x) -> caf::expected<std::string> { return x; }});
+  if (!cmd)
+    std::abort();
+  caf::scoped_actor self{*f.sys};
+  for (bool idle = false; !idle;) {
+    // Until every intent has run once and the Scheduler has nothing due.
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+    auto fired = (*rt)->store().last_seq();
+    if (!(*rt)->flush())
+      std::abort();
+    idle = (*rt)->store().last_seq() == fired;
+  }
+  if ((*rt)->shutdown())
+    std::abort();
+  return secs;
+}
+
 void restart(benchmark::State& state) {
   constexpr uint64_t calls = 5'000'000;
   auto path = fresh_dir("restart");
@@ -320,6 +359,47 @@ void restart(benchmark::State& state) {
     state.counters["controller_full_s"] = full;
     state.counters["controller_snapshot_s"] = from_snapshot;
     state.counters["controller_ratio"] = from_snapshot / full;
+  }
+  fs::remove_all(path);
+  // The Scheduler: 1 000 intents "every 1s", each fired 10 000 times.
+  constexpr uint64_t intents = 1000;
+  constexpr uint64_t fires = 10'000;
+  path = fresh_dir("restart-scheduler");
+  {
+    auto store = event_store::open(path, {.mode = durability::buffered});
+    if (!store)
+      std::abort();
+    std::vector<envelope> batch;
+    auto t = from_nanos(1'767'225'600'000'000'000);
+    for (uint64_t id = 1; id <= intents; ++id)
+      batch.push_back(
+          envelope{0, t, "scheduler",
+                   intent_scheduled{.intent_id = id,
+                                    .target = "api",
+                                    .trigger = "every 1s from " +
+                                               std::to_string(to_nanos(t)),
+                                    .misfire = "coalesce",
+                                    .priority = 0,
+                                    .args = "x",
+                                    .key = {}}});
+    for (uint64_t k = 1; k <= fires; ++k) {
+      auto due = t + std::chrono::seconds{k - 1};
+      for (uint64_t id = 1; id <= intents; ++id)
+        batch.push_back(
+            envelope{0, due, "scheduler", intent_fired{id, due, {}}});
+      if (batch.size() >= 10'000 || k == fires) {
+        if (!(*store)->append(batch))
+          std::abort();
+        batch.clear();
+      }
+    }
+  }
+  for (auto _ : state) {
+    auto full = scheduler_restart_seconds(path, 10000);
+    auto from_snapshot = scheduler_restart_seconds(path, 10000);
+    state.counters["scheduler_full_s"] = full;
+    state.counters["scheduler_snapshot_s"] = from_snapshot;
+    state.counters["scheduler_ratio"] = from_snapshot / full;
   }
   fs::remove_all(path);
 }

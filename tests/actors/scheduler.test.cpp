@@ -12,6 +12,7 @@
 #include <set>
 
 #include "tests/actors/fixture.hpp"
+#include "timecontrol/plugins/schedule_view.hpp"
 #include "timecontrol/policies/fuzzy_args.hpp"
 
 using namespace tc;
@@ -602,6 +603,49 @@ BOOST_AUTO_TEST_CASE(restarts_in_the_middle_never_fire_a_due_time_twice) {
   BOOST_TEST(a->too_fast == 0u);
   BOOST_TEST(b->too_fast == 0u);
   BOOST_TEST(fired_dues(slow).size() >= 5u);
+}
+
+BOOST_AUTO_TEST_CASE(the_scheduler_saves_a_snapshot_a_restart_starts_from) {
+  auto a = probe("a", 2500ms);
+  auto b = probe("b");
+  scheduler_config config{.snapshot_every = 4};
+  restart(0s, config);
+  auto fast = put_ok({"a", "every 1s", "run-all"});
+  auto slow = put_ok({"b", "every 7s from " + ns_of(3000)});
+  put_ok({"b", "once " + ns_of(60'000)});
+  advance(10s);
+  schedule_view saved{"scheduler"};
+  auto snap = store->load_snapshot(saved.name());
+  BOOST_REQUIRE(snap);
+  BOOST_REQUIRE(snap->has_value());
+  // Saved along the way (at least 4 events apart), more than once, and it
+  // loads.
+  auto own = stored({.source = "scheduler"});
+  BOOST_REQUIRE(own.size() > 8u);
+  BOOST_TEST((*snap)->seq > own[3].seq);
+  BOOST_REQUIRE(!saved.load((*snap)->state));
+  // The snapshot and the events after it say what all the events say.
+  schedule_view from_snapshot{"scheduler"};
+  BOOST_REQUIRE(!rebuild(*store, from_snapshot));
+  schedule_view full{"scheduler"};
+  BOOST_REQUIRE(!rebuild(*store, full, {.from_snapshot = false}));
+  BOOST_TEST(from_snapshot.save() == full.save());
+  BOOST_TEST(from_snapshot.pending().size() == 3u);
+  // A Scheduler started from it goes on as if it had read everything.
+  for (int i = 0; i < 4; ++i) {
+    advance(3700ms);
+    restart(1300ms, config);
+  }
+  advance(10s);
+  for (auto id : {fast, slow}) {
+    auto dues = fired_dues(id);
+    std::set<time_point> unique{dues.begin(), dues.end()};
+    BOOST_TEST(unique.size() == dues.size());
+    BOOST_TEST(std::is_sorted(dues.begin(), dues.end()));
+  }
+  BOOST_TEST(fired_dues(slow).size() >= 5u);
+  BOOST_TEST(a->too_fast == 0u);
+  BOOST_TEST(pending() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(

@@ -53,8 +53,9 @@ struct misfire_policy {
   /// The most runs one resolution returns (at least 1 is always allowed).
   uint64_t max_runs = 1000;
 
-  /// The most fire times examined; a backlog beyond it is skipped in bulk
-  /// and `exact` is false in the answer.
+  /// The most fire times examined for a cron or once trigger; a backlog
+  /// beyond it is skipped in bulk and `exact` is false in the answer. An
+  /// every trigger's backlog is counted, not walked: exact at any length.
   uint64_t max_scan = 1'000'000;
 };
 
@@ -85,5 +86,14 @@ struct misfire_outcome {
 /// run and `next` is `due`.
 misfire_outcome resolve_misfires(const trigger& trig, time_point due,
                                  time_point now, const misfire_policy& policy);
+
+namespace detail {
+
+/// The same by walking the fire times one by one (for any trigger, up to
+/// max_scan); the reference the counted answer is tested against.
+misfire_outcome walk_misfires(const trigger& trig, time_point due,
+                              time_point now, const misfire_policy& policy);
+
+} // namespace detail
 
 } // namespace tc

@@ -66,6 +66,27 @@ std::optional<time_point> every_trigger::fire_time(uint64_t k) const noexcept {
   return result;
 }
 
+uint64_t every_trigger::fires_up_to(time_point t) const noexcept {
+  if (end_ && t > *end_)
+    t = *end_;
+  // As in next_after: fires 0 .. k - 1 are before nominal(k) <= t, fire
+  // k + 1 is after t, and fire k may be either.
+  uint64_t k = 0;
+  if (t >= start_) {
+    auto diff = static_cast<detail::int128>(to_nanos(t)) - to_nanos(start_);
+    auto q = diff / period_.count();
+    k = q > static_cast<detail::int128>(UINT64_MAX - 1)
+            ? UINT64_MAX - 1
+            : static_cast<uint64_t>(q);
+  }
+  auto n = k;
+  if (auto f = fire_time(k); f && *f <= t)
+    ++n;
+  if (max_count_)
+    n = std::min(n, *max_count_);
+  return n;
+}
+
 std::optional<time_point>
 every_trigger::next_after(time_point t) const noexcept {
   // k = floor((t - start) / period): nominal(k) <= t < nominal(k + 1). Fire

@@ -84,6 +84,11 @@ public:
   /// The jitter added to fire k, in [0, jitter].
   duration jitter_of(uint64_t k) const noexcept;
 
+  /// How many fires are at or before `t` (so fire_time(fires_up_to(t)) is
+  /// the first one after it). Fire times strictly increase (jitter is below
+  /// the period), so this is exact, in constant time.
+  uint64_t fires_up_to(time_point t) const noexcept;
+
   // -- properties -------------------------------------------------------------
 
   duration period() const noexcept { return period_; }

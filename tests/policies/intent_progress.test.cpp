@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <random>
+
 #include "timecontrol/policies/intent_progress.hpp"
 
 #include "tests/support/print.hpp"
@@ -46,6 +48,39 @@ BOOST_AUTO_TEST_CASE(the_next_due_time_follows_the_latest_handled_one) {
 BOOST_AUTO_TEST_CASE(a_missed_count_stops_where_the_trigger_ends) {
   BOOST_TEST(last_missed(every10(2), at(0), 5) == at(10));
   BOOST_TEST(last_missed(every10(), at(30), 0) == at(30));
+}
+
+BOOST_AUTO_TEST_CASE(a_missed_count_of_every_is_counted_not_walked) {
+  // Four billion missed fires of a 1 ns trigger: the last one, at once.
+  auto fast = trigger{every_trigger::make(1ns, at(0)).value()};
+  BOOST_TEST(last_missed(fast, at(0), 4'000'000'000u) == at(3'999'999'999));
+  // Against the walk, with jitter, an end and a count.
+  std::mt19937_64 rng{20261207};
+  auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>{lo, hi}(rng);
+  };
+  for (int round = 0; round < 5000; ++round) {
+    auto period = pick(1, 30);
+    std::optional<time_point> end;
+    if (pick(0, 1) == 0)
+      end = at(pick(0, 600));
+    std::optional<uint64_t> count;
+    if (pick(0, 1) == 0)
+      count = static_cast<uint64_t>(pick(1, 40));
+    auto made = every_trigger::make(duration{period}, at(0), end, count,
+                                    duration{pick(0, period - 1)},
+                                    static_cast<uint64_t>(round));
+    BOOST_REQUIRE(made);
+    trigger trig{*made};
+    auto due =
+        made->fire_time(static_cast<uint64_t>(pick(0, 10))).value_or(at(0));
+    auto missed = static_cast<uint32_t>(pick(0, 60));
+    auto walked = due;
+    for (uint32_t n = 1; n < missed; ++n)
+      if (auto next = next_fire_after(trig, walked))
+        walked = *next;
+    BOOST_TEST(last_missed(trig, due, missed) == walked, "round " << round);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(an_intent_that_ran_out_has_no_next_due_time) {

@@ -103,15 +103,79 @@ BOOST_AUTO_TEST_CASE(skip_runs_none_of_the_missed_fires) {
   BOOST_TEST((*out.next == at(100)));
 }
 
-BOOST_AUTO_TEST_CASE(a_huge_backlog_is_cut_at_max_scan) {
+BOOST_AUTO_TEST_CASE(a_huge_every_backlog_is_counted_exactly_at_once) {
+  // A billion missed fires (a 1 s intent stopped for 31 years): counted,
+  // not walked, so max_scan does not cut it.
   auto p = rule(misfire_rule::run_once);
   p.max_scan = 1000;
   auto out = resolve_misfires(every_trigger::make(1ns, at(0)).value(), at(0),
                               at(1'000'000'000), p);
+  BOOST_TEST(out.exact);
+  BOOST_TEST(out.missed == 1'000'000'000u);
+  BOOST_TEST(out.on_time == 1u); // the fire at now
+  BOOST_TEST(out.runs.size() == 1u);
+  BOOST_TEST((out.runs[0] == at(1'000'000'000)));
+  BOOST_TEST(out.skipped == 1'000'000'000u);
+  BOOST_TEST((*out.next == at(1'000'000'001)));
+}
+
+BOOST_AUTO_TEST_CASE(a_huge_cron_backlog_is_cut_at_max_scan) {
+  auto hourly = cron_schedule::parse("0 * * * *").value();
+  auto p = rule(misfire_rule::run_once);
+  p.max_scan = 1000;
+  auto hour = int64_t{3'600'000'000'000};
+  auto out = resolve_misfires(trigger{hourly}, at(0), at(2000 * hour + 1), p);
   BOOST_TEST(!out.exact);
   BOOST_TEST(out.missed == 1000u);
   BOOST_TEST(out.runs.size() == 1u);
-  BOOST_TEST((*out.next == at(1'000'000'001)));
+  BOOST_TEST((*out.next == at(2001 * hour)));
+}
+
+// The counted answer for every triggers against the walk over each fire
+// time, on random triggers (with jitter, end and count), due times (on a
+// fire time or not), grace, rules and run limits.
+BOOST_AUTO_TEST_CASE(counting_an_every_backlog_matches_walking_it) {
+  std::mt19937_64 rng{20261207};
+  auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>{lo, hi}(rng);
+  };
+  for (int round = 0; round < 20000; ++round) {
+    auto period = pick(1, 50);
+    auto start = at(pick(-200, 200));
+    std::optional<time_point> end;
+    if (pick(0, 2) == 0)
+      end = start + duration{pick(0, 2000)};
+    std::optional<uint64_t> count;
+    if (pick(0, 2) == 0)
+      count = static_cast<uint64_t>(pick(1, 80));
+    auto jitter = duration{pick(0, 2) == 0 ? pick(0, period - 1) : 0};
+    auto made = every_trigger::make(duration{period}, start, end, count, jitter,
+                                    static_cast<uint64_t>(round));
+    BOOST_REQUIRE(made);
+    trigger trig{*made};
+    auto due =
+        pick(0, 1) == 0
+            ? made->fire_time(static_cast<uint64_t>(pick(0, 40)))
+            : std::optional<time_point>{start + duration{pick(-100, 1000)}};
+    if (!due)
+      due = start;
+    auto now = *due + duration{pick(-5, 1500)};
+    misfire_policy p;
+    p.rule = static_cast<misfire_rule>(pick(0, 2));
+    p.grace = duration{pick(-5, 300)};
+    p.max_runs = static_cast<uint64_t>(pick(1, 40));
+    auto counted = resolve_misfires(trig, *due, now, p);
+    auto walked = detail::walk_misfires(trig, *due, now, p);
+    BOOST_TEST_CONTEXT("round " << round) {
+      BOOST_TEST_REQUIRE(walked.exact);
+      BOOST_TEST(counted.exact);
+      BOOST_TEST(counted.missed == walked.missed);
+      BOOST_TEST(counted.on_time == walked.on_time);
+      BOOST_TEST(counted.skipped == walked.skipped);
+      BOOST_TEST((counted.runs == walked.runs));
+      BOOST_TEST((counted.next == walked.next));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_once_trigger_that_was_missed_has_no_next) {

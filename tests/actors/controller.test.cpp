@@ -696,6 +696,17 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(is(unknown_resume.error(), errc::not_found));
 }
 
+BOOST_AUTO_TEST_CASE(a_paused_watch_changed_at_run_time_stays_paused) {
+  spawn(config(action_call));
+  BOOST_REQUIRE(yes(pause("poll")));
+  BOOST_REQUIRE(yes(
+      ask<bool>(controller, watch_atom::value, watch{"poll", 10s, 5s, 3s})));
+  BOOST_TEST((status("poll") == ds::paused));
+  step(1h); // neither an early call (lead) nor a late one
+  BOOST_TEST(intents->empty());
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::paused}));
+}
+
 BOOST_AUTO_TEST_CASE(a_pause_survives_a_restart_by_replay_and_snapshot) {
   for (uint64_t every : {0u, 1u}) {
     auto cfg = config();

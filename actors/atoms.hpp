@@ -46,6 +46,9 @@ using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 /// Put a command under a controller's watch, or take it off.
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 using unwatch_atom = caf::atom_constant<caf::atom("unwatch")>;
+/// Pause a controller's watch of a command, or resume it.
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
 /// Subscribe to a controller's alarms.
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 /// An alarm or escalation from a controller.

@@ -119,7 +119,8 @@ void arm_timer(controller_pointer self) {
 std::optional<time_point> early_call_at(const controller_state& st,
                                         const watched& w, time_point now) {
   if (w.config.lead <= duration{0} || !(st.config.actions & action_call) ||
-      !st.config.scheduler || w.policy.is_paused() || w.policy.running_since())
+      !st.config.scheduler || w.policy.is_paused() || w.policy.is_failed() ||
+      w.policy.running_since())
     return std::nullopt;
   auto due = w.policy.due();
   if (!due || w.asked_early == due || now > *due)
@@ -165,10 +166,11 @@ void evaluate(controller_pointer self, const std::string& name, watched& w,
   record(self, deadline_status_changed{name, before, status});
   if (!overdue(status))
     return;
-  if (!overdue(before)) {
+  if (!overdue(before) && !w.policy.is_failed()) {
     // Overdue either past its due time, or by a run that outlasted its
     // grace -- then measured from the end of that grace, since the due
-    // time may still lie ahead.
+    // time may still lie ahead. (Down by a failed call is no miss: the
+    // call_finished before it says why.)
     auto since = w.policy.due().value_or(now);
     if (auto start = w.policy.running_since())
       since = *start + w.policy.grace();
@@ -203,16 +205,11 @@ watched& add_watch(controller_state& st, const watch& x, time_point since) {
         .emplace(x.command,
                  watched{x, deadline{x.period, x.grace, since, true}})
         .first->second;
-  // Keep what is known of its calls (and a run in progress); change period,
-  // grace and lead.
+  // Keep what is known of its calls (runs in progress, a failure, a
+  // pause); change period, grace, lead and how failures count.
   auto& w = i->second;
-  deadline policy{x.period, x.grace, since, true};
-  if (auto last = w.policy.last_call())
-    policy.called(*last);
-  if (auto running = w.policy.running_since())
-    policy.started(*running);
   w.config = x;
-  w.policy = policy;
+  w.policy.reconfigure(x.period, x.grace, since);
   return w;
 }
 
@@ -224,10 +221,22 @@ void apply_fact(controller_state& st, const envelope& x) {
         i->second.recorded = changed->to;
     } else if (auto* policy = std::get_if<policy_changed>(&x.body)) {
       watch w;
-      if (parse_watch_spec(policy->policy, w))
+      if (parse_watch_spec(policy->policy, w)) {
         add_watch(st, w, x.time);
-      else if (auto name = parse_unwatch_spec(policy->policy); !name.empty())
+      } else if (auto name = parse_unwatch_spec(policy->policy);
+                 !name.empty()) {
         st.commands.erase(std::string{name});
+      } else if (auto paused = parse_pause_spec(policy->policy);
+                 !paused.empty()) {
+        if (auto i = st.commands.find(std::string{paused});
+            i != st.commands.end())
+          i->second.policy.paused(x.time);
+      } else if (auto resumed = parse_resume_spec(policy->policy);
+                 !resumed.empty()) {
+        if (auto i = st.commands.find(std::string{resumed});
+            i != st.commands.end())
+          i->second.policy.resumed(x.time);
+      }
     }
     return;
   }
@@ -236,23 +245,31 @@ void apply_fact(controller_state& st, const envelope& x) {
     return;
   // A run starts when the command admits it (the compact call record has
   // no call_started; logs of earlier builds have both, a few microseconds
-  // apart, and the later one wins).
-  if (std::holds_alternative<call_admitted>(x.body) ||
-      std::holds_alternative<call_started>(x.body))
-    i->second.policy.started(x.time);
-  else if (std::holds_alternative<call_finished>(x.body))
-    i->second.policy.finished(x.time);
+  // apart, and a call held before it ran has both: the later one wins).
+  // Runs are kept by call id, so that overlapping calls are each held to
+  // the grace.
+  auto& w = i->second;
+  if (auto* admitted = std::get_if<call_admitted>(&x.body))
+    w.policy.started(admitted->call_id, x.time);
+  else if (auto* started = std::get_if<call_started>(&x.body))
+    w.policy.started(started->call_id, x.time);
+  else if (auto* finished = std::get_if<call_finished>(&x.body))
+    w.policy.finished(finished->call_id, x.time,
+                      finished->ok || w.config.count_failures);
 }
 
 // -- snapshots ----------------------------------------------------------------
 
 // What the calls of each watched command say, as of a snapshot's seq: its
-// deadline's state, of which a restart takes the last call and the run in
-// progress. These come only from events the Bus delivered, so from the log.
-// The watches themselves and the statuses last recorded are not in it: the
-// controller may have changed them by messages whose records are not written
-// yet, so a restart reads them from its own events (few) instead.
-constexpr std::string_view snapshot_tag = "tc.controller/2";
+// deadline's state, of which a restart takes what the calls said (the last
+// call, the runs in progress by call id, a failure, a resume by a call:
+// deadline::merge_calls). These come only from events the Bus delivered, so
+// from the log. The watches themselves and the statuses last recorded are not
+// in it: the controller may have changed them by messages whose records are not
+// written yet, so a restart reads them from its own events (few) instead. /3:
+// deadlines of version 2 (runs by call id, failures, pauses); a /2 snapshot of
+// an earlier build is passed over (the log is read whole).
+constexpr std::string_view snapshot_tag = "tc.controller/3";
 
 std::string snapshot_name(const std::string& controller) {
   return "controller:" + controller;
@@ -315,6 +332,33 @@ void send_now(controller_pointer self) {
       [](reaction&, const caf::error&) {});
 }
 
+// Pauses (or resumes) the watch of `name`: records "pause <name>" (or
+// "resume <name>"), hands it to the Log, then changes the status. False if
+// it is paused (or not paused) already: nothing is recorded.
+caf::result<bool> pause_or_resume(controller_pointer self,
+                                  const std::string& name, bool pause) {
+  auto& st = self->state;
+  auto i = st.commands.find(name);
+  if (i == st.commands.end())
+    return make_error(errc::not_found, "controller '" + st.config.name +
+                                           "' does not watch '" + name + "'");
+  auto& w = i->second;
+  if (w.policy.is_paused() == pause)
+    return false;
+  auto now = st.rt->time().now();
+  st.out.record(self, now,
+                policy_changed{(pause ? "pause " : "resume ") + name});
+  send_now(self);
+  if (pause)
+    w.policy.paused(now);
+  else
+    w.policy.resumed(now);
+  w.asked_early.reset();
+  evaluate(self, i->first, w, now);
+  arm_timer(self);
+  return true;
+}
+
 // -- behavior -----------------------------------------------------------------
 
 controller_full::behavior_type
@@ -368,6 +412,12 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
         record(self, policy_changed{"unwatch " + name});
         send_now(self);
         return true;
+      },
+      [=](pause_atom, std::string& name) -> caf::result<bool> {
+        return pause_or_resume(self, name, true);
+      },
+      [=](resume_atom, std::string& name) -> caf::result<bool> {
+        return pause_or_resume(self, name, false);
       },
       [=](status_atom, std::string& name) -> caf::result<deadline_status> {
         auto& st = self->state;
@@ -452,10 +502,7 @@ caf::expected<controller_actor> spawn_controller(runtime& rt,
           complete = false;
           break;
         }
-        if (auto t = i->second.last_call())
-          w.policy.called(*t);
-        if (auto t = i->second.running_since())
-          w.policy.started(*t);
+        w.policy.merge_calls(i->second);
       }
       if (complete)
         from = seq + 1;

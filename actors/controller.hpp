@@ -5,7 +5,8 @@
 // (call_admitted, when a run starts, and call_finished, when it ends, whose
 // source is the command; in logs of earlier builds also call_started), keeps
 // each command's status (new, up, late, down) and records every change as
-// deadline_status_changed, and every overdue stretch once as deadline_missed.
+// deadline_status_changed, and every overdue stretch once as deadline_missed
+// (a failed call turns it down without a miss: see Failures below).
 // A command never called is due one period after it was put under watch.
 //
 // When a command turns late or down, the controller takes its actions:
@@ -40,10 +41,62 @@
 // here), or, with a snapshot (controller_config::snapshot_every), the
 // controller's own events and the log after the snapshot.
 //
-// What counts as a call: any call the command admits, and its end, whether
-// it succeeded or failed (a poller that fails every time stays up; counting
-// failures as healthchecks' fail signal does is not built yet). A call held
-// before it ran (max_in_flight) runs from its call_started.
+// What counts as a call: any call the command admits (call_admitted, or
+// call_started for a call held before it ran, max_in_flight: it runs from
+// then), and its end (call_finished). Source of the rules: healthchecks.io,
+// hc/api/models.py (Check.ping, Check.get_status) and its pause API
+// (hc/api/views.py pause); differences are named below.
+//
+// Failures (healthchecks' fail signal). By default (watch::count_failures
+// false, spec fail=down) a call that finishes with ok = false turns the
+// watch down at once: one deadline_status_changed to down, and the down
+// actions (alarm, escalate, call). No deadline_missed is recorded for it
+// (nothing was late); the error text is not in the status change, whose
+// event has no field for it: it is in the call_finished just before it in
+// the log (same command, same call_id). The watch stays down, whatever
+// starts meanwhile, until a call finishes with ok = true, which brings it up
+// (measured from that call's start, as any call). healthchecks measures
+// from the success ping instead, and has no notion of a start counting as a
+// call. With count_failures (spec fail=call) any finished call counts, failed
+// or not, as every watch did in earlier builds; a watch recorded by an
+// earlier build (its spec has no fail=) keeps that meaning after an upgrade
+// (policies/watch_spec.hpp). A call_timed_out changes nothing by itself: the
+// call still runs, and is held to the grace like any run.
+//
+// Overlapping runs. Each running call is kept by its call id (healthchecks
+// keys runs by "rid"): the watch is down once any call still running started
+// more than `grace` ago, and a call that ends ends only its own run. A small
+// vector per watch, empty when nothing runs. (healthchecks keeps only the
+// latest start: a run that never ends is forgotten there once a newer one
+// starts; here it still turns the watch down.)
+//
+// Pause and resume. (pause_atom, command) records policy_changed
+// "pause <command>" (the time of that event is the pause), hands it to the
+// Log, then sets the status to paused (recorded as deadline_status_changed)
+// and answers true; runs in progress and a failure are forgotten, as
+// healthchecks' pause API clears last_start. A paused watch records no late,
+// down or miss and takes no actions (no alarm, no escalation, no call, no
+// early call). (resume_atom, command) records "resume <command>" likewise
+// and the watch is measured from the resume: due = resume time + period (up
+// if it was called before, new otherwise). healthchecks' resume makes a
+// check "new" instead, which never goes down before its next ping; here a
+// resumed watch that is not called goes late and down as its period says.
+// A call (start, end or failure) stamped at or after the pause resumes it, as
+// a ping resumes a paused check in healthchecks (its default; its
+// manual_resume option has no counterpart here): a start brings it up at
+// once (healthchecks shows "paused" until the run ends), a failure down. A
+// call stamped before the pause does not resume it. Pausing a paused watch
+// or resuming one not paused answers false and records nothing
+// (healthchecks answers the check unchanged). Changing a paused watch with
+// (watch_atom, watch) keeps it paused. A restart, by full replay or from a
+// snapshot, rebuilds the pauses from those records.
+//
+// Boundaries. As in policies/deadline.hpp, every bound is inclusive in
+// favour of the command: exactly at last call + period it is still up,
+// exactly at + grace still late, and a run exactly `grace` old still up;
+// healthchecks turns a check to grace at last_ping + timeout and down at
+// + grace, and a run down at last_start + grace (`>=`): one nanosecond
+// earlier than here.
 
 #pragma once
 
@@ -72,7 +125,7 @@ class runtime;
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch& x) {
   return f(caf::meta::type_name("tc::watch"), x.command, x.period, x.grace,
-           x.lead);
+           x.lead, x.count_failures);
 }
 
 /// The actions of a controller, combined with `|`.
@@ -96,17 +149,31 @@ struct controller_config {
   scheduler_actor scheduler{};
   /// Saves the watches' state (a snapshot, "controller:<name>" in the log's
   /// snapshots) after this many events from the Bus; a restart then reads
-  /// only the events after it. 0: never. What a snapshot does not keep:
-  /// which due time an early call (lead) was asked for, as without one.
+  /// only the events after it (and the controller's own). 0: never. What a
+  /// snapshot keeps per watch: what its calls said (the latest call, the
+  /// runs in progress by call id, a failure, a resume by a call); its tag is
+  /// "tc.controller/3", and a snapshot of an earlier build ("/2") is passed
+  /// over (the log is read whole). What it does not keep: which due time an
+  /// early call (lead) was asked for, as without one.
   uint64_t snapshot_every = 100000;
 };
 
 using controller_actor = caf::typed_actor<
-    // Watches a command (or changes its period, grace and lead); recorded.
-    // errc::bad_config for a watch spawn_controller would refuse.
+    // Watches a command (or changes its period, grace, lead and how failures
+    // count; a paused watch stays paused); recorded. errc::bad_config for a
+    // watch spawn_controller would refuse.
     caf::replies_to<watch_atom, watch>::with<bool>,
     // Stops watching a command; false if it was not watched.
     caf::replies_to<unwatch_atom, std::string>::with<bool>,
+    // Pauses the watch of a command: records policy_changed
+    // "pause <command>", answers after handing it to the Log. True if
+    // paused now; false if it was paused already (nothing recorded);
+    // errc::not_found for a command not watched.
+    caf::replies_to<pause_atom, std::string>::with<bool>,
+    // Resumes it: records "resume <command>" likewise; measured from now.
+    // True if resumed now; false if it was not paused (nothing recorded);
+    // errc::not_found for a command not watched.
+    caf::replies_to<resume_atom, std::string>::with<bool>,
     // The status of a watched command; errc::not_found for another.
     caf::replies_to<status_atom, std::string>::with<deadline_status>,
     // Adds a receiver of alarms.
@@ -123,6 +190,7 @@ spawn_controller(runtime& rt, controller_config config);
 // The spec a controller records (in policy_changed) when it starts watching
 // a command, watch_spec(const watch&), is declared with tc::watch in
 // policies/watch_spec.hpp: "watch every=<ns> grace=<ns> [lead=<ns>]
-// <command>"; "unwatch <command>" when it stops.
+// fail=down|call <command>"; "unwatch <command>" when it stops; "pause
+// <command>" and "resume <command>" for a pause.
 
 } // namespace tc

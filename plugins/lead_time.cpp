@@ -12,7 +12,7 @@ namespace tc {
 
 namespace {
 
-constexpr std::string_view tag = "tc.lead_time/1";
+constexpr std::string_view tag = "tc.lead_time/2";
 
 // The value of rank ceil(q * n) (at least 1) of `values`; 0 when empty.
 int64_t quantile_of(const std::deque<int64_t>& values, double q) {
@@ -200,6 +200,7 @@ std::string lead_time::save() const {
     w.span(x.period);
     w.span(x.grace);
     w.span(x.lead);
+    w.u64(x.count_failures ? 1 : 0);
   }
   auto values = [&](const std::deque<int64_t>& xs) {
     w.u64(xs.size());
@@ -239,6 +240,7 @@ caf::error lead_time::load(std::string_view bytes) {
     w.period = r.span();
     w.grace = r.span();
     w.lead = r.span();
+    w.count_failures = flag();
     if (r.ok() && w.period <= duration{0})
       r.fail("a watch's period is not positive");
     auto command = w.command;

@@ -45,16 +45,20 @@
 // Snapshot (the state; the configuration is not in it, and a window that
 // holds more values than `window` keeps the newest on load):
 //
-//   snapshot := "tc.lead_time/1"
-//               watches:n  (command:str period:i64 grace:i64 lead:i64)*
+//   snapshot := "tc.lead_time/2"
+//               watches:n  (command:str period:i64 grace:i64 lead:i64
+//                           count_failures:u64)*
 //               commands:n (name:str took:n i64* waits:n i64*
 //                           fired:u64 [fired_at:i64 if fired = 1])*
 //               intents:n  (id:u64 target:str once:u64)*
 //
 // in plugins/detail/bytes.hpp's encoding, maps in key order, windows oldest
-// first. Memory: per command, at most 2 * `window` values; per intent for a
-// watched command, its target until a one-shot intent fires or is skipped,
-// or the intent is cancelled. A repeating intent that runs out by itself
+// first. (A "tc.lead_time/1" snapshot, without count_failures, is passed
+// over and the plugin rebuilt from the log, so that a lead change never
+// turns a fail=call watch into fail=down.) Memory: per command, at most 2 *
+// `window` values; per intent for a watched command, its target until a
+// one-shot intent fires or is skipped, or the intent is cancelled. A repeating
+// intent that runs out by itself
 // ("times n", "until") is kept: a long-lived log with many of them grows
 // this map (a few dozen bytes each).
 

@@ -9,7 +9,7 @@ namespace tc {
 namespace {
 
 constexpr uint8_t tag = 5;
-constexpr uint8_t version = 1;
+constexpr uint8_t version = 2;
 
 constexpr duration non_negative(duration d) {
   return d < duration{0} ? duration{0} : d;
@@ -24,46 +24,109 @@ constexpr time_point after(time_point t) {
 deadline::deadline(duration period, duration grace, time_point created,
                    bool first_call_due) noexcept
     : period_(non_negative(period)), grace_(non_negative(grace)),
-      created_(created), last_(created), run_start_(created),
-      first_call_due_(first_call_due) {
+      created_(created), last_(created), first_call_due_(first_call_due) {
   // nop
 }
 
-void deadline::called(time_point t) noexcept {
+void deadline::note_call(time_point t) noexcept {
   last_ = called_ ? std::max(last_, t) : t;
   called_ = true;
 }
 
-void deadline::started(time_point t) noexcept {
-  called(t);
-  run_start_ = t;
-  running_ = true;
+bool deadline::admit(time_point t) noexcept {
+  if (t < epoch_)
+    return false;
+  if (paused_) {
+    resumed(t);
+    resumed_by_call_ = true;
+    resumed_by_ = t;
+  }
+  return true;
 }
 
-void deadline::finished(time_point) noexcept {
-  running_ = false;
+void deadline::called(time_point t) noexcept {
+  admit(t);
+  note_call(t);
 }
 
-void deadline::paused(time_point) noexcept {
+void deadline::started(uint64_t call, time_point t) {
+  auto counts = admit(t);
+  note_call(t);
+  if (!counts)
+    return;
+  auto i = std::find_if(runs_.begin(), runs_.end(),
+                        [&](const run& x) { return x.call == call; });
+  if (i != runs_.end())
+    i->start = t;
+  else
+    runs_.push_back(run{call, t});
+}
+
+void deadline::finished(uint64_t call, time_point t, bool ok) noexcept {
+  std::erase_if(runs_, [&](const run& x) { return x.call == call; });
+  if (!admit(t))
+    return;
+  failed_ = !ok;
+}
+
+void deadline::paused(time_point t) noexcept {
+  // Paused again (its replay may not know of a call that resumed it in
+  // between): the pause moves to `t`.
   paused_ = true;
+  epoch_ = std::max(epoch_, t);
+  runs_.clear();
+  failed_ = false;
+  // A resume by a call, if any, came before this pause.
+  resumed_by_call_ = false;
 }
 
 void deadline::resumed(time_point t) noexcept {
   if (!paused_)
     return;
   paused_ = false;
+  epoch_ = std::max(epoch_, t);
   if (called_)
     last_ = std::max(last_, t);
   else if (first_call_due_)
     created_ = std::max(created_, t);
 }
 
+void deadline::reconfigure(duration period, duration grace,
+                           time_point since) noexcept {
+  period_ = non_negative(period);
+  grace_ = non_negative(grace);
+  created_ = since;
+}
+
+void deadline::merge_calls(const deadline& calls) {
+  if (paused_ && calls.resumed_by_call_ && calls.resumed_by_ >= epoch_) {
+    resumed(calls.resumed_by_);
+    resumed_by_call_ = true;
+    resumed_by_ = calls.resumed_by_;
+  }
+  if (calls.called_)
+    note_call(calls.last_);
+  if (paused_)
+    return;
+  for (auto& x : calls.runs_)
+    if (x.start >= epoch_ &&
+        std::none_of(runs_.begin(), runs_.end(),
+                     [&](const run& y) { return y.call == x.call; }))
+      runs_.push_back(x);
+  // (The calls' runs and failure all come after their own latest pause,
+  // which is not before this one.)
+  if (calls.failed_)
+    failed_ = true;
+}
+
 deadline_status deadline::status(time_point now) const noexcept {
   if (paused_)
     return deadline_status::paused;
-  if (running_)
-    return now <= detail::add_sat(run_start_, grace_) ? deadline_status::up
-                                                      : deadline_status::down;
+  if (failed_)
+    return deadline_status::down;
+  if (auto start = running_since())
+    return now <= detail::add_sat(*start, grace_) ? deadline_status::up
+                                                  : deadline_status::down;
   if (!called_ && !first_call_due_)
     return deadline_status::never_called;
   auto ref = called_ ? last_ : created_;
@@ -81,10 +144,10 @@ std::optional<time_point> deadline::next_change(time_point now) const noexcept {
       return std::nullopt;
     return after(b);
   };
-  if (paused_)
+  if (paused_ || failed_)
     return std::nullopt;
-  if (running_) {
-    auto end = detail::add_sat(run_start_, grace_);
+  if (auto start = running_since()) {
+    auto end = detail::add_sat(*start, grace_);
     return now <= end ? bound(end) : std::nullopt;
   }
   if (!called_ && !first_call_due_)
@@ -114,9 +177,12 @@ std::optional<time_point> deadline::last_call() const noexcept {
 }
 
 std::optional<time_point> deadline::running_since() const noexcept {
-  if (running_)
-    return run_start_;
-  return std::nullopt;
+  if (runs_.empty())
+    return std::nullopt;
+  auto first = runs_.front().start;
+  for (auto& x : runs_)
+    first = std::min(first, x.start);
+  return first;
 }
 
 std::string deadline::serialize() const {
@@ -125,9 +191,16 @@ std::string deadline::serialize() const {
   w.i64(grace_.count());
   w.i64(to_nanos(created_));
   w.u8(static_cast<uint8_t>((first_call_due_ ? 1 : 0) | (called_ ? 2 : 0) |
-                            (running_ ? 4 : 0) | (paused_ ? 8 : 0)));
+                            (failed_ ? 4 : 0) | (paused_ ? 8 : 0) |
+                            (resumed_by_call_ ? 16 : 0)));
   w.i64(to_nanos(last_));
-  w.i64(to_nanos(run_start_));
+  w.i64(to_nanos(epoch_));
+  w.i64(to_nanos(resumed_by_));
+  w.varint(runs_.size());
+  for (auto& x : runs_) {
+    w.varint(x.call);
+    w.i64(to_nanos(x.start));
+  }
   return std::move(w).take();
 }
 
@@ -138,22 +211,58 @@ std::optional<deadline> deadline::deserialize(std::string_view bytes) {
   int64_t created = 0;
   uint8_t flags = 0;
   int64_t last = 0;
-  int64_t run_start = 0;
-  if (!r.header(tag, version) || !r.i64(period) || !r.i64(grace) ||
-      !r.i64(created) || !r.u8(flags) || !r.i64(last) || !r.i64(run_start) ||
-      !r.at_end())
+  if (r.header(tag, 1)) {
+    int64_t run_start = 0;
+    if (!r.i64(period) || !r.i64(grace) || !r.i64(created) || !r.u8(flags) ||
+        !r.i64(last) || !r.i64(run_start) || !r.at_end())
+      return std::nullopt;
+    if (period < 0 || grace < 0 || flags > 15)
+      return std::nullopt;
+    deadline d{duration{period}, duration{grace}, from_nanos(created),
+               (flags & 1) != 0};
+    d.called_ = (flags & 2) != 0;
+    d.paused_ = (flags & 8) != 0;
+    if ((flags & 4) != 0) {
+      if (!d.called_)
+        return std::nullopt;
+      d.runs_.push_back(run{0, from_nanos(run_start)});
+    }
+    d.last_ = from_nanos(last);
+    return d;
+  }
+  detail::byte_reader r2{bytes};
+  int64_t epoch = 0;
+  int64_t resumed_by = 0;
+  uint64_t runs = 0;
+  if (!r2.header(tag, version) || !r2.i64(period) || !r2.i64(grace) ||
+      !r2.i64(created) || !r2.u8(flags) || !r2.i64(last) || !r2.i64(epoch) ||
+      !r2.i64(resumed_by) || !r2.varint(runs))
     return std::nullopt;
-  if (period < 0 || grace < 0 || flags > 15)
+  if (period < 0 || grace < 0 || flags > 31)
     return std::nullopt;
   deadline d{duration{period}, duration{grace}, from_nanos(created),
              (flags & 1) != 0};
   d.called_ = (flags & 2) != 0;
-  d.running_ = (flags & 4) != 0;
+  d.failed_ = (flags & 4) != 0;
   d.paused_ = (flags & 8) != 0;
-  if (d.running_ && !d.called_)
-    return std::nullopt;
+  d.resumed_by_call_ = (flags & 16) != 0;
   d.last_ = from_nanos(last);
-  d.run_start_ = from_nanos(run_start);
+  d.epoch_ = from_nanos(epoch);
+  d.resumed_by_ = from_nanos(resumed_by);
+  // Each run takes at least 9 bytes: a count beyond what is left is garbage.
+  if (runs > bytes.size() / 9)
+    return std::nullopt;
+  for (uint64_t i = 0; i < runs; ++i) {
+    uint64_t call = 0;
+    int64_t start = 0;
+    if (!r2.varint(call) || !r2.i64(start))
+      return std::nullopt;
+    d.runs_.push_back(run{call, from_nanos(start)});
+  }
+  if (!r2.at_end())
+    return std::nullopt;
+  if (!d.runs_.empty() && !d.called_)
+    return std::nullopt;
   return d;
 }
 

@@ -5,9 +5,12 @@
 //
 //   status        | when
 //   --------------|---------------------------------------------------------
-//   paused        | paused() and not resumed() since
-//   up / down     | a run is in progress (started(), not finished()): up
-//                 | while now <= start + grace, down after
+//   paused        | paused() and not resumed since (by resumed() or a call)
+//   down          | the latest finished call failed (finished(.., false))
+//                 | and no call succeeded since
+//   up / down     | runs are in progress (started(), not finished()): up
+//                 | while now <= start + grace for every one of them, down
+//                 | once the earliest-started one outlasts its grace
 //   new           | never called (unless `first_call_due`, see below)
 //   up            | now <= last + period
 //   late          | last + period < now <= last + period + grace
@@ -20,12 +23,27 @@
 // creation time instead: new while now <= created + period, then late, then
 // down.
 //
-// next_change(now) answers when the status will change if no new fact
-// arrives, so an actor needs exactly one timer.
+// Failures (healthchecks.io's "fail" signal, hc/api/models.py Check.ping):
+// a call that finishes with ok = false turns the command down at once, and it
+// stays down (runs that start meanwhile do not bring it up) until a call
+// finishes with ok = true. Whether a failure counts so is the caller's
+// choice: a Controller watch that counts any finished call passes ok = true.
 //
-// Time going backwards: facts carry their own time and `last` only moves
-// forward (a fact earlier than `last` does not move it back); a `now` before
-// `last` counts as no time elapsed (up).
+// Runs are kept per call id (healthchecks keys runs by their "rid"): several
+// calls may run at once, each is held to its grace from its own start, and
+// finishing one leaves the others running. (healthchecks keeps only the
+// latest start, so an older run that never ends is forgotten there once a
+// newer one starts; here it still turns the command down.)
+//
+// Pause (healthchecks' pause API): status `paused`; runs in progress and a
+// failure are forgotten. It ends with resumed() or with any call fact (start,
+// finish, failure) stamped at or after the pause (healthchecks: a ping to a
+// paused check resumes it, unless its manual_resume is set). A resumed
+// command is measured from the resume: due = resume time + period (the call
+// that resumed it counts as a call at its time). Facts stamped before the
+// latest pause or resume (`epoch`) only move `last`: they neither resume,
+// nor start runs, nor fail the command, as if they had come before the
+// pause, which is where they belong in time.
 //
 // Example:
 //
@@ -39,6 +57,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "timecontrol/core/deadline_status.hpp"
 #include "timecontrol/core/time.hpp"
@@ -60,18 +79,43 @@ public:
   /// A call happened at `t` (started and finished).
   void called(time_point t) noexcept;
 
-  /// A run started at `t`; it counts as a call at `t`.
-  void started(time_point t) noexcept;
+  /// A run (call id 0) started at `t`; it counts as a call at `t`.
+  void started(time_point t) { started(0, t); }
 
-  /// The run in progress finished (at `t`; the call time stays its start).
-  void finished(time_point t) noexcept;
+  /// Run `call` started at `t`; it counts as a call at `t`. The same id
+  /// started again moves its start to `t` (the later one wins).
+  void started(uint64_t call, time_point t);
 
-  /// Watching stops; status is `paused` until resumed().
+  /// The run of call id 0 finished well (at `t`; the call time stays its
+  /// start).
+  void finished(time_point t) noexcept { finished(0, t, true); }
+
+  /// Run `call` finished at `t`: with `ok`, a success, which ends a failure;
+  /// without, a failure: down at once (see above). A call id that is not
+  /// running (started before the watch, or before a pause) ends no run but
+  /// still counts as a success or failure.
+  void finished(uint64_t call, time_point t, bool ok) noexcept;
+
+  /// Watching stops; status is `paused` until resumed() or a call at or
+  /// after `t`. Runs in progress and a failure are forgotten. Pausing a
+  /// paused command moves its pause to `t` (if later).
   void paused(time_point t) noexcept;
 
   /// Watching resumes at `t`; a command that was called before is measured
   /// from `t` (a pause is not held against it).
   void resumed(time_point t) noexcept;
+
+  /// New period and grace; a command never called is measured from `since`
+  /// (as a new watch is). What the calls said (and a pause) stays.
+  void reconfigure(duration period, duration grace, time_point since) noexcept;
+
+  /// Takes what the calls said in `calls` (a state saved in a snapshot) into
+  /// this state, rebuilt from the pauses and resumes (a subset of those
+  /// `calls` saw): the latest call, the runs, a failure, and a resume by a
+  /// call at or after this state's latest pause. Unless this state is
+  /// paused then: the latest call only. Used by a Controller's restore, so that
+  /// a snapshot plus the pauses give what replaying every fact gives.
+  void merge_calls(const deadline& calls);
 
   // -- queries ----------------------------------------------------------------
 
@@ -94,36 +138,72 @@ public:
   /// The latest call time, if any.
   std::optional<time_point> last_call() const noexcept;
 
-  /// The start of the run in progress, if any.
+  /// The start of the earliest-started run in progress, if any.
   std::optional<time_point> running_since() const noexcept;
 
+  /// How many runs are in progress.
+  size_t running() const noexcept { return runs_.size(); }
+
   bool is_paused() const noexcept { return paused_; }
+
+  /// True while down by a failure (see above).
+  bool is_failed() const noexcept { return failed_; }
 
   // -- serialization ----------------------------------------------------------
 
   /// The state as bytes (grammar in detail/byte_io.hpp):
   ///
+  ///   deadline := 0x05 0x02 period:i64 grace:i64 created:i64 flags:u8
+  ///               last:i64 epoch:i64 resumed_by:i64
+  ///               runs:varint (call:varint start:i64){runs}
+  ///   flags    := bit 0 first_call_due | bit 1 called | bit 2 failed
+  ///               | bit 3 paused | bit 4 resumed by a call (at
+  ///               resumed_by) since the latest pause
+  ///
+  /// Version 1, written by earlier builds, still reads:
+  ///
   ///   deadline := 0x05 0x01 period:i64 grace:i64 created:i64 flags:u8
   ///               last:i64 run_start:i64
   ///   flags    := bit 0 first_call_due | bit 1 called | bit 2 running
   ///               | bit 3 paused
+  ///
+  /// (its run becomes the run of call id 0, its epoch the earliest time).
   std::string serialize() const;
 
-  /// Restores a state written by serialize(); empty for any other input.
+  /// Restores a state written by serialize() (version 2 or 1); empty for any
+  /// other input.
   static std::optional<deadline> deserialize(std::string_view bytes);
 
   friend bool operator==(const deadline&, const deadline&) = default;
 
 private:
+  struct run {
+    uint64_t call = 0;
+    time_point start{};
+    friend bool operator==(const run&, const run&) = default;
+  };
+
+  // Whether a call fact at `t` counts for runs and failures; resumes a
+  // paused command when `t` is at or after the pause.
+  bool admit(time_point t) noexcept;
+
+  void note_call(time_point t) noexcept;
+
   duration period_;
   duration grace_;
   time_point created_;
   time_point last_;
-  time_point run_start_;
+  // The latest pause or resume; call facts before it start no run and fail
+  // nothing.
+  time_point epoch_ = time_point::min();
+  time_point resumed_by_{};
+  // Runs in progress, by call id; usually zero or one (small, no map).
+  std::vector<run> runs_{};
   bool first_call_due_;
   bool called_ = false;
-  bool running_ = false;
+  bool failed_ = false;
   bool paused_ = false;
+  bool resumed_by_call_ = false;
 };
 
 } // namespace tc

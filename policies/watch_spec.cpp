@@ -25,6 +25,7 @@ std::string watch_spec(const watch& x) {
                 " grace=" + std::to_string(x.grace.count());
   if (x.lead != duration{0})
     result += " lead=" + std::to_string(x.lead.count());
+  result += x.count_failures ? " fail=call" : " fail=down";
   return result + " " + x.command;
 }
 
@@ -43,18 +44,42 @@ bool parse_watch_spec(std::string_view in, watch& out) {
     else
       lead = 0; // not a lead: the command's name begins with "lead="
   }
+  // Optional; a spec written before it existed has none and counted
+  // failures as calls.
+  bool count_failures = true;
+  if (in.starts_with(" fail=down ")) {
+    count_failures = false;
+    in.remove_prefix(10);
+  } else if (in.starts_with(" fail=call ")) {
+    in.remove_prefix(10);
+  }
   if (!in.starts_with(' ') || in.size() < 2)
     return false;
   out = watch{std::string{in.substr(1)}, duration{period}, duration{grace},
-              duration{lead}};
+              duration{lead}, count_failures};
   return true;
 }
 
-std::string_view parse_unwatch_spec(std::string_view in) {
-  constexpr std::string_view prefix = "unwatch ";
+namespace {
+
+std::string_view command_after(std::string_view in, std::string_view prefix) {
   if (!in.starts_with(prefix) || in.size() == prefix.size())
     return {};
   return in.substr(prefix.size());
+}
+
+} // namespace
+
+std::string_view parse_unwatch_spec(std::string_view in) {
+  return command_after(in, "unwatch ");
+}
+
+std::string_view parse_pause_spec(std::string_view in) {
+  return command_after(in, "pause ");
+}
+
+std::string_view parse_resume_spec(std::string_view in) {
+  return command_after(in, "resume ");
 }
 
 } // namespace tc

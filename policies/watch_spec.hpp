@@ -5,15 +5,28 @@
 // watches from those on start; plugins (lead_time) read the same text to
 // learn what is watched. The spec is
 //
-//   spec  := "watch every=" ns " grace=" ns [" lead=" ns] " " command
+//   spec  := "watch every=" ns " grace=" ns [" lead=" ns]
+//            [" fail=" ("down" | "call")] " " command
 //   ns    := decimal nanoseconds (period, grace, lead in this order)
 //
 // The command comes last, so that it may hold blanks. " lead=" is written
 // only when the lead is not zero, so a watch without a lead is recorded as
-// it was before leads existed, and an old spec reads as lead 0. (A command
-// whose own name begins with "lead=<digits> " would be misread in a spec
-// without a lead; such names are not expected.) Stopping a watch is
-// recorded as "unwatch " command.
+// it was before leads existed, and an old spec reads as lead 0.
+//
+// " fail=" says what a failed call (call_finished with ok = false) is:
+// "down" (the default of a `watch`, healthchecks.io's fail signal: the watch
+// turns down at once, until a call succeeds) or "call" (any finished call
+// counts, as every watch did before this option existed). Every spec written
+// now has it. A spec without it was written by an earlier build, whose
+// watches counted failures as calls, and it keeps that meaning: it reads as
+// fail=call. (A Controller started with a configured watch that differs
+// from the logged one, the default fail=down against an old log's spec,
+// records the configured watch anew, fail=down, as it does for any change.)
+//
+// (A command whose own name begins with "lead=<digits> " or "fail=down " or
+// "fail=call " would be misread in a spec without those parts; such names
+// are not expected.) Stopping a watch is recorded as "unwatch " command;
+// pausing and resuming one as "pause " command and "resume " command.
 
 #pragma once
 
@@ -34,6 +47,11 @@ struct watch {
   /// With the call action, how long before the due time the controller
   /// already asks for a call (0: only when late). Less than the period.
   duration lead{0};
+  /// True: any finished call counts as a call, failed or not (spec
+  /// fail=call). False, the default: a failed call turns the watch down at
+  /// once, until a call succeeds (spec fail=down; healthchecks.io's fail
+  /// signal).
+  bool count_failures = false;
   friend bool operator==(const watch&, const watch&) = default;
 };
 
@@ -46,5 +64,11 @@ bool parse_watch_spec(std::string_view in, watch& out);
 
 /// The command of an "unwatch <command>" spec; empty for anything else.
 std::string_view parse_unwatch_spec(std::string_view in);
+
+/// The command of a "pause <command>" spec; empty for anything else.
+std::string_view parse_pause_spec(std::string_view in);
+
+/// The command of a "resume <command>" spec; empty for anything else.
+std::string_view parse_resume_spec(std::string_view in);
 
 } // namespace tc

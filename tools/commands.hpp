@@ -32,5 +32,6 @@ void add_stats(CLI::App& app, int& result);
 void add_plot(CLI::App& app, int& result);
 void add_schedule(CLI::App& app, int& result);
 void add_repair(CLI::App& app, int& result);
+void add_watch(CLI::App& app, int& result);
 
 } // namespace tc::tool

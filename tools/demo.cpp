@@ -677,8 +677,9 @@ int run_demo(const demo_options& opt) {
   for (auto& j : jobs)
     std::printf("  %-12s %s (Scheduler)%s\n", j.what.target.c_str(),
                 j.shown.c_str(), j.rebuilt ? ", rebuilt from the log" : "");
-  std::printf("  watchdog     wants market-data every %s (grace %s); when "
-              "late or down: call it, alarm\n",
+  std::printf("  watchdog     wants market-data every %s (grace %s), a "
+              "failed poll is down at once; when late or down: call it, "
+              "alarm\n",
               duration_to_string(watch_period).c_str(),
               duration_to_string(watch_grace).c_str());
   std::printf("running for %s on the wall clock (Ctrl-C ends it early)\n",

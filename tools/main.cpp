@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   tc::tool::add_plot(app, result);
   tc::tool::add_schedule(app, result);
   tc::tool::add_repair(app, result);
+  tc::tool::add_watch(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

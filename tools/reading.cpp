@@ -104,6 +104,11 @@ std::unique_ptr<event_store> open_for_reading(std::string_view command,
   return open_or_complain(command, path, {.read_only = true});
 }
 
+std::unique_ptr<event_store> open_for_writing(std::string_view command,
+                                              const std::string& path) {
+  return open_or_complain(command, path, {.mode = durability::sync});
+}
+
 std::unique_ptr<event_store> open_for_following(std::string_view command,
                                                 const std::string& path) {
   return open_or_complain(command, path, {.follow = true});

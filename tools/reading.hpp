@@ -24,9 +24,15 @@ std::unique_ptr<event_store> open_for_reading(std::string_view command,
 std::unique_ptr<event_store> open_for_following(std::string_view command,
                                                 const std::string& path);
 
-/// The exit code for the last failed open_for_reading() or
-/// open_for_following(): exit_data_error if the log is damaged
-/// (errc::corrupt_record), exit_open_failed otherwise.
+/// Opens the log at `path` to append to it (durability::sync, without
+/// creating anything): fails with errc::locked while another process (or
+/// store) holds it. On failure prints as open_for_reading().
+std::unique_ptr<event_store> open_for_writing(std::string_view command,
+                                              const std::string& path);
+
+/// The exit code for the last failed open_for_reading(),
+/// open_for_following() or open_for_writing(): exit_data_error if the log is
+/// damaged (errc::corrupt_record), exit_open_failed otherwise.
 int open_failure_exit_code();
 
 /// The exit code for an error opening a log (as open_failure_exit_code()).

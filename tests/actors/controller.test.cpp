@@ -86,6 +86,43 @@ struct controller_fixture : test::actor_fixture {
     run();
   }
 
+  // A call of `command` that starts and fails now.
+  void fail(const std::string& command, uint64_t id = 2) {
+    BOOST_REQUIRE(!rt->record(command, call_admitted{id, 0ns}));
+    BOOST_REQUIRE(!rt->record(command, call_finished{id, 0ns, false, "boom"}));
+    run();
+  }
+
+  // Run `id` of `command` starts (or ends) now.
+  void begin(const std::string& command, uint64_t id) {
+    BOOST_REQUIRE(!rt->record(command, call_admitted{id, 0ns}));
+    run();
+  }
+
+  void end(const std::string& command, uint64_t id, bool ok = true) {
+    BOOST_REQUIRE(
+        !rt->record(command, call_finished{id, 0ns, ok, ok ? "" : "boom"}));
+    run();
+  }
+
+  // Pauses (or resumes) a watch; the answer.
+  caf::expected<bool> pause(const std::string& command) {
+    return ask<bool>(controller, pause_atom::value, command);
+  }
+
+  caf::expected<bool> resume(const std::string& command) {
+    return ask<bool>(controller, resume_atom::value, command);
+  }
+
+  // The specs the controller recorded, in order.
+  std::vector<std::string> watch_specs() {
+    std::vector<std::string> result;
+    for (auto& x :
+         stored({.source = "watchdog", .type = event_type::policy_changed}))
+      result.push_back(std::get<policy_changed>(x.body).policy);
+    return result;
+  }
+
   deadline_status status(const std::string& command) {
     auto s = ask<deadline_status>(controller, status_atom::value, command);
     BOOST_REQUIRE(s);
@@ -106,6 +143,11 @@ struct controller_fixture : test::actor_fixture {
 };
 
 using ds = deadline_status;
+
+// An answer that is there and true.
+bool yes(const caf::expected<bool>& x) {
+  return x && *x;
+}
 
 } // namespace
 
@@ -281,7 +323,7 @@ BOOST_AUTO_TEST_CASE(a_restart_starts_from_the_controller_snapshot) {
   stop();
   start();
   auto snapshot = [&](const std::string& controller) {
-    detail::snapshot_writer w{"tc.controller/2"};
+    detail::snapshot_writer w{"tc.controller/3"};
     w.str(controller);
     w.u64(1);
     w.str("poll");
@@ -398,9 +440,10 @@ BOOST_AUTO_TEST_CASE(the_lead_changes_at_run_time_and_is_recorded) {
        stored({.source = "watchdog", .type = event_type::policy_changed}))
     specs.push_back(std::get<policy_changed>(x.body).policy);
   BOOST_REQUIRE(specs.size() == 2u);
-  BOOST_TEST(specs[0] == "watch every=10000000000 grace=5000000000 poll");
-  BOOST_TEST(specs[1] ==
-             "watch every=10000000000 grace=5000000000 lead=4000000000 poll");
+  BOOST_TEST(specs[0] ==
+             "watch every=10000000000 grace=5000000000 fail=down poll");
+  BOOST_TEST(specs[1] == "watch every=10000000000 grace=5000000000 "
+                         "lead=4000000000 fail=down poll");
   step(5s - 1ns);
   BOOST_TEST(intents->empty());
   step(1ns);
@@ -440,6 +483,279 @@ BOOST_AUTO_TEST_CASE(a_watch_recorded_before_leads_existed_has_none) {
   step(1ns);
   BOOST_REQUIRE(intents->size() == 1u); // overdue: asked for now
   BOOST_TEST((*intents)[0].target == "report");
+}
+
+// -- failures (healthchecks' fail signal) -----------------------------------
+
+BOOST_AUTO_TEST_CASE(a_failed_call_turns_the_watch_down_at_once) {
+  spawn(config(action_alarm | action_call));
+  call("poll");
+  advance(1s);
+  auto t = now();
+  fail("poll");
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::down}));
+  BOOST_TEST((status("poll") == ds::down));
+  auto changes = stored({.type = event_type::deadline_status_changed});
+  BOOST_REQUIRE(changes.size() == 2u);
+  BOOST_TEST((changes[1].time == t)); // at the instant the call ended
+  // Its cause, the error text, is in the call_finished just before it.
+  auto finished = stored({.source = "poll", .type = event_type::call_finished});
+  BOOST_REQUIRE(finished.size() == 2u);
+  BOOST_TEST(std::get<call_finished>(finished[1].body).error == "boom");
+  BOOST_TEST(finished[1].seq < changes[1].seq);
+  // The down actions, but no miss: nothing was late.
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).empty());
+  BOOST_REQUIRE(in->alarms.size() == 1u);
+  BOOST_TEST((in->alarms[0] == std::pair{std::string{"poll"}, ds::down}));
+  BOOST_TEST(intents->size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_next_successful_call_brings_a_failed_watch_up) {
+  spawn(config());
+  fail("poll"); // up at its start, down at its end
+  advance(1h);  // stays down, records nothing more
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::down}));
+  begin("poll", 3); // a start is no success
+  BOOST_TEST((status("poll") == ds::down));
+  end("poll", 3);
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::down, ds::up}));
+  advance(10s); // exactly one period after that call: still up
+  BOOST_TEST((status("poll") == ds::up));
+  advance(1ns);
+  BOOST_TEST((status("poll") == ds::late));
+}
+
+BOOST_AUTO_TEST_CASE(a_watch_that_counts_failures_stays_up_after_one) {
+  auto cfg = config();
+  cfg.watches[0].count_failures = true;
+  spawn(cfg);
+  fail("poll");
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up}));
+  BOOST_TEST((watch_specs()[0] == "watch every=10000000000 grace=5000000000 "
+                                  "fail=call poll"));
+}
+
+BOOST_AUTO_TEST_CASE(a_watch_recorded_before_failures_counted_keeps_counting) {
+  // As an earlier build wrote it: failures counted as calls then.
+  BOOST_REQUIRE(!rt->record(
+      "watchdog", policy_changed{"watch every=5000000000 grace=0 report"}));
+  run();
+  spawn(config());
+  fail("report");
+  BOOST_TEST((status("report") == ds::up));
+  // A new watch records fail=down.
+  BOOST_TEST((watch_specs().back() ==
+              "watch every=10000000000 grace=5000000000 "
+              "fail=down poll"));
+}
+
+BOOST_AUTO_TEST_CASE(a_failure_survives_a_restart_by_replay_and_snapshot) {
+  for (uint64_t every : {0u, 1u}) {
+    auto cfg = config();
+    cfg.snapshot_every = every;
+    spawn(cfg);
+    fail("poll");
+    call("other"); // one more event: a snapshot after the failure
+    BOOST_TEST((status("poll") == ds::down));
+    stop();
+    start();
+    spawn(cfg);
+    BOOST_TEST((status("poll") == ds::down), "snapshot_every " << every);
+    begin("poll", 9);
+    BOOST_TEST((status("poll") == ds::down));
+    end("poll", 9);
+    BOOST_TEST((status("poll") == ds::up));
+    stop();
+    start();
+  }
+  if (auto saved = store->load_snapshot("controller:watchdog"))
+    BOOST_TEST(saved->has_value());
+  else
+    BOOST_FAIL(render(saved.error()));
+}
+
+// -- overlapping runs ---------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(overlapping_runs_are_each_held_to_the_grace) {
+  spawn(config());
+  begin("poll", 1);
+  advance(1s);
+  begin("poll", 2);
+  advance(1s);
+  end("poll", 2); // ends run 2 only: run 1 still runs since t0
+  advance(3s);    // exactly the grace of run 1
+  BOOST_TEST((status("poll") == ds::up));
+  BOOST_TEST(recorded("poll") == std::vector<ds>{ds::up});
+  advance(1ns);
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::down}));
+  end("poll", 1);
+  BOOST_TEST((status("poll") == ds::up));
+}
+
+BOOST_AUTO_TEST_CASE(overlapping_runs_survive_a_restart_from_a_snapshot) {
+  auto cfg = config();
+  cfg.snapshot_every = 1;
+  spawn(cfg);
+  begin("poll", 1);
+  advance(1s);
+  begin("poll", 2);
+  end("poll", 2);
+  call("other"); // a snapshot after it
+  stop();
+  start();
+  // The snapshot says which runs go on (the log's calls before it are not
+  // read again): run 1, since t0.
+  spawn(cfg);
+  advance(4s);
+  BOOST_TEST((status("poll") == ds::up));
+  advance(1ns);
+  BOOST_TEST((status("poll") == ds::down));
+}
+
+// -- pause and resume ---------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_paused_watch_records_no_late_or_down_and_acts_not) {
+  spawn(config(action_alarm | action_call | action_escalate));
+  auto answer = pause("poll");
+  BOOST_REQUIRE(answer);
+  BOOST_TEST(*answer);
+  // Recorded, and handed to the Log before the answer.
+  BOOST_TEST((watch_specs().back() == "pause poll"));
+  BOOST_TEST((status("poll") == ds::paused));
+  advance(1h);
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::paused}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).empty());
+  BOOST_TEST(in->alarms.empty());
+  BOOST_TEST(in->escalations.empty());
+  BOOST_TEST(intents->empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_resumed_watch_is_measured_from_the_resume) {
+  spawn(config());
+  call("poll");
+  BOOST_REQUIRE(yes(pause("poll")));
+  advance(1h);
+  auto answer = resume("poll");
+  BOOST_REQUIRE(answer);
+  BOOST_TEST(*answer);
+  BOOST_TEST((watch_specs().back() == "resume poll"));
+  BOOST_TEST((status("poll") == ds::up));
+  advance(10s); // exactly one period after the resume
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::paused, ds::up}));
+  advance(1ns);
+  BOOST_TEST((recorded("poll") ==
+              std::vector<ds>{ds::up, ds::paused, ds::up, ds::late}));
+}
+
+BOOST_AUTO_TEST_CASE(a_call_resumes_a_paused_watch) {
+  spawn(config());
+  BOOST_REQUIRE(yes(pause("poll")));
+  advance(1min);
+  call("poll");
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::paused, ds::up}));
+  BOOST_TEST((watch_specs().back() == "pause poll")); // no resume record
+  BOOST_REQUIRE(yes(pause("poll")));
+  fail("poll"); // a failure resumes it too, down
+  BOOST_TEST((status("poll") == ds::down));
+}
+
+BOOST_AUTO_TEST_CASE(a_pause_forgets_a_failure_and_the_runs_in_progress) {
+  spawn(config());
+  begin("poll", 1);
+  fail("poll", 2);
+  BOOST_REQUIRE(yes(pause("poll")));
+  BOOST_REQUIRE(yes(resume("poll")));
+  BOOST_TEST((status("poll") == ds::up)); // run 1 is no longer held
+  advance(10s);
+  BOOST_TEST((status("poll") == ds::up));
+}
+
+BOOST_AUTO_TEST_CASE(
+    pausing_twice_answers_false_and_an_unwatched_command_is_an_error) {
+  spawn(config());
+  auto not_paused = resume("poll");
+  BOOST_REQUIRE(not_paused);
+  BOOST_TEST(!*not_paused);
+  auto paused = pause("poll");
+  BOOST_REQUIRE(paused);
+  BOOST_TEST(*paused);
+  auto again = pause("poll");
+  BOOST_REQUIRE(again);
+  BOOST_TEST(!*again);
+  BOOST_TEST((watch_specs() ==
+              std::vector<std::string>{
+                  "watch every=10000000000 grace=5000000000 fail=down poll",
+                  "pause poll"}));
+  auto unknown = pause("report");
+  BOOST_REQUIRE(!unknown);
+  BOOST_TEST(is(unknown.error(), errc::not_found));
+  BOOST_TEST(render(unknown.error()) ==
+             "not_found: controller 'watchdog' does not watch 'report'");
+  auto unknown_resume = resume("report");
+  BOOST_REQUIRE(!unknown_resume);
+  BOOST_TEST(is(unknown_resume.error(), errc::not_found));
+}
+
+BOOST_AUTO_TEST_CASE(a_paused_watch_changed_at_run_time_stays_paused) {
+  spawn(config(action_call));
+  BOOST_REQUIRE(yes(pause("poll")));
+  BOOST_REQUIRE(yes(
+      ask<bool>(controller, watch_atom::value, watch{"poll", 10s, 5s, 3s})));
+  BOOST_TEST((status("poll") == ds::paused));
+  step(1h); // neither an early call (lead) nor a late one
+  BOOST_TEST(intents->empty());
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::paused}));
+}
+
+BOOST_AUTO_TEST_CASE(a_pause_survives_a_restart_by_replay_and_snapshot) {
+  for (uint64_t every : {0u, 1u}) {
+    auto cfg = config();
+    cfg.snapshot_every = every;
+    spawn(cfg);
+    call("poll");
+    BOOST_REQUIRE(yes(pause("poll")));
+    call("other"); // a snapshot after the pause
+    stop();
+    advance(1h);
+    start();
+    spawn(cfg);
+    BOOST_TEST((status("poll") == ds::paused), "snapshot_every " << every);
+    BOOST_REQUIRE(yes(resume("poll")));
+    auto resumed_at = now();
+    stop();
+    advance(3s);
+    start();
+    spawn(cfg);
+    // Measured from the resume, after the restart as before it.
+    BOOST_TEST((status("poll") == ds::up));
+    advance(7s);
+    BOOST_TEST((status("poll") == ds::up));
+    advance(1ns);
+    BOOST_TEST((status("poll") == ds::late));
+    BOOST_TEST((now() == resumed_at + 10s + 1ns));
+    stop();
+    start();
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_of_an_earlier_build_is_passed_over) {
+  auto t0 = now();
+  spawn(config());
+  stop();
+  start();
+  // A /2 snapshot (version 1 deadlines) claiming a call the log lacks.
+  detail::snapshot_writer w{"tc.controller/2"};
+  w.str("watchdog");
+  w.u64(1);
+  w.str("poll");
+  deadline d{10s, 5s, t0, true};
+  d.called(t0 + 100s);
+  w.str(d.serialize());
+  BOOST_REQUIRE(!store->save_snapshot("controller:watchdog", store->last_seq(),
+                                      std::move(w).take()));
+  advance(105s);
+  spawn(config());
+  BOOST_TEST((status("poll") == ds::down)); // the log, read whole
 }
 
 BOOST_AUTO_TEST_CASE(a_lead_not_shorter_than_the_period_is_refused) {

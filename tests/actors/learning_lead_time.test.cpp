@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(
     specs.push_back(std::get<policy_changed>(x.body).policy);
   BOOST_REQUIRE(specs.size() == 2u);
   BOOST_TEST(specs[1] == "watch every=1000000000 grace=500000000 "
-                         "lead=450000000 poll");
+                         "lead=450000000 fail=down poll");
   auto before = runs("poll").size();
   step(20s);
   auto all = runs("poll");

@@ -254,6 +254,20 @@ BOOST_AUTO_TEST_CASE(after_a_replay_it_knows_the_lead_applied_before) {
   BOOST_TEST(again.name() == "lead_time/watchdog");
 }
 
+BOOST_AUTO_TEST_CASE(a_lead_change_keeps_how_the_watch_counts_failures) {
+  lead_log b;
+  b.watch_it({"poll", 1s, 0s, 0s, true}); // fail=call
+  b.calls("poll", 5, 300ms);
+  lead_time again{{.controller = "watchdog"}};
+  BOOST_REQUIRE(!again.load(b.lt.save())); // through a snapshot
+  for (auto* lt : {&b.lt, &again}) {
+    auto change = lt->pending_change("poll");
+    BOOST_REQUIRE(change);
+    BOOST_TEST(change->lead == duration{350ms});
+    BOOST_TEST(change->count_failures);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_one_shot_intent_that_was_skipped_is_forgotten) {
   lead_log b;
   b.watch_it({"poll", 1s, 0s});

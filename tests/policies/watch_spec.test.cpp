@@ -7,16 +7,21 @@ using namespace std::chrono_literals;
 
 BOOST_AUTO_TEST_SUITE(watch_spec_text)
 
-BOOST_AUTO_TEST_CASE(a_watch_without_a_lead_is_written_as_before_leads) {
+BOOST_AUTO_TEST_CASE(a_watch_is_written_with_its_lead_and_how_failures_count) {
   BOOST_TEST(watch_spec({"poll", 10s, 5s}) ==
-             "watch every=10000000000 grace=5000000000 poll");
+             "watch every=10000000000 grace=5000000000 fail=down poll");
   BOOST_TEST(watch_spec({"poll", 10s, 5s, 300ms}) ==
-             "watch every=10000000000 grace=5000000000 lead=300000000 poll");
+             "watch every=10000000000 grace=5000000000 lead=300000000 "
+             "fail=down poll");
+  BOOST_TEST(watch_spec({"poll", 10s, 5s, 0s, true}) ==
+             "watch every=10000000000 grace=5000000000 fail=call poll");
 }
 
 BOOST_AUTO_TEST_CASE(a_spec_reads_back_as_the_watch_it_was_written_from) {
   for (auto x : {watch{"poll", 10s, 5s}, watch{"poll ticker", 1s, 0s, 450ms},
-                 watch{"lead=3", 1s, 0s, 0s}, watch{"lead=3 x", 1s, 0s, 1ns}}) {
+                 watch{"lead=3", 1s, 0s, 0s}, watch{"lead=3 x", 1s, 0s, 1ns},
+                 watch{"p", 1s, 0s, 1ns, true}, watch{"fail=down x", 1s, 0s},
+                 watch{"fail=call", 1s, 0s, 0s, true}}) {
     watch y;
     BOOST_TEST_CONTEXT(watch_spec(x)) {
       BOOST_REQUIRE(parse_watch_spec(watch_spec(x), y));
@@ -25,10 +30,12 @@ BOOST_AUTO_TEST_CASE(a_spec_reads_back_as_the_watch_it_was_written_from) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(an_old_spec_reads_as_lead_zero) {
+BOOST_AUTO_TEST_CASE(an_old_spec_reads_as_lead_zero_counting_failures) {
   watch y;
   BOOST_REQUIRE(parse_watch_spec("watch every=7 grace=2 report", y));
-  BOOST_TEST((y == watch{"report", 7ns, 2ns, 0ns}));
+  BOOST_TEST((y == watch{"report", 7ns, 2ns, 0ns, true}));
+  BOOST_REQUIRE(parse_watch_spec("watch every=7 grace=2 lead=1 report", y));
+  BOOST_TEST((y == watch{"report", 7ns, 2ns, 1ns, true}));
   // A command named like a lead, recorded without one.
   BOOST_REQUIRE(parse_watch_spec("watch every=7 grace=2 lead=x", y));
   BOOST_TEST(y.command == "lead=x");
@@ -45,6 +52,11 @@ BOOST_AUTO_TEST_CASE(anything_else_does_not_parse) {
   BOOST_TEST(parse_unwatch_spec("unwatch a b") == "a b");
   BOOST_TEST(parse_unwatch_spec("unwatch ").empty());
   BOOST_TEST(parse_unwatch_spec("watch every=1 grace=2 a").empty());
+  BOOST_TEST(parse_pause_spec("pause a b") == "a b");
+  BOOST_TEST(parse_pause_spec("pause ").empty());
+  BOOST_TEST(parse_pause_spec("unwatch a").empty());
+  BOOST_TEST(parse_resume_spec("resume a") == "a");
+  BOOST_TEST(parse_resume_spec("pause a").empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1274,4 +1274,19 @@ caf::expected<std::string> call_blocking(caf::actor_system& sys,
   return result;
 }
 
+caf::expected<std::string> call_blocking(caf::actor_system& sys,
+                                         const caf::actor& command,
+                                         std::string args, uint64_t cost,
+                                         caf::timespan max_wait) {
+  if (!command)
+    return make_error(errc::closed, "call_blocking: invalid command handle");
+  caf::expected<std::string> result{caf::error{}};
+  caf::scoped_actor self{sys};
+  self->request(command, caf::infinite, call_atom::value, std::move(args), cost,
+                max_wait)
+      .receive([&](std::string& x) { result = std::move(x); },
+               [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
 } // namespace tc

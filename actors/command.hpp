@@ -298,4 +298,22 @@ call_blocking(caf::actor_system& sys, const command_actor& command,
                        std::move(args));
 }
 
+/// Like call_blocking above, for a call of `cost` units that waits at most
+/// `max_wait` for admission (see "A call's cost and max wait"): answers
+/// errc::bad_request (cost 0 or above the limiter's capacity) and
+/// errc::expired (not admitted within max_wait) too. For a command around a
+/// callable (a proxy does not take this shape).
+[[nodiscard]] caf::expected<std::string>
+call_blocking(caf::actor_system& sys, const caf::actor& command,
+              std::string args, uint64_t cost,
+              caf::timespan max_wait = no_max_wait);
+
+[[nodiscard]] inline caf::expected<std::string>
+call_blocking(caf::actor_system& sys, const command_actor& command,
+              std::string args, uint64_t cost,
+              caf::timespan max_wait = no_max_wait) {
+  return call_blocking(sys, caf::actor_cast<caf::actor>(command),
+                       std::move(args), cost, max_wait);
+}
+
 } // namespace tc

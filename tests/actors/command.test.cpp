@@ -1147,6 +1147,30 @@ BOOST_AUTO_TEST_CASE(an_expired_answer_waits_for_its_record_to_be_written) {
   BOOST_TEST(*throttled == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(an_expired_call_frees_its_place_in_the_wait_queue) {
+  auto cmd = make(*this, {.name = "api",
+                          .limiter = "min 1s",
+                          .action = on_throttle::wait,
+                          .queue_limit = 1});
+  auto t0 = now();
+  auto a = call(*this, cmd, "a");
+  auto b = call(*this, cmd, "b", 1, 2s); // its turn at 1 s, then at 10 s
+  run();
+  BOOST_TEST(a->value == "ok:a");
+  BOOST_TEST(ask<bool>(cmd, policy_atom::value, std::string{"min 10s"}));
+  auto full = call(*this, cmd, "full");
+  run();
+  BOOST_TEST(failed_with(full, errc::queue_full, "queue_limit 1"));
+  advance(2s);
+  BOOST_TEST(failed_with(b, errc::expired, "call 2 waited 2s"));
+  auto c = call(*this, cmd, "c");
+  run();
+  BOOST_TEST(!c->answered); // queued in b's place, not refused
+  advance(8s);
+  BOOST_TEST(c->value == "ok:c");
+  BOOST_TEST((c->at == t0 + 10s));
+}
+
 BOOST_AUTO_TEST_CASE(the_proxy_takes_a_cost_and_a_max_wait) {
   auto target = sys->spawn(target_impl, 2);
   auto cmd = make(*this,
@@ -1344,5 +1368,20 @@ BOOST_AUTO_TEST_CASE(call_blocking_answers_non_actor_code) {
   auto second = call_blocking(sys, *cmd, "b");
   BOOST_REQUIRE(!second);
   BOOST_TEST(is(second.error(), errc::throttled));
+  // With a cost and a max wait.
+  auto wait = spawn_command(
+      **rt,
+      {.name = "wait", .limiter = "10/s burst 10", .action = on_throttle::wait},
+      sync_operation{echo});
+  BOOST_REQUIRE(wait);
+  auto all = call_blocking(sys, *wait, "c", 10, 0ns);
+  BOOST_REQUIRE(all);
+  BOOST_TEST(*all == "ok:c");
+  auto more = call_blocking(sys, *wait, "d", 10, 0ns); // needs 1 s
+  BOOST_REQUIRE(!more);
+  BOOST_TEST(is(more.error(), errc::expired));
+  auto bad = call_blocking(sys, *wait, "e", 11);
+  BOOST_REQUIRE(!bad);
+  BOOST_TEST(is(bad.error(), errc::bad_request));
   BOOST_TEST(!(*rt)->shutdown());
 }

@@ -12,7 +12,9 @@ namespace tc {
 
 namespace {
 
-constexpr std::string_view tag = "tc.stats/2";
+// Version 3 adds the expired calls; a snapshot of version 2 loads with none.
+constexpr std::string_view tag = "tc.stats/3";
+constexpr std::string_view old_tag = "tc.stats/2";
 
 // Time spent in `status` by `d`: closed stretches plus the open one. Sums
 // saturate at duration::max() (about 292 years), which only a log whose
@@ -73,7 +75,9 @@ void stats::apply(const envelope& x) {
           c.last_admitted = x.time;
         } else if constexpr (std::is_same_v<T, call_throttled>) {
           auto i = static_cast<size_t>(e.action);
-          if (i < 3)
+          if (e.action == throttle_action::expired)
+            ++cmd().expired;
+          else if (i < 3)
             ++cmd().throttled[i];
         } else if constexpr (std::is_same_v<T, call_finished>) {
           auto& c = cmd();
@@ -114,6 +118,7 @@ std::string stats::save() const {
     w.u64(c.admitted);
     for (auto n : c.throttled)
       w.u64(n);
+    w.u64(c.expired);
     w.u64(c.finished_ok);
     w.u64(c.failed);
     w.u64(c.timed_out);
@@ -154,7 +159,8 @@ std::string stats::save() const {
 }
 
 caf::error stats::load(std::string_view bytes) {
-  detail::snapshot_reader r{bytes, tag};
+  auto current = detail::snapshot_reader{bytes, tag}.ok();
+  detail::snapshot_reader r{bytes, current ? tag : old_tag};
   auto bucket = r.span();
   if (r.ok() && bucket != bucket_)
     r.fail("its buckets are " + duration_to_string(bucket) + " wide, not " +
@@ -171,6 +177,8 @@ caf::error stats::load(std::string_view bytes) {
     c.admitted = r.u64();
     for (auto& k : c.throttled)
       k = r.u64();
+    if (current)
+      c.expired = r.u64();
     c.finished_ok = r.u64();
     c.failed = r.u64();
     c.timed_out = r.u64();

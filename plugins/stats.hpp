@@ -36,6 +36,10 @@ struct command_stats {
   uint64_t admitted = 0;
   /// By throttle_action: waited, rejected, dropped.
   std::array<uint64_t, 3> throttled{};
+  /// call_throttled (expired): calls whose caller's max wait passed before
+  /// they were admitted (at the request, or after waiting: those are among
+  /// `throttled[0]` too). Not in throttled_total().
+  uint64_t expired = 0;
   uint64_t finished_ok = 0;
   uint64_t failed = 0;
   uint64_t timed_out = 0;

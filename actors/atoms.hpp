@@ -33,6 +33,10 @@ using ack_atom = caf::atom_constant<caf::atom("ack")>;
 
 /// A call of a command with opaque argument bytes: (call_atom, std::string).
 using call_atom = caf::atom_constant<caf::atom("call")>;
+/// A call of a command in front of an actor with a cost and a max wait:
+/// (call_with_atom, uint64_t cost, caf::timespan max_wait, caf::message msg),
+/// msg being what the wrapped actor understands (actors/command.hpp).
+using call_with_atom = caf::atom_constant<caf::atom("call_with")>;
 /// Change a command's limiter: (policy_atom, std::string spec).
 using policy_atom = caf::atom_constant<caf::atom("policy")>;
 /// Ask when a command would admit a call: (check_atom) -> time_point.

@@ -39,6 +39,8 @@ using done_atom = caf::atom_constant<caf::atom("cmd_done")>;
 using detail::out_atom;
 /// Look again at the Log's backlog: (backlog_atom).
 using backlog_atom = caf::atom_constant<caf::atom("cmd_backlg")>;
+/// The timer of the waiting calls' max waits: (deadline_atom, timer id).
+using deadline_atom = caf::atom_constant<caf::atom("cmd_dline")>;
 
 /// Admission times kept for rebuilding the limiter on a policy change.
 constexpr size_t history_limit = 1024;
@@ -47,9 +49,20 @@ constexpr size_t history_limit = 1024;
 
 using operation = std::variant<caf::actor, sync_operation, async_operation>;
 
+/// An admission the command remembers: when, and how many units it took.
+struct remembered {
+  time_point at{};
+  uint64_t cost = 1;
+};
+
 /// A call not yet started.
 struct pending_call {
   uint64_t id = 0;
+  /// The units it takes from the limiter (call_admitted's `cost`).
+  uint64_t cost = 1;
+  /// The latest time it may be admitted at (the request plus its max_wait);
+  /// `never` when the caller set no bound.
+  time_point deadline = never;
   /// The whole message (proxy) or empty (callables).
   caf::message msg;
   /// The argument bytes (callables).
@@ -89,7 +102,7 @@ struct command_state {
   std::shared_ptr<clock> time;
   /// Empty: unlimited.
   std::optional<under_limiter> limiter;
-  std::deque<time_point> history;
+  std::deque<remembered> history;
   /// True while `history` holds every admission of the command.
   bool history_complete = true;
   /// Read when a policy change needs more than `history`.
@@ -119,6 +132,9 @@ struct command_state {
   uint64_t wake_timer = 0;
   time_point wake_at{};
   uint64_t expire_timer = 0;
+  /// The timer of the earliest max wait among the waiting calls.
+  uint64_t deadline_timer = 0;
+  time_point deadline_at{};
   bool starting = false;
 
   /// Admitted calls whose call_admitted is not written yet: each will run
@@ -218,20 +234,44 @@ std::optional<under_limiter> fresh_limiter(const parsed_limiter& x) {
   return make_under_limiter(*x.spec, time_point{});
 }
 
-/// Keeps admission time `t` in `history` (the latest history_limit);
-/// `complete` turns false once one was dropped.
-void remember(std::deque<time_point>& history, bool& complete, time_point t) {
+/// Keeps admission `x` in `history` (the latest history_limit); `complete`
+/// turns false once one was dropped.
+void remember(std::deque<remembered>& history, bool& complete, remembered x) {
   if (history.size() == history_limit) {
     history.pop_front();
     complete = false;
   }
-  history.push_back(t);
+  history.push_back(x);
 }
 
-admission decide(command_state& st, time_point now) {
+admission decide(command_state& st, time_point now, uint64_t cost) {
   if (!st.limiter)
     return admission{true, now, duration{0}};
-  return admit(*st.limiter, now);
+  return admit(*st.limiter, now, cost);
+}
+
+/// When the limiter would admit a call of `cost` queued now behind the
+/// waiting calls, if nothing else happens: each waiting call in order is
+/// admitted at its own earliest time, or passed over if that is after its
+/// deadline (it expires, taking nothing). `never` if the queue is blocked.
+time_point earliest_behind_queue(const command_state& st, time_point now,
+                                 uint64_t cost) {
+  if (!st.limiter)
+    return now;
+  auto lim = *st.limiter;
+  auto t = now;
+  for (auto& c : st.waiting) {
+    auto a = check(lim, t, c.cost);
+    if (a.earliest == never)
+      return never;
+    auto at = std::max(t, a.earliest);
+    if (at > c.deadline)
+      continue;
+    t = at;
+    (void)admit(lim, t, c.cost);
+  }
+  auto a = check(lim, t, cost);
+  return a.earliest == never ? never : std::max(t, a.earliest);
 }
 
 // -- timers -------------------------------------------------------------------
@@ -248,6 +288,21 @@ void arm_wake(command_ptr self, time_point now, time_point at) {
   st.wake_timer = ++st.timers;
   st.wake_at = at;
   self->delayed_send(self, delay(now, at), wake_atom::value, st.wake_timer);
+}
+
+/// Arms the timer of the earliest max wait among the waiting calls, unless
+/// one as early is armed.
+void arm_deadline(command_ptr self, time_point now) {
+  auto& st = self->state;
+  auto next = never;
+  for (auto& c : st.waiting)
+    next = std::min(next, c.deadline);
+  if (next == never || (st.deadline_timer != 0 && st.deadline_at <= next))
+    return;
+  st.deadline_timer = ++st.timers;
+  st.deadline_at = next;
+  self->delayed_send(self, delay(now, next), deadline_atom::value,
+                     st.deadline_timer);
 }
 
 void arm_expire(command_ptr self, time_point now) {
@@ -448,10 +503,10 @@ void run_admitted(command_ptr self, pending_call c) {
 void admitted(command_ptr self, pending_call c, time_point now,
               duration waited) {
   auto& st = self->state;
-  remember(st.history, st.history_complete, now);
+  remember(st.history, st.history_complete, remembered{now, c.cost});
   st.last_admitted = c.id;
   ++st.unsnapshotted;
-  st.record(now, call_admitted{c.id, waited});
+  st.record(now, call_admitted{c.id, waited, c.cost});
   if (st.persist_first()) {
     // Runs once call_admitted is written: a crash cannot lose the
     // admission of a call that ran.
@@ -460,6 +515,27 @@ void admitted(command_ptr self, pending_call c, time_point now,
     return;
   }
   run_admitted(self, std::move(c));
+}
+
+/// The error of a cost the limiter can never admit (x/time/rate's WaitN:
+/// "Wait(n=%d) exceeds limiter's burst %d").
+[[nodiscard]] caf::error cost_error(const command_state& st, uint64_t cost,
+                                    const std::string& call) {
+  return make_error(errc::bad_request,
+                    st.what() + ": " + call + "cost " + std::to_string(cost) +
+                        " exceeds the limiter's capacity " +
+                        std::to_string(capacity(*st.limiter)) + " (" +
+                        st.policy_text + ")");
+}
+
+/// Answers a waiting call whose cost the limiter (changed since it came) can
+/// never admit; recorded as call_throttled (rejected).
+void refuse_cost(command_state& st, pending_call& c, time_point now) {
+  st.record(now,
+            call_throttled{c.id, duration::max(), throttle_action::rejected});
+  st.answer_after_record(
+      c, caf::make_message(
+             cost_error(st, c.cost, "call " + std::to_string(c.id) + ": ")));
 }
 
 void refuse_full(command_state& st, pending_call& c, time_point now,
@@ -472,20 +548,87 @@ void refuse_full(command_state& st, pending_call& c, time_point now,
       c, caf::make_message(make_error(errc::queue_full, std::move(text))));
 }
 
+/// Answers `c` with errc::expired: it waited `waited` (from its request to
+/// now) and may wait no longer. Recorded as call_throttled (expired), whose
+/// retry_after is `retry_after`.
+void answer_expired(command_state& st, pending_call& c, time_point now,
+                    duration waited, duration retry_after,
+                    const std::string& why) {
+  st.record(now, call_throttled{c.id, retry_after, throttle_action::expired});
+  auto text = st.what() + ": call " + std::to_string(c.id) + " waited " +
+              duration_to_string(waited) + "; " + why + "; not run";
+  st.answer_after_record(
+      c, caf::make_message(make_error(errc::expired, std::move(text))));
+}
+
+/// The max wait of `c` as text (its deadline minus its request at `at`).
+std::string max_wait_text(const pending_call& c, time_point at) {
+  if (c.deadline < at)
+    return "-" + duration_to_string(detail::wait_between(c.deadline, at));
+  return duration_to_string(detail::wait_between(at, c.deadline));
+}
+
+void drain(command_ptr self);
+
+/// Expires the waiting calls whose deadline is at or before `now` (drain()
+/// has admitted those it could at `now`), then lets the queue move on.
+void expire_waiting(command_ptr self) {
+  auto& st = self->state;
+  auto now = st.time->now();
+  bool any = false;
+  for (auto i = st.waiting.begin(); i != st.waiting.end();) {
+    if (i->deadline > now) {
+      ++i;
+      continue;
+    }
+    auto c = std::move(*i);
+    i = st.waiting.erase(i);
+    auto waited = detail::wait_between(c.queued, now);
+    answer_expired(st, c, now, waited, waited,
+                   "its max_wait " + max_wait_text(c, c.queued) +
+                       " has passed");
+    any = true;
+  }
+  if (any) {
+    // The next waiting call is considered now (an expired head held it).
+    st.wake_timer = 0;
+    drain(self);
+  }
+  arm_deadline(self, now);
+}
+
 void throttle(command_ptr self, pending_call c, time_point now, admission a) {
   auto& st = self->state;
   switch (st.config.action) {
-    case on_throttle::wait:
+    case on_throttle::wait: {
       if (st.queued() >= st.config.queue_limit) {
         refuse_full(st, c, now, a.retry_after);
         return;
+      }
+      if (c.deadline != never) {
+        // As x/time/rate's Wait: a wait longer than the caller allows is
+        // answered at once, taking nothing.
+        auto at = st.waiting.empty() ? a.earliest
+                                     : earliest_behind_queue(st, now, c.cost);
+        if (at > c.deadline) {
+          auto need = detail::wait_between(now, at);
+          answer_expired(st, c, now, duration{0}, need,
+                         "the limiter admits it " +
+                             (at == never
+                                  ? std::string{"never"}
+                                  : "after " + duration_to_string(need)) +
+                             ", past its max_wait " + max_wait_text(c, now));
+          return;
+        }
       }
       st.record(now,
                 call_throttled{c.id, a.retry_after, throttle_action::waited});
       c.queued = now;
       st.waiting.push_back(std::move(c));
       arm_wake(self, now, a.earliest);
+      arm_deadline(self, now);
       return;
+    }
     case on_throttle::reject: {
       st.record(now,
                 call_throttled{c.id, a.retry_after, throttle_action::rejected});
@@ -511,8 +654,27 @@ void drain(command_ptr self) {
     return;
   auto now = st.time->now();
   while (!st.waiting.empty()) {
-    auto a = decide(st, now);
+    auto& head = st.waiting.front();
+    if (head.deadline < now) {
+      // Its max wait passed before the queue reached it (a late timer).
+      auto c = std::move(head);
+      st.waiting.pop_front();
+      auto waited = detail::wait_between(c.queued, now);
+      answer_expired(st, c, now, waited, waited,
+                     "its max_wait " + max_wait_text(c, c.queued) +
+                         " has passed");
+      continue;
+    }
+    auto a = decide(st, now, head.cost);
     if (!a.admitted) {
+      if (a.earliest == never && st.limiter &&
+          head.cost > capacity(*st.limiter)) {
+        // A policy change left it more than the limiter ever holds.
+        auto c = std::move(head);
+        st.waiting.pop_front();
+        refuse_cost(st, c, now);
+        continue;
+      }
       arm_wake(self, now, a.earliest);
       return;
     }
@@ -523,16 +685,48 @@ void drain(command_ptr self) {
   }
 }
 
-void on_call(command_ptr self, pending_call c) {
+/// Checks a call's cost before it gets an id (x/time/rate's WaitN refuses
+/// n > burst at once); none if the call can go on.
+[[nodiscard]] caf::error check_cost(const command_state& st, uint64_t cost) {
+  if (cost == 0)
+    return make_error(errc::bad_request,
+                      st.what() + ": cost 0; a call costs at least 1");
+  if (st.limiter && cost > capacity(*st.limiter))
+    return cost_error(st, cost, "");
+  return caf::none;
+}
+
+/// The deadline of a call requested at `now` that may wait `max_wait`
+/// (caf::timespan::max(): none), saturating at the ends of time.
+time_point deadline_of(time_point now, caf::timespan max_wait) {
+  if (max_wait == caf::timespan::max())
+    return never;
+  auto d = std::chrono::duration_cast<duration>(max_wait);
+  return detail::add_sat(now, d);
+}
+
+void on_call(command_ptr self, pending_call c, caf::timespan max_wait) {
   auto& st = self->state;
   auto now = st.time->now();
   c.id = st.next_id++;
   c.promise = self->make_response_promise();
+  c.deadline = deadline_of(now, max_wait);
+  if (c.deadline < now) {
+    // As x/time/rate's Wait with a context already done: answered at once,
+    // whatever the limiter says, taking nothing.
+    auto a = st.limiter ? check(*st.limiter, now, c.cost)
+                        : admission{true, now, duration{0}};
+    answer_expired(st, c, now, duration{0}, a.retry_after,
+                   "its max_wait " + max_wait_text(c, now) +
+                       " had passed when it came");
+    return;
+  }
   // The request itself is not recorded: the call_admitted or call_throttled
   // that follows tells of it (the compact call record, FORMAT.md).
   if (!st.waiting.empty()) {
     // Behind the queue (FIFO), even if the limiter would admit it now.
-    auto a = st.limiter ? check(*st.limiter, now) : admission{true, now, {}};
+    auto a =
+        st.limiter ? check(*st.limiter, now, c.cost) : admission{true, now, {}};
     throttle(self, std::move(c), now, a);
     return;
   }
@@ -540,7 +734,7 @@ void on_call(command_ptr self, pending_call c) {
     refuse_full(st, c, now, duration{0});
     return;
   }
-  auto a = decide(st, now);
+  auto a = decide(st, now, c.cost);
   if (a.admitted)
     admitted(self, std::move(c), now, duration{0});
   else
@@ -578,15 +772,16 @@ bool hold_back(command_ptr self) {
 void apply_policy(command_ptr self, const parsed_limiter& spec) {
   auto& st = self->state;
   st.limiter = fresh_limiter(spec);
-  std::deque<time_point> history;
+  std::deque<remembered> history;
   auto err =
       st.store->replay({.source = st.source, .type = event_type::call_admitted},
                        [&](const envelope& x) {
+                         auto cost = std::get<call_admitted>(x.body).cost;
                          if (st.limiter)
-                           admit(*st.limiter, x.time);
+                           (void)admit(*st.limiter, x.time, cost);
                          if (history.size() == history_limit)
                            history.pop_front();
-                         history.push_back(x.time);
+                         history.push_back(remembered{x.time, cost});
                          return true;
                        });
   if (err)
@@ -601,7 +796,10 @@ void apply_policy(command_ptr self, const parsed_limiter& spec) {
 // the snapshot's seq. Admissions go in id order and are all written when it
 // is taken, so a restart feeds exactly those after it: the call_admitted
 // events past the snapshot's seq with an id above last_admitted.
-constexpr std::string_view snapshot_tag = "tc.command/2";
+// Version 3 keeps each remembered admission's cost (a weighted call);
+// version 2, written by earlier builds, still loads (every cost is 1).
+constexpr std::string_view snapshot_tag = "tc.command/3";
+constexpr std::string_view old_snapshot_tag = "tc.command/2";
 
 std::string snapshot_name(const std::string& command) {
   return "command:" + command;
@@ -613,7 +811,7 @@ struct command_snapshot {
   /// The spec the limiter was built from (and the last policy_changed).
   std::string policy;
   std::optional<under_limiter> limiter;
-  std::deque<time_point> history;
+  std::deque<remembered> history;
   bool history_complete = true;
   uint64_t last_admitted = 0;
   /// The highest call id handed out.
@@ -626,16 +824,22 @@ std::string encode(const command_snapshot& x) {
   w.str(x.policy);
   w.str(x.limiter ? serialize_under_limiter(*x.limiter) : std::string{});
   w.u64(x.history.size());
-  for (auto t : x.history)
-    w.time(t);
+  for (auto h : x.history) {
+    w.time(h.at);
+    w.u64(h.cost);
+  }
   w.u64(x.history_complete ? 1 : 0);
   w.u64(x.last_admitted);
   w.u64(x.max_id);
   return std::move(w).take();
 }
 
-std::optional<command_snapshot> decode(std::string_view bytes) {
-  detail::snapshot_reader r{bytes, snapshot_tag};
+/// Reads a snapshot of `tag`: snapshot_tag, or old_snapshot_tag (whose
+/// admissions have no cost: 1 each).
+std::optional<command_snapshot> decode_as(std::string_view bytes,
+                                          std::string_view tag) {
+  detail::snapshot_reader r{bytes, tag};
+  bool costs = tag == snapshot_tag;
   command_snapshot x;
   x.command = r.str();
   x.policy = r.str();
@@ -645,8 +849,10 @@ std::optional<command_snapshot> decode(std::string_view bytes) {
     if (!x.limiter)
       r.fail("the limiter's state does not read");
   }
-  for (auto n = r.count(); r.ok() && n > 0; --n)
-    x.history.push_back(r.time());
+  for (auto n = r.count(); r.ok() && n > 0; --n) {
+    auto at = r.time();
+    x.history.push_back(remembered{at, costs ? r.u64() : 1});
+  }
   if (r.ok() && x.history.size() > history_limit)
     r.fail("too many admission times");
   x.history_complete = r.u64() == 1;
@@ -657,6 +863,12 @@ std::optional<command_snapshot> decode(std::string_view bytes) {
   if (r.finish())
     return std::nullopt;
   return x;
+}
+
+std::optional<command_snapshot> decode(std::string_view bytes) {
+  if (auto x = decode_as(bytes, snapshot_tag))
+    return x;
+  return decode_as(bytes, old_snapshot_tag);
 }
 
 /// Saves a snapshot once `snapshot_every` admissions are past the last one
@@ -733,7 +945,7 @@ void answer_all(command_ptr self, const caf::error& err) {
 /// What spawn_command found in the log.
 struct rebuilt {
   std::optional<under_limiter> limiter;
-  std::deque<time_point> history;
+  std::deque<remembered> history;
   bool history_complete = true;
   uint64_t next_id = 1;
   uint64_t last_admitted = 0;
@@ -818,7 +1030,7 @@ caf::behavior command_impl(command_ptr self,
           return caf::skip;
         pending_call c;
         c.msg = x.move_content_to_message();
-        on_call(self, std::move(c));
+        on_call(self, std::move(c), caf::timespan::max());
         return caf::delegated<caf::message>{};
       });
   caf::message_handler control{
@@ -844,8 +1056,8 @@ caf::behavior command_impl(command_ptr self,
         }
         st.limiter = fresh_limiter(*parsed);
         if (st.limiter)
-          for (auto t : st.history)
-            admit(*st.limiter, t);
+          for (auto h : st.history)
+            (void)admit(*st.limiter, h.at, h.cost);
         // Calls admitted under the new limiter are written after this
         // record, so applying it now is safe; the answer waits for it.
         st.out.after_written(self,
@@ -878,6 +1090,15 @@ caf::behavior command_impl(command_ptr self,
         self->state.expire_timer = 0;
         expire(self);
       },
+      [self](deadline_atom, uint64_t id) {
+        if (id != self->state.deadline_timer)
+          return;
+        self->state.deadline_timer = 0;
+        // Admit what the limiter allows at this instant first: a call
+        // whose wait ends exactly at its deadline runs.
+        drain(self);
+        expire_waiting(self);
+      },
       [self](done_atom, uint64_t id, std::string& x) {
         finish(self, id, caf::make_message(std::move(x)));
       },
@@ -886,14 +1107,38 @@ caf::behavior command_impl(command_ptr self,
       },
   };
   if (proxy)
-    return control;
+    return control.or_else(
+        [self](call_with_atom, uint64_t cost, caf::timespan max_wait,
+               caf::message& msg) -> caf::result<caf::message> {
+          if (self->state.changing_policy || hold_back(self))
+            return caf::skip;
+          if (auto err = check_cost(self->state, cost))
+            return err;
+          pending_call c;
+          c.msg = std::move(msg);
+          c.cost = cost;
+          on_call(self, std::move(c), max_wait);
+          return caf::delegated<caf::message>{};
+        });
   return control.or_else(
       [self](call_atom, std::string& args) -> caf::result<std::string> {
         if (self->state.changing_policy || hold_back(self))
           return caf::skip;
         pending_call c;
         c.args = std::move(args);
-        on_call(self, std::move(c));
+        on_call(self, std::move(c), caf::timespan::max());
+        return caf::delegated<std::string>{};
+      },
+      [self](call_atom, std::string& args, uint64_t cost,
+             caf::timespan max_wait) -> caf::result<std::string> {
+        if (self->state.changing_policy || hold_back(self))
+          return caf::skip;
+        if (auto err = check_cost(self->state, cost))
+          return err;
+        pending_call c;
+        c.args = std::move(args);
+        c.cost = cost;
+        on_call(self, std::move(c), max_wait);
         return caf::delegated<std::string>{};
       });
 }
@@ -962,8 +1207,9 @@ spawn_impl(runtime& rt, command_config config, operation op) {
                   return; // in the snapshot already
                 state.last_admitted = body.call_id;
                 if (state.limiter)
-                  admit(*state.limiter, x.time);
-                remember(state.history, state.history_complete, x.time);
+                  (void)admit(*state.limiter, x.time, body.cost);
+                remember(state.history, state.history_complete,
+                         remembered{x.time, body.cost});
               } else if constexpr (std::is_same_v<type, policy_changed>) {
                 logged_policy = body.policy;
               }
@@ -1035,6 +1281,21 @@ caf::expected<std::string> call_blocking(caf::actor_system& sys,
   caf::expected<std::string> result{caf::error{}};
   caf::scoped_actor self{sys};
   self->request(command, caf::infinite, call_atom::value, std::move(args))
+      .receive([&](std::string& x) { result = std::move(x); },
+               [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+caf::expected<std::string> call_blocking(caf::actor_system& sys,
+                                         const caf::actor& command,
+                                         std::string args, uint64_t cost,
+                                         caf::timespan max_wait) {
+  if (!command)
+    return make_error(errc::closed, "call_blocking: invalid command handle");
+  caf::expected<std::string> result{caf::error{}};
+  caf::scoped_actor self{sys};
+  self->request(command, caf::infinite, call_atom::value, std::move(args), cost,
+                max_wait)
       .receive([&](std::string& x) { result = std::move(x); },
                [&](caf::error& err) { result = std::move(err); });
   return result;

@@ -27,6 +27,68 @@
 //   drop    not answered, not run; recorded as call_throttled (dropped). A
 //           request to a dropping command needs a timeout of its own.
 //
+// A call's cost and max wait. A call may say how many units it takes from
+// the limiter (its cost, x/time/rate's WaitN n; a plain call costs 1) and
+// how long it may wait for admission (its max wait, measured on the
+// command's clock from the moment the command takes the call from its
+// mailbox, which is the request time it records). Shapes:
+//   (call_atom, std::string args, uint64_t cost, caf::timespan max_wait)
+//        -> std::string                           a command around a callable
+//   (call_with_atom, uint64_t cost, caf::timespan max_wait, caf::message msg)
+//        -> what the wrapped actor answers to msg  a command in front of an
+//        actor
+// (call_atom, std::string) and, for a proxy, any other message stay calls of
+// cost 1 with no max wait. max_wait = tc::no_max_wait (caf::timespan::max())
+// sets no bound; 0 means "now or never" (admitted at once or expired). A
+// relative wait, not an absolute deadline: the caller's clock and the
+// command's (a simulated one in tests) need not agree, and CAF's own request
+// timeouts are relative too.
+//   cost        what the limiter counts: a token bucket takes `cost` tokens
+//               (x/time/rate's AllowN/WaitN: "10/s burst 10", two calls of
+//               cost 5 at t run at once, a third waits 0.5 s); a sliding
+//               window counts it as `cost` calls at its time; "min" admits
+//               only cost 1. Errors, answered at once with no call id and
+//               nothing recorded: cost 0 is errc::bad_request (x/time/rate's
+//               WaitN(0) succeeds at once; here a call always takes
+//               something); a cost above the limiter's capacity (the burst,
+//               the window's limit, 1 for "min"; an unlimited command has
+//               none) is errc::bad_request naming both, as WaitN refuses
+//               n > burst ("command 'api': cost 11 exceeds the limiter's
+//               capacity 10 (10/1s burst 10)"). A waiting call that a later
+//               policy change leaves above the new capacity is answered the
+//               same and recorded as call_throttled (rejected). Recorded as
+//               call_admitted's `cost` (when != 1), and a restart, a
+//               snapshot and a policy change rebuild the limiter with it.
+//   max_wait    applies to action wait (reject and drop never wait), as
+//               x/time/rate's Wait(ctx) with a context deadline: if at the
+//               request the limiter's earliest admission for this call,
+//               behind the calls already waiting (each admitted at its own
+//               earliest time unless its own max wait expires first), is
+//               more than max_wait away, the call is answered at once with
+//               errc::expired; otherwise it waits, and if it has not been
+//               admitted when max_wait has passed (a call admitted exactly at
+//               its deadline runs), it leaves the queue unrun and is answered
+//               errc::expired: "command 'api': call 3 waited 300ms; its
+//               max_wait 300ms has passed; not run". A negative max_wait
+//               (the caller's deadline had passed before the call came; Wait
+//               with a context already done) is answered errc::expired at
+//               once whatever the action. An expired call took nothing from
+//               the limiter (a queued call is charged only when admitted, so
+//               unlike x/time/rate no reservation is cancelled), frees its
+//               queue slot, and the call behind it is considered at once.
+//               It is recorded as call_throttled (expired) with its id:
+//               retry_after is the wait the limiter needed when it is
+//               answered at the request, the time it waited when it
+//               expired in the queue (its request is then its earlier
+//               call_throttled (waited)). Its answer goes out once that
+//               record is written (persist_then_act) or sent. The max wait
+//               bounds the wait for admission only: a call admitted and then
+//               held (max_in_flight, the Log's backlog) runs when it can.
+//               resilience4j's timeoutDuration behaves alike (it refuses at
+//               once a permission it cannot get in time); bottleneck's
+//               `expiration` differs (it bounds a job's run, which a
+//               command's `timeout` does).
+//
 // Every call is recorded, with the runtime clock's time, in two events
 // when it runs at once and in time (the compact call record, FORMAT.md):
 // call_admitted (with how long it waited; the request was at its time minus
@@ -74,9 +136,10 @@
 // "command 'api': call 7: <text>"; the command goes on.
 //
 // Rebuilt from the log: on start the command replays its own events and
-// feeds the time of every call_admitted into a fresh limiter of its
-// configured spec, so a limit cannot be escaped by restarting (admissions
-// that this limiter would have refused are not counted). With a snapshot
+// feeds the time and cost of every call_admitted into a fresh limiter of its
+// configured spec (call_throttled events, expired ones too, take nothing), so a
+// limit cannot be escaped by restarting (admissions that this limiter would
+// have refused are not counted). With a snapshot
 // (command_config::snapshot_every) of the same spec, it starts from the
 // snapshot's limiter and replays only the events after it; a snapshot of
 // another spec, or one that does not load, is passed over (full replay). If the
@@ -131,6 +194,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/expected.hpp>
 #include <caf/replies_to.hpp>
+#include <caf/timespan.hpp>
 #include <caf/typed_actor.hpp>
 
 #include "timecontrol/actors/atoms.hpp"
@@ -191,11 +255,16 @@ using sync_operation = std::function<caf::expected<std::string>(std::string)>;
 using async_operation = std::function<void(
     std::string args, std::function<void(caf::expected<std::string>)> done)>;
 
+/// A max wait that sets no bound (the default of a plain call).
+inline constexpr caf::timespan no_max_wait = caf::timespan::max();
+
 /// The typed handle of a command around a callable: the messages above.
 /// (A command in front of an actor forwards anything, so spawning one gives
 /// a plain caf::actor; caf::actor_cast converts between the two.)
 using command_actor =
     caf::typed_actor<caf::replies_to<call_atom, std::string>::with<std::string>,
+                     caf::replies_to<call_atom, std::string, uint64_t,
+                                     caf::timespan>::with<std::string>,
                      caf::replies_to<policy_atom, std::string>::with<bool>,
                      caf::replies_to<check_atom>::with<time_point>>;
 
@@ -233,6 +302,24 @@ call_blocking(caf::actor_system& sys, const command_actor& command,
               std::string args) {
   return call_blocking(sys, caf::actor_cast<caf::actor>(command),
                        std::move(args));
+}
+
+/// Like call_blocking above, for a call of `cost` units that waits at most
+/// `max_wait` for admission (see "A call's cost and max wait"): answers
+/// errc::bad_request (cost 0 or above the limiter's capacity) and
+/// errc::expired (not admitted within max_wait) too. For a command around a
+/// callable (a proxy does not take this shape).
+[[nodiscard]] caf::expected<std::string>
+call_blocking(caf::actor_system& sys, const caf::actor& command,
+              std::string args, uint64_t cost,
+              caf::timespan max_wait = no_max_wait);
+
+[[nodiscard]] inline caf::expected<std::string>
+call_blocking(caf::actor_system& sys, const command_actor& command,
+              std::string args, uint64_t cost,
+              caf::timespan max_wait = no_max_wait) {
+  return call_blocking(sys, caf::actor_cast<caf::actor>(command),
+                       std::move(args), cost, max_wait);
 }
 
 } // namespace tc

@@ -42,6 +42,10 @@ std::string to_string(errc code) {
       return "unexpected_message";
     case errc::not_found:
       return "not_found";
+    case errc::expired:
+      return "expired";
+    case errc::bad_request:
+      return "bad_request";
   }
   return "errc(" + std::to_string(static_cast<int>(code)) + ")";
 }

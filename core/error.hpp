@@ -48,6 +48,12 @@ enum class errc : uint8_t {
   unexpected_message,
   /// Something that was asked for does not exist.
   not_found,
+  /// A call waited longer than its caller allowed (its max_wait) and did not
+  /// run; the context names the command, the call and how long it waited.
+  expired,
+  /// A call asked for something the command cannot give: a cost of 0, or
+  /// more than its limiter holds at once; the context says which.
+  bad_request,
 };
 
 /// The name of a code, e.g. "corrupt_record".

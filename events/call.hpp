@@ -21,6 +21,11 @@ enum class throttle_action : uint8_t {
   rejected = 1,
   /// The call was ignored without an answer.
   dropped = 2,
+  /// The call waited longer than its caller allowed (its max_wait) and was
+  /// answered `expired` without running; or, at the request, the limiter's
+  /// earliest admission was already past that bound. It took nothing from
+  /// the limiter. Recorded in record format version 3 (FORMAT.md).
+  expired = 3,
 };
 
 std::string_view to_string(throttle_action x) noexcept;
@@ -37,13 +42,27 @@ struct call_requested {
 
 /// The limiter let a call through, possibly after a wait in the queue.
 struct call_admitted {
+  call_admitted() = default;
+  /// A call of `cost` units (1: a plain call, which records no cost).
+  call_admitted(uint64_t id, duration wait, uint64_t units = 1) noexcept
+      : call_id(id), waited(wait), cost(units) {
+    // nop
+  }
   uint64_t call_id = 0;
   /// Time spent queued before admission; zero if admitted at once.
   duration waited{0};
+  /// The units the call took from the limiter (a weighted call, x/time/rate's
+  /// WaitN n); 1 for a plain call. Stored from record format version 3 on,
+  /// and only in records that need it (cost != 1): records of versions 1
+  /// and 2 read as 1.
+  uint64_t cost = 1;
   static constexpr auto fields() {
     return std::tuple{field{"call_id", &call_admitted::call_id},
-                      field{"waited", &call_admitted::waited}};
+                      field{"waited", &call_admitted::waited},
+                      field{"cost", &call_admitted::cost, 3}};
   }
+  /// The oldest record format version that holds this event.
+  uint8_t record_version() const noexcept { return cost != 1 ? 3 : 1; }
   friend bool operator==(const call_admitted&, const call_admitted&) = default;
 };
 
@@ -51,12 +70,20 @@ struct call_admitted {
 struct call_throttled {
   uint64_t call_id = 0;
   /// How long after the request the limiter would have admitted the call.
+  /// For `expired`: that wait when the call was answered at its request;
+  /// the time it waited when it left the queue (its request is then its
+  /// earlier call_throttled, waited).
   duration retry_after{0};
   throttle_action action = throttle_action::rejected;
   static constexpr auto fields() {
     return std::tuple{field{"call_id", &call_throttled::call_id},
                       field{"retry_after", &call_throttled::retry_after},
                       field{"action", &call_throttled::action}};
+  }
+  /// The oldest record format version that holds this event (`expired`
+  /// comes with version 3: a reader of version 2 refuses it as newer).
+  uint8_t record_version() const noexcept {
+    return action == throttle_action::expired ? 3 : 1;
   }
   friend bool operator==(const call_throttled&,
                          const call_throttled&) = default;

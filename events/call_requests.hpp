@@ -8,7 +8,10 @@
 //     call_admitted (requested at its time minus `waited`, which is zero), a
 //     call that came too fast by its call_throttled (requested at its time;
 //     a call that then waited in the queue also gets a call_admitted later,
-//     whose time minus `waited` is the same request);
+//     whose time minus `waited` is the same request, or, if its caller's
+//     max wait passed first, a call_throttled (expired): the same request
+//     again, not a new one; a call answered `expired` at its request has
+//     only that call_throttled (expired), which is its request);
 //   * before, every call began with a call_requested, followed by one of
 //     those.
 //

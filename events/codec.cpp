@@ -1,5 +1,6 @@
 #include "timecontrol/events/codec.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <type_traits>
 
@@ -131,9 +132,31 @@ private:
 
 } // namespace
 
+namespace {
+
+/// The oldest record format version that holds the values of `x` (1 unless
+/// the event says otherwise).
+uint8_t needed_version(const event& x) noexcept {
+  return std::visit(
+      [](const auto& body) -> uint8_t {
+        if constexpr (requires { body.record_version(); })
+          return body.record_version();
+        else
+          return 1;
+      },
+      x);
+}
+
+} // namespace
+
+uint8_t record_version_of(const envelope& x) noexcept {
+  return std::max(base_format_version, needed_version(x.body));
+}
+
 void encode(const envelope& x, std::string& out) {
   auto start = out.size();
-  out.push_back(static_cast<char>(format_version));
+  auto version = record_version_of(x);
+  out.push_back(static_cast<char>(version));
   out.append(4, '\0'); // checksum, filled in below
   auto body_start = out.size();
   put_varint(out, x.seq);
@@ -143,8 +166,12 @@ void encode(const envelope& x, std::string& out) {
   field_writer writer{out};
   std::visit(
       [&](const auto& body) {
-        for_each_field(
-            body, [&](const auto&, const auto& value) { writer.put(value); });
+        // Fields newer than the record are not stored (they are at their
+        // defaults: record_version() says which version a value needs).
+        for_each_field(body, [&](const auto& fl, const auto& value) {
+          if (fl.since <= version)
+            writer.put(value);
+        });
       },
       x.body);
   auto crc = crc32c(std::string_view{out}.substr(body_start));
@@ -213,6 +240,13 @@ caf::error decode(std::string_view record, envelope& out, seq_t key_seq) {
       out.body);
   if (!ok)
     return corrupt(seq, std::string{name_of(out.type())} + ": " + reader.what);
+  // A value that a newer record version brought (throttle_action::expired)
+  // in an older record was not written by timecontrol.
+  if (auto needs = needed_version(out.body); needs > version)
+    return corrupt(seq, std::string{name_of(out.type())} +
+                            ": a value of record format version " +
+                            std::to_string(needs) + " in a record of version " +
+                            std::to_string(version));
   if (!in.empty())
     return corrupt(seq, std::to_string(in.size()) + " trailing bytes");
   return caf::none;

@@ -87,6 +87,8 @@ std::string_view to_string(throttle_action x) noexcept {
       return "rejected";
     case throttle_action::dropped:
       return "dropped";
+    case throttle_action::expired:
+      return "expired";
   }
   return {};
 }

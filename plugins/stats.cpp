@@ -12,7 +12,10 @@ namespace tc {
 
 namespace {
 
-constexpr std::string_view tag = "tc.stats/3";
+// Version 4: one outcome per call (a timed-out call's late end is not a
+// second one) and the expired calls. A snapshot of an earlier version is
+// passed over and the events rebuild the state.
+constexpr std::string_view tag = "tc.stats/4";
 
 // Time spent in `status` by `d`: closed stretches plus the open one. Sums
 // saturate at duration::max() (about 292 years), which only a log whose
@@ -73,7 +76,9 @@ void stats::apply(const envelope& x) {
           c.last_admitted = x.time;
         } else if constexpr (std::is_same_v<T, call_throttled>) {
           auto i = static_cast<size_t>(e.action);
-          if (i < 3)
+          if (e.action == throttle_action::expired)
+            ++cmd().expired;
+          else if (i < 3)
             ++cmd().throttled[i];
         } else if constexpr (std::is_same_v<T, call_finished>) {
           auto& c = cmd();
@@ -117,6 +122,7 @@ std::string stats::save() const {
     w.u64(c.admitted);
     for (auto n : c.throttled)
       w.u64(n);
+    w.u64(c.expired);
     w.u64(c.finished_ok);
     w.u64(c.failed);
     w.u64(c.timed_out);
@@ -177,6 +183,7 @@ caf::error stats::load(std::string_view bytes) {
     c.admitted = r.u64();
     for (auto& k : c.throttled)
       k = r.u64();
+    c.expired = r.u64();
     c.finished_ok = r.u64();
     c.failed = r.u64();
     c.timed_out = r.u64();

@@ -37,6 +37,10 @@ struct command_stats {
   uint64_t admitted = 0;
   /// By throttle_action: waited, rejected, dropped.
   std::array<uint64_t, 3> throttled{};
+  /// call_throttled (expired): calls whose caller's max wait passed before
+  /// they were admitted (at the request, or after waiting: those are among
+  /// `throttled[0]` too). Not in throttled_total().
+  uint64_t expired = 0;
   /// Each call has one outcome: finished ok, failed, or timed out. A call
   /// that timed out and finished later counts as timed out only (as in
   /// `timecontrol plot`); its late end still adds its duration.

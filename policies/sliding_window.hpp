@@ -47,38 +47,48 @@ public:
 
   // -- decisions --------------------------------------------------------------
 
-  /// Admits and records the call if a slot is free at `now`; otherwise
-  /// answers when the next slot frees (`never` if limit is 0).
-  admission admit(time_point now) {
-    auto a = check(now);
+  /// Admits and records a call of weight `n` (n slots, as n calls at `now`)
+  /// if n slots are free at `now`; otherwise records nothing and answers
+  /// when enough slots free (`never` if n > limit). n = 0 is admitted and
+  /// records nothing.
+  admission admit(time_point now, uint64_t n = 1) {
+    auto a = check(now, n);
     if (a.admitted && window_ > duration{0}) {
-      if (calls_.size() == limit_)
-        calls_.pop_front();
-      calls_.push_back(std::max(now, latest()));
+      auto t = std::max(now, latest());
+      for (uint64_t i = 0; i < n; ++i) {
+        if (calls_.size() == limit_)
+          calls_.pop_front();
+        calls_.push_back(t);
+      }
     }
     return a;
   }
 
   /// Like admit() but records nothing.
-  admission check(time_point now) const noexcept {
+  admission check(time_point now, uint64_t n = 1) const noexcept {
     admission a;
-    if (window_ <= duration{0}) {
+    if (window_ <= duration{0} || n == 0) {
       a.admitted = true;
       a.earliest = now;
       return a;
     }
-    if (limit_ == 0) {
+    if (n > limit_) {
       a.earliest = never;
       a.retry_after = duration::max();
       return a;
     }
     auto t = std::max(now, latest());
-    if (calls_.size() < limit_) {
+    // The n slots are free once the calls beyond limit - n, oldest first,
+    // have left the window: the k-th oldest remembered call leaves it at
+    // its time + window.
+    auto size = static_cast<uint64_t>(calls_.size());
+    if (size + n <= limit_) {
       a.admitted = true;
       a.earliest = now;
       return a;
     }
-    auto free_at = detail::add_sat(calls_.front(), window_);
+    auto k = size + n - limit_; // >= 1, <= size as n <= limit
+    auto free_at = detail::add_sat(calls_[k - 1], window_);
     if (free_at != never && free_at <= t) {
       a.admitted = true;
       a.earliest = now;

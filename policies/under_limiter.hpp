@@ -35,11 +35,20 @@ using under_limiter = std::variant<min_interval, token_bucket, sliding_window>;
 /// starts at t0, the token bucket starts full at t0, the window empty).
 under_limiter make_under_limiter(const limiter_spec& spec, time_point t0);
 
-/// Decides a call of weight 1 at `now` and records it if admitted.
-admission admit(under_limiter& lim, time_point now);
+/// Decides a call of weight `n` at `now` and records it if admitted
+/// (token_bucket: n tokens, x/time/rate's AllowN; sliding_window: n slots,
+/// as n calls at `now`; min_interval: a call of any weight 1..capacity() = 1
+/// is one call). A weight above capacity() is never admitted (`never`).
+admission admit(under_limiter& lim, time_point now, uint64_t n = 1);
 
 /// What admit() would answer, without recording anything.
-admission check(const under_limiter& lim, time_point now);
+admission check(const under_limiter& lim, time_point now, uint64_t n = 1);
+
+/// The largest weight a single call can have and ever be admitted: the
+/// token bucket's burst (x/time/rate's WaitN refuses n > burst), the
+/// window's limit, 1 for min_interval; UINT64_MAX when the limiter admits
+/// everything (an infinite rate, a window or period of zero or less).
+uint64_t capacity(const under_limiter& lim) noexcept;
 
 /// The policy's own bytes (see each policy's serialize()).
 std::string serialize_under_limiter(const under_limiter& lim);

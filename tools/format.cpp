@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "timecontrol/events/codec.hpp"
 #include "timecontrol/policies/spec.hpp"
 
 namespace tc::tool {
@@ -40,7 +41,15 @@ template <class Sink>
 void visit_event(const event& x, Sink& f) {
   std::visit(
       [&](const auto& body) {
+        using body_type = std::decay_t<decltype(body)>;
         for_each_field(body, [&](const auto& field, const auto& value) {
+          // A field newer than the records this build writes by default
+          // (call_admitted's cost) is shown only when it is not at its
+          // default, as it is stored only then: the text of every event an
+          // earlier build could write stays as it was.
+          if (field.since > codec::base_format_version &&
+              value == body_type{}.*field.member)
+            return;
           put_field(f, field.name, value);
         });
       },

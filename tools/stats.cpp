@@ -86,6 +86,15 @@ void print_tables(const stats& s, const stats_options& opt, seq_t last,
                   static_cast<unsigned long long>(c.timed_out), rate.c_str());
     out.line(buf);
   }
+  // Calls whose caller's max wait passed before they were admitted (issue
+  // 12): a line only for a log that has any.
+  std::string expired;
+  for (auto& [name, c] : s.commands())
+    if (wanted(name) && c.expired > 0)
+      expired += " " + name + " " + std::to_string(c.expired);
+  if (!expired.empty())
+    out.line("  expired (not admitted within the caller's max wait):" +
+             expired);
   auto quantiles = [&](const char* title, auto member) {
     out.line("");
     out.line(title);

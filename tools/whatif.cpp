@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "timecontrol/events/call_requests.hpp"
@@ -61,11 +63,38 @@ int run_whatif(const whatif_options& opt) {
   auto store = open_for_reading("whatif", opt.path);
   if (!store)
     return open_failure_exit_code();
-  std::vector<time_point> at;
+  std::vector<requested_call> at;
   call_requests requests;
+  // A call's cost is on its call_admitted, which may come after the event
+  // that tells of its request (a call that waited, or a call_requested of
+  // an earlier build): those calls are kept here until it comes.
+  std::unordered_map<uint64_t, size_t> cost_to_come;
   auto err = store->replay({.source = opt.command}, [&](const envelope& x) {
-    if (auto t = requests.request(x))
-      at.push_back(*t);
+    auto t = requests.request(x);
+    if (auto* e = std::get_if<call_admitted>(&x.body)) {
+      if (t)
+        at.push_back(requested_call{*t, e->cost});
+      else if (auto i = cost_to_come.find(e->call_id);
+               i != cost_to_come.end()) {
+        at[i->second].cost = e->cost;
+        cost_to_come.erase(i);
+      }
+      return true;
+    }
+    if (t) {
+      at.push_back(requested_call{*t, 1});
+      if (auto* e = std::get_if<call_throttled>(&x.body);
+          e == nullptr || e->action == throttle_action::waited)
+        std::visit(
+            [&](const auto& body) {
+              if constexpr (requires { body.call_id; })
+                cost_to_come[body.call_id] = at.size() - 1;
+            },
+            x.body);
+    } else if (auto* e = std::get_if<call_throttled>(&x.body);
+               e && e->action != throttle_action::waited) {
+      cost_to_come.erase(e->call_id); // never admitted: cost 1 as counted
+    }
     return true;
   });
   if (err) {
@@ -89,12 +118,18 @@ int run_whatif(const whatif_options& opt) {
     return exit_usage;
   }
   // Calls are replayed in the order they happened.
-  std::stable_sort(at.begin(), at.end());
+  std::stable_sort(at.begin(), at.end(),
+                   [](const auto& x, const auto& y) { return x.at < y.at; });
   auto r = simulate(*spec, at);
   std::printf("command %s, policy %s\n", opt.command.c_str(),
               to_string(*spec).c_str());
   std::printf("calls              %zu, %s to %s\n", r.calls,
-              format_time(at.front()).c_str(), format_time(at.back()).c_str());
+              format_time(at.front().at).c_str(),
+              format_time(at.back().at).c_str());
+  if (r.too_costly > 0)
+    std::printf("  %zu cost more than the policy ever holds (%s): never "
+                "run, counted as rejected\n",
+                r.too_costly, to_string(*spec).c_str());
   std::printf("wait:\n");
   std::printf("  admitted at once %zu\n", r.wait_at_once);
   std::printf("  would be delayed %zu (mean %s, max %s)\n", r.delayed,

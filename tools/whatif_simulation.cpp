@@ -9,19 +9,35 @@ namespace tc::tool {
 
 whatif_outcome simulate(const limiter_spec& spec,
                         const std::vector<time_point>& at) {
+  std::vector<requested_call> calls;
+  calls.reserve(at.size());
+  for (auto t : at)
+    calls.push_back(requested_call{t, 1});
+  return simulate(spec, calls);
+}
+
+whatif_outcome simulate(const limiter_spec& spec,
+                        const std::vector<requested_call>& calls) {
   whatif_outcome r;
-  r.calls = at.size();
-  if (at.empty())
+  r.calls = calls.size();
+  if (calls.empty())
     return r;
+  auto t0 = calls.front().at;
   // Wait semantics.
-  auto lim = make_under_limiter(spec, at.front());
-  auto clock = at.front();
-  for (auto t : at) {
+  auto lim = make_under_limiter(spec, t0);
+  auto most = capacity(lim);
+  auto clock = t0;
+  for (auto& c : calls) {
+    if (c.cost > most) {
+      ++r.too_costly;
+      continue;
+    }
+    auto t = c.at;
     clock = std::max(clock, t);
-    auto a = admit(lim, clock);
+    auto a = admit(lim, clock, c.cost);
     if (!a.admitted) {
       clock = a.earliest;
-      admit(lim, clock);
+      admit(lim, clock, c.cost);
     }
     if (clock == never)
       r.past_end_of_time = true;
@@ -36,9 +52,9 @@ whatif_outcome simulate(const limiter_spec& spec,
     }
   }
   // Reject semantics.
-  lim = make_under_limiter(spec, at.front());
-  for (auto t : at) {
-    if (admit(lim, t).admitted)
+  lim = make_under_limiter(spec, t0);
+  for (auto& c : calls) {
+    if (c.cost <= most && admit(lim, c.at, c.cost).admitted)
       ++r.reject_admitted;
     else
       ++r.rejected;

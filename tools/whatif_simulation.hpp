@@ -7,6 +7,11 @@
 //   reject  a call that comes too fast is rejected and takes nothing from
 //           the limiter.
 //
+// A call takes its cost from the limiter (call_admitted's `cost`, 1 for a
+// plain call), as the Command does; a call costing more than the policy
+// ever holds (its burst, its window's limit, 1 for "min") could never run
+// under it: counted as too_costly and rejected, not simulated.
+//
 // The delays are added up in 128 bits (tc::duration_sum): 150 000 calls at
 // 100/s against 1/s wait 1.1e19 ns in all, past 64-bit nanoseconds.
 
@@ -35,13 +40,28 @@ struct whatif_outcome {
   /// Reject semantics.
   size_t reject_admitted = 0;
   size_t rejected = 0;
+  /// Calls whose cost is above the policy's capacity (in both semantics:
+  /// never run; counted among `rejected` too).
+  size_t too_costly = 0;
 
   /// The mean delay of the delayed calls (exact, truncated to the ns).
   duration mean_delay() const { return total_delay.mean(delayed); }
 };
 
-/// Replays calls requested at `at` (in order) against `spec`.
+/// A recorded call: when it was requested, and what it cost.
+struct requested_call {
+  time_point at{};
+  uint64_t cost = 1;
+  friend auto operator<=>(const requested_call&,
+                          const requested_call&) = default;
+};
+
+/// Replays calls requested at `at` (in order) against `spec`, each of cost 1.
 whatif_outcome simulate(const limiter_spec& spec,
                         const std::vector<time_point>& at);
+
+/// Replays `calls` (in order of their times) against `spec`.
+whatif_outcome simulate(const limiter_spec& spec,
+                        const std::vector<requested_call>& calls);
 
 } // namespace tc::tool

@@ -61,6 +61,53 @@ outcome_ptr call(test::actor_fixture& f, const caf::actor& cmd,
   return out;
 }
 
+/// Sends a call of `cost` that may wait `max_wait` to `cmd` from a fresh
+/// actor: (call_atom, args, cost, max_wait), or for a proxy (`proxy` true)
+/// (call_with_atom, cost, max_wait, (call_atom, args)).
+void weighted_caller_impl(caf::event_based_actor* self, caf::actor cmd,
+                          std::string args, uint64_t cost,
+                          caf::timespan max_wait, bool proxy,
+                          std::shared_ptr<outcome> out,
+                          std::shared_ptr<tc::clock> time) {
+  auto on_value = [=](std::string& x) {
+    out->answered = true;
+    out->value = std::move(x);
+    out->at = time->now();
+  };
+  auto on_error = [=](caf::error& err) {
+    out->answered = true;
+    out->error = std::move(err);
+    out->at = time->now();
+  };
+  if (proxy)
+    self->request(cmd, caf::infinite, call_with_atom::value, cost, max_wait,
+                  caf::make_message(call_atom::value, std::move(args)))
+        .then(on_value, on_error);
+  else
+    self->request(cmd, caf::infinite, call_atom::value, std::move(args), cost,
+                  max_wait)
+        .then(on_value, on_error);
+}
+
+outcome_ptr call(test::actor_fixture& f, const caf::actor& cmd,
+                 std::string args, uint64_t cost,
+                 caf::timespan max_wait = no_max_wait, bool proxy = false) {
+  auto out = std::make_shared<outcome>();
+  f.sys->spawn(weighted_caller_impl, cmd, std::move(args), cost, max_wait,
+               proxy, out, f.rt->time_ptr());
+  return out;
+}
+
+/// True if `x` was answered with an error of `code` whose text holds `text`.
+bool failed_with(const outcome_ptr& x, errc code, const std::string& text) {
+  if (!x->answered || !x->error || !is(x->error, code))
+    return false;
+  if (context_of(x->error).find(text) != std::string::npos)
+    return true;
+  BOOST_TEST_MESSAGE("got " << render(x->error));
+  return false;
+}
+
 /// A wrapped actor: multiplies ints by `factor`, echoes calls, and answers a
 /// string with an error.
 caf::behavior target_impl(caf::event_based_actor*, int factor) {
@@ -941,6 +988,392 @@ BOOST_AUTO_TEST_CASE(a_store_that_cannot_be_read_fails_the_spawn) {
   BOOST_TEST(is(cmd.error(), errc::storage_failure));
 }
 
+// -- max wait (issue 12, item 7) ----------------------------------------------
+
+BOOST_AUTO_TEST_CASE(
+    five_callers_who_wait_at_most_300ms_on_a_1_per_second_command_run_it_once) {
+  // The issue's reproduction: 1/s burst 1, action wait, five callers each
+  // giving up after 300 ms. Before, four gave up and the operation still ran
+  // five times.
+  int runs = 0;
+  auto cmd = make(
+      *this,
+      {.name = "api", .limiter = "1/s burst 1", .action = on_throttle::wait},
+      sync_operation{[&runs](std::string x) -> caf::expected<std::string> {
+        ++runs;
+        return "ok:" + x;
+      }});
+  auto t0 = now();
+  std::vector<outcome_ptr> calls;
+  for (auto x : {"a", "b", "c", "d", "e"})
+    calls.push_back(call(*this, cmd, x, 1, 300ms));
+  run();
+  BOOST_TEST(runs == 1);
+  BOOST_TEST(calls[0]->value == "ok:a");
+  // As x/time/rate's Wait: the limiter's earliest admission (1 s, 2 s, ...)
+  // is past the 300 ms each allows, so each is answered at once.
+  for (size_t i = 1; i < calls.size(); ++i) {
+    BOOST_TEST(failed_with(calls[i], errc::expired,
+                           "command 'api': call " + std::to_string(i + 1) +
+                               " waited 0ns"));
+    BOOST_TEST(context_of(calls[i]->error).find("max_wait 300ms") !=
+               std::string::npos);
+    BOOST_TEST((calls[i]->at == t0));
+  }
+  // The expired calls took no token: at t0 + 1 s the bucket has one, and
+  // a call that may not wait gets it.
+  advance(1s);
+  auto f = call(*this, cmd, "f", 1, 0ns);
+  run();
+  BOOST_TEST(f->value == "ok:f");
+  advance(5s);
+  BOOST_TEST(runs == 2);
+  auto throttled = all_of<call_throttled>(*this, "api");
+  BOOST_REQUIRE(throttled.size() == 4u);
+  for (auto& x : throttled)
+    BOOST_TEST((x.action == throttle_action::expired));
+  BOOST_TEST((throttled[0].retry_after == 1s));
+  BOOST_TEST((throttled[1].retry_after == 1s)); // ahead of it: nobody
+  auto admitted = all_of<call_admitted>(*this, "api");
+  BOOST_REQUIRE(admitted.size() == 2u);
+  BOOST_TEST(admitted[0].call_id == 1u);
+  BOOST_TEST(admitted[1].call_id == 6u);
+  BOOST_TEST(all_of<call_finished>(*this, "api").size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_waiting_call_whose_max_wait_passes_is_answered_expired_and_not_run) {
+  int runs = 0;
+  auto cmd =
+      make(*this,
+           {.name = "api", .limiter = "min 100ms", .action = on_throttle::wait},
+           sync_operation{[&runs](std::string x) -> caf::expected<std::string> {
+             ++runs;
+             return "ok:" + x;
+           }});
+  auto t0 = now();
+  auto a = call(*this, cmd, "a");
+  auto b = call(*this, cmd, "b", 1, 300ms); // would run at 100 ms
+  auto c = call(*this, cmd, "c");           // no bound, behind b
+  run();
+  BOOST_TEST(a->value == "ok:a");
+  BOOST_TEST(!b->answered);
+  // A slower limiter: b's turn now comes at 1 s, after its max wait.
+  BOOST_TEST(ask<bool>(cmd, policy_atom::value, std::string{"min 1s"}));
+  advance(300ms - 1ns);
+  BOOST_TEST(!b->answered);
+  advance(1ns);
+  BOOST_TEST(failed_with(b, errc::expired,
+                         "command 'api': call 2 waited 300ms; its max_wait "
+                         "300ms has passed; not run"));
+  BOOST_TEST((b->at == t0 + 300ms));
+  BOOST_TEST(!c->answered);
+  // b took nothing: c runs at a's time + 1 s, not later.
+  advance(700ms - 1ns);
+  BOOST_TEST(!c->answered);
+  advance(1ns);
+  BOOST_TEST(c->value == "ok:c");
+  BOOST_TEST(runs == 2);
+  auto b_events = events_of(*this, "api", 2);
+  BOOST_REQUIRE(b_events.size() == 2u);
+  auto* waited = std::get_if<call_throttled>(&b_events[0]);
+  auto* expired = std::get_if<call_throttled>(&b_events[1]);
+  BOOST_REQUIRE(waited);
+  BOOST_REQUIRE(expired);
+  BOOST_TEST((waited->action == throttle_action::waited));
+  BOOST_TEST((expired->action == throttle_action::expired));
+  BOOST_TEST((expired->retry_after == 300ms));
+  auto admitted = all_of<call_admitted>(*this, "api");
+  BOOST_REQUIRE(admitted.size() == 2u);
+  BOOST_TEST(admitted[1].call_id == 3u);
+  // A restart rebuilds the limiter from the admissions only: c's at 1 s.
+  restart(*this, 500ms);
+  cmd = make(*this, {.name = "api", .limiter = "min 1s"});
+  auto d = ask<std::string>(cmd, call_atom::value, std::string{"d"});
+  BOOST_REQUIRE(!d);
+  BOOST_TEST(context_of(d.error()).find("retry after 500ms") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(
+    an_expired_head_of_the_queue_lets_the_next_waiting_call_in_at_once) {
+  // 10/s burst 10: b (cost 10) waits for a full bucket, c (cost 2) behind it.
+  auto cmd = make(
+      *this,
+      {.name = "api", .limiter = "10/s burst 10", .action = on_throttle::wait});
+  auto t0 = now();
+  auto a = call(*this, cmd, "a", 10);
+  auto b = call(*this, cmd, "b", 10, 1s);
+  auto c = call(*this, cmd, "c", 2);
+  run();
+  BOOST_TEST(a->value == "ok:a");
+  // A slower refill: b's ten tokens now come at 2 s, past its max wait.
+  BOOST_TEST(ask<bool>(cmd, policy_atom::value, std::string{"5/s burst 10"}));
+  advance(400ms - 1ns);
+  BOOST_TEST(!c->answered); // c waits behind b (FIFO), although 2 are there
+  advance(600ms + 1ns);
+  BOOST_TEST(failed_with(b, errc::expired, "call 2 waited 1s"));
+  // b expired at 1 s: c is considered at once and finds its 2 tokens (5
+  // by then).
+  BOOST_TEST(c->value == "ok:c");
+  BOOST_TEST((c->at == t0 + 1s));
+  auto admitted = all_of<call_admitted>(*this, "api");
+  BOOST_REQUIRE(admitted.size() == 2u);
+  BOOST_TEST(admitted[1].cost == 2u);
+  BOOST_TEST((admitted[1].waited == 1s));
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_call_behind_the_queue_expires_at_once_when_the_calls_ahead_use_its_wait) {
+  auto cmd = make(
+      *this,
+      {.name = "api", .limiter = "10/s burst 10", .action = on_throttle::wait});
+  auto a = call(*this, cmd, "a", 10);
+  auto b = call(*this, cmd, "b", 10); // runs at 1 s
+  // Alone it would need 100 ms; behind b, 1.1 s.
+  auto c = call(*this, cmd, "c", 1, 1s);
+  // Behind b, exactly its max wait: it waits, and runs at its deadline.
+  auto d = call(*this, cmd, "d", 1, 1100ms);
+  run();
+  BOOST_TEST(a->value == "ok:a");
+  BOOST_TEST(failed_with(c, errc::expired,
+                         "call 3 waited 0ns; the limiter admits it after "
+                         "1100ms, past its max_wait 1s; not run"));
+  BOOST_TEST(!d->answered);
+  advance(1s);
+  BOOST_TEST(b->value == "ok:b");
+  BOOST_TEST(!d->answered);
+  advance(100ms);
+  BOOST_TEST(d->value == "ok:d"); // c took nothing: d goes at 1.1 s
+  BOOST_TEST(all_of<call_admitted>(*this, "api").size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_max_wait_already_past_is_answered_expired_at_once) {
+  auto cmd = make(
+      *this,
+      {.name = "api", .limiter = "2/s burst 2", .action = on_throttle::reject});
+  // Even a call the limiter would admit now: the caller has given up.
+  auto a = call(*this, cmd, "a", 1, -1ms);
+  // max_wait 0: now or never.
+  auto b = call(*this, cmd, "b", 2, 0ns);
+  run();
+  BOOST_TEST(failed_with(a, errc::expired,
+                         "call 1 waited 0ns; its max_wait -1ms had passed "
+                         "when it came; not run"));
+  BOOST_TEST(b->value == "ok:b"); // a took nothing: two tokens were there
+  auto throttled = all_of<call_throttled>(*this, "api");
+  BOOST_REQUIRE(throttled.size() == 1u);
+  BOOST_TEST((throttled[0].action == throttle_action::expired));
+  BOOST_TEST(throttled[0].retry_after.count() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(an_expired_answer_waits_for_its_record_to_be_written) {
+  auto cmd = make(
+      *this, {.name = "api", .limiter = "min 1s", .action = on_throttle::wait});
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"a"}));
+  auto out = std::make_shared<outcome>();
+  auto throttled = std::make_shared<size_t>(0);
+  sys->spawn(
+      [=, this](caf::event_based_actor* self, caf::actor cmd) {
+        self->request(cmd, caf::infinite, call_atom::value, std::string{"b"},
+                      uint64_t{1}, caf::timespan{10ms})
+            .then([=](std::string&) { out->answered = true; },
+                  [=, this](caf::error& err) {
+                    out->answered = true;
+                    out->error = err;
+                    *throttled = count(*this, event_type::call_throttled);
+                  });
+      },
+      cmd);
+  run();
+  BOOST_TEST(is(out->error, errc::expired));
+  BOOST_TEST(*throttled == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_expired_call_frees_its_place_in_the_wait_queue) {
+  auto cmd = make(*this, {.name = "api",
+                          .limiter = "min 1s",
+                          .action = on_throttle::wait,
+                          .queue_limit = 1});
+  auto t0 = now();
+  auto a = call(*this, cmd, "a");
+  auto b = call(*this, cmd, "b", 1, 2s); // its turn at 1 s, then at 10 s
+  run();
+  BOOST_TEST(a->value == "ok:a");
+  BOOST_TEST(ask<bool>(cmd, policy_atom::value, std::string{"min 10s"}));
+  auto full = call(*this, cmd, "full");
+  run();
+  BOOST_TEST(failed_with(full, errc::queue_full, "queue_limit 1"));
+  advance(2s);
+  BOOST_TEST(failed_with(b, errc::expired, "call 2 waited 2s"));
+  auto c = call(*this, cmd, "c");
+  run();
+  BOOST_TEST(!c->answered); // queued in b's place, not refused
+  advance(8s);
+  BOOST_TEST(c->value == "ok:c");
+  BOOST_TEST((c->at == t0 + 10s));
+}
+
+BOOST_AUTO_TEST_CASE(the_proxy_takes_a_cost_and_a_max_wait) {
+  auto target = sys->spawn(target_impl, 2);
+  auto cmd = make(*this,
+                  {.name = "proxy",
+                   .limiter = "10/s burst 10",
+                   .action = on_throttle::wait},
+                  target);
+  auto a = call(*this, cmd, "a", 6, no_max_wait, true);
+  auto b = call(*this, cmd, "b", 6, 500ms, true); // needs 200 ms
+  auto c = call(*this, cmd, "c", 6, 500ms, true); // needs 800 ms
+  auto d = call(*this, cmd, "d", 11, no_max_wait, true);
+  run();
+  BOOST_TEST(a->value == "target:a");
+  BOOST_TEST(failed_with(c, errc::expired, "command 'proxy': call 3"));
+  BOOST_TEST(failed_with(d, errc::bad_request,
+                         "cost 11 exceeds the limiter's capacity 10"));
+  BOOST_TEST(!b->answered);
+  advance(200ms);
+  BOOST_TEST(b->value == "target:b");
+  auto admitted = all_of<call_admitted>(*this, "proxy");
+  BOOST_REQUIRE(admitted.size() == 2u);
+  BOOST_TEST(admitted[0].cost == 6u);
+  BOOST_TEST(admitted[1].cost == 6u);
+  caf::anon_send_exit(target, caf::exit_reason::user_shutdown);
+}
+
+// -- weighted calls (issue 12, item 8) ----------------------------------------
+
+BOOST_AUTO_TEST_CASE(
+    weighted_calls_take_tokens_as_x_time_rate_wait_n_and_survive_a_restart) {
+  // x/time/rate: NewLimiter(10, 10); WaitN(5) twice at t returns at once,
+  // a third WaitN(5) at t waits 0.5 s.
+  for (uint64_t every : {0u, 1u}) {
+    BOOST_TEST_CONTEXT("snapshot_every " << every) {
+      auto name = "api" + std::to_string(every);
+      command_config config{.name = name,
+                            .limiter = "10/s burst 10",
+                            .action = on_throttle::wait,
+                            .snapshot_every = every};
+      auto cmd = make(*this, config);
+      auto t0 = now();
+      auto a = call(*this, cmd, "a", 5);
+      auto b = call(*this, cmd, "b", 5);
+      auto c = call(*this, cmd, "c", 5);
+      run();
+      BOOST_TEST(a->value == "ok:a");
+      BOOST_TEST(b->value == "ok:b");
+      BOOST_TEST(!c->answered);
+      advance(500ms - 1ns);
+      BOOST_TEST(!c->answered);
+      advance(1ns);
+      BOOST_TEST(c->value == "ok:c");
+      BOOST_TEST((c->at == t0 + 500ms));
+      auto admitted = all_of<call_admitted>(*this, name);
+      BOOST_REQUIRE(admitted.size() == 3u);
+      for (auto& x : admitted)
+        BOOST_TEST(x.cost == 5u);
+      BOOST_TEST((admitted[2].waited == 500ms));
+      // The bucket is empty at 0.5 s; a restart must see the same.
+      restart(*this, 100ms);
+      config.action = on_throttle::reject;
+      cmd = make(*this, config);
+      auto d = ask<std::string>(cmd, call_atom::value, std::string{"d"},
+                                uint64_t{5}, no_max_wait);
+      BOOST_REQUIRE(!d);
+      BOOST_TEST(context_of(d.error()).find("retry after 400ms") !=
+                 std::string::npos);
+      advance(400ms);
+      BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"e"},
+                                  uint64_t{5}, no_max_wait));
+      // A policy change rebuilds with the costs too: under 10/s burst 20
+      // the same admissions (5, 5 at 0 s, 5 at 0.5 s, 5 at 1 s) leave 10
+      // tokens at 1 s; so does a restart.
+      BOOST_TEST(
+          ask<bool>(cmd, policy_atom::value, std::string{"10/s burst 20"}));
+      restart(*this);
+      config.limiter = "10/s burst 20";
+      cmd = make(*this, config);
+      BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"f"},
+                                  uint64_t{5}, no_max_wait));
+      BOOST_TEST(!ask<std::string>(cmd, call_atom::value, std::string{"g"},
+                                   uint64_t{10}, no_max_wait));
+      restart(*this);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_weighted_call_counts_as_that_many_calls_in_a_window) {
+  auto cmd = make(*this, {.name = "api", .limiter = "5 per 1s"});
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"a"},
+                              uint64_t{3}, no_max_wait));
+  advance(100ms);
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"b"},
+                              uint64_t{2}, no_max_wait));
+  auto c = ask<std::string>(cmd, call_atom::value, std::string{"c"});
+  BOOST_REQUIRE(!c);
+  BOOST_TEST(context_of(c.error()).find("retry after 900ms") !=
+             std::string::npos);
+  advance(900ms);
+  // a's three slots are free, b's two are not.
+  BOOST_TEST(!ask<std::string>(cmd, call_atom::value, std::string{"d"},
+                               uint64_t{4}, no_max_wait));
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"e"},
+                              uint64_t{3}, no_max_wait));
+}
+
+BOOST_AUTO_TEST_CASE(a_cost_of_0_or_above_the_capacity_is_refused_at_once) {
+  auto cmd = make(*this, {.name = "api", .limiter = "10/s burst 10"});
+  auto zero = ask<std::string>(cmd, call_atom::value, std::string{"a"},
+                               uint64_t{0}, no_max_wait);
+  BOOST_REQUIRE(!zero);
+  BOOST_TEST(is(zero.error(), errc::bad_request));
+  BOOST_TEST(context_of(zero.error()) ==
+             "command 'api': cost 0; a call costs at least 1");
+  auto big = ask<std::string>(cmd, call_atom::value, std::string{"b"},
+                              uint64_t{11}, no_max_wait);
+  BOOST_REQUIRE(!big);
+  BOOST_TEST(is(big.error(), errc::bad_request));
+  BOOST_TEST(context_of(big.error()) ==
+             "command 'api': cost 11 exceeds the limiter's capacity 10 "
+             "(10/1s burst 10)");
+  // Nothing recorded, no call id used; the whole burst is one call.
+  BOOST_TEST(stored({.source = "api"}).size() == 1u); // policy_changed
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"c"},
+                              uint64_t{10}, no_max_wait));
+  BOOST_TEST(all_of<call_admitted>(*this, "api").front().call_id == 1u);
+  // "min" admits cost 1 only; an unlimited command any cost.
+  auto min = make(*this, {.name = "min", .limiter = "min 1s"});
+  auto two = ask<std::string>(min, call_atom::value, std::string{"d"},
+                              uint64_t{2}, no_max_wait);
+  BOOST_REQUIRE(!two);
+  BOOST_TEST(is(two.error(), errc::bad_request));
+  auto free = make(*this, {.name = "free"});
+  BOOST_TEST(ask<std::string>(free, call_atom::value, std::string{"e"},
+                              uint64_t{1000000}, no_max_wait));
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_waiting_call_above_a_new_limiters_capacity_is_refused_and_recorded) {
+  auto cmd = make(
+      *this,
+      {.name = "api", .limiter = "10/s burst 10", .action = on_throttle::wait});
+  auto a = call(*this, cmd, "a", 10);
+  auto b = call(*this, cmd, "b", 8);
+  auto c = call(*this, cmd, "c", 1);
+  run();
+  BOOST_TEST(a->value == "ok:a");
+  BOOST_TEST(!c->answered);
+  // The new bucket holds 5 at most (a's 10, which it would not have
+  // admitted, is not counted): b can never run, c runs at once.
+  BOOST_TEST(ask<bool>(cmd, policy_atom::value, std::string{"10/s burst 5"}));
+  BOOST_TEST(failed_with(b, errc::bad_request,
+                         "call 2: cost 8 exceeds the limiter's capacity 5"));
+  BOOST_TEST(c->value == "ok:c");
+  auto throttled = events_of(*this, "api", 2);
+  BOOST_REQUIRE(throttled.size() == 2u);
+  BOOST_TEST((std::get<call_throttled>(throttled[1]).action ==
+              throttle_action::rejected));
+}
+
 BOOST_AUTO_TEST_CASE(a_command_is_registered_by_name_until_it_exits) {
   BOOST_TEST(!spawn_command(*rt, {}, sync_operation{echo}));
   auto cmd = make(*this, {.name = "api"});
@@ -978,5 +1411,20 @@ BOOST_AUTO_TEST_CASE(call_blocking_answers_non_actor_code) {
   auto second = call_blocking(sys, *cmd, "b");
   BOOST_REQUIRE(!second);
   BOOST_TEST(is(second.error(), errc::throttled));
+  // With a cost and a max wait.
+  auto wait = spawn_command(
+      **rt,
+      {.name = "wait", .limiter = "10/s burst 10", .action = on_throttle::wait},
+      sync_operation{echo});
+  BOOST_REQUIRE(wait);
+  auto all = call_blocking(sys, *wait, "c", 10, 0ns);
+  BOOST_REQUIRE(all);
+  BOOST_TEST(*all == "ok:c");
+  auto more = call_blocking(sys, *wait, "d", 10, 0ns); // needs 1 s
+  BOOST_REQUIRE(!more);
+  BOOST_TEST(is(more.error(), errc::expired));
+  auto bad = call_blocking(sys, *wait, "e", 11);
+  BOOST_REQUIRE(!bad);
+  BOOST_TEST(is(bad.error(), errc::bad_request));
   BOOST_TEST(!(*rt)->shutdown());
 }

@@ -154,6 +154,27 @@ BOOST_AUTO_TEST_CASE(a_call_admitted_after_a_wait_was_requested_before_it) {
       (reader.request({3, at(130), "db", call_admitted{7, 10ms}}) == at(120)));
 }
 
+BOOST_AUTO_TEST_CASE(an_expired_call_is_one_request_whether_it_waited_or_not) {
+  call_requests reader;
+  // Waited, then its max wait passed: requested once, at 100.
+  BOOST_TEST(
+      (reader.request({1, at(100), "api",
+                       call_throttled{7, 20ms, throttle_action::waited}}) ==
+       at(100)));
+  BOOST_TEST(!reader.request(
+      {2, at(400), "api", call_throttled{7, 300ms, throttle_action::expired}}));
+  BOOST_TEST(reader.open().empty());
+  // Answered expired at its request: that event is the request.
+  BOOST_TEST(
+      (reader.request({3, at(500), "api",
+                       call_throttled{8, 1s, throttle_action::expired}}) ==
+       at(500)));
+  BOOST_TEST(reader.open().empty());
+  // A weighted call is one request too.
+  BOOST_TEST((reader.request({4, at(600), "api", call_admitted{9, 0ms, 5}}) ==
+              at(600)));
+}
+
 BOOST_AUTO_TEST_CASE(a_wait_longer_than_time_goes_back_is_clamped_not_wrapped) {
   // Admitted in 1700 after 273 years of waiting: the request was before the
   // earliest time a time_point holds; the difference wrapped into 2010.

@@ -13,10 +13,14 @@ BOOST_AUTO_TEST_SUITE(events_event)
 BOOST_AUTO_TEST_CASE(every_event_type_has_a_unique_number_and_name) {
   std::set<uint16_t> numbers;
   std::set<std::string_view> names;
+  // One sample of every type, and a few more of later record versions.
   auto bodies = test::sample_bodies();
-  BOOST_TEST(bodies.size() == std::variant_size_v<event>);
+  BOOST_TEST(bodies.size() >= std::variant_size_v<event>);
+  std::set<size_t> alternatives;
   for (auto& body : bodies) {
     auto type = type_of(body);
+    if (!alternatives.insert(body.index()).second)
+      continue; // another sample of a type already seen
     BOOST_TEST(numbers.insert(static_cast<uint16_t>(type)).second);
     BOOST_TEST(names.insert(name_of(type)).second);
     BOOST_TEST(!name_of(type).empty());

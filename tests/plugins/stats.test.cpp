@@ -35,6 +35,27 @@ std::shared_ptr<stats> folded(const std::vector<envelope>& events,
 
 BOOST_AUTO_TEST_SUITE(stats_plugin)
 
+BOOST_AUTO_TEST_CASE(it_counts_expired_calls_once_each_and_keeps_them) {
+  log_builder b;
+  b.at(0ms, "api", call_admitted{1, 0ms, 5});
+  b.at(0ms, "api", call_throttled{2, 1s, throttle_action::expired});
+  b.at(10ms, "api", call_throttled{3, 1s, throttle_action::waited});
+  b.at(310ms, "api", call_throttled{3, 300ms, throttle_action::expired});
+  auto s = folded(b.events);
+  auto* api = s->command("api");
+  BOOST_REQUIRE(api != nullptr);
+  BOOST_TEST(api->requested == 3u);
+  BOOST_TEST(api->admitted == 1u);
+  BOOST_TEST(api->expired == 2u);
+  BOOST_TEST(api->throttled[0] == 1u); // call 3 waited first
+  BOOST_TEST(api->throttled[1] == 0u);
+  BOOST_TEST(api->throttled_total() == 1u);
+  auto copy = folded({});
+  BOOST_REQUIRE(!copy->load(s->save()));
+  BOOST_REQUIRE(copy->command("api") != nullptr);
+  BOOST_TEST(copy->command("api")->expired == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(it_counts_each_call_by_its_outcome) {
   log_builder b;
   b.at(0ms, "api", call_requested{1});

@@ -4,6 +4,8 @@
 
 #include "timecontrol/policies/sliding_window.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -210,6 +212,53 @@ BOOST_AUTO_TEST_CASE(the_byte_format_is_pinned) {
                                              "02"
                                              "0100000000000000"
                                              "0300000000000000");
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_weighted_call_is_admitted_when_as_many_unit_calls_would_be) {
+  // Reference: a call of weight n at t is admitted iff n calls of weight 1
+  // at t all are, and then leaves the same state; its earliest time is the
+  // first candidate (t, or a remembered call's time + window) at which n
+  // unit calls all are.
+  std::mt19937_64 rng{12};
+  for (int round = 0; round < 300; ++round) {
+    uint64_t limit = 1 + rng() % 6;
+    sliding_window w{limit, duration{100}};
+    int64_t t = 0;
+    for (int i = 0; i < 40; ++i) {
+      t += static_cast<int64_t>(rng() % 60);
+      uint64_t n = 1 + rng() % (limit + 1);
+      auto units = [&](sliding_window copy, int64_t when) {
+        for (uint64_t k = 0; k < n; ++k)
+          if (!copy.admit(at(when)).admitted)
+            return std::optional<sliding_window>{};
+        return std::optional<sliding_window>{copy};
+      };
+      auto expected = units(w, t);
+      auto c = w.check(at(t), n);
+      BOOST_TEST_INFO("round " << round << " call " << i << " n " << n);
+      BOOST_REQUIRE(c.admitted == expected.has_value());
+      if (!c.admitted) {
+        auto want = never;
+        if (n <= limit) {
+          std::vector<int64_t> candidates;
+          for (auto x : w.calls())
+            candidates.push_back(to_nanos(x) + 100);
+          std::sort(candidates.begin(), candidates.end());
+          for (auto when : candidates)
+            if (when >= t && units(w, when)) {
+              want = at(when);
+              break;
+            }
+        }
+        BOOST_REQUIRE((c.earliest == want));
+      }
+      auto a = w.admit(at(t), n);
+      BOOST_REQUIRE((a == c));
+      if (expected)
+        BOOST_REQUIRE((w == *expected));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -76,4 +76,29 @@ BOOST_AUTO_TEST_CASE(a_limiter_survives_a_round_trip_through_bytes) {
                   .has_value());
 }
 
+BOOST_AUTO_TEST_CASE(a_weighted_call_takes_its_weight_as_x_time_rate_wait_n) {
+  // x/time/rate: NewLimiter(10, 10); AllowN(t, 5) twice, then the third
+  // ReserveN(t, 5) is due 0.5 s later.
+  auto lim = from_spec("10/s burst 10");
+  BOOST_TEST(admit(lim, at_ms(0), 5).admitted);
+  BOOST_TEST(admit(lim, at_ms(0), 5).admitted);
+  auto third = admit(lim, at_ms(0), 5);
+  BOOST_TEST(!third.admitted);
+  BOOST_TEST((third.earliest == at_ms(500)));
+  BOOST_TEST((check(lim, at_ms(500), 5) == admission{true, at_ms(500), 0ms}));
+  // More than the burst never (WaitN's "exceeds limiter's burst").
+  BOOST_TEST((check(lim, at_ms(10'000), 11).earliest == never));
+}
+
+BOOST_AUTO_TEST_CASE(capacity_is_the_most_one_call_can_cost) {
+  BOOST_TEST(capacity(from_spec("10/s burst 10")) == 10u);
+  BOOST_TEST(capacity(from_spec("5/s")) == 5u);
+  BOOST_TEST(capacity(from_spec("4 per 100ms")) == 4u);
+  BOOST_TEST(capacity(from_spec("min 50ms")) == 1u);
+  auto lim = from_spec("min 50ms");
+  BOOST_TEST(admit(lim, at_ms(100), 1).admitted);
+  BOOST_TEST((admit(lim, at_ms(200), 2).earliest == never));
+  BOOST_TEST(admit(lim, at_ms(200), 1).admitted);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

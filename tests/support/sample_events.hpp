@@ -48,9 +48,10 @@ E generated_sample() {
   return x;
 }
 
-/// The hand-written samples (the golden bytes of format version 1 pin
-/// them), then a generated one of every other type of the catalogue, so a
-/// new type is covered without being added here.
+/// The hand-written samples (the golden bytes of format versions 1, 2 and 3
+/// pin them; new ones go at the end of the list), then a generated one of every
+/// other type of the catalogue, so a new type is covered without being added
+/// here.
 inline std::vector<event> sample_bodies() {
   using namespace std::chrono_literals;
   std::vector<event> result{
@@ -75,6 +76,9 @@ inline std::vector<event> sample_bodies() {
       node_stopped{"shutdown"},
       log_repaired{"83..168", "169..1048744",
                    "000012.log at offset 4899 (checksum mismatch)"},
+      // Record format version 3: a weighted call, an expired one.
+      call_admitted{7, 1500us, 5},
+      call_throttled{8, 300ms, throttle_action::expired},
   };
   std::vector<bool> covered(std::variant_size_v<event>, false);
   for (auto& x : result)

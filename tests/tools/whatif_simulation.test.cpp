@@ -69,4 +69,30 @@ BOOST_AUTO_TEST_CASE(calls_pushed_past_2262_are_counted_up_to_it) {
   BOOST_TEST(r.mean_delay() <= r.max_delay);
 }
 
+BOOST_AUTO_TEST_CASE(weighted_calls_take_their_cost_as_the_command_does) {
+  // Against 10/s burst 10, three calls of cost 5 at t: two at once, the
+  // third 0.5 s later (x/time/rate's WaitN); in reject semantics it is
+  // rejected. A call of cost 11 could never run.
+  auto t0 = from_nanos(1'767'225'600'000'000'000);
+  std::vector<tool::requested_call> at = {
+      {t0, 5}, {t0, 5}, {t0, 5}, {t0 + 10s, 11}};
+  auto r = tool::simulate(spec("10/s burst 10"), at);
+  BOOST_TEST(r.calls == 4u);
+  BOOST_TEST(r.wait_at_once == 2u);
+  BOOST_TEST(r.delayed == 1u);
+  BOOST_TEST((r.max_delay == 500ms));
+  BOOST_TEST(r.reject_admitted == 2u);
+  BOOST_TEST(r.rejected == 2u);
+  BOOST_TEST(r.too_costly == 1u);
+  // Cost 1 each: the same as calls without a cost.
+  auto plain = tool::simulate(spec("10/s burst 10"), calls(30, 10ms));
+  std::vector<tool::requested_call> ones;
+  for (auto t : calls(30, 10ms))
+    ones.push_back({t, 1});
+  auto weighed = tool::simulate(spec("10/s burst 10"), ones);
+  BOOST_TEST(weighed.delayed == plain.delayed);
+  BOOST_TEST(weighed.rejected == plain.rejected);
+  BOOST_TEST(weighed.delayed > 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

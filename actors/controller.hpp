@@ -68,7 +68,11 @@
 // more than `grace` ago, and a call that ends ends only its own run. A small
 // vector per watch, empty when nothing runs. (healthchecks keeps only the
 // latest start: a run that never ends is forgotten there once a newer one
-// starts; here it still turns the watch down.)
+// starts; here it still turns the watch down.) A call that succeeds forgets
+// the runs that began before it and are past their grace by then, as a
+// success ping clears healthchecks' start: so a call cut off by a crash
+// (call_admitted without call_finished) holds the watch down only until a
+// later call succeeds.
 //
 // Pause and resume. (pause_atom, command) records policy_changed
 // "pause <command>" (the time of that event is the pause), hands it to the

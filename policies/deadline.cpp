@@ -63,10 +63,21 @@ void deadline::started(uint64_t call, time_point t) {
 }
 
 void deadline::finished(uint64_t call, time_point t, bool ok) noexcept {
+  auto own = std::find_if(runs_.begin(), runs_.end(),
+                          [&](const run& x) { return x.call == call; });
+  auto began = own != runs_.end() ? own->start : t;
   std::erase_if(runs_, [&](const run& x) { return x.call == call; });
   if (!admit(t))
     return;
   failed_ = !ok;
+  // A success forgets the runs that began before this call and are past
+  // their grace by now, as healthchecks forgets a start when a success
+  // comes: a process killed in the middle of a call leaves a run that never
+  // ends, and it must not hold the command down for ever.
+  if (ok)
+    std::erase_if(runs_, [&](const run& x) {
+      return x.start < began && detail::add_sat(x.start, grace_) < t;
+    });
 }
 
 void deadline::paused(time_point t) noexcept {

@@ -238,6 +238,30 @@ BOOST_AUTO_TEST_CASE(overlapping_runs_are_each_held_to_the_grace) {
   BOOST_TEST((d.status(at(40)) == st::up));
 }
 
+BOOST_AUTO_TEST_CASE(a_success_forgets_an_earlier_run_past_its_grace) {
+  // Call 1 never ends (its process was killed); call 2 runs and succeeds.
+  deadline d{100ns, 5ns, at(0), true};
+  d.started(1, at(10));
+  BOOST_TEST((d.status(at(16)) == st::down));
+  d.started(2, at(30));
+  d.finished(2, at(31), true);
+  BOOST_TEST(d.running() == 0u);
+  BOOST_TEST((d.status(at(31)) == st::up));
+  // A failure forgets nothing, nor does a success of a call that began
+  // first.
+  deadline e{100ns, 5ns, at(0), true};
+  e.started(1, at(10));
+  e.started(2, at(30));
+  e.finished(2, at(31), false);
+  BOOST_TEST(e.running() == 1u);
+  deadline f{100ns, 5ns, at(0), true};
+  f.started(1, at(10));
+  f.started(2, at(30));
+  f.finished(1, at(40), true);
+  BOOST_TEST(f.running() == 1u);
+  BOOST_TEST((f.status(at(40)) == st::down)); // run 2 is past its grace
+}
+
 BOOST_AUTO_TEST_CASE(the_later_of_two_starts_of_one_call_wins) {
   deadline d{100ns, 5ns, at(0), true};
   d.started(7, at(10)); // call_admitted

@@ -14,6 +14,12 @@ caf::error rebuild(const event_store& store, plugin& p,
                    const rebuild_options& options) {
   if (options.from_snapshot) {
     auto snap = store.load_snapshot(p.name());
+    // A snapshot is derived data: one whose record is damaged or of a newer
+    // format is passed over like one whose state does not load (below),
+    // and the events rebuild the state. A read that failed is an error.
+    if (!snap && (is(snap.error(), errc::corrupt_record) ||
+                  is(snap.error(), errc::newer_format)))
+      snap = std::optional<snapshot>{};
     if (!snap)
       return std::move(snap.error());
     if (*snap && (*snap)->seq > p.covered() &&

@@ -83,8 +83,9 @@ struct rebuild_options {
 };
 
 /// Brings `p` up to date with `store`: loads its snapshot (when asked and
-/// newer than what `p` covers; one that does not load -- damaged, or of
-/// another format version -- is passed over), then replays the events after
+/// newer than what `p` covers; one that does not load -- its record or its
+/// state damaged, or of another format version -- is passed over, and
+/// `timecontrol verify` reports it), then replays the events after
 /// it that pass its filter. Errors: reading the snapshot's or the store's, e.g.
 /// "corrupt_record: seq 42: ...", and errc::operation_failed for an
 /// exception thrown by the plugin (naming it and the seq) -- `p` then

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "tests/plugins/checks.hpp"
+#include "tests/support/faulty_store.hpp"
 #include "tests/support/print.hpp"
 
 using namespace tc;
@@ -257,6 +258,31 @@ BOOST_AUTO_TEST_CASE(a_damaged_snapshot_does_not_load) {
   stats s{10s};
   test::replayed(*store, s);
   test::check_damaged_snapshots(s, [] { return std::make_shared<stats>(10s); });
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_snapshot_whose_record_is_damaged_or_newer_is_passed_over) {
+  auto events = test::random_log(300);
+  auto inner = event_store::open("plugin-test", {.mode = durability::memory});
+  BOOST_REQUIRE(inner);
+  BOOST_REQUIRE((*inner)->append(events));
+  test::faulty_store store{std::move(*inner)};
+  stats saved{10s};
+  BOOST_REQUIRE(!rebuild(store, saved, {.from_snapshot = false, .to = 100}));
+  BOOST_REQUIRE(!save_snapshot(store, saved));
+  stats full{10s};
+  auto expected = test::replayed(store, full);
+  for (auto code : {errc::corrupt_record, errc::newer_format}) {
+    store.snapshot_error = code;
+    stats s{10s};
+    auto err = rebuild(store, s);
+    BOOST_TEST(!err, render(err));
+    BOOST_TEST(s.save() == expected);
+  }
+  // A read that fails is an error, not a reason to replay everything.
+  store.snapshot_error = errc::storage_failure;
+  stats failed{10s};
+  BOOST_TEST(is(rebuild(store, failed), errc::storage_failure));
 }
 
 BOOST_AUTO_TEST_CASE(a_snapshot_of_another_bucket_width_does_not_load) {

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "timecontrol/storage/event_store.hpp"
 
@@ -17,6 +19,8 @@ public:
 
   std::atomic<bool> fail_appends{false};
   std::atomic<bool> fail_reads{false};
+  /// When set, load_snapshot answers this error (a damaged record, say).
+  std::optional<errc> snapshot_error;
 
   using event_store::append;
 
@@ -49,6 +53,10 @@ public:
   load_snapshot(std::string_view name) const override {
     if (fail_reads)
       return failure();
+    if (snapshot_error)
+      return make_error(*snapshot_error, path() + ": snapshot '" +
+                                             std::string{name} +
+                                             "': injected damage");
     return inner_->load_snapshot(name);
   }
 

@@ -239,7 +239,7 @@ void timeline_builder::add(const envelope& x) {
           auto& st = lane(lane_kind::command, x.source);
           st.summary.has_calls = true;
           auto action = static_cast<size_t>(e.action);
-          if (action < 3)
+          if (action < slot(st, ns)->throttled.size())
             ++slot(st, ns)->throttled[action];
         } else if constexpr (std::is_same_v<T, call_finished>) {
           auto& st = lane(lane_kind::command, x.source);

@@ -55,8 +55,10 @@ struct timeline_bucket {
   uint64_t ok = 0;
   uint64_t failed = 0;
   uint64_t timed_out = 0;
-  /// Indexed by throttle_action: waited, rejected, dropped.
-  std::array<uint64_t, 3> throttled{};
+  /// Indexed by throttle_action: waited, rejected, dropped, expired. A call
+  /// that waited and then expired has both; throttled_total() counts the
+  /// first three, as the stats do.
+  std::array<uint64_t, 4> throttled{};
   uint64_t missed = 0;
   uint64_t fired = 0;
   uint64_t misfired = 0;
@@ -71,6 +73,10 @@ struct timeline_bucket {
   uint64_t throttled_total() const {
     return throttled[0] + throttled[1] + throttled[2];
   }
+
+  /// Every call_throttled record, expired ones included (what the plot
+  /// draws below a lane's baseline).
+  uint64_t throttle_records() const { return throttled_total() + throttled[3]; }
 
   void merge(const timeline_bucket& other);
 };

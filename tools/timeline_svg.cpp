@@ -34,8 +34,12 @@ constexpr int lane_gap = 16;
 constexpr const char* ok_colour = "#4e79a7";
 constexpr const char* failed_colour = "#e15759";
 constexpr const char* timed_out_colour = "#f28e2b";
-constexpr const char* throttle_colours[] = {"#c9b3e0", "#9467bd", "#5b3a87"};
-constexpr const char* throttle_names[] = {"waited", "rejected", "dropped"};
+// By throttle_action: waited, rejected, dropped, expired.
+constexpr size_t throttle_kinds = 4;
+constexpr const char* throttle_colours[] = {"#c9b3e0", "#9467bd", "#5b3a87",
+                                            "#bab0ac"};
+constexpr const char* throttle_names[] = {"waited", "rejected", "dropped",
+                                          "expired"};
 constexpr const char* miss_colour = "#a61c1c";
 constexpr const char* fired_colour = "#76b7b2";
 constexpr const char* misfired_colour = "#d4761c";
@@ -339,13 +343,13 @@ private:
     // Only what the picture holds.
     bool calls = false, failed = false, timed_out = false, misses = false,
          fired = false, misfired = false;
-    std::array<bool, 3> throttles{};
+    std::array<bool, throttle_kinds> throttles{};
     std::array<bool, 5> statuses{};
     for (auto& l : t_.lanes) {
       calls |= l.totals.ok > 0;
       failed |= l.totals.failed > 0;
       timed_out |= l.totals.timed_out > 0;
-      for (size_t i = 0; i < 3; ++i)
+      for (size_t i = 0; i < throttle_kinds; ++i)
         throttles[i] |= l.totals.throttled[i] > 0;
       misses |= l.totals.missed > 0;
       fired |= l.totals.fired > 0;
@@ -374,7 +378,7 @@ private:
       item("call failed", box(failed_colour));
     if (timed_out)
       item("call timed out", box(timed_out_colour));
-    for (size_t i = 0; i < 3; ++i)
+    for (size_t i = 0; i < throttle_kinds; ++i)
       if (throttles[i])
         item(std::string{"throttled, "} + throttle_names[i] + " (below)",
              box(throttle_colours[i]));
@@ -482,6 +486,8 @@ private:
                     throttle_names[i];
           parts.push_back(std::to_string(n) + " throttled (" + by + ")");
         }
+        if (auto n = l.totals.throttled[3]; n > 0)
+          parts.push_back(std::to_string(n) + " expired");
       } else {
         parts.push_back("no calls recorded");
       }
@@ -531,7 +537,7 @@ private:
     uint64_t up = 0, down = 0;
     for (auto& b : l.buckets) {
       up = std::max(up, b.ended());
-      down = std::max(down, b.throttled_total());
+      down = std::max(down, b.throttle_records());
     }
     // One scale above and below the baseline, so bars compare.
     double scale = calls_height;
@@ -545,7 +551,7 @@ private:
     auto w = std::max(bar_w_ - gap, 0.5);
     for (size_t i = 0; i < l.buckets.size(); ++i) {
       auto& b = l.buckets[i];
-      if (b.ended() + b.throttled_total() == 0)
+      if (b.ended() + b.throttle_records() == 0)
         continue;
       std::string tip = bucket_span(i) + ": ";
       std::string counts;
@@ -557,7 +563,7 @@ private:
       add(b.ok, "ok");
       add(b.failed, "failed");
       add(b.timed_out, "timed out");
-      for (size_t a = 0; a < 3; ++a)
+      for (size_t a = 0; a < throttle_kinds; ++a)
         add(b.throttled[a],
             std::string{"throttled ("} + throttle_names[a] + ")");
       tip += counts;
@@ -574,7 +580,7 @@ private:
         rect(x, top, w, h, colour);
       }
       auto bottom = base + 1;
-      for (size_t a = 0; a < 3; ++a) {
+      for (size_t a = 0; a < throttle_kinds; ++a) {
         auto n = b.throttled[a];
         if (n == 0)
           continue;
@@ -595,7 +601,7 @@ private:
     if (down > 0)
       label(base + 1 + scale * static_cast<double>(down) + 3, down);
     y_ +=
-        calls_height + (l.totals.throttled_total() > 0 ? throttles_height : 2);
+        calls_height + (l.totals.throttle_records() > 0 ? throttles_height : 2);
   }
 
   void band(const timeline_lane& l) {

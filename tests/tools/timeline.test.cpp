@@ -88,6 +88,24 @@ BOOST_AUTO_TEST_CASE(calls_are_counted_by_how_they_ended) {
   BOOST_TEST(t.events == 8u);
 }
 
+BOOST_AUTO_TEST_CASE(expired_calls_are_drawn_and_counted_apart_from_throttles) {
+  auto t = fold({
+      {0, t0, "api", call_throttled{1, 1s, throttle_action::waited}},
+      {0, t0 + 300ms, "api", call_throttled{1, 1s, throttle_action::expired}},
+      {0, t0 + 400ms, "api", call_throttled{2, 1s, throttle_action::expired}},
+      {0, t0 + 500ms, "api", call_admitted{3, 0ns}},
+  });
+  auto* api = find_lane(t, "api");
+  BOOST_REQUIRE(api != nullptr);
+  BOOST_TEST(api->totals.throttled[0] == 1u);
+  BOOST_TEST(api->totals.throttled[3] == 2u);
+  BOOST_TEST(api->totals.throttled_total() == 1u); // as the stats count
+  auto svg = render_svg(t, {});
+  BOOST_TEST(svg.find("2 expired") != std::string::npos);
+  BOOST_TEST(svg.find("throttled, expired (below)") != std::string::npos);
+  BOOST_TEST(svg.find("throttled (expired)") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(the_default_bucket_is_a_round_200th_of_the_range) {
   auto t = fold({{0, t0, "api", call_finished{1, 1ms, true, ""}},
                  {0, t0 + 4s, "api", call_finished{2, 1ms, true, ""}}});

@@ -155,7 +155,9 @@ void add_whatif(CLI::App& app, int& result) {
   auto* cmd = app.add_subcommand(
       "whatif", "Replay a command's recorded calls against another "
                 "under-limiter: how many would be admitted, delayed, "
-                "rejected");
+                "rejected. Every request is simulated, also one whose "
+                "caller gave up waiting (expired): the log keeps no "
+                "caller's max wait");
   cmd->add_option("PATH", opt->path, "Folder of the log")->required();
   cmd->add_option("--command", opt->command,
                   "The command (the source of its call events)")

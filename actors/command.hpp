@@ -120,7 +120,9 @@
 // limit. Stopping a command and spawning one of the same name in the same
 // process loses nothing in either mode: the stopped command hands its last
 // events to the Log as it exits, and spawn_command waits for the Log to
-// write them before it rebuilds.
+// write them before it rebuilds. Wait for the old one's exit (monitor it:
+// its down message) before spawning again; until then the name is taken
+// (errc::bad_config).
 //
 // In both modes a caller is answered only after every event about its call
 // is handed to the Log, so a Log flush (runtime::flush) sent after the

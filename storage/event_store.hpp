@@ -315,8 +315,9 @@ public:
   /// indexes name exactly the stored records; in the RocksDB store also
   /// every table file's blocks (each damaged file reported once, with the
   /// events it holds, which are not reported again one by one), every WAL
-  /// file, and the marker, lease and options files; and every snapshot
-  /// decodes and covers no seq past the end. Calls `problem(seq,
+  /// file, and the marker, lease and options files; and every snapshot's
+  /// record (its checksum; the state inside is its owner's to read) and
+  /// that it covers no seq past the end. Calls `problem(seq,
   /// err)` once per problem found (seq 0 when it is not tied to one event)
   /// and goes on; returns the number of problems, or an error if the check
   /// itself could not run (e.g. a read failed). A RocksDB OPTIONS file that

@@ -180,6 +180,14 @@ struct scheduler_fixture : test::actor_fixture {
     return result;
   }
 
+  /// Intent `id` fired each due time once, in order.
+  void check_each_due_fired_once(uint64_t id) {
+    auto dues = fired_dues(id);
+    std::set<time_point> unique{dues.begin(), dues.end()};
+    BOOST_TEST(unique.size() == dues.size(), "intent " << id);
+    BOOST_TEST(std::is_sorted(dues.begin(), dues.end()), "intent " << id);
+  }
+
   std::vector<time_point> fired_dues(uint64_t id) {
     std::vector<time_point> result;
     for (auto& x : recorded<intent_fired>())
@@ -594,12 +602,8 @@ BOOST_AUTO_TEST_CASE(restarts_in_the_middle_never_fire_a_due_time_twice) {
     restart(1300ms);
   }
   advance(10s);
-  for (auto id : {fast, slow}) {
-    auto dues = fired_dues(id);
-    std::set<time_point> unique{dues.begin(), dues.end()};
-    BOOST_TEST(unique.size() == dues.size());
-    BOOST_TEST(std::is_sorted(dues.begin(), dues.end()));
-  }
+  for (auto id : {fast, slow})
+    check_each_due_fired_once(id);
   BOOST_TEST(a->too_fast == 0u);
   BOOST_TEST(b->too_fast == 0u);
   BOOST_TEST(fired_dues(slow).size() >= 5u);
@@ -637,12 +641,8 @@ BOOST_AUTO_TEST_CASE(the_scheduler_saves_a_snapshot_a_restart_starts_from) {
     restart(1300ms, config);
   }
   advance(10s);
-  for (auto id : {fast, slow}) {
-    auto dues = fired_dues(id);
-    std::set<time_point> unique{dues.begin(), dues.end()};
-    BOOST_TEST(unique.size() == dues.size());
-    BOOST_TEST(std::is_sorted(dues.begin(), dues.end()));
-  }
+  for (auto id : {fast, slow})
+    check_each_due_fired_once(id);
   BOOST_TEST(fired_dues(slow).size() >= 5u);
   BOOST_TEST(a->too_fast == 0u);
   BOOST_TEST(pending() == 3u);

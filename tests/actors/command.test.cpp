@@ -724,22 +724,32 @@ BOOST_AUTO_TEST_CASE(a_flush_sent_after_an_answer_covers_the_whole_call) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(a_rejected_call_is_answered_once_its_record_is_written) {
-  auto cmd = make(*this, {.name = "api", .limiter = "min 1s"});
-  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"a"}));
+/// Sends `xs` to `cmd` from a fresh actor; the outcome, and how many
+/// call_throttled the store held when an error answer came.
+template <class... Ts>
+std::pair<outcome_ptr, std::shared_ptr<size_t>>
+call_counting_throttles(test::actor_fixture& f, caf::actor cmd, Ts... xs) {
   auto out = std::make_shared<outcome>();
   auto throttled = std::make_shared<size_t>(0);
-  sys->spawn(
-      [=, this](caf::event_based_actor* self, caf::actor cmd) {
-        self->request(cmd, caf::infinite, call_atom::value, std::string{"b"})
+  f.sys->spawn(
+      [=, &f](caf::event_based_actor* self, caf::actor cmd) {
+        self->request(cmd, caf::infinite, xs...)
             .then([=](std::string&) { out->answered = true; },
-                  [=, this](caf::error& err) {
+                  [=, &f](caf::error& err) {
                     out->answered = true;
                     out->error = err;
-                    *throttled = count(*this, event_type::call_throttled);
+                    *throttled = count(f, event_type::call_throttled);
                   });
       },
       cmd);
+  return {out, throttled};
+}
+
+BOOST_AUTO_TEST_CASE(a_rejected_call_is_answered_once_its_record_is_written) {
+  auto cmd = make(*this, {.name = "api", .limiter = "min 1s"});
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"a"}));
+  auto [out, throttled] =
+      call_counting_throttles(*this, cmd, call_atom::value, std::string{"b"});
   run();
   BOOST_TEST(is(out->error, errc::throttled));
   BOOST_TEST(*throttled == 1u);
@@ -1171,20 +1181,9 @@ BOOST_AUTO_TEST_CASE(an_expired_answer_waits_for_its_record_to_be_written) {
   auto cmd = make(
       *this, {.name = "api", .limiter = "min 1s", .action = on_throttle::wait});
   BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"a"}));
-  auto out = std::make_shared<outcome>();
-  auto throttled = std::make_shared<size_t>(0);
-  sys->spawn(
-      [=, this](caf::event_based_actor* self, caf::actor cmd) {
-        self->request(cmd, caf::infinite, call_atom::value, std::string{"b"},
-                      uint64_t{1}, caf::timespan{10ms})
-            .then([=](std::string&) { out->answered = true; },
-                  [=, this](caf::error& err) {
-                    out->answered = true;
-                    out->error = err;
-                    *throttled = count(*this, event_type::call_throttled);
-                  });
-      },
-      cmd);
+  auto [out, throttled] =
+      call_counting_throttles(*this, cmd, call_atom::value, std::string{"b"},
+                              uint64_t{1}, caf::timespan{10ms});
   run();
   BOOST_TEST(is(out->error, errc::expired));
   BOOST_TEST(*throttled == 1u);

@@ -82,6 +82,19 @@ struct controller_state {
   // The timer that counts; older ones are ignored when they fire.
   uint64_t timer_id = 0;
   std::optional<time_point> timer_at;
+  // Event time (see "Event time" in controller.hpp). Every event stamped
+  // before `watermark` has been delivered; statuses are decided as of it.
+  // Nothing is decided before the first watermark (`started`).
+  time_point watermark = time_point::min();
+  bool started = false;
+  // The last seq the Bus delivered (or the rebuild read).
+  seq_t seen = 0;
+  // A watermark asked for and its answer: the time, and the seq the Log had
+  // written by then; it holds once `seen` reaches that seq.
+  bool asking = false;
+  std::optional<std::pair<time_point, seq_t>> coming{};
+  // Watermarks in a row held back by a recorder (see arm_timer).
+  unsigned held_back = 0;
   // Events from the Bus since the last snapshot.
   uint64_t unsnapshotted = 0;
 };
@@ -100,14 +113,20 @@ void record(controller_pointer self, event body) {
 
 void arm_timer(controller_pointer self) {
   auto& st = self->state;
-  if (st.queue.empty())
-    return;
+  if (st.queue.empty() || st.asking || st.coming)
+    return; // (advance() arms it when the watermark comes)
   auto first = st.queue.begin()->first;
   if (st.timer_at && *st.timer_at <= first)
     return; // the running timer fires first, and re-arms then
   auto now = st.rt->time().now();
   st.timer_at = first;
   auto delay = std::max(first - now, duration{0});
+  // A change that is due but not decided waits for a watermark past it.
+  // Normally the next one is (it is taken at once), unless a recorder holds
+  // an older event unsent (a Command running an operation in act_then_record
+  // mode): after a few tries, ask once a millisecond instead of in a loop.
+  if (delay == duration{0} && st.held_back >= 4)
+    delay = std::chrono::milliseconds{1};
   self->delayed_send(self, std::chrono::duration_cast<caf::timespan>(delay),
                      detail::timer_atom::value, ++st.timer_id);
 }
@@ -128,12 +147,14 @@ std::optional<time_point> early_call_at(const controller_state& st,
   return *due - w.config.lead;
 }
 
+// Queues `w` at its next status change after `t` (the watermark) or its
+// early call after `now`, whichever comes first.
 void requeue(controller_pointer self, const std::string& name, watched& w,
-             time_point now) {
+             time_point t, time_point now) {
   auto& st = self->state;
   if (w.queued)
     st.queue.erase({*w.queued, &name});
-  w.queued = w.policy.next_change(now);
+  w.queued = w.policy.next_change(t);
   if (auto early = early_call_at(st, w, now); early && *early > now)
     w.queued = w.queued ? std::min(*w.queued, *early) : *early;
   if (w.queued)
@@ -149,16 +170,19 @@ bool overdue(deadline_status s) {
   return s == deadline_status::late || s == deadline_status::down;
 }
 
-// Records a change of `name`'s status, if any, and takes the actions.
+// Records a change of `name`'s status as of `t` (the watermark), if any,
+// and takes the actions. An early call (lead) is asked for as of now: it
+// records nothing, and needs no watermark.
 void evaluate(controller_pointer self, const std::string& name, watched& w,
-              time_point now) {
+              time_point t) {
   auto& st = self->state;
-  auto status = w.policy.status(now);
+  auto status = w.policy.status(t);
+  auto now = st.rt->time().now();
   if (auto early = early_call_at(st, w, now); early && *early <= now) {
     w.asked_early = w.policy.due();
     ask_for_call(self, name);
   }
-  requeue(self, name, w, now);
+  requeue(self, name, w, t, now);
   if (status == w.recorded)
     return;
   auto before = w.recorded;
@@ -171,10 +195,10 @@ void evaluate(controller_pointer self, const std::string& name, watched& w,
     // grace -- then measured from the end of that grace, since the due
     // time may still lie ahead. (Down by a failed call is no miss: the
     // call_finished before it says why.)
-    auto since = w.policy.due().value_or(now);
+    auto since = w.policy.due().value_or(t);
     if (auto start = w.policy.running_since())
       since = *start + w.policy.grace();
-    record(self, deadline_missed{name, std::max(now - since, duration{0})});
+    record(self, deadline_missed{name, std::max(t - since, duration{0})});
   }
   reaction r{name, status,
              (st.config.actions & action_call) && st.config.scheduler,
@@ -182,6 +206,68 @@ void evaluate(controller_pointer self, const std::string& name, watched& w,
              (st.config.actions & action_escalate) && st.config.supervisor};
   if (r.call || r.alarm || r.escalate)
     st.out.after_written(self, std::move(r));
+}
+
+// Decides every status change that is due by the watermark.
+void decide_due(controller_pointer self) {
+  auto& st = self->state;
+  while (!st.queue.empty() && st.queue.begin()->first <= st.watermark) {
+    auto* name = st.queue.begin()->second;
+    evaluate(self, *name, st.commands.at(*name), st.watermark);
+  }
+}
+
+void send_now(controller_pointer self);
+
+// A watermark asked for has come once every event the Log had written by
+// then is delivered: decide what is due by it.
+void advance(controller_pointer self) {
+  auto& st = self->state;
+  if (!st.coming || st.seen < st.coming->second)
+    return;
+  auto [at, seq] = *st.coming;
+  st.coming.reset();
+  st.watermark = std::max(st.watermark, at);
+  if (!st.started) {
+    // Report what changed while nothing watched.
+    st.started = true;
+    for (auto& [name, w] : st.commands)
+      evaluate(self, name, w, st.watermark);
+  } else {
+    decide_due(self);
+  }
+  auto now = st.rt->time().now();
+  if (!st.queue.empty() && st.queue.begin()->first <= now &&
+      st.queue.begin()->first > at)
+    ++st.held_back;
+  else
+    st.held_back = 0;
+  arm_timer(self);
+}
+
+// Asks for a watermark: the earliest stamp a recorder still holds unsent
+// (or now), then a Log flush, which is behind every event sent before; it
+// holds once the Bus has delivered what the flush answers.
+void ask_watermark(controller_pointer self) {
+  auto& st = self->state;
+  if (st.asking)
+    return;
+  st.asking = true;
+  send_now(self); // our own events hold nothing back
+  auto at = st.rt->backlog_ptr()->low_watermark(st.rt->time().now());
+  self->request(st.rt->log(), caf::infinite, flush_atom::value)
+      .then(
+          [=](seq_t seq) {
+            auto& st = self->state;
+            st.asking = false;
+            st.coming = std::pair{at, seq};
+            advance(self);
+          },
+          [=](caf::error&) {
+            // The Log failed: nothing can be recorded any more, and the
+            // runtime reports why.
+            self->state.asking = false;
+          });
 }
 
 // Takes the actions of a status change whose events are written.
@@ -354,7 +440,8 @@ caf::result<bool> pause_or_resume(controller_pointer self,
   else
     w.policy.resumed(now);
   w.asked_early.reset();
-  evaluate(self, i->first, w, now);
+  if (st.started)
+    evaluate(self, i->first, w, st.watermark);
   arm_timer(self);
   return true;
 }
@@ -383,11 +470,10 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
   // Without the Bus (the runtime shut down) there is nothing to watch.
   self->monitor(rt->bus());
   self->set_down_handler([=](caf::down_msg& msg) { self->quit(msg.reason); });
-  // Report what changed while nothing watched.
-  auto now = rt->time().now();
-  for (auto& [name, w] : st.commands)
-    evaluate(self, name, w, now);
-  arm_timer(self);
+  // Report what changed while nothing watched, once the first watermark
+  // says every event stamped before it is seen.
+  st.seen = rebuilt_up_to;
+  ask_watermark(self);
   return {
       [=](watch_atom, watch& x) -> caf::result<bool> {
         if (auto err = check(x))
@@ -397,7 +483,8 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
         record(self, policy_changed{watch_spec(x)});
         send_now(self);
         auto& w = add_watch(st, x, now);
-        evaluate(self, st.commands.find(x.command)->first, w, now);
+        if (st.started)
+          evaluate(self, st.commands.find(x.command)->first, w, st.watermark);
         arm_timer(self);
         return true;
       },
@@ -439,14 +526,16 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
         }
         // The state covers every event before this one.
         maybe_snapshot(self, x.seq - 1);
-        if (x.source == st.config.name)
-          return; // our own records
-        auto i = st.commands.find(x.source);
-        if (i == st.commands.end())
-          return;
-        apply_fact(st, x);
-        evaluate(self, i->first, i->second, st.rt->time().now());
-        arm_timer(self);
+        st.seen = x.seq;
+        if (x.source != st.config.name) { // not our own records
+          if (auto i = st.commands.find(x.source); i != st.commands.end()) {
+            apply_fact(st, x);
+            if (st.started)
+              evaluate(self, i->first, i->second, st.watermark);
+            arm_timer(self);
+          }
+        }
+        advance(self);
       },
       [=](detail::out_atom) { send_now(self); },
       [=](detail::timer_atom, uint64_t id) {
@@ -454,12 +543,11 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
         if (id != st.timer_id)
           return; // stale
         st.timer_at.reset();
-        auto now = st.rt->time().now();
-        while (!st.queue.empty() && st.queue.begin()->first <= now) {
-          auto* name = st.queue.begin()->second;
-          evaluate(self, *name, st.commands.at(*name), now);
-        }
-        arm_timer(self);
+        // A change is due: decided once a watermark passes it.
+        if (!st.queue.empty() && st.queue.begin()->first <= st.rt->time().now())
+          ask_watermark(self);
+        else
+          arm_timer(self);
       },
   };
 }

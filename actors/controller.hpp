@@ -95,6 +95,30 @@
 // (watch_atom, watch) keeps it paused. A restart, by full replay or from a
 // snapshot, rebuilds the pauses from those records.
 //
+// Event time. Statuses are decided by the events' own times, not by when
+// they arrive: a call stamped before its due time keeps the watch up even if
+// its event reaches the controller after the due time (it travels from the
+// command through the Log and the Bus). When the timer says a status changes
+// at T, the controller first asks for a watermark: the earliest stamp any
+// recorder of the runtime still holds unsent (or now), then a Log flush,
+// which is behind every event sent before; once the Bus has delivered
+// everything up to what the flush answers, every event stamped before the
+// watermark is seen, and the statuses due by it are decided as of it (so
+// deadline_missed's late_by is measured at the watermark). Until then
+// nothing is recorded; a start is decided after its first watermark too.
+// The cost is one Log round trip per timer that fires. A recorder holding
+// a stamp unsent holds the watermark back: a command in act_then_record
+// mode whose operation runs in its handler holds it for the operation's
+// run (the controller then asks once a millisecond). runtime::record
+// stamps and sends in one step and needs no slot. Not covered: events that
+// other processes record (their clocks are not this runtime's), and an
+// event whose stamp a thread read just before the watermark was taken but
+// recorded just after (a preemption between two statements). status_atom
+// answers as of now from the events seen so far. Early calls (lead) are asked
+// for as of now, without a watermark: they record nothing. Source: the
+// watermark of stream processors (Flink, Dataflow), which decide a window once
+// no earlier event can come.
+//
 // Boundaries. As in policies/deadline.hpp, every bound is inclusive in
 // favour of the command: exactly at last call + period it is still up,
 // exactly at + grace still late, and a run exactly `grace` old still up;

@@ -41,6 +41,7 @@ public:
   recorder(log_actor log, std::shared_ptr<log_backlog> backlog,
            std::string source)
       : log_(std::move(log)), backlog_(std::move(backlog)),
+        slot_(backlog_ ? backlog_->open_slot() : nullptr),
         source_(std::move(source)) {}
 
   recorder(recorder&&) noexcept = default;
@@ -63,6 +64,8 @@ public:
   template <class Self>
   void record(Self* self, time_point t, event body) {
     wake(self);
+    if (events_.empty() && slot_)
+      slot_->hold(t);
     events_.push_back(envelope{0, t, source_, std::move(body)});
     if (backlog_)
       backlog_->add(weight_of(events_.back()));
@@ -132,6 +135,8 @@ public:
                 });
       }
       events_.clear();
+      if (slot_)
+        slot_->clear();
       // The next pass is likely as large: one allocation, not doublings.
       events_.reserve(n);
     }
@@ -151,10 +156,14 @@ public:
         for (auto& x : events_)
           backlog_->release(weight_of(x));
       events_.clear();
+      if (slot_)
+        slot_->clear();
       return;
     }
     caf::anon_send(log_, append_atom::value, std::move(events_));
     events_.clear();
+    if (slot_)
+      slot_->clear();
   }
 
   /// Takes every action still waiting, in order (the actor exits and
@@ -205,6 +214,8 @@ private:
 
   log_actor log_;
   std::shared_ptr<log_backlog> backlog_;
+  // The stamp of the oldest event queued and not sent (the watermark).
+  std::shared_ptr<stamp_slot> slot_;
   std::string source_;
   bool scheduled_ = false;
   std::vector<envelope> events_;

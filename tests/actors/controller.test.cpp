@@ -9,6 +9,7 @@
 
 #include "tests/actors/fixture.hpp"
 #include "tests/support/print.hpp"
+#include "timecontrol/actors/command.hpp"
 #include "timecontrol/plugins/detail/bytes.hpp"
 #include "timecontrol/policies/deadline.hpp"
 
@@ -175,6 +176,56 @@ BOOST_AUTO_TEST_CASE(a_command_called_in_time_stays_up) {
     advance(9s);
     call("poll");
   }
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_call_on_time_whose_event_arrives_after_the_due_time_is_not_late) {
+  spawn(config());
+  call("poll"); // due at t0 + 10s
+  step(10s);
+  // A call exactly at the due time: its event is in the Log's mailbox when
+  // the controller's timer fires one nanosecond later.
+  BOOST_REQUIRE(!rt->record("poll", call_admitted{2, 0ns}));
+  BOOST_REQUIRE(!rt->record("poll", call_finished{2, 0ns, true, ""}));
+  sched->advance_time(caf::timespan{1});
+  run();
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).empty());
+  // Without a call the watch still turns late when the period is over.
+  step(10s + 1ns);
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::late}));
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_call_stamped_before_the_due_time_but_not_yet_sent_is_not_late) {
+  spawn(config());
+  auto poll = spawn_command(
+      *rt, {.name = "poll"},
+      sync_operation{[](std::string) -> caf::expected<std::string> {
+        return std::string{"ok"};
+      }});
+  BOOST_REQUIRE(poll);
+  caf::anon_send(*poll, call_atom::value, std::string{});
+  run(); // due at t0 + 10s
+  step(10s);
+  // The command stamps its admission at the due time and sends it to the
+  // Log only after the controller's timer has fired and the Log has
+  // answered the controller's flush.
+  caf::anon_send(*poll, call_atom::value, std::string{});
+  sched->run_once();                     // the command takes the call
+  sched->advance_time(caf::timespan{1}); // the controller's timer
+  // The controller alone until it has asked the Log for a flush.
+  for (int i = 0; i < 8 && !sched->prioritize(rt->log()); ++i) {
+    BOOST_REQUIRE(sched->prioritize(controller));
+    sched->run_once();
+  }
+  BOOST_REQUIRE(sched->prioritize(rt->log()));
+  sched->run_once(); // the flush
+  BOOST_REQUIRE(sched->prioritize(controller));
+  sched->run_once(); // its answer
+  run();
   BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up}));
   BOOST_TEST(stored({.type = event_type::deadline_missed}).empty());
 }

@@ -37,8 +37,8 @@ parse_result<every_trigger> every_trigger::make(
   every_trigger result;
   result.period_ = period;
   result.start_ = start;
-  result.end_ = end;
-  result.max_count_ = max_count;
+  result.end_ = end.value_or(time_point::max());
+  result.max_count_ = max_count.value_or(no_count);
   result.jitter_ = jitter;
   result.seed_ = seed;
   return result;
@@ -53,7 +53,7 @@ duration every_trigger::jitter_of(uint64_t k) const noexcept {
 }
 
 std::optional<time_point> every_trigger::fire_time(uint64_t k) const noexcept {
-  if (max_count_ && k >= *max_count_)
+  if (k >= max_count_)
     return std::nullopt;
   auto offset = static_cast<detail::int128>(k) * period_.count();
   auto at = static_cast<detail::int128>(to_nanos(start_)) + offset +
@@ -61,14 +61,13 @@ std::optional<time_point> every_trigger::fire_time(uint64_t k) const noexcept {
   if (at > INT64_MAX)
     return std::nullopt;
   auto result = from_nanos(static_cast<int64_t>(at));
-  if (end_ && result > *end_)
+  if (result > end_)
     return std::nullopt;
   return result;
 }
 
 uint64_t every_trigger::fires_up_to(time_point t) const noexcept {
-  if (end_ && t > *end_)
-    t = *end_;
+  t = std::min(t, end_);
   // As in next_after: fires 0 .. k - 1 are before nominal(k) <= t, fire
   // k + 1 is after t, and fire k may be either.
   uint64_t k = 0;
@@ -82,9 +81,7 @@ uint64_t every_trigger::fires_up_to(time_point t) const noexcept {
   auto n = k;
   if (auto f = fire_time(k); f && *f <= t)
     ++n;
-  if (max_count_)
-    n = std::min(n, *max_count_);
-  return n;
+  return std::min(n, max_count_);
 }
 
 std::optional<time_point>
@@ -141,16 +138,16 @@ cron_trigger::jitter_of(time_point f,
 std::optional<time_point>
 cron_trigger::next_after(time_point t) const noexcept {
   if (jitter_ <= duration{0})
-    return schedule_.next_after(t);
+    return schedule_->next_after(t);
   auto fire = [this](time_point f) -> std::optional<time_point> {
-    auto n = schedule_.next_after(f);
+    auto n = schedule_->next_after(f);
     return detail::add_sat(f, jitter_of(f, n));
   };
   // A nominal fire p <= t may still be ahead once jittered, if p > t - jitter
   // (jitter(p) <= jitter); only the last such p can be, since jitter(p)
   // keeps p's fire before the next nominal one.
   auto lo = t - std::min(jitter_, detail::wait_between(time_point::min(), t));
-  auto first = schedule_.next_after(lo);
+  auto first = schedule_->next_after(lo);
   if (!first)
     return std::nullopt;
   if (*first > t)
@@ -158,7 +155,7 @@ cron_trigger::next_after(time_point t) const noexcept {
   // The last nominal fire p <= t: a few steps forward, then by bisection
   // (many fires within one jitter).
   auto p = *first;
-  auto n = schedule_.next_after(p);
+  auto n = schedule_->next_after(p);
   for (int steps = 0; n && *n <= t; ++steps) {
     if (steps == 8) {
       // next_after(a) <= t and next_after(b) > t.
@@ -166,18 +163,18 @@ cron_trigger::next_after(time_point t) const noexcept {
       auto b = t;
       while (b - a > duration{1}) {
         auto mid = a + (b - a) / 2;
-        auto m = schedule_.next_after(mid);
+        auto m = schedule_->next_after(mid);
         if (m && *m <= t)
           a = mid;
         else
           b = mid;
       }
-      p = *schedule_.next_after(a);
-      n = schedule_.next_after(p);
+      p = *schedule_->next_after(a);
+      n = schedule_->next_after(p);
       break;
     }
     p = *n;
-    n = schedule_.next_after(p);
+    n = schedule_->next_after(p);
   }
   auto jittered = detail::add_sat(p, jitter_of(p, n));
   if (jittered > t)

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -93,8 +94,16 @@ public:
 
   duration period() const noexcept { return period_; }
   time_point start() const noexcept { return start_; }
-  std::optional<time_point> end() const noexcept { return end_; }
-  std::optional<uint64_t> max_count() const noexcept { return max_count_; }
+  std::optional<time_point> end() const noexcept {
+    if (end_ == time_point::max())
+      return std::nullopt;
+    return end_;
+  }
+  std::optional<uint64_t> max_count() const noexcept {
+    if (max_count_ == no_count)
+      return std::nullopt;
+    return max_count_;
+  }
   duration jitter() const noexcept { return jitter_; }
   uint64_t seed() const noexcept { return seed_; }
 
@@ -103,10 +112,14 @@ public:
 private:
   every_trigger() = default;
 
+  // No end and no count are kept as the largest values (which mean the
+  // same), not as optionals: every pending intent holds one of these.
+  static constexpr uint64_t no_count = UINT64_MAX;
+
   duration period_{1};
   time_point start_;
-  std::optional<time_point> end_;
-  std::optional<uint64_t> max_count_;
+  time_point end_ = time_point::max();
+  uint64_t max_count_ = no_count;
   duration jitter_{0};
   uint64_t seed_ = 0;
 };
@@ -128,7 +141,8 @@ public:
   // -- constructors -----------------------------------------------------------
 
   /// Without jitter (so that a cron_schedule is a trigger as it was).
-  cron_trigger(cron_schedule schedule) : schedule_(std::move(schedule)) {
+  cron_trigger(cron_schedule schedule)
+      : schedule_(std::make_shared<const cron_schedule>(std::move(schedule))) {
     // nop
   }
 
@@ -147,14 +161,20 @@ public:
 
   // -- properties -------------------------------------------------------------
 
-  const cron_schedule& schedule() const noexcept { return schedule_; }
+  const cron_schedule& schedule() const noexcept { return *schedule_; }
   duration jitter() const noexcept { return jitter_; }
   uint64_t seed() const noexcept { return seed_; }
 
-  friend bool operator==(const cron_trigger&, const cron_trigger&) = default;
+  friend bool operator==(const cron_trigger& x,
+                         const cron_trigger& y) noexcept {
+    return *x.schedule_ == *y.schedule_ && x.jitter_ == y.jitter_ &&
+           x.seed_ == y.seed_;
+  }
 
 private:
-  cron_schedule schedule_;
+  // Shared and never changed (copies of a trigger share it): a schedule is
+  // large and every pending intent holds a trigger.
+  std::shared_ptr<const cron_schedule> schedule_;
   duration jitter_{0};
   uint64_t seed_ = 0;
 };

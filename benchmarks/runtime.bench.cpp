@@ -9,7 +9,16 @@
 //   store_append_batched      the same, in batches of 1000 (the ceiling)
 //   bus_latency               from record to delivery at an observer, at
 //                             10 000 events/s; p50 and p99 in microseconds
-//   controller_memory         bytes per watched command, 100 000 commands
+//   controller_memory         bytes per watched command, 100 000 commands:
+//                             bytes/command, the growth of the resident set
+//                             while the Controller starts (with the watches'
+//                             records on their way to the log), and
+//                             heap/command, heap in use with it running
+//                             minus heap in use after it stopped and the
+//                             runtime flushed (the Controller's own state),
+//                             and log/command, the heap the runtime holds
+//                             after it stopped (the watches' records in
+//                             RocksDB's memtable) minus before it started
 //   restart                   starting a runtime and a Command, or a
 //                             Controller watching it, over a log of 10
 //                             million events of that command (5 million
@@ -27,6 +36,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
+
+#include <malloc.h>
 
 #include <filesystem>
 #include <fstream>
@@ -190,6 +201,11 @@ BENCHMARK(bus_latency)
     ->Iterations(5)
     ->UseRealTime();
 
+void flushed(runtime& rt) {
+  if (auto seq = rt.flush(); !seq)
+    check(seq.error());
+}
+
 size_t resident_bytes() {
   std::ifstream statm{"/proc/self/statm"};
   size_t pages = 0;
@@ -207,6 +223,7 @@ void controller_memory(benchmark::State& state) {
     for (size_t i = 0; i < commands; ++i)
       cfg.watches.push_back({"command-" + std::to_string(i), 1h, 1min});
     auto before = resident_bytes();
+    auto heap_before = ::mallinfo2().uordblks;
     auto controller = spawn_controller(*rt, std::move(cfg));
     if (!controller)
       std::abort();
@@ -216,9 +233,20 @@ void controller_memory(benchmark::State& state) {
                   std::string{"command-0"})
         .receive([](deadline_status) {}, [](caf::error&) { std::abort(); });
     auto after = resident_bytes();
+    flushed(*rt);
+    auto heap_running = ::mallinfo2().uordblks;
     state.counters["bytes/command"] =
         static_cast<double>(after - before) / static_cast<double>(commands);
     self->send_exit(*controller, caf::exit_reason::user_shutdown);
+    self->wait_for(*controller);
+    flushed(*rt);
+    auto heap_stopped = ::mallinfo2().uordblks;
+    state.counters["heap/command"] = (static_cast<double>(heap_running) -
+                                      static_cast<double>(heap_stopped)) /
+                                     static_cast<double>(commands);
+    state.counters["log/command"] =
+        (static_cast<double>(heap_stopped) - static_cast<double>(heap_before)) /
+        static_cast<double>(commands);
     check(rt->shutdown());
   }
 }

@@ -911,7 +911,12 @@ public:
          saved->Next()) {
       auto name = view(saved->key()).substr(first.size());
       auto x = format::decode_snapshot(name, view(saved->value()));
-      if (!x)
+      if (!x && is(x.error(), errc::newer_format))
+        // Written by a newer build: not damage, but not checked either.
+        ++found, problem(0, make_error(errc::newer_format,
+                                       path_ + ": " + context_of(x.error()) +
+                                           "; not checked"));
+      else if (!x)
         report(0, context_of(x.error()));
       else if (x->seq > last)
         report(0, "snapshot '" + std::string{name} + "' covers seq " +

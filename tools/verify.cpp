@@ -2,7 +2,8 @@
 // sequence gaps, indexes consistent, every table file's blocks, the
 // write-ahead log, the marker, lease and options files), prints each problem
 // with its sequence number and a summary; exit code 0 if clean, 3 if it
-// cannot be opened (missing, not a log, permissions), 4 if damaged. A
+// cannot be opened (missing, not a log, permissions) or holds a record only
+// a newer build reads (a snapshot: listed, not checked), 4 if damaged. A
 // log too damaged to open is examined file by file (event_store::diagnose)
 // and each damaged file listed. Sequence numbers a repair declared lost are
 // listed apart, as repaired losses; they are not problems. A long check
@@ -87,10 +88,14 @@ int run_verify(const verify_options& opt) {
                         std::to_string(loss.repaired_at) + "); not a problem"));
   // The total is only known with the first report: the store's work units.
   std::optional<progress> bar;
+  // Problems that are not damage: records only a newer build reads.
+  size_t newer = 0;
   auto problems = store->verify(
       [&](seq_t seq, const caf::error& err) {
         if (bar)
           bar->clear(); // the output may share its terminal
+        if (is(err, errc::newer_format))
+          ++newer;
         out.line(problem_line(seq, err));
       },
       [&](uint64_t done, uint64_t total) {
@@ -112,7 +117,9 @@ int run_verify(const verify_options& opt) {
     complain("verify", "writing to standard output failed");
     return exit_data_error;
   }
-  return *problems == 0 ? exit_ok : exit_data_error;
+  if (*problems == 0)
+    return exit_ok;
+  return *problems == newer ? exit_open_failed : exit_data_error;
 }
 
 } // namespace
@@ -122,8 +129,8 @@ void add_verify(CLI::App& app, int& result) {
   auto* cmd = app.add_subcommand(
       "verify", "Check a log: every record decodes, no sequence gaps, "
                 "indexes consistent; exit code 0 if clean, 3 if it cannot "
-                "be opened (missing, not a log, permissions), 4 if it is "
-                "damaged");
+                "be opened (missing, not a log, permissions) or holds a "
+                "snapshot only a newer build reads, 4 if it is damaged");
   cmd->add_option("PATH", opt->path, "Folder of the log")->required();
   cmd->add_flag("--no-progress", opt->no_progress,
                 "No progress line on standard error");

@@ -147,7 +147,9 @@ int write_schedule_log(const std::string& path) {
   return 0;
 }
 
-int damage_seq_3(const std::string& path) {
+// Changes the record under `key` in the default column family with `edit`.
+template <class Edit>
+int edit_record(const std::string& path, const std::string& key, Edit edit) {
   std::vector<std::string> names;
   auto st = rocksdb::DB::ListColumnFamilies({}, path, &names);
   if (!st.ok()) {
@@ -161,11 +163,10 @@ int damage_seq_3(const std::string& path) {
   rocksdb::DB* db = nullptr;
   st = rocksdb::DB::Open({}, path, families, &handles, &db);
   if (st.ok()) {
-    auto key = format::event_key(3);
     std::string value;
     st = db->Get({}, key, &value);
     if (st.ok()) {
-      value[value.size() - 1] ^= 0x10;
+      edit(value);
       st = db->Put({}, key, value);
     }
     for (auto* handle : handles)
@@ -202,6 +203,25 @@ int damage_wal(const std::string& path) {
 }
 
 } // namespace
+
+int damage_seq_3(const std::string& path) {
+  return edit_record(path, format::event_key(3),
+                     [](std::string& value) { value.back() ^= 0x10; });
+}
+
+// A snapshot "stats" whose record says a format version this build does not
+// read (as a newer build would write it).
+int newer_snapshot(const std::string& path) {
+  {
+    auto store = event_store::open(path, {});
+    if (!store || (*store)->save_snapshot("stats", 1, "state")) {
+      std::fprintf(stderr, "make_test_log: cannot save a snapshot\n");
+      return 1;
+    }
+  }
+  return edit_record(path, format::snapshot_key("stats"),
+                     [](std::string& value) { value.front() = '\x7f'; });
+}
 
 int write_odd_log(const std::string& path) {
   auto store = event_store::open(path, {});
@@ -267,12 +287,13 @@ int write_centuries_log(const std::string& path) {
 int main(int argc, char** argv) {
   std::string usage =
       "usage: make_test_log DIR [--schedule | --odd-names | --centuries] "
-      "[--corrupt | --damage-wal]\n";
+      "[--corrupt | --damage-wal | --newer-snapshot]\n";
   bool schedule = false;
   bool odd = false;
   bool centuries = false;
   bool corrupt = false;
   bool damage = false;
+  bool newer = false;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--schedule" && !schedule && !odd && !centuries)
@@ -281,10 +302,12 @@ int main(int argc, char** argv) {
       odd = true;
     else if (arg == "--centuries" && !schedule && !odd && !centuries)
       centuries = true;
-    else if (arg == "--corrupt" && !corrupt && !damage)
+    else if (arg == "--corrupt" && !corrupt && !damage && !newer)
       corrupt = true;
-    else if (arg == "--damage-wal" && !corrupt && !damage)
+    else if (arg == "--damage-wal" && !corrupt && !damage && !newer)
       damage = true;
+    else if (arg == "--newer-snapshot" && !corrupt && !damage && !newer)
+      newer = true;
     else
       argc = 0;
   }
@@ -298,5 +321,8 @@ int main(int argc, char** argv) {
                         : write_log(argv[1], damage);
   if (rc != 0)
     return rc;
-  return corrupt ? damage_seq_3(argv[1]) : damage ? damage_wal(argv[1]) : 0;
+  return corrupt  ? damage_seq_3(argv[1])
+         : damage ? damage_wal(argv[1])
+         : newer  ? newer_snapshot(argv[1])
+                  : 0;
 }

@@ -82,8 +82,11 @@ void commit(log_pointer self) {
   for (auto& [promise, index] : st.waiting)
     answers.push_back(index < st.pending.size() ? st.pending[index].seq
                                                 : written->last);
+  auto n = st.pending.size();
   self->send(st.bus, publish_atom::value, std::move(st.pending));
   st.pending.clear();
+  // The next batch is likely as large: one allocation, not doublings.
+  st.pending.reserve(n);
   for (size_t i = 0; i < answers.size(); ++i)
     st.waiting[i].first.deliver(answers[i]);
   st.waiting.clear();

@@ -2,12 +2,27 @@
 
 #include <CLI/CLI.hpp>
 
+#include <caf/config.hpp>
+#include <rocksdb/version.h>
+
+#include <string>
+
 #include "timecontrol/tools/commands.hpp"
+#include "timecontrol/version.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"timecontrol: control over when code runs; replay and analyse "
-               "its event logs",
+  auto version = std::string{"timecontrol "} + tc::version +
+                 " (built with CAF " + std::to_string(CAF_MAJOR_VERSION) + "." +
+                 std::to_string(CAF_MINOR_VERSION) + "." +
+                 std::to_string(CAF_PATCH_VERSION) + ", RocksDB " +
+                 std::to_string(ROCKSDB_MAJOR) + "." +
+                 std::to_string(ROCKSDB_MINOR) + "." +
+                 std::to_string(ROCKSDB_PATCH) + ")";
+  CLI::App app{"timecontrol " + std::string{tc::version} +
+                   ": control over when code runs; replay and analyse its "
+                   "event logs",
                "timecontrol"};
+  app.set_version_flag("-V,--version", version, "Print the version and exit");
   app.footer("Exit codes: 0 success, 1 nothing to repair (repair), 2 bad "
              "flags or arguments, 3 the log cannot be opened (missing, "
              "locked, permissions, not a log, newer format), 4 the log is "

@@ -21,6 +21,8 @@ enum exit_code : int {
   exit_open_failed = 3,
   /// The log is damaged, or a write failed.
   exit_data_error = 4,
+  /// `audit`: an admission broke the contract.
+  exit_contract_broken = 5,
 };
 
 void add_demo(CLI::App& app, int& result);
@@ -33,5 +35,6 @@ void add_plot(CLI::App& app, int& result);
 void add_schedule(CLI::App& app, int& result);
 void add_repair(CLI::App& app, int& result);
 void add_watch(CLI::App& app, int& result);
+void add_audit(CLI::App& app, int& result);
 
 } // namespace tc::tool

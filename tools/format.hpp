@@ -28,9 +28,6 @@ namespace tc::tool {
 /// ISO 8601 in UTC with nanoseconds: "2026-01-01T00:00:00.000000000Z".
 std::string format_time(time_point t);
 
-/// A duration for people, to 3 or 4 significant digits: "0s", "350ns",
-/// "12.5us", "1.23ms", "2.5s".
-
 /// Parses a time given on the command line: nanoseconds since the epoch
 /// ("1767225600000000000") or ISO 8601 in UTC ("2026-01-01T00:00:00Z",
 /// "2026-01-01T00:00:00.25Z", "2026-01-01"). nullopt if it is neither.

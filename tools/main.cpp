@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   app.footer("Exit codes: 0 success, 1 nothing to repair (repair), 2 bad "
              "flags or arguments, 3 the log cannot be opened (missing, "
              "locked, permissions, not a log, newer format), 4 the log is "
-             "damaged or a write failed.");
+             "damaged or a write failed, 5 a contract was broken (audit).");
   app.require_subcommand(1);
   int result = tc::tool::exit_ok;
   tc::tool::add_demo(app, result);
@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   tc::tool::add_schedule(app, result);
   tc::tool::add_repair(app, result);
   tc::tool::add_watch(app, result);
+  tc::tool::add_audit(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,6 +1,7 @@
 #include "timecontrol/tools/reading.hpp"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include "timecontrol/tools/commands.hpp"
@@ -112,6 +113,50 @@ std::unique_ptr<event_store> open_for_writing(std::string_view command,
 std::unique_ptr<event_store> open_for_following(std::string_view command,
                                                 const std::string& path) {
   return open_or_complain(command, path, {.follow = true});
+}
+
+namespace {
+
+// The commands of the log: the sources of the events that tell of a request
+// (call_admitted, call_throttled, and call_requested in logs of earlier
+// builds), read through the type index.
+caf::expected<std::set<std::string, std::less<>>>
+commands_in(const event_store& store) {
+  std::set<std::string, std::less<>> names;
+  for (auto type : {event_type::call_admitted, event_type::call_throttled,
+                    event_type::call_requested}) {
+    auto err = store.replay({.type = type}, [&](const envelope& x) {
+      names.insert(x.source);
+      return true;
+    });
+    if (err)
+      return err;
+  }
+  return names;
+}
+
+} // namespace
+
+caf::expected<bool> has_command(const event_store& store,
+                                std::string_view name) {
+  auto names = commands_in(store);
+  if (!names)
+    return names.error();
+  return names->contains(name);
+}
+
+caf::expected<std::string> unknown_command(const event_store& store,
+                                           std::string_view name) {
+  auto names = commands_in(store);
+  if (!names)
+    return names.error();
+  std::string list;
+  for (auto& x : *names)
+    list += (list.empty() ? "" : ", ") + text_quote(x);
+  return "--command " + text_quote(name) +
+         ": the log has no calls of this command; " +
+         (list.empty() ? "it has no calls of any command"
+                       : "its commands are " + list);
 }
 
 } // namespace tc::tool

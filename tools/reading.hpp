@@ -46,6 +46,17 @@ uint64_t events_in(const event_store& store);
 /// gone, "161 events (seq 1..1048577)".
 std::string events_text(const event_store& store);
 
+/// Why `--command NAME` names no command of the log: "--command \"apx\": the
+/// log has no calls of this command; its commands are \"api\", ..." (the
+/// sources of call_admitted, call_throttled and, in logs of earlier builds,
+/// call_requested). An error if the log cannot be read.
+caf::expected<std::string> unknown_command(const event_store& store,
+                                           std::string_view name);
+
+/// True if `name` is the source of some call event (see unknown_command).
+caf::expected<bool> has_command(const event_store& store,
+                                std::string_view name);
+
 /// Prints "timecontrol <command>: <message>" to stderr.
 void complain(std::string_view command, std::string_view message);
 

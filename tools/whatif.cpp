@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -32,23 +31,6 @@ struct whatif_options {
   std::string command;
   std::string policy;
 };
-
-// The commands of the log: the sources of the events that tell of a request
-// (call_admitted, call_throttled, and call_requested in logs of earlier
-// builds), read through the type index.
-caf::expected<std::set<std::string>> commands_in(const event_store& store) {
-  std::set<std::string> names;
-  for (auto type : {event_type::call_admitted, event_type::call_throttled,
-                    event_type::call_requested}) {
-    auto err = store.replay({.type = type}, [&](const envelope& x) {
-      names.insert(x.source);
-      return true;
-    });
-    if (err)
-      return err;
-  }
-  return names;
-}
 
 int run_whatif(const whatif_options& opt) {
   auto spec = parse_limiter_spec(opt.policy);
@@ -103,18 +85,12 @@ int run_whatif(const whatif_options& opt) {
   }
   if (at.empty()) {
     // A name the log never saw is a mistake, not a command without calls.
-    auto names = commands_in(*store);
-    if (!names) {
-      complain("whatif", render(names.error()));
+    auto why = unknown_command(*store, opt.command);
+    if (!why) {
+      complain("whatif", render(why.error()));
       return exit_data_error;
     }
-    std::string list;
-    for (auto& name : *names)
-      list += (list.empty() ? "" : ", ") + text_quote(name);
-    complain("whatif", "--command " + text_quote(opt.command) +
-                           ": the log has no calls of this command; " +
-                           (list.empty() ? "it has no calls of any command"
-                                         : "its commands are " + list));
+    complain("whatif", *why);
     return exit_usage;
   }
   // Calls are replayed in the order they happened.

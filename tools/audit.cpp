@@ -80,11 +80,7 @@ time_point start_for(const limiter_spec& spec, time_point first) {
 int run_audit(const audit_options& opt) {
   auto spec = parse_limiter_spec(opt.policy);
   if (!spec) {
-    auto& err = spec.error();
-    complain("audit", "--policy '" + opt.policy + "': at position " +
-                          std::to_string(err.position) + ": " + err.message);
-    std::fprintf(stderr, "  %s\n  %*s^\n", opt.policy.c_str(),
-                 static_cast<int>(err.position), "");
+    complain_parse("audit", "--policy", opt.policy, spec.error());
     return exit_usage;
   }
   auto store = open_for_reading("audit", opt.path);

@@ -52,9 +52,7 @@ int run_plot(const plot_options& opt) {
   if (!opt.bucket.empty()) {
     auto bucket = parse_duration(opt.bucket);
     if (!bucket) {
-      complain("plot", "--bucket: '" + opt.bucket + "': at position " +
-                           std::to_string(bucket.error().position) + ": " +
-                           bucket.error().message);
+      complain_parse("plot", "--bucket", opt.bucket, bucket.error());
       return exit_usage;
     }
     // At most 10 000 days: the axis adds bucket widths to times.

@@ -1,6 +1,7 @@
 #include "timecontrol/tools/reading.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <tuple>
 
@@ -113,6 +114,15 @@ std::unique_ptr<event_store> open_for_writing(std::string_view command,
 std::unique_ptr<event_store> open_for_following(std::string_view command,
                                                 const std::string& path) {
   return open_or_complain(command, path, {.follow = true});
+}
+
+void complain_parse(std::string_view command, std::string_view flag,
+                    std::string_view text, const parse_error& err) {
+  complain(command, std::string{flag} + " '" + std::string{text} +
+                        "': at position " + std::to_string(err.position) +
+                        ": " + err.message);
+  std::fprintf(stderr, "  %.*s\n  %*s^\n", static_cast<int>(text.size()),
+               text.data(), static_cast<int>(err.position), "");
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "timecontrol/core/time.hpp"
+#include "timecontrol/policies/parse_result.hpp"
 #include "timecontrol/storage/event_store.hpp"
 
 namespace tc::tool {
@@ -56,6 +57,12 @@ caf::expected<std::string> unknown_command(const event_store& store,
 /// True if `name` is the source of some call event (see unknown_command).
 caf::expected<bool> has_command(const event_store& store,
                                 std::string_view name);
+
+/// Prints why the value `text` of `flag` does not parse: "timecontrol
+/// <command>: --policy 'bogus': at position 0: expected ...", then the text
+/// with a caret under that position.
+void complain_parse(std::string_view command, std::string_view flag,
+                    std::string_view text, const parse_error& err);
 
 /// Prints "timecontrol <command>: <message>" to stderr.
 void complain(std::string_view command, std::string_view message);

@@ -179,9 +179,7 @@ void print_tables(const stats& s, const stats_options& opt, seq_t last,
 int run_stats(const stats_options& opt) {
   auto bucket = parse_duration(opt.bucket);
   if (!bucket) {
-    complain("stats", "--bucket '" + opt.bucket + "': at position " +
-                          std::to_string(bucket.error().position) + ": " +
-                          bucket.error().message);
+    complain_parse("stats", "--bucket", opt.bucket, bucket.error());
     return exit_usage;
   }
   auto store = open_for_reading("stats", opt.path);

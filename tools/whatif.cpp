@@ -35,11 +35,7 @@ struct whatif_options {
 int run_whatif(const whatif_options& opt) {
   auto spec = parse_limiter_spec(opt.policy);
   if (!spec) {
-    auto& err = spec.error();
-    complain("whatif", "--policy '" + opt.policy + "': at position " +
-                           std::to_string(err.position) + ": " + err.message);
-    std::fprintf(stderr, "  %s\n  %*s^\n", opt.policy.c_str(),
-                 static_cast<int>(err.position), "");
+    complain_parse("whatif", "--policy", opt.policy, spec.error());
     return exit_usage;
   }
   auto store = open_for_reading("whatif", opt.path);

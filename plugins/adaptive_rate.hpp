@@ -24,7 +24,10 @@
 //
 // It only climbs while the command's own limiter holds calls back (a call
 // waited or was throttled by it within the last `pressure_window`): with
-// less demand than the rate, successes say nothing about the limit.
+// less demand than the rate, successes say nothing about the limit. Every
+// call_throttled counts, whatever its action: an expired call (its caller's
+// max wait passed while the limiter held it) and a rejected or dropped one
+// were all held back by the limiter, which is the demand this rule looks for.
 //
 // A failure counts as throttled by the remote side when its error text (the
 // `error` of call_finished) contains one of `markers`, case-insensitively.

@@ -23,6 +23,15 @@
 // it is due at its schedule's fire times, and an early call would run the
 // job before its time; the lead_time plugin leaves cron watches alone). Its
 // spec is "watch cron=\"<expression>\" grace=<ns> fail=down|call <command>".
+// A job that the Scheduler runs on the same schedule starts just after each
+// fire time (its call_admitted comes a few milliseconds later, through the
+// Log and the Bus), and the watch is late from the fire time until then,
+// as a healthchecks cron check is in its grace until the ping comes; but
+// here late is recorded and acted on: an alarm, and with the call action a
+// second call of the job. Until the controller decides by the events' own
+// time (issue 12, item 2), give such a watch a grace longer than a run's
+// start takes, let alarm receivers ignore late (the controller acts on late
+// and down alike), and leave out the call action.
 //
 // When a command turns late or down, the controller takes its actions:
 //   call      puts an intent "call it now" into the Scheduler (the command's

@@ -966,6 +966,24 @@ BOOST_AUTO_TEST_CASE(bad_cron_watches_are_refused_with_the_reason) {
   BOOST_TEST(stored({.type = event_type::policy_changed}).size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_logged_cron_watch_that_no_longer_parses_is_not_watched) {
+  // As after its time zone left the system's tz database: the command is
+  // not watched (and the others are), until watched anew.
+  BOOST_REQUIRE(!rt->record(
+      "watchdog", policy_changed{"watch cron=\"TZ=Nowhere/Atlantis 0 * * * "
+                                 "*\" grace=1 fail=down backup"}));
+  run();
+  spawn(config());
+  auto unknown = ask<deadline_status>(controller, status_atom::value,
+                                      std::string{"backup"});
+  BOOST_REQUIRE(!unknown);
+  BOOST_TEST(is(unknown.error(), errc::not_found));
+  BOOST_TEST((status("poll") == ds::never_called));
+  BOOST_REQUIRE(ask<bool>(controller, watch_atom::value,
+                          cron_watch("backup", "0 * * * *", 1s)));
+  BOOST_TEST((status("backup") == ds::never_called));
+}
+
 BOOST_AUTO_TEST_CASE(a_watch_changes_between_a_period_and_a_cron_at_run_time) {
   spawn(config()); // poll every 10 s, grace 5 s
   call("poll");

@@ -11,6 +11,7 @@
 #include "timecontrol/actors/detail/recorder.hpp"
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/plugins/detail/bytes.hpp"
+#include "timecontrol/policies/cron.hpp"
 #include "timecontrol/policies/deadline.hpp"
 
 namespace tc {
@@ -19,9 +20,31 @@ namespace {
 
 // -- checks -------------------------------------------------------------------
 
+[[nodiscard]] caf::error check_cron(const watch& x) {
+  auto fail = [&](const std::string& why) {
+    return make_error(errc::bad_config, "watch '" + x.command + "': " + why);
+  };
+  if (x.period != duration{0})
+    return fail("a cron watch has no period (give a period or a cron "
+                "schedule, not both)");
+  if (auto schedule = cron_schedule::parse(x.cron); !schedule)
+    return fail("the cron schedule '" + x.cron +
+                "' does not parse: " + schedule.error().message + " (at byte " +
+                std::to_string(schedule.error().position) + ")");
+  if (x.grace < duration{0})
+    return fail("the grace must not be negative");
+  if (x.lead != duration{0})
+    return fail("a cron watch takes no lead (it is due at its schedule's "
+                "fire times; an early call would run the job before its "
+                "time)");
+  return caf::none;
+}
+
 [[nodiscard]] caf::error check(const watch& x) {
   if (x.command.empty())
     return make_error(errc::bad_config, "watch: the command name is empty");
+  if (!x.cron.empty())
+    return check_cron(x);
   if (x.period <= duration{0})
     return make_error(errc::bad_config,
                       "watch '" + x.command + "': the period must be positive");
@@ -283,20 +306,42 @@ void react(controller_pointer self, const reaction& r) {
                    r.status);
 }
 
-// Starts watching (or re-configures) a command, as of `since`.
-watched& add_watch(controller_state& st, const watch& x, time_point since) {
+// Starts watching (or re-configures) a command, as of `since`. Null for a
+// cron watch whose expression does not parse, which can come only from the
+// log (check() refuses it otherwise): a time zone that left the system's tz
+// database. Its command is then not watched (until watched anew).
+watched* add_watch(controller_state& st, const watch& x, time_point since) {
+  std::optional<cron_schedule> schedule;
+  if (!x.cron.empty()) {
+    auto parsed = cron_schedule::parse(x.cron);
+    if (!parsed) {
+      if (auto i = st.commands.find(x.command); i != st.commands.end()) {
+        if (i->second.queued)
+          st.queue.erase({*i->second.queued, &i->first});
+        st.commands.erase(i);
+      }
+      return nullptr;
+    }
+    schedule.emplace(std::move(parsed).value());
+  }
   auto i = st.commands.find(x.command);
-  if (i == st.commands.end())
-    return st.commands
-        .emplace(x.command,
-                 watched{x, deadline{x.period, x.grace, since, true}})
-        .first->second;
+  if (i == st.commands.end()) {
+    auto policy = schedule
+                      ? deadline{std::move(*schedule), x.grace, since, true}
+                      : deadline{x.period, x.grace, since, true};
+    return &st.commands.emplace(x.command, watched{x, std::move(policy)})
+                .first->second;
+  }
   // Keep what is known of its calls (runs in progress, a failure, a
-  // pause); change period, grace, lead and how failures count.
+  // pause); change period (or cron schedule), grace, lead and how failures
+  // count.
   auto& w = i->second;
   w.config = x;
-  w.policy.reconfigure(x.period, x.grace, since);
-  return w;
+  if (schedule)
+    w.policy.reconfigure(std::move(*schedule), x.grace, since);
+  else
+    w.policy.reconfigure(x.period, x.grace, since);
+  return &w;
 }
 
 // Applies one event of the log to the state, without taking actions.
@@ -308,7 +353,7 @@ void apply_fact(controller_state& st, const envelope& x) {
     } else if (auto* policy = std::get_if<policy_changed>(&x.body)) {
       watch w;
       if (parse_watch_spec(policy->policy, w)) {
-        add_watch(st, w, x.time);
+        (void)add_watch(st, w, x.time);
       } else if (auto name = parse_unwatch_spec(policy->policy);
                  !name.empty()) {
         st.commands.erase(std::string{name});
@@ -352,10 +397,12 @@ void apply_fact(controller_state& st, const envelope& x) {
 // deadline::merge_calls). These come only from events the Bus delivered, so
 // from the log. The watches themselves and the statuses last recorded are not
 // in it: the controller may have changed them by messages whose records are not
-// written yet, so a restart reads them from its own events (few) instead. /3:
-// deadlines of version 2 (runs by call id, failures, pauses); a /2 snapshot of
-// an earlier build is passed over (the log is read whole).
-constexpr std::string_view snapshot_tag = "tc.controller/3";
+// written yet, so a restart reads them from its own events (few) instead. /4:
+// deadlines of version 3 (with a cron schedule); a /3 snapshot of an earlier
+// build (deadlines of version 2: runs by call id, failures, pauses) still
+// reads; a /2 snapshot is passed over (the log is read whole).
+constexpr std::string_view snapshot_tag = "tc.controller/4";
+constexpr std::string_view snapshot_tag_3 = "tc.controller/3";
 
 std::string snapshot_name(const std::string& controller) {
   return "controller:" + controller;
@@ -378,6 +425,8 @@ std::string encode(const std::string& controller,
 std::optional<std::unordered_map<std::string, deadline>>
 decode(const std::string& controller, std::string_view bytes) {
   detail::snapshot_reader r{bytes, snapshot_tag};
+  if (!r.ok())
+    r = detail::snapshot_reader{bytes, snapshot_tag_3};
   std::unordered_map<std::string, deadline> result;
   if (r.str() != controller && r.ok())
     r.fail("another controller's snapshot");
@@ -482,9 +531,13 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
         auto now = st.rt->time().now();
         record(self, policy_changed{watch_spec(x)});
         send_now(self);
-        auto& w = add_watch(st, x, now);
+        auto* w = add_watch(st, x, now);
+        if (w == nullptr) // not after check(), but never dereference null
+          return make_error(errc::bad_config, "watch '" + x.command +
+                                                  "': the cron schedule '" +
+                                                  x.cron + "' does not parse");
         if (st.started)
-          evaluate(self, st.commands.find(x.command)->first, w, st.watermark);
+          evaluate(self, st.commands.find(x.command)->first, *w, st.watermark);
         arm_timer(self);
         return true;
       },
@@ -607,7 +660,10 @@ caf::expected<controller_actor> spawn_controller(runtime& rt,
     auto i = st.commands.find(w.command);
     if (i != st.commands.end() && i->second.config == w)
       continue;
-    add_watch(st, w, now);
+    if (!add_watch(st, w, now))
+      return make_error(errc::bad_config, "watch '" + w.command +
+                                              "': the cron schedule '" +
+                                              w.cron + "' does not parse");
     new_watches.push_back(watch_spec(w));
   }
   controller_actor handle =

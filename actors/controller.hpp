@@ -9,6 +9,32 @@
 // (a failed call turns it down without a miss: see Failures below).
 // A command never called is due one period after it was put under watch.
 //
+// Cron watches (healthchecks.io's cron checks). A watch with a `cron`
+// expression instead of a period (watch::cron, policies/cron.hpp: "0 3 * *
+// *", "TZ=Europe/Berlin 30 2 * * *") is due at the first fire time of its
+// schedule strictly after the latest call, computed on the schedule's time
+// zone clock (healthchecks: CronSim over the last ping in the check's tz);
+// up until then, late until + grace, then down (policies/deadline.hpp has
+// the table and the daylight-saving rules). Runs, failures, pause and
+// resume work as for a period watch: a resumed cron watch is due at the
+// first fire time after the resume. A cron watch never called is due at the
+// first fire time after it was put under watch (healthchecks keeps a check
+// never pinged "new", with no alert). A cron watch takes no lead (refused:
+// it is due at its schedule's fire times, and an early call would run the
+// job before its time; the lead_time plugin leaves cron watches alone). Its
+// spec is "watch cron=\"<expression>\" grace=<ns> fail=down|call <command>".
+// A job that the Scheduler runs on the same schedule starts just after each
+// fire time (the Scheduler fires, the Log writes intent_fired, then the
+// command admits the call, a fraction of a millisecond to a few
+// milliseconds later), and the watch is late from the fire time until
+// then, as a healthchecks cron check is in its grace until the ping comes;
+// but here late is recorded and acted on: an alarm, and with the call
+// action a second call of the job. Deciding by event time (below) spares
+// only a call stamped before the due time, not one that starts after it.
+// Give such a watch a grace longer than a run's start takes, let alarm
+// receivers ignore late (the controller acts on late and down alike), and
+// leave out the call action.
+//
 // When a command turns late or down, the controller takes its actions:
 //   call      puts an intent "call it now" into the Scheduler (the command's
 //             own limiter still applies)
@@ -153,7 +179,7 @@ class runtime;
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch& x) {
   return f(caf::meta::type_name("tc::watch"), x.command, x.period, x.grace,
-           x.lead, x.count_failures);
+           x.lead, x.count_failures, x.cron);
 }
 
 /// The actions of a controller, combined with `|`.
@@ -180,9 +206,10 @@ struct controller_config {
   /// only the events after it (and the controller's own). 0: never. What a
   /// snapshot keeps per watch: what its calls said (the latest call, the
   /// runs in progress by call id, a failure, a resume by a call); its tag is
-  /// "tc.controller/3", and a snapshot of an earlier build ("/2") is passed
-  /// over (the log is read whole). What it does not keep: which due time an
-  /// early call (lead) was asked for, as without one.
+  /// "tc.controller/4" (deadlines of version 3, which may hold a cron
+  /// schedule); a "/3" snapshot of an earlier build still reads, and a "/2"
+  /// one is passed over (the log is read whole). What it does not keep: which
+  /// due time an early call (lead) was asked for, as without one.
   uint64_t snapshot_every = 100000;
 };
 
@@ -211,14 +238,17 @@ using controller_actor = caf::typed_actor<
 
 /// Spawns a controller. Errors: errc::bad_config (empty name, a watch with
 /// an empty command, a period that is not positive, a negative grace or
-/// lead, a lead not shorter than the period), errors reading the log.
+/// lead, a lead not shorter than the period; for a cron watch: a cron
+/// expression that does not parse, named with the watch and the parser's
+/// message, a period besides the cron, a lead), errors reading the log.
 [[nodiscard]] caf::expected<controller_actor>
 spawn_controller(runtime& rt, controller_config config);
 
 // The spec a controller records (in policy_changed) when it starts watching
 // a command, watch_spec(const watch&), is declared with tc::watch in
 // policies/watch_spec.hpp: "watch every=<ns> grace=<ns> [lead=<ns>]
-// fail=down|call <command>"; "unwatch <command>" when it stops; "pause
+// fail=down|call <command>" (or "watch cron=\"<expression>\" grace=<ns>
+// fail=down|call <command>"); "unwatch <command>" when it stops; "pause
 // <command>" and "resume <command>" for a pause.
 
 } // namespace tc

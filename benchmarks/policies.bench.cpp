@@ -21,6 +21,10 @@
 //                             1 token_bucket, 2 sliding_window; step 50ns
 //   deadline_status           status(now) of a called deadline
 //   deadline_next_change      next_change(now)
+//   deadline_status_cron      status(now) of a deadline called at a fire time
+//                             of "TZ=Europe/Berlin 30 2 * * *" (each status
+//                             asks the schedule for its next fire time)
+//   deadline_status_cron_utc  the same with "30 2 * * *" in UTC
 //   every_trigger_next_after  next fire of an every trigger with jitter
 //   cron_next_after           next fire of "*/5 9-17 * * MON-FRI"
 //   cron_next_after_zoned     the same on Europe/Berlin's clock
@@ -40,6 +44,7 @@
 #include <random>
 #include <vector>
 
+#include "timecontrol/policies/cron.hpp"
 #include "timecontrol/policies/deadline.hpp"
 #include "timecontrol/policies/histogram.hpp"
 #include "timecontrol/policies/min_interval.hpp"
@@ -206,6 +211,29 @@ void deadline_next_change(benchmark::State& state) {
   }
 }
 BENCHMARK(deadline_next_change);
+
+void deadline_status_cron_in(benchmark::State& state, std::string_view text) {
+  auto schedule = cron_schedule::parse(text).value();
+  auto t0 = time_point{std::chrono::seconds{1'795'680'000}};
+  deadline d{schedule, 100us, t0};
+  d.called(t0);
+  auto now = t0;
+  for (auto _ : state) {
+    now += 7ns;
+    auto s = d.status(now);
+    benchmark::DoNotOptimize(s);
+  }
+}
+
+void deadline_status_cron(benchmark::State& state) {
+  deadline_status_cron_in(state, "TZ=Europe/Berlin 30 2 * * *");
+}
+BENCHMARK(deadline_status_cron);
+
+void deadline_status_cron_utc(benchmark::State& state) {
+  deadline_status_cron_in(state, "30 2 * * *");
+}
+BENCHMARK(deadline_status_cron_utc);
 
 void every_trigger_next_after(benchmark::State& state) {
   auto t = every_trigger::make(1s, time_point{}, std::nullopt, std::nullopt,

@@ -12,6 +12,7 @@
 
 #include "tests/support/sample_events.hpp"
 #include "timecontrol/events/codec.hpp"
+#include "timecontrol/policies/cron.hpp"
 #include "timecontrol/policies/deadline.hpp"
 #include "timecontrol/policies/histogram.hpp"
 #include "timecontrol/policies/min_interval.hpp"
@@ -111,6 +112,11 @@ int main(int argc, char** argv) {
   tc::deadline dl{1s, 500ms, t0};
   dl.called(t0 + 1s);
   write(root / "policy_state", "deadline", tagged(4, dl.serialize()));
+  tc::deadline cron_dl{
+      tc::cron_schedule::parse("TZ=Europe/Berlin 30 2 * * *").value(), 1min,
+      t0};
+  cron_dl.called(t0 + 1s);
+  write(root / "policy_state", "deadline_cron", tagged(4, cron_dl.serialize()));
   tc::histogram h;
   for (int64_t v : {1, 10, 1000, 123456})
     h.record(v);

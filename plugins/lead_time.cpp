@@ -85,7 +85,12 @@ void lead_time::apply(const envelope& x) {
           watch w;
           if (parse_watch_spec(e.policy, w)) {
             auto command = w.command;
-            watches_[command] = std::move(w);
+            // A cron watch takes no lead (actors/controller.hpp): not
+            // learned for.
+            if (!w.cron.empty())
+              watches_.erase(command);
+            else
+              watches_[command] = std::move(w);
           } else if (auto name = parse_unwatch_spec(e.policy); !name.empty()) {
             watches_.erase(std::string{name});
           }

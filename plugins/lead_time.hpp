@@ -9,7 +9,9 @@
 //     what period and grace, and which lead is applied now; so after a
 //     restart the replay tells it what was applied before. It learns only
 //     for commands that controller watches (and, if `commands` is given,
-//     only for those).
+//     only for those). Cron watches are left out: they take no lead (a
+//     command watched by cron is not learned for, and one changed from a
+//     period to a cron watch is forgotten).
 //   * per watched command, the durations of its calls (call_finished.took,
 //     failed calls included: they took the time too), the last `window` of
 //     them;

@@ -1,15 +1,33 @@
 #include "timecontrol/policies/deadline.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <utility>
 
+#include "timecontrol/policies/cron.hpp"
 #include "timecontrol/policies/detail/byte_io.hpp"
 
 namespace tc {
 
+namespace detail {
+
+// An immutable parsed schedule, shared by the copies of a cron deadline.
+struct shared_cron {
+  explicit shared_cron(cron_schedule x) : schedule(std::move(x)) {
+    // nop
+  }
+
+  cron_schedule schedule;
+  mutable std::atomic<uint64_t> refs{1};
+};
+
+} // namespace detail
+
 namespace {
 
 constexpr uint8_t tag = 5;
-constexpr uint8_t version = 2;
+constexpr uint8_t version = 3;
 
 constexpr duration non_negative(duration d) {
   return d < duration{0} ? duration{0} : d;
@@ -21,11 +39,93 @@ constexpr time_point after(time_point t) {
 
 } // namespace
 
+// -- rule ---------------------------------------------------------------------
+
+deadline::rule::rule(duration period) noexcept
+    : bits_(non_negative(period).count()) {
+  // nop
+}
+
+deadline::rule::rule(cron_schedule schedule) {
+  auto* p = new detail::shared_cron{std::move(schedule)};
+  auto address = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p));
+  assert(address >> 63 == 0);
+  bits_ = static_cast<int64_t>(~address);
+}
+
+const detail::shared_cron* deadline::rule::shared() const noexcept {
+  if (bits_ >= 0)
+    return nullptr;
+  auto address = ~static_cast<uint64_t>(bits_);
+  return reinterpret_cast<const detail::shared_cron*>(
+      static_cast<uintptr_t>(address));
+}
+
+deadline::rule::rule(const rule& other) noexcept : bits_(other.bits_) {
+  if (auto* p = shared())
+    p->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+deadline::rule::rule(rule&& other) noexcept
+    : bits_(std::exchange(other.bits_, 0)) {
+  // nop
+}
+
+deadline::rule& deadline::rule::operator=(const rule& other) noexcept {
+  rule copy{other};
+  std::swap(bits_, copy.bits_);
+  return *this;
+}
+
+deadline::rule& deadline::rule::operator=(rule&& other) noexcept {
+  rule moved{std::move(other)};
+  std::swap(bits_, moved.bits_);
+  return *this;
+}
+
+deadline::rule::~rule() {
+  if (auto* p = shared();
+      p && p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    delete p;
+}
+
+duration deadline::rule::period() const noexcept {
+  return bits_ >= 0 ? duration{bits_} : duration{0};
+}
+
+const cron_schedule* deadline::rule::cron() const noexcept {
+  auto* p = shared();
+  return p ? &p->schedule : nullptr;
+}
+
+bool deadline::rule::equals(const rule& other) const noexcept {
+  auto* a = cron();
+  auto* b = other.cron();
+  if (!a || !b)
+    return bits_ == other.bits_;
+  return a == b || *a == *b;
+}
+
+// -- deadline -----------------------------------------------------------------
+
 deadline::deadline(duration period, duration grace, time_point created,
                    bool first_call_due) noexcept
-    : period_(non_negative(period)), grace_(non_negative(grace)),
+    : rule_(period), grace_(non_negative(grace)), created_(created),
+      last_(created), first_call_due_(first_call_due) {
+  // nop
+}
+
+deadline::deadline(cron_schedule schedule, duration grace, time_point created,
+                   bool first_call_due)
+    : rule_(std::move(schedule)), grace_(non_negative(grace)),
       created_(created), last_(created), first_call_due_(first_call_due) {
   // nop
+}
+
+time_point deadline::due_after(time_point ref) const noexcept {
+  if (auto* cron = rule_.cron())
+    return cron->next_after(ref).value_or(never);
+  return detail::add_sat(ref, rule_.period());
 }
 
 void deadline::note_call(time_point t) noexcept {
@@ -104,7 +204,14 @@ void deadline::resumed(time_point t) noexcept {
 
 void deadline::reconfigure(duration period, duration grace,
                            time_point since) noexcept {
-  period_ = non_negative(period);
+  rule_ = rule{period};
+  grace_ = non_negative(grace);
+  created_ = since;
+}
+
+void deadline::reconfigure(cron_schedule schedule, duration grace,
+                           time_point since) {
+  rule_ = rule{std::move(schedule)};
   grace_ = non_negative(grace);
   created_ = since;
 }
@@ -140,8 +247,7 @@ deadline_status deadline::status(time_point now) const noexcept {
                                                   : deadline_status::down;
   if (!called_ && !first_call_due_)
     return deadline_status::never_called;
-  auto ref = called_ ? last_ : created_;
-  auto due = detail::add_sat(ref, period_);
+  auto due = due_after(called_ ? last_ : created_);
   if (now <= due)
     return called_ ? deadline_status::up : deadline_status::never_called;
   if (now <= detail::add_sat(due, grace_))
@@ -163,8 +269,7 @@ std::optional<time_point> deadline::next_change(time_point now) const noexcept {
   }
   if (!called_ && !first_call_due_)
     return std::nullopt;
-  auto ref = called_ ? last_ : created_;
-  auto due = detail::add_sat(ref, period_);
+  auto due = due_after(called_ ? last_ : created_);
   if (now <= due)
     return bound(due);
   auto end = detail::add_sat(due, grace_);
@@ -175,9 +280,9 @@ std::optional<time_point> deadline::next_change(time_point now) const noexcept {
 
 std::optional<time_point> deadline::due() const noexcept {
   if (called_)
-    return detail::add_sat(last_, period_);
+    return due_after(last_);
   if (first_call_due_)
-    return detail::add_sat(created_, period_);
+    return due_after(created_);
   return std::nullopt;
 }
 
@@ -198,7 +303,7 @@ std::optional<time_point> deadline::running_since() const noexcept {
 
 std::string deadline::serialize() const {
   detail::byte_writer w{tag, version};
-  w.i64(period_.count());
+  w.i64(rule_.period().count());
   w.i64(grace_.count());
   w.i64(to_nanos(created_));
   w.u8(static_cast<uint8_t>((first_call_due_ ? 1 : 0) | (called_ ? 2 : 0) |
@@ -212,6 +317,8 @@ std::string deadline::serialize() const {
     w.varint(x.call);
     w.i64(to_nanos(x.start));
   }
+  auto* cron = rule_.cron();
+  w.str(cron ? std::string_view{cron->text()} : std::string_view{});
   return std::move(w).take();
 }
 
@@ -241,11 +348,17 @@ std::optional<deadline> deadline::deserialize(std::string_view bytes) {
     d.last_ = from_nanos(last);
     return d;
   }
+  // Versions 3 and 2 differ only by the cron expression at the end.
+  if (bytes.size() < 2)
+    return std::nullopt;
+  auto got_version = static_cast<uint8_t>(bytes[1]);
+  if (got_version != 2 && got_version != version)
+    return std::nullopt;
   detail::byte_reader r2{bytes};
   int64_t epoch = 0;
   int64_t resumed_by = 0;
   uint64_t runs = 0;
-  if (!r2.header(tag, version) || !r2.i64(period) || !r2.i64(grace) ||
+  if (!r2.header(tag, got_version) || !r2.i64(period) || !r2.i64(grace) ||
       !r2.i64(created) || !r2.u8(flags) || !r2.i64(last) || !r2.i64(epoch) ||
       !r2.i64(resumed_by) || !r2.varint(runs))
     return std::nullopt;
@@ -269,6 +382,17 @@ std::optional<deadline> deadline::deserialize(std::string_view bytes) {
     if (!r2.varint(call) || !r2.i64(start))
       return std::nullopt;
     d.runs_.push_back(run{call, from_nanos(start)});
+  }
+  if (got_version == version) {
+    std::string_view cron;
+    if (!r2.str(cron))
+      return std::nullopt;
+    if (!cron.empty()) {
+      auto schedule = cron_schedule::parse(cron);
+      if (!schedule || period != 0)
+        return std::nullopt;
+      d.rule_ = rule{std::move(schedule).value()};
+    }
   }
   if (!r2.at_end())
     return std::nullopt;

@@ -1,5 +1,6 @@
-// deadline: a command that must be called every `period`, with a `grace` on
-// top, and its status. The over-limiter a Controller applies.
+// deadline: a command that must be called every `period` (or by a cron
+// schedule), with a `grace` on top, and its status. The over-limiter a
+// Controller applies.
 //
 // Status is a pure function of the recorded facts and `now`:
 //
@@ -45,6 +46,33 @@
 // nor start runs, nor fail the command, as if they had come before the
 // pause, which is where they belong in time.
 //
+// Cron deadlines (healthchecks' cron checks, hc/api/models.py
+// Check.get_grace_start for kind "cron"): instead of a period, a cron
+// schedule (policies/cron.hpp, in UTC or in an IANA time zone) says when
+// the next call is due: at the first fire time of the schedule strictly
+// after `last` (computed on the zone's clock, with cron.hpp's rules for
+// daylight-saving changes: a fixed time in a spring-forward gap is due at
+// the first instant after the gap; one that happens twice is due the first
+// time). So, with due = next_after(last), the table above reads
+//
+//   up            | now <= due
+//   late          | due < now <= due + grace
+//   down          | now > due + grace
+//
+// and every other rule (runs, failures, pause and resume, inclusive bounds)
+// is the same: a resumed cron deadline is due at the first fire time after
+// the resume, and with `first_call_due` a command never called is due at
+// the first fire time after its creation. Differences from healthchecks:
+// there a check's grace starts at the fire time (`>=`) and down comes at
+// + grace, one nanosecond earlier than here; there `last` is the success
+// ping (the end of a run), here a call counts at its start; and a check
+// never pinged stays "new" (it is measured only after its first ping),
+// where a Controller's watch (first_call_due) is due at the first fire time
+// after the watch began. A schedule with no fire time left before year 2262
+// is never due (up for ever). A cron deadline costs no more memory than a
+// period one: the parsed schedule is shared by the copies of a deadline
+// (reference-counted, immutable) in the word that holds a period.
+//
 // Example:
 //
 //   tc::deadline d{std::chrono::minutes{1}, std::chrono::seconds{10}, now};
@@ -65,6 +93,12 @@
 
 namespace tc {
 
+class cron_schedule;
+
+namespace detail {
+struct shared_cron;
+} // namespace detail
+
 class deadline {
 public:
   // -- constructors -----------------------------------------------------------
@@ -73,6 +107,12 @@ public:
   /// (plus `grace`). Negative durations count as zero.
   deadline(duration period, duration grace, time_point created,
            bool first_call_due = false) noexcept;
+
+  /// A command created at `created` that must be called by the cron
+  /// `schedule` (plus `grace`): due at the first fire time after its latest
+  /// call (see above). A negative grace counts as zero.
+  deadline(cron_schedule schedule, duration grace, time_point created,
+           bool first_call_due = false);
 
   // -- facts ------------------------------------------------------------------
 
@@ -109,6 +149,9 @@ public:
   /// (as a new watch is). What the calls said (and a pause) stays.
   void reconfigure(duration period, duration grace, time_point since) noexcept;
 
+  /// The same with a cron schedule instead of a period.
+  void reconfigure(cron_schedule schedule, duration grace, time_point since);
+
   /// Takes what the calls said in `calls` (a state saved in a snapshot) into
   /// this state, rebuilt from the pauses and resumes (a subset of those
   /// `calls` saw): the latest call, the runs, a failure, and a resume by a
@@ -126,12 +169,18 @@ public:
   std::optional<time_point> next_change(time_point now) const noexcept;
 
   /// When the next call is due: `last + period` (or `created + period` with
-  /// `first_call_due`); empty while never called without `first_call_due`.
+  /// `first_call_due`), for a cron deadline the first fire time after
+  /// those (`never` if none is left); empty while never called without
+  /// `first_call_due`.
   std::optional<time_point> due() const noexcept;
 
   // -- properties -------------------------------------------------------------
 
-  duration period() const noexcept { return period_; }
+  /// The period; zero for a cron deadline.
+  duration period() const noexcept { return rule_.period(); }
+
+  /// The cron schedule of a cron deadline; nullptr for a period one.
+  const cron_schedule* schedule() const noexcept { return rule_.cron(); }
 
   duration grace() const noexcept { return grace_; }
 
@@ -153,12 +202,22 @@ public:
 
   /// The state as bytes (grammar in detail/byte_io.hpp):
   ///
-  ///   deadline := 0x05 0x02 period:i64 grace:i64 created:i64 flags:u8
+  ///   deadline := 0x05 0x03 period:i64 grace:i64 created:i64 flags:u8
   ///               last:i64 epoch:i64 resumed_by:i64
   ///               runs:varint (call:varint start:i64){runs}
+  ///               cron:str
   ///   flags    := bit 0 first_call_due | bit 1 called | bit 2 failed
   ///               | bit 3 paused | bit 4 resumed by a call (at
   ///               resumed_by) since the latest pause
+  ///   str      := size:varint byte{size}
+  ///
+  /// where `cron` is the cron expression of a cron deadline (as given to
+  /// cron_schedule::parse; its period is 0) and empty for a period one. A
+  /// cron expression that no longer parses (its time zone left the system
+  /// tz database) does not read.
+  ///
+  /// Version 2, written by earlier builds, still reads: version 3 without
+  /// `cron` (a period deadline).
   ///
   /// Version 1, written by earlier builds, still reads:
   ///
@@ -170,8 +229,8 @@ public:
   /// (its run becomes the run of call id 0, its epoch the earliest time).
   std::string serialize() const;
 
-  /// Restores a state written by serialize() (version 2 or 1); empty for any
-  /// other input.
+  /// Restores a state written by serialize() (version 3, 2 or 1); empty for
+  /// any other input.
   static std::optional<deadline> deserialize(std::string_view bytes);
 
   friend bool operator==(const deadline&, const deadline&) = default;
@@ -189,7 +248,44 @@ private:
 
   void note_call(time_point t) noexcept;
 
-  duration period_;
+  /// When a command called (or created) at `ref` is due.
+  time_point due_after(time_point ref) const noexcept;
+
+  // The period, or a cron schedule shared by the copies of a deadline: one
+  // word, so that a period deadline is as small as it was before cron ones.
+  class rule {
+  public:
+    explicit rule(duration period) noexcept;
+    explicit rule(cron_schedule schedule);
+    rule(const rule& other) noexcept;
+    rule(rule&& other) noexcept;
+    rule& operator=(const rule& other) noexcept;
+    rule& operator=(rule&& other) noexcept;
+    ~rule();
+
+    /// Zero for a cron schedule.
+    duration period() const noexcept;
+
+    /// Null for a period.
+    const cron_schedule* cron() const noexcept;
+
+    /// Same period, or equal schedules (cron_schedule's ==).
+    friend bool operator==(const rule& x, const rule& y) noexcept {
+      return x.equals(y);
+    }
+
+  private:
+    bool equals(const rule& other) const noexcept;
+
+    const detail::shared_cron* shared() const noexcept;
+
+    // >= 0: the period in nanoseconds; < 0: the bitwise complement of the
+    // address of a detail::shared_cron (user-space addresses have the top
+    // bit clear).
+    int64_t bits_ = 0;
+  };
+
+  rule rule_;
   duration grace_;
   time_point created_;
   time_point last_;

@@ -21,8 +21,10 @@ bool read_number(std::string_view& in, std::string_view key, int64_t& out) {
 } // namespace
 
 std::string watch_spec(const watch& x) {
-  auto result = "watch every=" + std::to_string(x.period.count()) +
-                " grace=" + std::to_string(x.grace.count());
+  auto result = x.cron.empty()
+                    ? "watch every=" + std::to_string(x.period.count())
+                    : "watch cron=\"" + x.cron + "\"";
+  result += " grace=" + std::to_string(x.grace.count());
   if (x.lead != duration{0})
     result += " lead=" + std::to_string(x.lead.count());
   result += x.count_failures ? " fail=call" : " fail=down";
@@ -33,8 +35,18 @@ bool parse_watch_spec(std::string_view in, watch& out) {
   int64_t period = 0;
   int64_t grace = 0;
   int64_t lead = 0;
-  if (!read_number(in, "watch every=", period) ||
-      !read_number(in, " grace=", grace))
+  std::string_view cron;
+  if (in.starts_with("watch cron=\"")) {
+    in.remove_prefix(12);
+    auto end = in.find('"');
+    if (end == 0 || end == std::string_view::npos)
+      return false;
+    cron = in.substr(0, end);
+    in.remove_prefix(end + 1);
+  } else if (!read_number(in, "watch every=", period)) {
+    return false;
+  }
+  if (!read_number(in, " grace=", grace))
     return false;
   // Optional; a spec written before leads existed has none.
   if (in.starts_with(" lead=")) {
@@ -55,8 +67,12 @@ bool parse_watch_spec(std::string_view in, watch& out) {
   }
   if (!in.starts_with(' ') || in.size() < 2)
     return false;
-  out = watch{std::string{in.substr(1)}, duration{period}, duration{grace},
-              duration{lead}, count_failures};
+  out = watch{std::string{in.substr(1)},
+              duration{period},
+              duration{grace},
+              duration{lead},
+              count_failures,
+              std::string{cron}};
   return true;
 }
 

@@ -5,9 +5,18 @@
 // watches from those on start; plugins (lead_time) read the same text to
 // learn what is watched. The spec is
 //
-//   spec  := "watch every=" ns " grace=" ns [" lead=" ns]
+//   spec  := "watch " due " grace=" ns [" lead=" ns]
 //            [" fail=" ("down" | "call")] " " command
+//   due   := "every=" ns | "cron=\"" expression "\""
 //   ns    := decimal nanoseconds (period, grace, lead in this order)
+//
+// A period watch is "every=" (as every spec written before cron watches
+// existed, which read as they did); a cron watch is "cron=" with its cron
+// expression (policies/cron.hpp) between double quotes, exactly as given
+// (a cron expression holds blanks but never a double quote), and period 0:
+// "watch cron=\"TZ=Europe/Berlin 30 2 * * *\" grace=600000000000 fail=down
+// backup". The spec does not check the expression; a Controller does (and
+// refuses a lead for a cron watch).
 //
 // The command comes last, so that it may hold blanks. " lead=" is written
 // only when the lead is not zero, so a watch without a lead is recorded as
@@ -40,7 +49,7 @@ namespace tc {
 /// One watched command.
 struct watch {
   std::string command{};
-  /// It must be called at least this often...
+  /// It must be called at least this often (0 for a cron watch)...
   duration period{0};
   /// ...plus this much before it counts as down.
   duration grace{0};
@@ -52,6 +61,11 @@ struct watch {
   /// once, until a call succeeds (spec fail=down; healthchecks.io's fail
   /// signal).
   bool count_failures = false;
+  /// Not empty: a cron watch, due by this cron expression (policies/cron.hpp,
+  /// e.g. "TZ=Europe/Berlin 30 2 * * *") instead of a period, which is then
+  /// 0: the next call is due at the first fire time after the latest call
+  /// (healthchecks.io's cron checks; policies/deadline.hpp).
+  std::string cron{};
   friend bool operator==(const watch&, const watch&) = default;
 };
 

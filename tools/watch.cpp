@@ -50,6 +50,8 @@ struct rebuilt {
     if (parse_watch_spec(changed->policy, w)) {
       if (w.command != command)
         return;
+      // Only whether it is paused counts here, and that does not depend on
+      // the period: a cron watch (period 0) is rebuilt as a period one.
       if (policy)
         policy->reconfigure(w.period, w.grace, x.time);
       else

@@ -13,6 +13,7 @@
 //   i64     := eight bytes, little-endian two's complement
 //   i128    := low:i64 high:i64 (two's complement over 128 bits)
 //   varint  := LEB128 of an unsigned 64-bit value (at most 10 bytes)
+//   str     := size:varint byte{size}
 //
 // The reader never reads past the end: every get returns false instead, and
 // the caller turns that into an empty optional.
@@ -58,6 +59,11 @@ public:
       x >>= 7;
     }
     buf_.push_back(static_cast<char>(x));
+  }
+
+  void str(std::string_view x) {
+    varint(x.size());
+    buf_.append(x);
   }
 
   std::string take() && { return std::move(buf_); }
@@ -124,6 +130,15 @@ public:
         return true;
     }
     return false;
+  }
+
+  bool str(std::string_view& x) {
+    uint64_t n = 0;
+    if (!varint(n) || n > in_.size())
+      return false;
+    x = in_.substr(0, static_cast<size_t>(n));
+    in_.remove_prefix(static_cast<size_t>(n));
+    return true;
   }
 
   /// True when every byte has been consumed (trailing garbage is an error).

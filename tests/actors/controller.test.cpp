@@ -11,6 +11,7 @@
 #include "tests/support/print.hpp"
 #include "timecontrol/actors/command.hpp"
 #include "timecontrol/plugins/detail/bytes.hpp"
+#include "timecontrol/policies/cron.hpp"
 #include "timecontrol/policies/deadline.hpp"
 
 using namespace tc;
@@ -374,7 +375,7 @@ BOOST_AUTO_TEST_CASE(a_restart_starts_from_the_controller_snapshot) {
   stop();
   start();
   auto snapshot = [&](const std::string& controller) {
-    detail::snapshot_writer w{"tc.controller/3"};
+    detail::snapshot_writer w{"tc.controller/4"};
     w.str(controller);
     w.u64(1);
     w.str("poll");
@@ -827,6 +828,256 @@ BOOST_AUTO_TEST_CASE(a_lead_not_shorter_than_the_period_is_refused) {
              "bad_config: watch 'poll': the lead must not be negative");
   // Nothing refused was recorded.
   BOOST_TEST(stored({.type = event_type::policy_changed}).size() == 1u);
+}
+
+// -- cron watches -------------------------------------------------------------
+
+namespace {
+
+// The instant of a UTC civil time.
+tc::time_point utc(int y, unsigned mo, unsigned d, int h = 0, int mi = 0) {
+  using namespace std::chrono;
+  auto t = sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi};
+  return tc::time_point{duration_cast<tc::duration>(t.time_since_epoch())};
+}
+
+// The next fire time of `expression` after `t`.
+time_point next_fire(std::string_view expression, time_point t) {
+  auto schedule = cron_schedule::parse(expression);
+  BOOST_REQUIRE(schedule.ok());
+  auto next = schedule->next_after(t);
+  BOOST_REQUIRE(next.has_value());
+  return *next;
+}
+
+watch cron_watch(std::string command, std::string expression, duration grace) {
+  return {std::move(command), 0s, grace, 0s, false, std::move(expression)};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_cron_watch_goes_late_and_down_and_back_up) {
+  auto cfg = config();
+  cfg.watches = {cron_watch("backup", "*/10 * * * *", 1min)};
+  spawn(cfg);
+  BOOST_TEST((watch_specs() ==
+              std::vector<std::string>{"watch cron=\"*/10 * * * *\" "
+                                       "grace=60000000000 fail=down backup"}));
+  // Never called: due at the first fire time after the watch began.
+  auto due = next_fire("*/10 * * * *", now());
+  advance(due - now());
+  BOOST_TEST((status("backup") == ds::never_called));
+  advance(1ns);
+  BOOST_TEST((recorded("backup") == std::vector<ds>{ds::late}));
+  advance(1min - 1ns); // exactly the end of grace: still late
+  BOOST_TEST((recorded("backup") == std::vector<ds>{ds::late}));
+  advance(1ns);
+  BOOST_TEST((recorded("backup") == std::vector<ds>{ds::late, ds::down}));
+  auto missed = stored({.type = event_type::deadline_missed});
+  BOOST_REQUIRE(missed.size() == 1u);
+  BOOST_TEST(std::get<deadline_missed>(missed[0].body).late_by.count() == 1);
+  BOOST_TEST(in->alarms.size() == 2u);
+  // A call brings it up, due at the next fire time after it.
+  advance(30s);
+  call("backup");
+  due = next_fire("*/10 * * * *", now());
+  BOOST_TEST((status("backup") == ds::up));
+  step(due - now());
+  BOOST_TEST((status("backup") == ds::up));
+  step(1ns);
+  BOOST_TEST((recorded("backup") ==
+              std::vector<ds>{ds::late, ds::down, ds::up, ds::late}));
+  call("backup"); // called within grace
+  BOOST_TEST((recorded("backup") ==
+              std::vector<ds>{ds::late, ds::down, ds::up, ds::late, ds::up}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_cron_watch_fails_pauses_and_resumes_as_a_period_one) {
+  auto cfg = config();
+  cfg.watches = {cron_watch("backup", "0 * * * *", 5min)};
+  spawn(cfg);
+  fail("backup");
+  BOOST_TEST((status("backup") == ds::down));
+  call("backup");
+  BOOST_TEST((status("backup") == ds::up));
+  BOOST_REQUIRE(yes(pause("backup")));
+  advance(3h);
+  BOOST_TEST((status("backup") == ds::paused));
+  BOOST_REQUIRE(yes(resume("backup")));
+  // Due at the first fire time after the resume.
+  auto due = next_fire("0 * * * *", now());
+  step(due - now());
+  BOOST_TEST((status("backup") == ds::up));
+  step(1ns);
+  BOOST_TEST((status("backup") == ds::late));
+}
+
+BOOST_AUTO_TEST_CASE(a_cron_watch_in_a_time_zone_survives_a_restart) {
+  // Europe/Berlin, 02:30 daily, restarted by replay (snapshot_every 0)
+  // around the spring-forward day (28 March 2027: 02:00 CET becomes 03:00
+  // CEST at 01:00 UTC; 02:30 does not exist and is due at 03:00 CEST), and
+  // from a snapshot around the fall-back day (31 October 2027: 03:00 CEST
+  // becomes 02:00 CET at 01:00 UTC; 02:30 is due the first time, 00:30 UTC).
+  struct round {
+    uint64_t every;
+    std::string command;
+    time_point day_before;
+    time_point due;
+  };
+  for (auto& r :
+       {round{0, "spring", utc(2027, 3, 27, 12), utc(2027, 3, 28, 1)},
+        round{1, "fall", utc(2027, 10, 30, 12), utc(2027, 10, 31, 0, 30)}}) {
+    BOOST_TEST_CONTEXT(r.command) {
+      advance(r.day_before - now());
+      auto cfg = config();
+      cfg.watches = {
+          cron_watch(r.command, "TZ=Europe/Berlin 30 2 * * *", 10min)};
+      cfg.snapshot_every = r.every;
+      spawn(cfg);
+      call(r.command);
+      call("other"); // one more event: a snapshot after the call
+      stop();
+      advance(r.due - time->now()); // the process is not running
+      start();
+      spawn(cfg);
+      BOOST_TEST((status(r.command) == ds::up));
+      step(1ns);
+      BOOST_TEST((status(r.command) == ds::late));
+      stop();
+      advance(10min - 1ns); // exactly the end of grace, stopped
+      start();
+      spawn(cfg);
+      BOOST_TEST((status(r.command) == ds::late));
+      step(1ns);
+      BOOST_TEST((status(r.command) == ds::down));
+      BOOST_TEST(
+          (recorded(r.command) == std::vector<ds>{ds::up, ds::late, ds::down}));
+      // Called again: due the next day at 02:30 (the repeated 02:30 of the
+      // fall-back day is not a due time).
+      call(r.command);
+      auto next = next_fire("TZ=Europe/Berlin 30 2 * * *", now());
+      BOOST_TEST((next - r.due > 23h));
+      stop();
+      advance(next - time->now());
+      start();
+      spawn(cfg);
+      BOOST_TEST((status(r.command) == ds::up));
+      step(1ns);
+      BOOST_TEST((status(r.command) == ds::late));
+      // The configured watch was recorded once.
+      auto specs = watch_specs();
+      BOOST_TEST(std::count_if(specs.begin(), specs.end(), [&](auto& x) {
+                   return x.ends_with(" " + r.command);
+                 }) == 1);
+      stop();
+      start();
+    }
+  }
+  if (auto saved = store->load_snapshot("controller:watchdog"))
+    BOOST_TEST(saved->has_value());
+  else
+    BOOST_FAIL(render(saved.error()));
+}
+
+BOOST_AUTO_TEST_CASE(bad_cron_watches_are_refused_with_the_reason) {
+  auto bad = spawn_controller(
+      *rt, {"watchdog", {cron_watch("backup", "61 * * * *", 1min)}});
+  BOOST_REQUIRE(!bad);
+  BOOST_TEST(render(bad.error()) ==
+             "bad_config: watch 'backup': the cron schedule '61 * * * *' does "
+             "not parse: minute: 61 is out of range 0-59 (at byte 0)");
+  auto zone = spawn_controller(
+      *rt, {"watchdog",
+            {cron_watch("backup", "TZ=Nowhere/Atlantis 0 * * * *", 1min)}});
+  BOOST_REQUIRE(!zone);
+  BOOST_TEST(is(zone.error(), errc::bad_config));
+  BOOST_TEST(render(zone.error()).find("Nowhere/Atlantis") !=
+             std::string::npos);
+  auto both = watch{"backup", 1h, 1min, 0s, false, "0 * * * *"};
+  auto with_period = spawn_controller(*rt, {"watchdog", {both}});
+  BOOST_REQUIRE(!with_period);
+  BOOST_TEST(render(with_period.error()) ==
+             "bad_config: watch 'backup': a cron watch has no period (give a "
+             "period or a cron schedule, not both)");
+  auto lead = watch{"backup", 0s, 1min, 1s, false, "0 * * * *"};
+  auto with_lead = spawn_controller(*rt, {"watchdog", {lead}});
+  BOOST_REQUIRE(!with_lead);
+  BOOST_TEST(render(with_lead.error()).find("takes no lead") !=
+             std::string::npos);
+  spawn(config());
+  auto refused = ask<bool>(controller, watch_atom::value,
+                           cron_watch("backup", "* * * *", 1min));
+  BOOST_REQUIRE(!refused);
+  BOOST_TEST(render(refused.error()) ==
+             "bad_config: watch 'backup': the cron schedule '* * * *' does not "
+             "parse: expected 5 fields (minute hour day-of-month month "
+             "day-of-week), got 4 (at byte 7)");
+  // Nothing refused was recorded.
+  BOOST_TEST(stored({.type = event_type::policy_changed}).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_logged_cron_watch_that_no_longer_parses_is_not_watched) {
+  // As after its time zone left the system's tz database: the command is
+  // not watched (and the others are), until watched anew.
+  BOOST_REQUIRE(!rt->record(
+      "watchdog", policy_changed{"watch cron=\"TZ=Nowhere/Atlantis 0 * * * "
+                                 "*\" grace=1 fail=down backup"}));
+  run();
+  spawn(config());
+  auto unknown = ask<deadline_status>(controller, status_atom::value,
+                                      std::string{"backup"});
+  BOOST_REQUIRE(!unknown);
+  BOOST_TEST(is(unknown.error(), errc::not_found));
+  BOOST_TEST((status("poll") == ds::never_called));
+  BOOST_REQUIRE(ask<bool>(controller, watch_atom::value,
+                          cron_watch("backup", "0 * * * *", 1s)));
+  BOOST_TEST((status("backup") == ds::never_called));
+}
+
+BOOST_AUTO_TEST_CASE(a_watch_changes_between_a_period_and_a_cron_at_run_time) {
+  spawn(config()); // poll every 10 s, grace 5 s
+  call("poll");
+  BOOST_REQUIRE(ask<bool>(controller, watch_atom::value,
+                          cron_watch("poll", "0 0 * * *", 1min)));
+  // Due at midnight now; what the calls said stays.
+  auto due = next_fire("0 0 * * *", now());
+  BOOST_TEST((due - now() > 1min));
+  step(due - now());
+  BOOST_TEST((status("poll") == ds::up));
+  step(1ns);
+  BOOST_TEST((status("poll") == ds::late));
+  BOOST_REQUIRE(
+      ask<bool>(controller, watch_atom::value, watch{"poll", 10s, 5s}));
+  call("poll");
+  advance(10s + 1ns);
+  BOOST_TEST((status("poll") == ds::late));
+  BOOST_TEST(watch_specs().size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_of_the_previous_build_still_reads) {
+  // A /3 snapshot (version 2 deadlines) claiming a call the log lacks: it
+  // is believed, as a /4 one is.
+  auto t0 = now();
+  spawn(config());
+  stop();
+  start();
+  detail::snapshot_writer w{"tc.controller/3"};
+  w.str("watchdog");
+  w.u64(1);
+  w.str("poll");
+  deadline d{10s, 5s, t0, true};
+  d.called(t0 + 100s);
+  auto bytes = d.serialize();
+  bytes[1] = 2;     // version 2...
+  bytes.pop_back(); // ...has no cron expression
+  BOOST_REQUIRE(deadline::deserialize(bytes).has_value());
+  w.str(bytes);
+  BOOST_REQUIRE(!store->save_snapshot("controller:watchdog", store->last_seq(),
+                                      std::move(w).take()));
+  advance(105s);
+  spawn(config());
+  BOOST_TEST((status("poll") == ds::up));
 }
 
 // Simulated time jumps over the intermediate instants here, so each command

@@ -216,6 +216,25 @@ BOOST_AUTO_TEST_CASE(it_learns_only_for_the_watches_of_its_controller) {
   BOOST_TEST(b.lt.pending_changes().empty());
 }
 
+BOOST_AUTO_TEST_CASE(cron_watches_take_no_lead_and_are_not_learned_for) {
+  lead_log b;
+  b.watch_it({"poll", 1s, 0s});
+  b.watch_it({"backup", 0s, 1min, 0s, false, "0 3 * * *"});
+  b.calls("poll", 5, 100ms);
+  b.calls("backup", 5, 100ms);
+  BOOST_TEST(b.lt.applied("backup") == nullptr);
+  BOOST_TEST(!b.lt.recommended("backup"));
+  BOOST_TEST(b.lt.pending_changes().size() == 1u);
+  // A period watch changed to a cron watch is forgotten, and its snapshot
+  // still loads.
+  b.watch_it({"poll", 0s, 1min, 0s, false, "*/5 * * * *"});
+  BOOST_TEST(b.lt.applied("poll") == nullptr);
+  BOOST_TEST(b.lt.pending_changes().empty());
+  lead_time loaded{{.controller = "watchdog"}};
+  BOOST_TEST(!loaded.load(b.lt.save()));
+  BOOST_TEST(loaded.save() == b.lt.save());
+}
+
 BOOST_AUTO_TEST_CASE(time_an_intent_waits_in_the_scheduler_adds_to_the_lead) {
   lead_log b;
   b.watch_it({"poll", 1s, 0s});

@@ -42,6 +42,45 @@ BOOST_AUTO_TEST_CASE(an_old_spec_reads_as_lead_zero_counting_failures) {
   BOOST_TEST(y.lead.count() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_cron_watch_is_written_with_its_expression_in_quotes) {
+  auto x = watch{"backup", 0s, 10min, 0s, false, "TZ=Europe/Berlin 30 2 * * *"};
+  BOOST_TEST(watch_spec(x) ==
+             "watch cron=\"TZ=Europe/Berlin 30 2 * * *\" grace=600000000000 "
+             "fail=down backup");
+  for (auto y : {x, watch{"a b", 0s, 1s, 0s, true, "@daily"},
+                 watch{"lead=3 x", 0s, 0s, 1ns, false, "*/5  *\t* * *"},
+                 watch{"fail=down", 0s, 0s, 0s, true, "0 0 L * *"}}) {
+    watch z;
+    BOOST_TEST_CONTEXT(watch_spec(y)) {
+      BOOST_REQUIRE(parse_watch_spec(watch_spec(y), z));
+      BOOST_TEST((z == y));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_period_spec_reads_as_a_period_watch_as_before) {
+  watch y;
+  BOOST_REQUIRE(parse_watch_spec(
+      "watch every=10000000000 grace=5000000000 fail=down poll", y));
+  BOOST_TEST((y == watch{"poll", 10s, 5s}));
+  BOOST_TEST(y.cron.empty());
+  // A command whose name looks like a cron part is a command.
+  BOOST_REQUIRE(parse_watch_spec("watch every=7 grace=2 cron=\"x\"", y));
+  BOOST_TEST(y.command == "cron=\"x\"");
+  BOOST_TEST(y.cron.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_cron_spec_without_its_closing_quote_does_not_parse) {
+  watch y{"keep", 1s, 1s, 1s};
+  for (auto spec :
+       {"watch cron=", "watch cron=\"", "watch cron=\"\" grace=1 a",
+        "watch cron=\"* * * * * grace=1 fail=down a",
+        "watch cron=\"* * * * *\" a", "watch cron=\"* * * * *\"grace=1 a",
+        "watch cron=\"* * * * *\" grace=1 ", "watch cron=* * * * * grace=1 a"})
+    BOOST_TEST(!parse_watch_spec(spec, y), spec);
+  BOOST_TEST((y == watch{"keep", 1s, 1s, 1s}));
+}
+
 BOOST_AUTO_TEST_CASE(anything_else_does_not_parse) {
   watch y{"keep", 1s, 1s, 1s};
   for (auto spec :

@@ -66,16 +66,31 @@ namespace {
 
 // -- state --------------------------------------------------------------------
 
+// No time (for `queued` and `asked_early`): a plain time with a value
+// that never occurs, not an optional, which would take twice the bytes.
+constexpr time_point no_time = time_point::max();
+
+// One watched command; its name is the key it is kept under. Small, as a
+// Controller may watch a great many: period (or cron schedule) and grace
+// are in the deadline only.
 struct watched {
-  watch config;
   deadline policy;
+  duration lead{0};
+  // Its entry in the timer queue; no_time if none.
+  time_point queued = no_time;
+  // The due time an early call was asked for (see `lead`), so that one due
+  // time gets one request; no_time if none.
+  time_point asked_early = no_time;
   // The status last recorded for it.
   deadline_status recorded = deadline_status::never_called;
-  // Its entry in the timer queue, if any.
-  std::optional<time_point> queued{};
-  // The due time an early call was asked for (see `lead`), so that one due
-  // time gets one request.
-  std::optional<time_point> asked_early{};
+  bool count_failures = false;
+
+  // The watch as configured.
+  watch config(const std::string& command) const {
+    auto* cron = policy.schedule();
+    return {command, policy.period(), policy.grace(),
+            lead,    count_failures,  cron ? cron->text() : std::string{}};
+  }
 };
 
 // What a status change does once its events are written (persist, then
@@ -160,14 +175,14 @@ void arm_timer(controller_pointer self) {
 // late action applies).
 std::optional<time_point> early_call_at(const controller_state& st,
                                         const watched& w, time_point now) {
-  if (w.config.lead <= duration{0} || !(st.config.actions & action_call) ||
+  if (w.lead <= duration{0} || !(st.config.actions & action_call) ||
       !st.config.scheduler || w.policy.is_paused() || w.policy.is_failed() ||
       w.policy.running_since())
     return std::nullopt;
   auto due = w.policy.due();
-  if (!due || w.asked_early == due || now > *due)
+  if (!due || w.asked_early == *due || now > *due)
     return std::nullopt;
-  return *due - w.config.lead;
+  return *due - w.lead;
 }
 
 // Queues `w` at its next status change after `t` (the watermark) or its
@@ -175,13 +190,13 @@ std::optional<time_point> early_call_at(const controller_state& st,
 void requeue(controller_pointer self, const std::string& name, watched& w,
              time_point t, time_point now) {
   auto& st = self->state;
-  if (w.queued)
-    st.queue.erase({*w.queued, &name});
-  w.queued = w.policy.next_change(t);
+  if (w.queued != no_time)
+    st.queue.erase({w.queued, &name});
+  w.queued = w.policy.next_change(t).value_or(no_time);
   if (auto early = early_call_at(st, w, now); early && *early > now)
-    w.queued = w.queued ? std::min(*w.queued, *early) : *early;
-  if (w.queued)
-    st.queue.emplace(*w.queued, &name);
+    w.queued = std::min(w.queued, *early);
+  if (w.queued != no_time)
+    st.queue.emplace(w.queued, &name);
 }
 
 void ask_for_call(controller_pointer self, const std::string& name) {
@@ -202,7 +217,7 @@ void evaluate(controller_pointer self, const std::string& name, watched& w,
   auto status = w.policy.status(t);
   auto now = st.rt->time().now();
   if (auto early = early_call_at(st, w, now); early && *early <= now) {
-    w.asked_early = w.policy.due();
+    w.asked_early = w.policy.due().value_or(no_time);
     ask_for_call(self, name);
   }
   requeue(self, name, w, t, now);
@@ -316,8 +331,8 @@ watched* add_watch(controller_state& st, const watch& x, time_point since) {
     auto parsed = cron_schedule::parse(x.cron);
     if (!parsed) {
       if (auto i = st.commands.find(x.command); i != st.commands.end()) {
-        if (i->second.queued)
-          st.queue.erase({*i->second.queued, &i->first});
+        if (i->second.queued != no_time)
+          st.queue.erase({i->second.queued, &i->first});
         st.commands.erase(i);
       }
       return nullptr;
@@ -329,14 +344,18 @@ watched* add_watch(controller_state& st, const watch& x, time_point since) {
     auto policy = schedule
                       ? deadline{std::move(*schedule), x.grace, since, true}
                       : deadline{x.period, x.grace, since, true};
-    return &st.commands.emplace(x.command, watched{x, std::move(policy)})
+    return &st.commands
+                .emplace(x.command, watched{.policy = std::move(policy),
+                                            .lead = x.lead,
+                                            .count_failures = x.count_failures})
                 .first->second;
   }
   // Keep what is known of its calls (runs in progress, a failure, a
   // pause); change period (or cron schedule), grace, lead and how failures
   // count.
   auto& w = i->second;
-  w.config = x;
+  w.lead = x.lead;
+  w.count_failures = x.count_failures;
   if (schedule)
     w.policy.reconfigure(std::move(*schedule), x.grace, since);
   else
@@ -386,7 +405,7 @@ void apply_fact(controller_state& st, const envelope& x) {
     w.policy.started(started->call_id, x.time);
   else if (auto* finished = std::get_if<call_finished>(&x.body))
     w.policy.finished(finished->call_id, x.time,
-                      finished->ok || w.config.count_failures);
+                      finished->ok || w.count_failures);
 }
 
 // -- snapshots ----------------------------------------------------------------
@@ -488,7 +507,7 @@ caf::result<bool> pause_or_resume(controller_pointer self,
     w.policy.paused(now);
   else
     w.policy.resumed(now);
-  w.asked_early.reset();
+  w.asked_early = no_time;
   if (st.started)
     evaluate(self, i->first, w, st.watermark);
   arm_timer(self);
@@ -546,8 +565,8 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
         auto i = st.commands.find(name);
         if (i == st.commands.end())
           return false;
-        if (i->second.queued)
-          st.queue.erase({*i->second.queued, &i->first});
+        if (i->second.queued != no_time)
+          st.queue.erase({i->second.queued, &i->first});
         st.commands.erase(i);
         record(self, policy_changed{"unwatch " + name});
         send_now(self);
@@ -658,7 +677,7 @@ caf::expected<controller_actor> spawn_controller(runtime& rt,
   std::vector<std::string> new_watches;
   for (auto& w : config.watches) {
     auto i = st.commands.find(w.command);
-    if (i != st.commands.end() && i->second.config == w)
+    if (i != st.commands.end() && i->second.config(i->first) == w)
       continue;
     if (!add_watch(st, w, now))
       return make_error(errc::bad_config, "watch '" + w.command +

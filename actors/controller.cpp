@@ -356,6 +356,9 @@ watched* add_watch(controller_state& st, const watch& x, time_point since) {
   auto& w = i->second;
   w.lead = x.lead;
   w.count_failures = x.count_failures;
+  // A watch that now counts failures as calls is not held down by one.
+  if (x.count_failures)
+    w.policy.forget_failure();
   if (schedule)
     w.policy.reconfigure(std::move(*schedule), x.grace, since);
   else

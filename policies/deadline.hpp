@@ -198,6 +198,12 @@ public:
   /// True while down by a failure (see above).
   bool is_failed() const noexcept { return failed_; }
 
+  /// A failure no longer holds it down: for a caller that starts to count
+  /// failed calls as calls (a watch changed to fail=call). Its status is then
+  /// measured from its latest call, as if the failed call had succeeded (its
+  /// start already counted as a call).
+  void forget_failure() noexcept { failed_ = false; }
+
   // -- serialization ----------------------------------------------------------
 
   /// The state as bytes (grammar in detail/byte_io.hpp):

@@ -587,6 +587,20 @@ BOOST_AUTO_TEST_CASE(a_watch_that_counts_failures_stays_up_after_one) {
                                   "fail=call poll"));
 }
 
+BOOST_AUTO_TEST_CASE(a_failed_watch_changed_to_count_failures_comes_up) {
+  spawn(config());
+  fail("poll");
+  BOOST_TEST((status("poll") == ds::down));
+  auto counting = watch{"poll", 10s, 5s};
+  counting.count_failures = true;
+  BOOST_TEST(ask<bool>(controller, watch_atom::value, counting).value());
+  run();
+  // The failed call counts as a call now: up, and late a period after it.
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::down, ds::up}));
+  advance(10s + 1ns);
+  BOOST_TEST((status("poll") == ds::late));
+}
+
 BOOST_AUTO_TEST_CASE(a_watch_recorded_before_failures_counted_keeps_counting) {
   // As an earlier build wrote it: failures counted as calls then.
   BOOST_REQUIRE(!rt->record(

@@ -979,9 +979,13 @@ std::optional<command_snapshot> decode(std::string_view bytes) {
 /// and every admission so far is written (persist, then act).
 void maybe_snapshot(command_ptr self) {
   auto& st = self->state;
-  if (st.config.snapshot_every == 0 ||
-      st.unsnapshotted < st.config.snapshot_every || st.admitting != 0 ||
-      st.changing_policy > 0 || st.out.waiting() != 0 ||
+  // A snapshot writes every key held, so with many keys it waits for a
+  // sixteenth as many admissions as there are keys: its cost stays at most
+  // 16 keys written per admission.
+  auto every = std::max<uint64_t>(st.config.snapshot_every,
+                                  st.keyed ? st.keyed->size() / 16 : 0);
+  if (st.config.snapshot_every == 0 || st.unsnapshotted < every ||
+      st.admitting != 0 || st.changing_policy > 0 || st.out.waiting() != 0 ||
       st.config.admission != admission_mode::persist_then_act)
     return;
   st.unsnapshotted = 0;

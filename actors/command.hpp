@@ -283,7 +283,10 @@ struct command_config {
   /// admissions, at a moment when every admission so far is written; a
   /// restart then reads only the command's events after it. 0: never. In
   /// act_then_record mode it saves none (its admissions are not known to
-  /// be written at any moment), so a restart reads all of its events.
+  /// be written at any moment), so a restart reads all of its events. A
+  /// command that holds more than 16 times this many keys (a limit per key)
+  /// waits for a sixteenth as many admissions as it holds keys, as a
+  /// snapshot writes them all.
   uint64_t snapshot_every = 10000;
 };
 

@@ -125,7 +125,7 @@ admission keyed_limiter::admit(std::string_view key, time_point now,
   } else if (i != keys_.end()) {
     i->second = std::move(s);
   } else {
-    keys_.emplace(std::string{key}, std::move(s));
+    keys_.emplace(small_key{key}, std::move(s));
   }
   return a;
 }
@@ -166,10 +166,13 @@ size_t keyed_limiter::evict_some(time_point now, size_t buckets) {
     gone.clear();
     for (auto i = keys_.begin(b); i != keys_.end(b); ++i)
       if (evictable(i->second, now))
-        gone.push_back(i->first);
+        gone.push_back(i->first.view());
     // Erasing a node leaves the other nodes (and their keys) in place.
     for (auto k : gone)
-      evicted += keys_.erase(std::string{k});
+      if (auto i = keys_.find(k); i != keys_.end()) {
+        keys_.erase(i);
+        ++evicted;
+      }
   }
   if (keys_.empty())
     cursor_ = 0;
@@ -183,12 +186,13 @@ std::string keyed_limiter::serialize() const {
   for (auto& x : keys_)
     sorted.push_back(&x);
   std::sort(sorted.begin(), sorted.end(),
-            [](auto* x, auto* y) { return x->first < y->first; });
+            [](auto* x, auto* y) { return x->first.view() < y->first.view(); });
   detail::byte_writer w{tag, version};
   w.varint(sorted.size());
   for (auto* x : sorted) {
-    w.varint(x->first.size());
-    for (char c : x->first)
+    auto key = x->first.view();
+    w.varint(key.size());
+    for (char c : key)
       w.u8(static_cast<uint8_t>(c));
     std::visit(overload{
                    [&](const min_state& s) {
@@ -276,7 +280,7 @@ keyed_limiter::deserialize(const limiter_spec& spec, std::string_view bytes) {
       }
       s = std::move(w);
     }
-    if (!result.keys_.emplace(std::move(key), std::move(s)).second)
+    if (!result.keys_.emplace(small_key{key}, std::move(s)).second)
       return std::nullopt; // a key twice
   }
   if (!r.at_end())

@@ -28,15 +28,17 @@
 // limiter that never evicts). It assumes time does not go backwards between
 // decisions (the runtime's clock never does).
 //
-// Memory: a key costs its hash map node (the key as a std::string, stored
-// in place up to 15 bytes, and a 24-byte state: a token bucket's units and
-// time, a min interval's time, or a sliding window's vector of call times
-// and its heap block) and a bucket pointer; see BENCHMARKS.md.
+// Memory: a key costs its hash map node (the key in 16 bytes, its bytes in
+// place up to 12 and in a heap block of their own beyond; and a 24-byte
+// state: a token bucket's units and time, a min interval's time, or a
+// sliding window's vector of call times and its heap block) and a bucket
+// pointer; see BENCHMARKS.md. A key has at most 2^32 - 1 bytes.
 
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
@@ -139,14 +141,80 @@ public:
   using state = std::variant<min_state, bucket_state, window_state>;
 
 private:
+  /// A key as the map keeps it: 16 bytes, its bytes in place up to 12,
+  /// else in a heap block of their own (a std::string takes 32).
+  class small_key {
+  public:
+    explicit small_key(std::string_view x)
+        : size_(static_cast<uint32_t>(x.size())) {
+      if (size_ <= inline_size) {
+        if (size_ > 0) // (memcpy from a null pointer is undefined)
+          std::memcpy(data_, x.data(), x.size());
+      } else {
+        auto* p = new char[x.size()];
+        std::memcpy(p, x.data(), x.size());
+        std::memcpy(data_, &p, sizeof p);
+      }
+    }
+    small_key(const small_key& x) : small_key(x.view()) {}
+    small_key(small_key&& x) noexcept : size_(x.size_) {
+      std::memcpy(data_, x.data_, sizeof data_);
+      x.size_ = 0;
+    }
+    small_key& operator=(small_key x) noexcept {
+      std::swap(size_, x.size_);
+      char tmp[sizeof data_];
+      std::memcpy(tmp, data_, sizeof data_);
+      std::memcpy(data_, x.data_, sizeof data_);
+      std::memcpy(x.data_, tmp, sizeof data_);
+      return *this;
+    }
+    ~small_key() {
+      if (size_ > inline_size)
+        delete[] heap();
+    }
+    std::string_view view() const noexcept {
+      return {size_ <= inline_size ? data_ : heap(), size_};
+    }
+    friend bool operator==(const small_key& x, const small_key& y) noexcept {
+      return x.view() == y.view();
+    }
+
+  private:
+    static constexpr uint32_t inline_size = 12;
+    char* heap() const noexcept {
+      char* p = nullptr;
+      std::memcpy(&p, data_, sizeof p);
+      return p;
+    }
+    uint32_t size_;
+    char data_[inline_size];
+  };
+
+  static std::string_view view_of(std::string_view x) noexcept { return x; }
+  static std::string_view view_of(const small_key& x) noexcept {
+    return x.view();
+  }
+
   struct hash {
     using is_transparent = void;
     size_t operator()(std::string_view x) const noexcept {
       return std::hash<std::string_view>{}(x);
     }
+    size_t operator()(const small_key& x) const noexcept {
+      return (*this)(x.view());
+    }
   };
 
-  using map = std::unordered_map<std::string, state, hash, std::equal_to<>>;
+  struct equal {
+    using is_transparent = void;
+    template <class X, class Y>
+    bool operator()(const X& x, const Y& y) const noexcept {
+      return view_of(x) == view_of(y);
+    }
+  };
+
+  using map = std::unordered_map<small_key, state, hash, equal>;
 
   under_limiter materialize(const state& x) const;
   static state compact(const under_limiter& x);

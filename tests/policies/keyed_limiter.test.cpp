@@ -94,7 +94,10 @@ BOOST_AUTO_TEST_CASE(eviction_gives_the_same_answers_as_keeping_every_key) {
       size_t evicted = 0;
       for (int i = 0; i < 20'000; ++i) {
         t += duration{static_cast<int64_t>(rng() % 60'000'000)};
-        auto key = "k" + std::to_string(rng() % 5);
+        // Short keys (kept in place) and long ones (in a block of their own).
+        auto k = rng() % 6;
+        auto key = k < 3 ? "k" + std::to_string(k)
+                         : std::string(20, 'x') + std::to_string(k);
         uint64_t n = 1 + rng() % 3;
         auto ref =
             reference.try_emplace(key, make_under_limiter(spec, time_point{}))
@@ -139,11 +142,24 @@ BOOST_AUTO_TEST_CASE(the_keys_survive_serialization_and_bad_bytes_are_refused) {
       for (int i = 0; i < 50; ++i)
         (void)lim.admit("key-" + std::to_string(i % 7), at_ms(i * 10));
       (void)lim.admit(std::string("\0bin\xff", 5), at_ms(600));
+      (void)lim.admit(std::string(40, 'L'), at_ms(600));
+      (void)lim.admit(std::string(12, 'M'), at_ms(600));
+      (void)lim.admit(std::string(13, 'N'), at_ms(600));
       auto bytes = lim.serialize();
       auto back = keyed_limiter::deserialize(spec, bytes);
       BOOST_REQUIRE(back.has_value());
       BOOST_TEST((*back == lim));
       BOOST_TEST(back->serialize() == bytes);
+      BOOST_TEST(back->holds(std::string(40, 'L')));
+      BOOST_TEST(back->holds(std::string(13, 'N')));
+      BOOST_TEST(!back->holds(std::string(41, 'L')));
+      // Copies and moves keep every key.
+      auto copy = *back;
+      BOOST_TEST((copy == lim));
+      auto moved = std::move(copy);
+      BOOST_TEST((moved == lim));
+      copy = moved;
+      BOOST_TEST((copy == lim));
       // Every proper prefix, a trailing byte, another spec's bytes: refused.
       for (size_t n = 0; n < bytes.size(); ++n)
         BOOST_TEST(!keyed_limiter::deserialize(spec, bytes.substr(0, n)));

@@ -1559,6 +1559,29 @@ BOOST_AUTO_TEST_CASE(a_waiting_key_holds_up_no_other_key) {
   BOOST_TEST((admitted[5].waited == 2s));
 }
 
+BOOST_AUTO_TEST_CASE(the_queue_limit_counts_the_waiting_calls_of_every_key) {
+  auto cmd = make(*this, {.name = "api",
+                          .limiter = "1/s burst 1",
+                          .action = on_throttle::wait,
+                          .queue_limit = 2});
+  for (auto key : {"alice", "bob", "carol"})
+    (void)call_key(*this, cmd, key);
+  run();
+  auto a = call_key(*this, cmd, "alice");
+  auto b = call_key(*this, cmd, "bob");
+  auto c = call_key(*this, cmd, "carol");
+  run();
+  BOOST_TEST(!a->answered);
+  BOOST_TEST(!b->answered);
+  BOOST_TEST(failed_with(c, errc::queue_full,
+                         "call 6 of key 'carol': 2 calls are queued "
+                         "(queue_limit 2)"));
+  BOOST_TEST(all_of<call_throttled>(*this, "api").back().key == "carol");
+  step(1s);
+  BOOST_TEST(a->value == "ok:x");
+  BOOST_TEST(b->value == "ok:x");
+}
+
 BOOST_AUTO_TEST_CASE(a_keyed_call_bounds_its_wait_behind_its_own_key_only) {
   auto cmd = make(
       *this,

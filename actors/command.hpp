@@ -110,9 +110,12 @@
 //               again, a sliding window whose latest call is a window ago,
 //               a min interval whose period has passed since its last call.
 //               So eviction is exact: it never lets a call through that
-//               keeping the key would refuse. The command looks at a few
-//               keys per keyed call (and at all before a snapshot), so an
-//               idle key goes after about (keys / 2) keyed calls.
+//               keeping the key would refuse. The command looks at the keys
+//               of two hash buckets per keyed call (and at all before a
+//               snapshot), so an idle key goes within about as many keyed
+//               calls as the command holds keys; until then it costs what
+//               an active one does (BENCHMARKS.md: 76 bytes for a key of
+//               up to 12 bytes and a token bucket).
 //   queue       action wait queues per key: a call waits behind the
 //               earlier waiting calls of its own key only, so a key at its
 //               limit holds up no other key. queue_limit counts the calls

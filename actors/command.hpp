@@ -188,7 +188,8 @@
 // have refused are not counted). With a snapshot
 // (command_config::snapshot_every) of the same spec, it starts from the
 // snapshot's limiter and replays only the events after it; a snapshot of
-// another spec, or one that does not load, is passed over (full replay). If the
+// another spec, one that does not load, or one of an earlier build
+// (tc.command/2 or /3, without keys) is passed over (full replay). If the
 // configured spec differs from the last recorded policy_changed, it is recorded
 // as a new policy_changed. Calls that were waiting or running when the process
 // stopped are not resumed.

@@ -37,6 +37,10 @@ using call_atom = caf::atom_constant<caf::atom("call")>;
 /// (call_with_atom, uint64_t cost, caf::timespan max_wait, caf::message msg),
 /// msg being what the wrapped actor understands (actors/command.hpp).
 using call_with_atom = caf::atom_constant<caf::atom("call_with")>;
+/// Marks a call of a key (a limit per key): (call_atom, key_atom, key, args,
+/// cost, max_wait) and (call_with_atom, key_atom, key, cost, max_wait, msg)
+/// (actors/command.hpp).
+using key_atom = caf::atom_constant<caf::atom("key")>;
 /// Change a command's limiter: (policy_atom, std::string spec).
 using policy_atom = caf::atom_constant<caf::atom("policy")>;
 /// Ask when a command would admit a call: (check_atom) -> time_point.

@@ -5,6 +5,7 @@
 #include <exception>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 
 #include <caf/actor_cast.hpp>
@@ -22,6 +23,7 @@
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/core/error.hpp"
 #include "timecontrol/plugins/detail/bytes.hpp"
+#include "timecontrol/policies/keyed_limiter.hpp"
 #include "timecontrol/policies/under_limiter.hpp"
 
 namespace tc {
@@ -45,6 +47,12 @@ using deadline_atom = caf::atom_constant<caf::atom("cmd_dline")>;
 /// Admission times kept for rebuilding the limiter on a policy change.
 constexpr size_t history_limit = 1024;
 
+/// The longest key of a keyed call, in bytes.
+constexpr size_t max_key_size = 1024;
+
+/// Hash map buckets of keys looked at for eviction per keyed decision.
+constexpr size_t evict_per_call = 2;
+
 // -- state --------------------------------------------------------------------
 
 using operation = std::variant<caf::actor, sync_operation, async_operation>;
@@ -58,6 +66,8 @@ struct remembered {
 /// A call not yet started.
 struct pending_call {
   uint64_t id = 0;
+  /// Whose limiter decides it ("": the command's own, unkeyed).
+  std::string key;
   /// The units it takes from the limiter (call_admitted's `cost`).
   uint64_t cost = 1;
   /// The latest time it may be admitted at (the request plus its max_wait);
@@ -102,8 +112,12 @@ struct command_state {
   std::shared_ptr<clock> time;
   /// Empty: unlimited.
   std::optional<under_limiter> limiter;
+  /// The limiters of keyed calls, of the same spec; empty: unlimited.
+  std::optional<keyed_limiter> keyed;
+  /// Admissions of unkeyed calls (keyed ones are read from the log).
   std::deque<remembered> history;
-  /// True while `history` holds every admission of the command.
+  /// True while `history` holds every admission of the command (false once
+  /// a keyed call was admitted).
   bool history_complete = true;
   /// Read when a policy change needs more than `history`.
   std::shared_ptr<event_store> store;
@@ -117,8 +131,11 @@ struct command_state {
   uint64_t last_admitted = 0;
   /// Admissions since the last snapshot (command_config::snapshot_every).
   uint64_t unsnapshotted = 0;
-  /// Throttled calls waiting for the limiter (action wait), FIFO.
+  /// Throttled calls waiting for the limiter (action wait), FIFO per key:
+  /// a call waits behind the earlier calls of its key only.
   std::deque<pending_call> waiting;
+  /// How many calls of each key wait (keys with none are not in it).
+  std::unordered_map<std::string, size_t> waiting_keys;
   /// Admitted calls waiting for a slot (max_in_flight), FIFO.
   std::deque<pending_call> held;
   std::unordered_map<uint64_t, running_call> running;
@@ -201,6 +218,27 @@ struct command_state {
   }
 
   std::string what() const { return "command '" + source + "'"; }
+
+  /// True if a call of `key` waits.
+  bool key_waits(const std::string& key) const {
+    return waiting_keys.contains(key);
+  }
+
+  /// Queues `c` behind the waiting calls of its key.
+  void push_waiting(pending_call c) {
+    ++waiting_keys[c.key];
+    waiting.push_back(std::move(c));
+  }
+
+  /// Takes the waiting call at `i` out of the queue; the next one.
+  std::deque<pending_call>::iterator
+  take_waiting(std::deque<pending_call>::iterator i, pending_call& out) {
+    out = std::move(*i);
+    if (auto k = waiting_keys.find(out.key);
+        k != waiting_keys.end() && --k->second == 0)
+      waiting_keys.erase(k);
+    return waiting.erase(i);
+  }
 };
 
 using command_self = caf::stateful_actor<command_state>;
@@ -234,6 +272,21 @@ std::optional<under_limiter> fresh_limiter(const parsed_limiter& x) {
   return make_under_limiter(*x.spec, time_point{});
 }
 
+/// The limiters of keys, none seen yet.
+std::optional<keyed_limiter> fresh_keyed(const parsed_limiter& x) {
+  if (!x.spec)
+    return std::nullopt;
+  return keyed_limiter{*x.spec};
+}
+
+/// "call 7", or "call 7 of key 'user-42'" for a keyed call.
+std::string call_name(uint64_t id, const std::string& key) {
+  auto text = "call " + std::to_string(id);
+  if (!key.empty())
+    text += " of key '" + key + "'";
+  return text;
+}
+
 /// Keeps admission `x` in `history` (the latest history_limit); `complete`
 /// turns false once one was dropped.
 void remember(std::deque<remembered>& history, bool& complete, remembered x) {
@@ -244,10 +297,25 @@ void remember(std::deque<remembered>& history, bool& complete, remembered x) {
   history.push_back(x);
 }
 
-admission decide(command_state& st, time_point now, uint64_t cost) {
+/// Decides a call of `key` and `cost` at `now`, taking from the limiter if
+/// it is admitted.
+admission decide(command_state& st, time_point now, const std::string& key,
+                 uint64_t cost) {
   if (!st.limiter)
     return admission{true, now, duration{0}};
-  return admit(*st.limiter, now, cost);
+  if (key.empty())
+    return admit(*st.limiter, now, cost);
+  return st.keyed->admit(key, now, cost);
+}
+
+/// What decide() would answer, taking nothing.
+admission peek(const command_state& st, time_point now, const std::string& key,
+               uint64_t cost) {
+  if (!st.limiter)
+    return admission{true, now, duration{0}};
+  if (key.empty())
+    return check(*st.limiter, now, cost);
+  return st.keyed->check(key, now, cost);
 }
 
 /// When the limiter would admit a call of `cost` queued now behind the
@@ -255,12 +323,14 @@ admission decide(command_state& st, time_point now, uint64_t cost) {
 /// admitted at its own earliest time, or passed over if that is after its
 /// deadline (it expires, taking nothing). `never` if the queue is blocked.
 time_point earliest_behind_queue(const command_state& st, time_point now,
-                                 uint64_t cost) {
+                                 const std::string& key, uint64_t cost) {
   if (!st.limiter)
     return now;
-  auto lim = *st.limiter;
+  auto lim = key.empty() ? *st.limiter : st.keyed->limiter_of(key);
   auto t = now;
   for (auto& c : st.waiting) {
+    if (c.key != key)
+      continue; // another key's queue
     auto a = check(lim, t, c.cost);
     if (a.earliest == never)
       return never;
@@ -503,10 +573,13 @@ void run_admitted(command_ptr self, pending_call c) {
 void admitted(command_ptr self, pending_call c, time_point now,
               duration waited) {
   auto& st = self->state;
-  remember(st.history, st.history_complete, remembered{now, c.cost});
+  if (c.key.empty())
+    remember(st.history, st.history_complete, remembered{now, c.cost});
+  else
+    st.history_complete = false; // a policy change reads keys from the log
   st.last_admitted = c.id;
   ++st.unsnapshotted;
-  st.record(now, call_admitted{c.id, waited, c.cost});
+  st.record(now, call_admitted{c.id, waited, c.cost, c.key});
   if (st.persist_first()) {
     // Runs once call_admitted is written: a crash cannot lose the
     // admission of a call that ran.
@@ -531,17 +604,17 @@ void admitted(command_ptr self, pending_call c, time_point now,
 /// Answers a waiting call whose cost the limiter (changed since it came) can
 /// never admit; recorded as call_throttled (rejected).
 void refuse_cost(command_state& st, pending_call& c, time_point now) {
-  st.record(now,
-            call_throttled{c.id, duration::max(), throttle_action::rejected});
-  st.answer_after_record(
-      c, caf::make_message(
-             cost_error(st, c.cost, "call " + std::to_string(c.id) + ": ")));
+  st.record(now, call_throttled{c.id, duration::max(),
+                                throttle_action::rejected, c.key});
+  st.answer_after_record(c, caf::make_message(cost_error(
+                                st, c.cost, call_name(c.id, c.key) + ": ")));
 }
 
 void refuse_full(command_state& st, pending_call& c, time_point now,
                  duration retry_after) {
-  st.record(now, call_throttled{c.id, retry_after, throttle_action::rejected});
-  auto text = st.what() + ": call " + std::to_string(c.id) + ": " +
+  st.record(
+      now, call_throttled{c.id, retry_after, throttle_action::rejected, c.key});
+  auto text = st.what() + ": " + call_name(c.id, c.key) + ": " +
               std::to_string(st.queued()) + " calls are queued (queue_limit " +
               std::to_string(st.config.queue_limit) + ")";
   st.answer_after_record(
@@ -554,8 +627,9 @@ void refuse_full(command_state& st, pending_call& c, time_point now,
 void answer_expired(command_state& st, pending_call& c, time_point now,
                     duration waited, duration retry_after,
                     const std::string& why) {
-  st.record(now, call_throttled{c.id, retry_after, throttle_action::expired});
-  auto text = st.what() + ": call " + std::to_string(c.id) + " waited " +
+  st.record(now,
+            call_throttled{c.id, retry_after, throttle_action::expired, c.key});
+  auto text = st.what() + ": " + call_name(c.id, c.key) + " waited " +
               duration_to_string(waited) + "; " + why + "; not run";
   st.answer_after_record(
       c, caf::make_message(make_error(errc::expired, std::move(text))));
@@ -581,8 +655,8 @@ void expire_waiting(command_ptr self) {
       ++i;
       continue;
     }
-    auto c = std::move(*i);
-    i = st.waiting.erase(i);
+    pending_call c;
+    i = st.take_waiting(i, c);
     auto waited = detail::wait_between(c.queued, now);
     answer_expired(st, c, now, waited, waited,
                    "its max_wait " + max_wait_text(c, c.queued) +
@@ -608,8 +682,9 @@ void throttle(command_ptr self, pending_call c, time_point now, admission a) {
       if (c.deadline != never) {
         // As x/time/rate's Wait: a wait longer than the caller allows is
         // answered at once, taking nothing.
-        auto at = st.waiting.empty() ? a.earliest
-                                     : earliest_behind_queue(st, now, c.cost);
+        auto at = st.key_waits(c.key)
+                      ? earliest_behind_queue(st, now, c.key, c.cost)
+                      : a.earliest;
         if (at > c.deadline) {
           auto need = detail::wait_between(now, at);
           answer_expired(st, c, now, duration{0}, need,
@@ -621,28 +696,28 @@ void throttle(command_ptr self, pending_call c, time_point now, admission a) {
           return;
         }
       }
-      st.record(now,
-                call_throttled{c.id, a.retry_after, throttle_action::waited});
+      st.record(now, call_throttled{c.id, a.retry_after,
+                                    throttle_action::waited, c.key});
       c.queued = now;
-      st.waiting.push_back(std::move(c));
+      st.push_waiting(std::move(c));
       arm_wake(self, now, a.earliest);
       arm_deadline(self, now);
       return;
     }
     case on_throttle::reject: {
-      st.record(now,
-                call_throttled{c.id, a.retry_after, throttle_action::rejected});
+      st.record(now, call_throttled{c.id, a.retry_after,
+                                    throttle_action::rejected, c.key});
       auto retry = a.earliest == never ? std::string{"never"}
                                        : duration_to_string(a.retry_after);
       st.answer_after_record(
           c, caf::make_message(make_error(
-                 errc::throttled, st.what() + ": call " + std::to_string(c.id) +
+                 errc::throttled, st.what() + ": " + call_name(c.id, c.key) +
                                       " came too fast; retry after " + retry)));
       return;
     }
     case on_throttle::drop:
-      st.record(now,
-                call_throttled{c.id, a.retry_after, throttle_action::dropped});
+      st.record(now, call_throttled{c.id, a.retry_after,
+                                    throttle_action::dropped, c.key});
       return;
   }
 }
@@ -653,33 +728,43 @@ void drain(command_ptr self) {
   if (st.changing_policy)
     return;
   auto now = st.time->now();
-  while (!st.waiting.empty()) {
-    auto& head = st.waiting.front();
-    if (head.deadline < now) {
+  // The keys whose first waiting call the limiter refused now: their later
+  // calls wait behind it; other keys' calls go on (FIFO per key).
+  std::unordered_set<std::string> blocked;
+  for (auto i = st.waiting.begin(); i != st.waiting.end();) {
+    if (!blocked.empty() && blocked.contains(i->key)) {
+      ++i;
+      continue;
+    }
+    if (i->deadline < now) {
       // Its max wait passed before the queue reached it (a late timer).
-      auto c = std::move(head);
-      st.waiting.pop_front();
+      pending_call c;
+      i = st.take_waiting(i, c);
       auto waited = detail::wait_between(c.queued, now);
       answer_expired(st, c, now, waited, waited,
                      "its max_wait " + max_wait_text(c, c.queued) +
                          " has passed");
       continue;
     }
-    auto a = decide(st, now, head.cost);
+    auto a = decide(st, now, i->key, i->cost);
     if (!a.admitted) {
       if (a.earliest == never && st.limiter &&
-          head.cost > capacity(*st.limiter)) {
+          i->cost > capacity(*st.limiter)) {
         // A policy change left it more than the limiter ever holds.
-        auto c = std::move(head);
-        st.waiting.pop_front();
+        pending_call c;
+        i = st.take_waiting(i, c);
         refuse_cost(st, c, now);
         continue;
       }
       arm_wake(self, now, a.earliest);
-      return;
+      if (st.waiting_keys.size() <= 1)
+        return; // one key waits: nothing behind its head moves
+      blocked.insert(i->key);
+      ++i;
+      continue;
     }
-    auto c = std::move(st.waiting.front());
-    st.waiting.pop_front();
+    pending_call c;
+    i = st.take_waiting(i, c);
     auto waited = now - c.queued;
     admitted(self, std::move(c), now, waited);
   }
@@ -693,6 +778,18 @@ void drain(command_ptr self) {
                       st.what() + ": cost 0; a call costs at least 1");
   if (st.limiter && cost > capacity(*st.limiter))
     return cost_error(st, cost, "");
+  return caf::none;
+}
+
+/// Checks a keyed call's key before it gets an id; none if the call can go
+/// on. ("" is the unkeyed limiter's.)
+[[nodiscard]] caf::error check_key(const command_state& st,
+                                   const std::string& key) {
+  if (key.size() > max_key_size)
+    return make_error(errc::bad_request, st.what() + ": a key of " +
+                                             std::to_string(key.size()) +
+                                             " bytes; a key has at most " +
+                                             std::to_string(max_key_size));
   return caf::none;
 }
 
@@ -714,8 +811,7 @@ void on_call(command_ptr self, pending_call c, caf::timespan max_wait) {
   if (c.deadline < now) {
     // As x/time/rate's Wait with a context already done: answered at once,
     // whatever the limiter says, taking nothing.
-    auto a = st.limiter ? check(*st.limiter, now, c.cost)
-                        : admission{true, now, duration{0}};
+    auto a = peek(st, now, c.key, c.cost);
     answer_expired(st, c, now, duration{0}, a.retry_after,
                    "its max_wait " + max_wait_text(c, now) +
                        " had passed when it came");
@@ -723,10 +819,13 @@ void on_call(command_ptr self, pending_call c, caf::timespan max_wait) {
   }
   // The request itself is not recorded: the call_admitted or call_throttled
   // that follows tells of it (the compact call record, FORMAT.md).
-  if (!st.waiting.empty()) {
-    // Behind the queue (FIFO), even if the limiter would admit it now.
-    auto a =
-        st.limiter ? check(*st.limiter, now, c.cost) : admission{true, now, {}};
+  if (!c.key.empty() && st.keyed)
+    // A little eviction per keyed call: a key idle long enough to be as
+    // good as new is forgotten (exact: policies/keyed_limiter.hpp).
+    (void)st.keyed->evict_some(now, evict_per_call);
+  if (st.key_waits(c.key)) {
+    // Behind its key's queue (FIFO), even if the limiter would admit it now.
+    auto a = peek(st, now, c.key, c.cost);
     throttle(self, std::move(c), now, a);
     return;
   }
@@ -734,7 +833,7 @@ void on_call(command_ptr self, pending_call c, caf::timespan max_wait) {
     refuse_full(st, c, now, duration{0});
     return;
   }
-  auto a = decide(st, now, c.cost);
+  auto a = decide(st, now, c.key, c.cost);
   if (a.admitted)
     admitted(self, std::move(c), now, duration{0});
   else
@@ -772,16 +871,24 @@ bool hold_back(command_ptr self) {
 void apply_policy(command_ptr self, const parsed_limiter& spec) {
   auto& st = self->state;
   st.limiter = fresh_limiter(spec);
+  st.keyed = fresh_keyed(spec);
   std::deque<remembered> history;
   auto err =
       st.store->replay({.source = st.source, .type = event_type::call_admitted},
                        [&](const envelope& x) {
-                         auto cost = std::get<call_admitted>(x.body).cost;
+                         auto& body = std::get<call_admitted>(x.body);
+                         if (!body.key.empty()) {
+                           if (st.keyed) {
+                             (void)st.keyed->admit(body.key, x.time, body.cost);
+                             (void)st.keyed->evict_some(x.time, evict_per_call);
+                           }
+                           return true;
+                         }
                          if (st.limiter)
-                           (void)admit(*st.limiter, x.time, cost);
+                           (void)admit(*st.limiter, x.time, body.cost);
                          if (history.size() == history_limit)
                            history.pop_front();
-                         history.push_back(remembered{x.time, cost});
+                         history.push_back(remembered{x.time, body.cost});
                          return true;
                        });
   if (err)
@@ -796,10 +903,11 @@ void apply_policy(command_ptr self, const parsed_limiter& spec) {
 // the snapshot's seq. Admissions go in id order and are all written when it
 // is taken, so a restart feeds exactly those after it: the call_admitted
 // events past the snapshot's seq with an id above last_admitted.
-// Version 3 keeps each remembered admission's cost (a weighted call);
-// version 2, written by earlier builds, still loads (every cost is 1).
-constexpr std::string_view snapshot_tag = "tc.command/3";
-constexpr std::string_view old_snapshot_tag = "tc.command/2";
+// Version 4 adds the keys' limiters (keyed_limiter's bytes, after the
+// rest). Versions 2 and 3, written by earlier builds, are passed over: the
+// restart reads the command's whole log (once; the next snapshot is of
+// version 4).
+constexpr std::string_view snapshot_tag = "tc.command/4";
 
 std::string snapshot_name(const std::string& command) {
   return "command:" + command;
@@ -816,6 +924,9 @@ struct command_snapshot {
   uint64_t last_admitted = 0;
   /// The highest call id handed out.
   uint64_t max_id = 0;
+  /// The keys' limiters (keyed_limiter::serialize(); read with the spec),
+  /// empty for an unlimited command.
+  std::string keyed;
 };
 
 std::string encode(const command_snapshot& x) {
@@ -831,15 +942,13 @@ std::string encode(const command_snapshot& x) {
   w.u64(x.history_complete ? 1 : 0);
   w.u64(x.last_admitted);
   w.u64(x.max_id);
+  w.str(x.keyed);
   return std::move(w).take();
 }
 
-/// Reads a snapshot of `tag`: snapshot_tag, or old_snapshot_tag (whose
-/// admissions have no cost: 1 each).
-std::optional<command_snapshot> decode_as(std::string_view bytes,
-                                          std::string_view tag) {
-  detail::snapshot_reader r{bytes, tag};
-  bool costs = tag == snapshot_tag;
+/// Reads a snapshot of snapshot_tag (any other is passed over).
+std::optional<command_snapshot> decode(std::string_view bytes) {
+  detail::snapshot_reader r{bytes, snapshot_tag};
   command_snapshot x;
   x.command = r.str();
   x.policy = r.str();
@@ -851,7 +960,7 @@ std::optional<command_snapshot> decode_as(std::string_view bytes,
   }
   for (auto n = r.count(); r.ok() && n > 0; --n) {
     auto at = r.time();
-    x.history.push_back(remembered{at, costs ? r.u64() : 1});
+    x.history.push_back(remembered{at, r.u64()});
   }
   if (r.ok() && x.history.size() > history_limit)
     r.fail("too many admission times");
@@ -860,30 +969,34 @@ std::optional<command_snapshot> decode_as(std::string_view bytes,
   x.max_id = r.u64();
   if (r.ok() && x.last_admitted > x.max_id)
     r.fail("an admitted call id above the highest id");
+  x.keyed = r.str();
   if (r.finish())
     return std::nullopt;
   return x;
-}
-
-std::optional<command_snapshot> decode(std::string_view bytes) {
-  if (auto x = decode_as(bytes, snapshot_tag))
-    return x;
-  return decode_as(bytes, old_snapshot_tag);
 }
 
 /// Saves a snapshot once `snapshot_every` admissions are past the last one
 /// and every admission so far is written (persist, then act).
 void maybe_snapshot(command_ptr self) {
   auto& st = self->state;
-  if (st.config.snapshot_every == 0 ||
-      st.unsnapshotted < st.config.snapshot_every || st.admitting != 0 ||
-      st.changing_policy > 0 || st.out.waiting() != 0 ||
+  // A snapshot writes every key held, so with many keys it waits for a
+  // sixteenth as many admissions as there are keys: its cost stays at most
+  // 16 keys written per admission.
+  auto every = std::max<uint64_t>(st.config.snapshot_every,
+                                  st.keyed ? st.keyed->size() / 16 : 0);
+  if (st.config.snapshot_every == 0 || st.unsnapshotted < every ||
+      st.admitting != 0 || st.changing_policy > 0 || st.out.waiting() != 0 ||
       st.config.admission != admission_mode::persist_then_act)
     return;
   st.unsnapshotted = 0;
-  command_snapshot x{st.source,     st.policy_text,      st.limiter,
-                     st.history,    st.history_complete, st.last_admitted,
-                     st.next_id - 1};
+  std::string keyed;
+  if (st.keyed) {
+    (void)st.keyed->evict(st.time->now()); // idle keys need no bytes
+    keyed = st.keyed->serialize();
+  }
+  command_snapshot x{st.source,      st.policy_text,      st.limiter,
+                     st.history,     st.history_complete, st.last_admitted,
+                     st.next_id - 1, std::move(keyed)};
   // All admissions so far are written, so the log's last seq covers them;
   // later ones get higher seqs. A failed save costs only a longer restart
   // (and a store that fails fails the Log, which stops the command).
@@ -933,6 +1046,7 @@ void answer_all(command_ptr self, const caf::error& err) {
     for (auto& c : *q)
       c.promise.deliver(err);
   st.waiting.clear();
+  st.waiting_keys.clear();
   st.held.clear();
   for (auto& [id, r] : st.running)
     r.promise.deliver(err);
@@ -945,6 +1059,7 @@ void answer_all(command_ptr self, const caf::error& err) {
 /// What spawn_command found in the log.
 struct rebuilt {
   std::optional<under_limiter> limiter;
+  std::optional<keyed_limiter> keyed;
   std::deque<remembered> history;
   bool history_complete = true;
   uint64_t next_id = 1;
@@ -976,6 +1091,7 @@ caf::behavior command_impl(command_ptr self,
                                       std::move(args->backlog), st.source};
   st.time = std::move(args->time);
   st.limiter = std::move(args->state.limiter);
+  st.keyed = std::move(args->state.keyed);
   st.history = std::move(args->state.history);
   st.history_complete = args->state.history_complete;
   st.store = std::move(args->store);
@@ -1055,6 +1171,7 @@ caf::behavior command_impl(command_ptr self,
           return caf::delegated<bool>{};
         }
         st.limiter = fresh_limiter(*parsed);
+        st.keyed = fresh_keyed(*parsed); // no keyed call was ever admitted
         if (st.limiter)
           for (auto h : st.history)
             (void)admit(*st.limiter, h.at, h.cost);
@@ -1119,6 +1236,22 @@ caf::behavior command_impl(command_ptr self,
           c.cost = cost;
           on_call(self, std::move(c), max_wait);
           return caf::delegated<caf::message>{};
+        },
+        [self](call_with_atom, key_atom, std::string& key, uint64_t cost,
+               caf::timespan max_wait,
+               caf::message& msg) -> caf::result<caf::message> {
+          if (self->state.changing_policy || hold_back(self))
+            return caf::skip;
+          if (auto err = check_key(self->state, key))
+            return err;
+          if (auto err = check_cost(self->state, cost))
+            return err;
+          pending_call c;
+          c.key = std::move(key);
+          c.msg = std::move(msg);
+          c.cost = cost;
+          on_call(self, std::move(c), max_wait);
+          return caf::delegated<caf::message>{};
         });
   return control.or_else(
       [self](call_atom, std::string& args) -> caf::result<std::string> {
@@ -1136,6 +1269,22 @@ caf::behavior command_impl(command_ptr self,
         if (auto err = check_cost(self->state, cost))
           return err;
         pending_call c;
+        c.args = std::move(args);
+        c.cost = cost;
+        on_call(self, std::move(c), max_wait);
+        return caf::delegated<std::string>{};
+      },
+      [self](call_atom, key_atom, std::string& key, std::string& args,
+             uint64_t cost,
+             caf::timespan max_wait) -> caf::result<std::string> {
+        if (self->state.changing_policy || hold_back(self))
+          return caf::skip;
+        if (auto err = check_key(self->state, key))
+          return err;
+        if (auto err = check_cost(self->state, cost))
+          return err;
+        pending_call c;
+        c.key = std::move(key);
         c.args = std::move(args);
         c.cost = cost;
         on_call(self, std::move(c), max_wait);
@@ -1179,13 +1328,22 @@ spawn_impl(runtime& rt, command_config config, operation op) {
   // of the configured spec.
   rebuilt state;
   state.limiter = fresh_limiter(*parsed);
+  state.keyed = fresh_keyed(*parsed);
   std::optional<std::string> logged_policy;
   uint64_t max_id = 0;
   seq_t from = 1;
   if (auto saved = rt.store().load_snapshot(snapshot_name(config.name));
       saved && *saved) {
-    if (auto x = decode((*saved)->state);
-        x && x->command == config.name && x->policy == parsed->text) {
+    auto x = decode((*saved)->state);
+    std::optional<keyed_limiter> keyed;
+    if (x && parsed->spec && !x->keyed.empty())
+      keyed = keyed_limiter::deserialize(*parsed->spec, x->keyed);
+    // The keys' bytes must read too (and be there exactly when the spec
+    // limits), else the snapshot is passed over.
+    bool keys_ok = x && (parsed->spec ? keyed.has_value() : x->keyed.empty());
+    if (x && keys_ok && x->command == config.name &&
+        x->policy == parsed->text) {
+      state.keyed = std::move(keyed);
       state.limiter = std::move(x->limiter);
       state.history = std::move(x->history);
       state.history_complete = x->history_complete;
@@ -1206,6 +1364,16 @@ spawn_impl(runtime& rt, command_config config, operation op) {
                 if (body.call_id <= state.last_admitted)
                   return; // in the snapshot already
                 state.last_admitted = body.call_id;
+                if (!body.key.empty()) {
+                  // A keyed call: its key's limiter (idle keys are
+                  // forgotten as the replay goes, as live).
+                  state.history_complete = false;
+                  if (state.keyed) {
+                    (void)state.keyed->admit(body.key, x.time, body.cost);
+                    (void)state.keyed->evict_some(x.time, evict_per_call);
+                  }
+                  return;
+                }
                 if (state.limiter)
                   (void)admit(*state.limiter, x.time, body.cost);
                 remember(state.history, state.history_complete,
@@ -1296,6 +1464,22 @@ caf::expected<std::string> call_blocking(caf::actor_system& sys,
   caf::scoped_actor self{sys};
   self->request(command, caf::infinite, call_atom::value, std::move(args), cost,
                 max_wait)
+      .receive([&](std::string& x) { result = std::move(x); },
+               [&](caf::error& err) { result = std::move(err); });
+  return result;
+}
+
+caf::expected<std::string> call_blocking(caf::actor_system& sys,
+                                         const caf::actor& command, key_atom,
+                                         std::string key, std::string args,
+                                         uint64_t cost,
+                                         caf::timespan max_wait) {
+  if (!command)
+    return make_error(errc::closed, "call_blocking: invalid command handle");
+  caf::expected<std::string> result{caf::error{}};
+  caf::scoped_actor self{sys};
+  self->request(command, caf::infinite, call_atom::value, key_atom::value,
+                std::move(key), std::move(args), cost, max_wait)
       .receive([&](std::string& x) { result = std::move(x); },
                [&](caf::error& err) { result = std::move(err); });
   return result;

@@ -89,6 +89,50 @@
 //               `expiration` differs (it bounds a job's run, which a
 //               command's `timeout` does).
 //
+// A limit per key (nginx's limit_req zones, bottleneck's groups, per-user
+// API quotas). A call may name a key (a user, an address, an account): it
+// is then decided by that key's own limiter, of the command's spec, so each
+// key is limited separately with one policy for all. Shapes:
+//   (call_atom, key_atom, std::string key, std::string args, uint64_t cost,
+//    caf::timespan max_wait) -> std::string      a command around a callable
+//   (call_with_atom, key_atom, std::string key, uint64_t cost,
+//    caf::timespan max_wait, caf::message msg)   a command in front of an
+//        -> what the wrapped actor answers to msg  actor
+// The key "" is the command's own, unkeyed limiter: a call with key "" is
+// exactly a call of the shapes above. A key is bytes (not necessarily text)
+// of at most 1024; a longer one is errc::bad_request at once, with no call
+// id and nothing recorded ("command 'api': a key of 2000 bytes; a key has
+// at most 1024"). Cost and max wait work per key as above.
+//   created     a key's limiter is created on the key's first admission,
+//               fresh (its first call is admitted at once).
+//   evicted     a key's limiter is forgotten once it cannot be told from a
+//               fresh one (policies/keyed_limiter.hpp): a token bucket full
+//               again, a sliding window whose latest call is a window ago,
+//               a min interval whose period has passed since its last call.
+//               So eviction is exact: it never lets a call through that
+//               keeping the key would refuse. The command looks at the keys
+//               of two hash buckets per keyed call (and at all before a
+//               snapshot), so an idle key goes within about as many keyed
+//               calls as the command holds keys; until then it costs what
+//               an active one does (BENCHMARKS.md: 76 bytes for a key of
+//               up to 12 bytes and a token bucket).
+//   queue       action wait queues per key: a call waits behind the
+//               earlier waiting calls of its own key only, so a key at its
+//               limit holds up no other key. queue_limit counts the calls
+//               of all keys. The one wake timer is set for the earliest
+//               admission among the keys' first waiting calls.
+//   recorded    call_admitted and call_throttled carry the key (`key`,
+//               record format version 4, written only when not empty;
+//               FORMAT.md); the call's other events join on call_id.
+//   restart     the keys' limiters are rebuilt from the log (each key's
+//               call_admitted events feed its limiter), and saved in the
+//               command's snapshot (tc.command/4), so a key's limit cannot
+//               be escaped by restarting either.
+//   policy      a policy change applies to every key: once a keyed call was
+//               admitted, the new limiters are rebuilt from the log (as past
+//               1024 admissions).
+// (check_atom) answers for the unkeyed limiter.
+//
 // Every call is recorded, with the runtime clock's time, in two events
 // when it runs at once and in time (the compact call record, FORMAT.md):
 // call_admitted (with how long it waited; the request was at its time minus
@@ -144,7 +188,8 @@
 // have refused are not counted). With a snapshot
 // (command_config::snapshot_every) of the same spec, it starts from the
 // snapshot's limiter and replays only the events after it; a snapshot of
-// another spec, or one that does not load, is passed over (full replay). If the
+// another spec, one that does not load, or one of an earlier build
+// (tc.command/2 or /3, without keys) is passed over (full replay). If the
 // configured spec differs from the last recorded policy_changed, it is recorded
 // as a new policy_changed. Calls that were waiting or running when the process
 // stopped are not resumed.
@@ -242,7 +287,10 @@ struct command_config {
   /// admissions, at a moment when every admission so far is written; a
   /// restart then reads only the command's events after it. 0: never. In
   /// act_then_record mode it saves none (its admissions are not known to
-  /// be written at any moment), so a restart reads all of its events.
+  /// be written at any moment), so a restart reads all of its events. A
+  /// command that holds more than 16 times this many keys (a limit per key)
+  /// waits for a sixteenth as many admissions as it holds keys, as a
+  /// snapshot writes them all.
   uint64_t snapshot_every = 10000;
 };
 
@@ -263,12 +311,14 @@ inline constexpr caf::timespan no_max_wait = caf::timespan::max();
 /// The typed handle of a command around a callable: the messages above.
 /// (A command in front of an actor forwards anything, so spawning one gives
 /// a plain caf::actor; caf::actor_cast converts between the two.)
-using command_actor =
-    caf::typed_actor<caf::replies_to<call_atom, std::string>::with<std::string>,
-                     caf::replies_to<call_atom, std::string, uint64_t,
-                                     caf::timespan>::with<std::string>,
-                     caf::replies_to<policy_atom, std::string>::with<bool>,
-                     caf::replies_to<check_atom>::with<time_point>>;
+using command_actor = caf::typed_actor<
+    caf::replies_to<call_atom, std::string>::with<std::string>,
+    caf::replies_to<call_atom, std::string, uint64_t,
+                    caf::timespan>::with<std::string>,
+    caf::replies_to<call_atom, key_atom, std::string, std::string, uint64_t,
+                    caf::timespan>::with<std::string>,
+    caf::replies_to<policy_atom, std::string>::with<bool>,
+    caf::replies_to<check_atom>::with<time_point>>;
 
 /// Spawns a command in front of the actor `target`. Errors: errc::bad_config
 /// (empty name, bad limiter spec, negative timeout, invalid target, a name
@@ -322,6 +372,22 @@ call_blocking(caf::actor_system& sys, const command_actor& command,
               caf::timespan max_wait = no_max_wait) {
   return call_blocking(sys, caf::actor_cast<caf::actor>(command),
                        std::move(args), cost, max_wait);
+}
+
+/// Like call_blocking above, for a call of the key `key` (see "A limit per
+/// key"): (call_atom, key_atom, key, args, cost, max_wait). Answers
+/// errc::bad_request for a key longer than 1024 bytes too.
+[[nodiscard]] caf::expected<std::string>
+call_blocking(caf::actor_system& sys, const caf::actor& command, key_atom,
+              std::string key, std::string args, uint64_t cost = 1,
+              caf::timespan max_wait = no_max_wait);
+
+[[nodiscard]] inline caf::expected<std::string>
+call_blocking(caf::actor_system& sys, const command_actor& command, key_atom k,
+              std::string key, std::string args, uint64_t cost = 1,
+              caf::timespan max_wait = no_max_wait) {
+  return call_blocking(sys, caf::actor_cast<caf::actor>(command), k,
+                       std::move(key), std::move(args), cost, max_wait);
 }
 
 } // namespace tc

@@ -43,9 +43,11 @@ struct call_requested {
 /// The limiter let a call through, possibly after a wait in the queue.
 struct call_admitted {
   call_admitted() = default;
-  /// A call of `cost` units (1: a plain call, which records no cost).
-  call_admitted(uint64_t id, duration wait, uint64_t units = 1) noexcept
-      : call_id(id), waited(wait), cost(units) {
+  /// A call of `cost` units (1: a plain call, which records no cost), of
+  /// the key `k` ("": an unkeyed call, which records no key).
+  call_admitted(uint64_t id, duration wait, uint64_t units = 1,
+                std::string k = {}) noexcept
+      : call_id(id), waited(wait), cost(units), key(std::move(k)) {
     // nop
   }
   uint64_t call_id = 0;
@@ -56,18 +58,34 @@ struct call_admitted {
   /// and only in records that need it (cost != 1): records of versions 1
   /// and 2 read as 1.
   uint64_t cost = 1;
+  /// The key whose limiter admitted the call (a limit per key: a user, an
+  /// address, an account; actors/command.hpp); "" for an unkeyed call.
+  /// Stored from record format version 4 on, and only in records that need
+  /// it (a key that is not empty): records of older versions read as "".
+  std::string key;
   static constexpr auto fields() {
     return std::tuple{field{"call_id", &call_admitted::call_id},
                       field{"waited", &call_admitted::waited},
-                      field{"cost", &call_admitted::cost, 3}};
+                      field{"cost", &call_admitted::cost, 3},
+                      field{"key", &call_admitted::key, 4}};
   }
   /// The oldest record format version that holds this event.
-  uint8_t record_version() const noexcept { return cost != 1 ? 3 : 1; }
+  uint8_t record_version() const noexcept {
+    return !key.empty() ? 4 : cost != 1 ? 3 : 1;
+  }
   friend bool operator==(const call_admitted&, const call_admitted&) = default;
 };
 
 /// A call came too fast.
 struct call_throttled {
+  call_throttled() = default;
+  /// A call of the key `k` ("": an unkeyed call, which records no key).
+  call_throttled(uint64_t id, duration retry,
+                 throttle_action what = throttle_action::rejected,
+                 std::string k = {}) noexcept
+      : call_id(id), retry_after(retry), action(what), key(std::move(k)) {
+    // nop
+  }
   uint64_t call_id = 0;
   /// How long after the request the limiter would have admitted the call.
   /// For `expired`: that wait when the call was answered at its request;
@@ -75,15 +93,20 @@ struct call_throttled {
   /// earlier call_throttled, waited).
   duration retry_after{0};
   throttle_action action = throttle_action::rejected;
+  /// The key whose limiter throttled the call; "" for an unkeyed call.
+  /// Stored from record format version 4 on, only when not empty.
+  std::string key;
   static constexpr auto fields() {
     return std::tuple{field{"call_id", &call_throttled::call_id},
                       field{"retry_after", &call_throttled::retry_after},
-                      field{"action", &call_throttled::action}};
+                      field{"action", &call_throttled::action},
+                      field{"key", &call_throttled::key, 4}};
   }
   /// The oldest record format version that holds this event (`expired`
-  /// comes with version 3: a reader of version 2 refuses it as newer).
+  /// comes with version 3: a reader of version 2 refuses it as newer; a
+  /// key with version 4).
   uint8_t record_version() const noexcept {
-    return action == throttle_action::expired ? 3 : 1;
+    return !key.empty() ? 4 : action == throttle_action::expired ? 3 : 1;
   }
   friend bool operator==(const call_throttled&,
                          const call_throttled&) = default;

@@ -1,8 +1,8 @@
 // The stored form of an envelope: one record of bytes.
 //
 // The layout is written down as a grammar in storage/FORMAT.md and pinned by
-// a golden-bytes test. In short (format versions 2 and 3; version 1 is read
-// too):
+// a golden-bytes test. In short (format versions 2, 3 and 4; version 1 is
+// read too):
 //
 //   record   := version:u8 checksum:fixed32le body
 //   body     := seq:varint time:fixed64le source:string type:varint fields
@@ -25,12 +25,13 @@
 namespace tc::codec {
 
 /// The newest record format this build writes and reads.
-inline constexpr uint8_t format_version = 3;
+inline constexpr uint8_t format_version = 4;
 
 /// The record format this build writes for every event that needs nothing
-/// newer. An event needs version 3 only if it says so (its
-/// record_version(): a call_admitted of cost != 1, a call_throttled of
-/// action `expired`), so a log without weighted or expired calls stays
+/// newer. An event needs version 3 or 4 only if it says so (its
+/// record_version(): a call_admitted of cost != 1 or a call_throttled of
+/// action `expired` needs 3; a call_admitted or call_throttled with a key
+/// needs 4), so a log without weighted, expired or keyed calls stays
 /// readable by builds that read version 2.
 inline constexpr uint8_t base_format_version = 2;
 

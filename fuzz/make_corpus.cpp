@@ -15,6 +15,7 @@
 #include "timecontrol/policies/cron.hpp"
 #include "timecontrol/policies/deadline.hpp"
 #include "timecontrol/policies/histogram.hpp"
+#include "timecontrol/policies/keyed_limiter.hpp"
 #include "timecontrol/policies/min_interval.hpp"
 #include "timecontrol/policies/sliding_window.hpp"
 #include "timecontrol/policies/token_bucket.hpp"
@@ -126,5 +127,11 @@ int main(int argc, char** argv) {
   reserved.reserve(t0, 1);
   write(root / "policy_state", "token_bucket-reserved",
         tagged(2, reserved.serialize()));
+  // A Command's keys under "5/s burst 10" (spec byte 1).
+  tc::keyed_limiter keys{tc::parse_limiter_spec("5/s burst 10").value()};
+  (void)keys.admit("user-42", t0, 3);
+  (void)keys.admit(std::string(20, 'k'), t0 + 1s);
+  write(root / "policy_state", "keyed_limiter",
+        tagged(6, std::string(1, '\x01') + keys.serialize()));
   return 0;
 }

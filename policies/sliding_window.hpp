@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "timecontrol/core/time.hpp"
 #include "timecontrol/policies/admission.hpp"
@@ -43,6 +44,15 @@ public:
   sliding_window(uint64_t limit, duration window) noexcept
       : limit_(limit), window_(window) {
     // nop
+  }
+
+  /// A limiter that remembers `calls` (admitted call times, oldest first;
+  /// the latest `limit` are kept): a state kept outside the window
+  /// (keyed_limiter), read back with calls().
+  sliding_window(uint64_t limit, duration window, std::deque<time_point> calls)
+      : limit_(limit), window_(window), calls_(std::move(calls)) {
+    while (calls_.size() > limit_)
+      calls_.pop_front();
   }
 
   // -- decisions --------------------------------------------------------------

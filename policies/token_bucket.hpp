@@ -264,6 +264,19 @@ public:
   /// Changes the burst from `now` on; tokens above the new burst are dropped.
   void set_burst(time_point now, int64_t burst) noexcept;
 
+  /// Sets the bucket to `units` (clamped to 0..burst * unit()) at `last`
+  /// with no reservation outstanding (its latest booking at `last`): the
+  /// state of a bucket that only admits, which units(last()) and last() read
+  /// back. For states kept outside the bucket (keyed_limiter keeps those two
+  /// numbers per key).
+  void restore(amount units, time_point last) noexcept {
+    tokens_ = std::clamp(units, amount{0}, capacity());
+    last_ = last;
+    last_event_ = last;
+    last_event_early_ = 0;
+    last_event_den_ = 1;
+  }
+
   // -- properties -------------------------------------------------------------
 
   token_rate rate() const noexcept { return rate_; }

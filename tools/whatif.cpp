@@ -51,16 +51,19 @@ int run_whatif(const whatif_options& opt) {
     auto t = requests.request(x);
     if (auto* e = std::get_if<call_admitted>(&x.body)) {
       if (t)
-        at.push_back(requested_call{*t, e->cost});
+        at.push_back(requested_call{*t, e->cost, e->key});
       else if (auto i = cost_to_come.find(e->call_id);
                i != cost_to_come.end()) {
         at[i->second].cost = e->cost;
+        at[i->second].key = e->key;
         cost_to_come.erase(i);
       }
       return true;
     }
     if (t) {
-      at.push_back(requested_call{*t, 1});
+      auto* throttled = std::get_if<call_throttled>(&x.body);
+      at.push_back(
+          requested_call{*t, 1, throttled ? throttled->key : std::string{}});
       if (auto* e = std::get_if<call_throttled>(&x.body);
           e == nullptr || e->action == throttle_action::waited)
         std::visit(

@@ -1,6 +1,7 @@
 #include "timecontrol/tools/whatif_simulation.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "timecontrol/policies/admission.hpp"
 #include "timecontrol/policies/under_limiter.hpp"
@@ -12,12 +13,15 @@ whatif_outcome simulate(const limiter_spec& spec,
   std::vector<requested_call> calls;
   calls.reserve(at.size());
   for (auto t : at)
-    calls.push_back(requested_call{t, 1});
+    calls.push_back(requested_call{t, 1, {}});
   return simulate(spec, calls);
 }
 
-whatif_outcome simulate(const limiter_spec& spec,
-                        const std::vector<requested_call>& calls) {
+namespace {
+
+/// The simulation of calls that all go to one limiter.
+whatif_outcome simulate_one(const limiter_spec& spec,
+                            const std::vector<requested_call>& calls) {
   whatif_outcome r;
   r.calls = calls.size();
   if (calls.empty())
@@ -59,6 +63,36 @@ whatif_outcome simulate(const limiter_spec& spec,
     else
       ++r.rejected;
   }
+  return r;
+}
+
+/// Adds `x`'s counts to `r`.
+void add(whatif_outcome& r, const whatif_outcome& x) {
+  r.calls += x.calls;
+  r.wait_at_once += x.wait_at_once;
+  r.delayed += x.delayed;
+  r.total_delay += x.total_delay;
+  r.max_delay = std::max(r.max_delay, x.max_delay);
+  r.past_end_of_time = r.past_end_of_time || x.past_end_of_time;
+  r.reject_admitted += x.reject_admitted;
+  r.rejected += x.rejected;
+  r.too_costly += x.too_costly;
+}
+
+} // namespace
+
+whatif_outcome simulate(const limiter_spec& spec,
+                        const std::vector<requested_call>& calls) {
+  if (std::all_of(calls.begin(), calls.end(),
+                  [](const requested_call& c) { return c.key.empty(); }))
+    return simulate_one(spec, calls);
+  // Each key against its own limiter, in its own order.
+  std::map<std::string, std::vector<requested_call>> by_key;
+  for (auto& c : calls)
+    by_key[c.key].push_back(c);
+  whatif_outcome r;
+  for (auto& [key, of_key] : by_key)
+    add(r, simulate_one(spec, of_key));
   return r;
 }
 

@@ -12,12 +12,18 @@
 // ever holds (its burst, its window's limit, 1 for "min") could never run
 // under it: counted as too_costly and rejected, not simulated.
 //
+// Calls of a key (a command that limits each key: actors/command.hpp) are
+// simulated against their key's own limiter, as the Command decides them:
+// in the wait semantics each key queues on its own (a key's wait holds up
+// no other key); the outcome adds up every key's.
+//
 // The delays are added up in 128 bits (tc::duration_sum): 150 000 calls at
 // 100/s against 1/s wait 1.1e19 ns in all, past 64-bit nanoseconds.
 
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "timecontrol/core/duration_sum.hpp"
@@ -48,10 +54,12 @@ struct whatif_outcome {
   duration mean_delay() const { return total_delay.mean(delayed); }
 };
 
-/// A recorded call: when it was requested, and what it cost.
+/// A recorded call: when it was requested, what it cost, and its key ("":
+/// the command's own limiter).
 struct requested_call {
   time_point at{};
   uint64_t cost = 1;
+  std::string key;
   friend auto operator<=>(const requested_call&,
                           const requested_call&) = default;
 };

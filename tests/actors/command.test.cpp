@@ -11,6 +11,7 @@
 #include "tests/actors/fixture.hpp"
 #include "timecontrol/actors/detail/backlog.hpp"
 #include "timecontrol/plugins/detail/bytes.hpp"
+#include "timecontrol/policies/keyed_limiter.hpp"
 #include "timecontrol/policies/under_limiter.hpp"
 
 // Configurations are written with designated initializers that leave the
@@ -95,6 +96,44 @@ outcome_ptr call(test::actor_fixture& f, const caf::actor& cmd,
   auto out = std::make_shared<outcome>();
   f.sys->spawn(weighted_caller_impl, cmd, std::move(args), cost, max_wait,
                proxy, out, f.rt->time_ptr());
+  return out;
+}
+
+/// Sends a call of the key `key` to `cmd` from a fresh actor: (call_atom,
+/// key_atom, key, args, cost, max_wait), or for a proxy (`proxy` true)
+/// (call_with_atom, key_atom, key, cost, max_wait, (call_atom, args)).
+void keyed_caller_impl(caf::event_based_actor* self, caf::actor cmd,
+                       std::string key, std::string args, uint64_t cost,
+                       caf::timespan max_wait, bool proxy,
+                       std::shared_ptr<outcome> out,
+                       std::shared_ptr<tc::clock> time) {
+  auto on_value = [=](std::string& x) {
+    out->answered = true;
+    out->value = std::move(x);
+    out->at = time->now();
+  };
+  auto on_error = [=](caf::error& err) {
+    out->answered = true;
+    out->error = std::move(err);
+    out->at = time->now();
+  };
+  if (proxy)
+    self->request(cmd, caf::infinite, call_with_atom::value, key_atom::value,
+                  std::move(key), cost, max_wait,
+                  caf::make_message(call_atom::value, std::move(args)))
+        .then(on_value, on_error);
+  else
+    self->request(cmd, caf::infinite, call_atom::value, key_atom::value,
+                  std::move(key), std::move(args), cost, max_wait)
+        .then(on_value, on_error);
+}
+
+outcome_ptr call_key(test::actor_fixture& f, const caf::actor& cmd,
+                     std::string key, std::string args = "x", uint64_t cost = 1,
+                     caf::timespan max_wait = no_max_wait, bool proxy = false) {
+  auto out = std::make_shared<outcome>();
+  f.sys->spawn(keyed_caller_impl, cmd, std::move(key), std::move(args), cost,
+               max_wait, proxy, out, f.rt->time_ptr());
   return out;
 }
 
@@ -919,12 +958,13 @@ BOOST_AUTO_TEST_CASE(a_restart_from_a_snapshot_keeps_the_limit_and_the_ids) {
 BOOST_AUTO_TEST_CASE(a_restart_starts_from_the_snapshot_not_the_whole_log) {
   // A snapshot of api whose limiter has seen four admissions, which api's
   // events do not show: the restarted command believes the snapshot.
-  auto snapshot = [&](const std::string& command) {
+  auto snapshot = [&](const std::string& command,
+                      std::string_view tag = "tc.command/4") {
     auto lim = make_under_limiter(parse_limiter_spec("4 per 1h").value(),
                                   time_point{});
     for (int i = 0; i < 4; ++i)
       admit(lim, now());
-    detail::snapshot_writer w{"tc.command/2"};
+    detail::snapshot_writer w{tag};
     w.str(command);
     w.str("4 per 1h");
     w.str(serialize_under_limiter(lim));
@@ -932,6 +972,10 @@ BOOST_AUTO_TEST_CASE(a_restart_starts_from_the_snapshot_not_the_whole_log) {
     w.u64(0); // not complete: more than the history holds
     w.u64(0);
     w.u64(0);
+    keyed_limiter keys{parse_limiter_spec("4 per 1h").value()};
+    (void)keys.admit("alice", now(), 4);
+    if (tag == "tc.command/4")
+      w.str(keys.serialize());
     return std::move(w).take();
   };
   BOOST_REQUIRE(
@@ -944,6 +988,23 @@ BOOST_AUTO_TEST_CASE(a_restart_starts_from_the_snapshot_not_the_whole_log) {
                                       snapshot("other")));
   api = make(*this, {.name = "api", .limiter = "4 per 1h"});
   BOOST_TEST(ask<std::string>(api, call_atom::value, std::string{"z"}));
+  // Alice's key at its limit, in the snapshot only: believed too.
+  restart(*this);
+  BOOST_REQUIRE(
+      !store->save_snapshot("command:api", store->last_seq(), snapshot("api")));
+  api = make(*this, {.name = "api", .limiter = "4 per 1h"});
+  auto alice = call_key(*this, api, "alice");
+  auto bob = call_key(*this, api, "bob");
+  run();
+  BOOST_TEST(failed_with(alice, errc::throttled, "of key 'alice'"));
+  BOOST_TEST(bob->value == "ok:x");
+  // A snapshot of an earlier build (tc.command/3, without keys) is passed
+  // over: the log is read whole (one admission of api's own limiter).
+  restart(*this);
+  BOOST_REQUIRE(!store->save_snapshot("command:api", store->last_seq(),
+                                      snapshot("api", "tc.command/3")));
+  api = make(*this, {.name = "api", .limiter = "4 per 1h"});
+  BOOST_TEST(ask<std::string>(api, call_atom::value, std::string{"w"}));
 }
 
 BOOST_AUTO_TEST_CASE(two_policy_changes_in_a_row_let_no_call_through) {
@@ -1387,6 +1448,260 @@ BOOST_AUTO_TEST_CASE(a_command_is_registered_by_name_until_it_exits) {
   BOOST_TEST(!rt->commands().find("api"));
 }
 
+// -- a limit per key (issue 12, item 9) ---------------------------------------
+
+BOOST_AUTO_TEST_CASE(each_key_is_limited_separately_and_recorded_with_its_key) {
+  auto cmd = make(*this, {.name = "api", .limiter = "1/s burst 1"});
+  auto a1 = call_key(*this, cmd, "alice", "a1");
+  run();
+  auto a2 = call_key(*this, cmd, "alice", "a2");
+  auto b1 = call_key(*this, cmd, "bob", "b1");
+  auto plain = call(*this, cmd, "p");
+  run();
+  BOOST_TEST(a1->value == "ok:a1");
+  BOOST_TEST(failed_with(a2, errc::throttled,
+                         "command 'api': call 2 of key 'alice' came too fast; "
+                         "retry after 1s"));
+  BOOST_TEST(b1->value == "ok:b1");
+  // The key "" is the command's own limiter, which no keyed call touched.
+  BOOST_TEST(plain->value == "ok:p");
+  auto admitted = all_of<call_admitted>(*this, "api");
+  BOOST_REQUIRE(admitted.size() == 3u);
+  BOOST_TEST(admitted[0].key == "alice");
+  BOOST_TEST(admitted[1].key == "bob");
+  BOOST_TEST(admitted[2].key == "");
+  auto throttled = all_of<call_throttled>(*this, "api");
+  BOOST_REQUIRE(throttled.size() == 1u);
+  BOOST_TEST(throttled[0].key == "alice");
+  BOOST_TEST(throttled[0].call_id == 2u);
+  // A keyed call with the key "" is an unkeyed call.
+  auto again = call_key(*this, cmd, "", "q");
+  run();
+  BOOST_TEST(failed_with(again, errc::throttled, "call 5 came too fast"));
+  BOOST_TEST(all_of<call_throttled>(*this, "api").back().key == "");
+}
+
+BOOST_AUTO_TEST_CASE(per_key_limits_across_a_restart) {
+  // Without a snapshot (the log read whole), then from a snapshot.
+  for (uint64_t every : {0u, 1u}) {
+    BOOST_TEST_CONTEXT("snapshot_every " << every) {
+      auto name = "api" + std::to_string(every);
+      command_config config{
+          .name = name, .limiter = "2 per 10s", .snapshot_every = every};
+      auto cmd = make(*this, config);
+      auto a = call_key(*this, cmd, "alice");
+      auto b = call_key(*this, cmd, "alice");
+      auto c = call_key(*this, cmd, "carol");
+      run();
+      BOOST_TEST(a->value == "ok:x");
+      BOOST_TEST(b->value == "ok:x");
+      BOOST_TEST(c->value == "ok:x");
+      // A fresh runtime on the same log, 1 s later.
+      restart(*this, 1s);
+      if (every == 1) {
+        auto saved = store->load_snapshot("command:" + name);
+        BOOST_REQUIRE(saved);
+        BOOST_REQUIRE(*saved);
+        BOOST_TEST((*saved)->state.find("tc.command/4") != std::string::npos);
+      }
+      cmd = make(*this, config);
+      auto alice = call_key(*this, cmd, "alice");
+      auto carol = call_key(*this, cmd, "carol");
+      auto bob = call_key(*this, cmd, "bob");
+      run();
+      // Alice was at her limit: still is, until her first call leaves the
+      // window; carol had one call left, bob is new.
+      BOOST_TEST(failed_with(alice, errc::throttled, "retry after 9s"));
+      BOOST_TEST(carol->value == "ok:x");
+      BOOST_TEST(bob->value == "ok:x");
+      advance(9s);
+      alice = call_key(*this, cmd, "alice");
+      run();
+      BOOST_TEST(alice->value == "ok:x");
+      // Ids go on.
+      BOOST_TEST(all_of<call_admitted>(*this, name).back().call_id == 7u);
+      restart(*this, 20s);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_waiting_key_holds_up_no_other_key) {
+  auto cmd = make(
+      *this,
+      {.name = "api", .limiter = "1/s burst 1", .action = on_throttle::wait});
+  auto a1 = call_key(*this, cmd, "alice", "a1");
+  run();
+  auto a2 = call_key(*this, cmd, "alice", "a2");
+  run();
+  auto b1 = call_key(*this, cmd, "bob", "b1");
+  auto a3 = call_key(*this, cmd, "alice", "a3");
+  auto b2 = call_key(*this, cmd, "bob", "b2");
+  auto p1 = call(*this, cmd, "p1");
+  run();
+  BOOST_TEST(a1->value == "ok:a1");
+  // Bob and the unkeyed call pass alice's queue.
+  BOOST_TEST(b1->value == "ok:b1");
+  BOOST_TEST(p1->value == "ok:p1");
+  BOOST_TEST(!a2->answered);
+  BOOST_TEST(!a3->answered);
+  BOOST_TEST(!b2->answered);
+  step(1s);
+  BOOST_TEST(a2->value == "ok:a2");
+  BOOST_TEST((a2->at == b2->at));
+  BOOST_TEST(b2->value == "ok:b2");
+  BOOST_TEST(!a3->answered); // behind a2, its own key's
+  step(1s);
+  BOOST_TEST(a3->value == "ok:a3");
+  auto admitted = all_of<call_admitted>(*this, "api");
+  BOOST_REQUIRE(admitted.size() == 6u);
+  BOOST_TEST(admitted[3].key == "alice");
+  BOOST_TEST((admitted[3].waited == 1s));
+  BOOST_TEST((admitted[5].waited == 2s));
+}
+
+BOOST_AUTO_TEST_CASE(the_queue_limit_counts_the_waiting_calls_of_every_key) {
+  auto cmd = make(*this, {.name = "api",
+                          .limiter = "1/s burst 1",
+                          .action = on_throttle::wait,
+                          .queue_limit = 2});
+  for (auto key : {"alice", "bob", "carol"})
+    (void)call_key(*this, cmd, key);
+  run();
+  auto a = call_key(*this, cmd, "alice");
+  auto b = call_key(*this, cmd, "bob");
+  auto c = call_key(*this, cmd, "carol");
+  run();
+  BOOST_TEST(!a->answered);
+  BOOST_TEST(!b->answered);
+  BOOST_TEST(failed_with(c, errc::queue_full,
+                         "call 6 of key 'carol': 2 calls are queued "
+                         "(queue_limit 2)"));
+  BOOST_TEST(all_of<call_throttled>(*this, "api").back().key == "carol");
+  step(1s);
+  BOOST_TEST(a->value == "ok:x");
+  BOOST_TEST(b->value == "ok:x");
+}
+
+BOOST_AUTO_TEST_CASE(a_keyed_call_bounds_its_wait_behind_its_own_key_only) {
+  auto cmd = make(
+      *this,
+      {.name = "api", .limiter = "1/s burst 1", .action = on_throttle::wait});
+  auto a1 = call_key(*this, cmd, "alice");
+  run();
+  auto a2 = call_key(*this, cmd, "alice", "a2", 1, 1s);     // waits 1 s
+  auto a3 = call_key(*this, cmd, "alice", "a3", 1, 1500ms); // needs 2 s
+  auto b1 = call_key(*this, cmd, "bob", "b1", 1, 0ns);      // now
+  run();
+  BOOST_TEST(failed_with(a3, errc::expired, "call 3 of key 'alice' waited"));
+  BOOST_TEST(b1->value == "ok:b1");
+  step(1s);
+  BOOST_TEST(a2->value == "ok:a2");
+  auto throttled = all_of<call_throttled>(*this, "api");
+  BOOST_REQUIRE(throttled.size() == 2u);
+  BOOST_TEST((throttled[1].action == throttle_action::expired));
+  BOOST_TEST(throttled[1].key == "alice");
+}
+
+BOOST_AUTO_TEST_CASE(an_idle_key_is_evicted_and_its_next_call_is_admitted) {
+  // Seen in the snapshot the command saves after each admission, which
+  // holds the keys it keeps.
+  command_config config{
+      .name = "api", .limiter = "1/s burst 2", .snapshot_every = 1};
+  auto cmd = make(*this, config);
+  auto keys = [&] {
+    auto saved = store->load_snapshot("command:api");
+    BOOST_REQUIRE(saved);
+    BOOST_REQUIRE(*saved);
+    detail::snapshot_reader r{(*saved)->state, "tc.command/4"};
+    (void)r.str(); // command
+    (void)r.str(); // policy
+    (void)r.str(); // unkeyed limiter
+    for (auto n = r.count(); n > 0; --n) {
+      (void)r.time();
+      (void)r.u64();
+    }
+    (void)r.u64();
+    (void)r.u64();
+    (void)r.u64();
+    auto bytes = r.str();
+    BOOST_REQUIRE(!r.finish());
+    auto lim = keyed_limiter::deserialize(
+        parse_limiter_spec("1/s burst 2").value(), bytes);
+    BOOST_REQUIRE(lim.has_value());
+    return *lim;
+  };
+  auto a = call_key(*this, cmd, "alice", "a", 2);
+  run();
+  BOOST_TEST(a->value == "ok:a");
+  BOOST_TEST(keys().holds("alice"));
+  // 2 s - 1 ns later alice's bucket is not full yet: kept.
+  advance(2s - 1ns);
+  auto b = call_key(*this, cmd, "bob");
+  run();
+  BOOST_TEST(keys().holds("alice"));
+  BOOST_TEST(keys().holds("bob"));
+  // At 2 s it is as good as new: forgotten, and her next call takes a
+  // fresh bucket (a cost of 2 at once).
+  advance(1ns);
+  auto c = call_key(*this, cmd, "carol");
+  run();
+  BOOST_TEST(!keys().holds("alice"));
+  BOOST_TEST(keys().size() == 2u);
+  auto a2 = call_key(*this, cmd, "alice", "a2", 2);
+  run();
+  BOOST_TEST(a2->value == "ok:a2");
+  auto a3 = call_key(*this, cmd, "alice", "a3");
+  run();
+  BOOST_TEST(failed_with(a3, errc::throttled, "retry after 1s"));
+}
+
+BOOST_AUTO_TEST_CASE(a_policy_change_applies_to_every_key_with_its_history) {
+  auto cmd = make(*this, {.name = "api", .limiter = "3 per 1h"});
+  for (auto key : {"alice", "alice", "bob"})
+    (void)call_key(*this, cmd, key);
+  run();
+  BOOST_TEST(all_of<call_admitted>(*this, "api").size() == 3u);
+  auto changed = ask<bool>(cmd, policy_atom::value, std::string{"2 per 1h"});
+  BOOST_REQUIRE(changed);
+  auto alice = call_key(*this, cmd, "alice");
+  auto bob = call_key(*this, cmd, "bob");
+  run();
+  BOOST_TEST(failed_with(alice, errc::throttled, "call 4 of key 'alice'"));
+  BOOST_TEST(bob->value == "ok:x");
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_keyed_call_is_refused_at_once_and_records_nothing) {
+  auto target = sys->spawn(target_impl, 2);
+  auto cmd = make(*this, {.name = "api", .limiter = "10/s burst 10"});
+  auto proxy =
+      make(*this, {.name = "proxy", .limiter = "10/s burst 10"}, target);
+  auto before = count(*this, event_type::call_admitted) +
+                count(*this, event_type::call_throttled);
+  auto long_key = call_key(*this, cmd, std::string(1025, 'k'));
+  auto zero = call_key(*this, cmd, "alice", "x", 0);
+  auto big = call_key(*this, cmd, "alice", "x", 11);
+  auto proxy_long =
+      call_key(*this, proxy, std::string(2000, 'k'), "x", 1, no_max_wait, true);
+  auto ok = call_key(*this, cmd, std::string(1024, 'k'));
+  auto proxied = call_key(*this, proxy, "alice", "y", 1, no_max_wait, true);
+  run();
+  BOOST_TEST(failed_with(long_key, errc::bad_request,
+                         "command 'api': a key of 1025 bytes; a key has at "
+                         "most 1024"));
+  BOOST_TEST(failed_with(zero, errc::bad_request, "cost 0"));
+  BOOST_TEST(failed_with(big, errc::bad_request,
+                         "cost 11 exceeds the limiter's capacity 10"));
+  BOOST_TEST(failed_with(proxy_long, errc::bad_request,
+                         "command 'proxy': a key of 2000 bytes"));
+  BOOST_TEST(ok->value == "ok:x");
+  BOOST_TEST(proxied->value == "target:y");
+  BOOST_TEST(count(*this, event_type::call_admitted) +
+                 count(*this, event_type::call_throttled) ==
+             before + 2);
+  BOOST_TEST(all_of<call_admitted>(*this, "proxy").back().key == "alice");
+  caf::anon_send_exit(target, caf::exit_reason::user_shutdown);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // -- call_blocking (a real actor system: it blocks its thread) ----------------
@@ -1425,5 +1740,14 @@ BOOST_AUTO_TEST_CASE(call_blocking_answers_non_actor_code) {
   auto bad = call_blocking(sys, *wait, "e", 11);
   BOOST_REQUIRE(!bad);
   BOOST_TEST(is(bad.error(), errc::bad_request));
+  // Of a key: each key has its own 10 units.
+  auto alice =
+      call_blocking(sys, *wait, key_atom::value, "alice", "f", 10, 0ns);
+  BOOST_REQUIRE(alice);
+  BOOST_TEST(*alice == "ok:f");
+  auto alice2 =
+      call_blocking(sys, *wait, key_atom::value, "alice", "g", 1, 0ns);
+  BOOST_REQUIRE(!alice2);
+  BOOST_TEST(is(alice2.error(), errc::expired));
   BOOST_TEST(!(*rt)->shutdown());
 }

@@ -48,7 +48,7 @@ E generated_sample() {
   return x;
 }
 
-/// The hand-written samples (the golden bytes of format versions 1, 2 and 3
+/// The hand-written samples (the golden bytes of format versions 1 to 4
 /// pin them; new ones go at the end of the list), then a generated one of every
 /// other type of the catalogue, so a new type is covered without being added
 /// here.
@@ -79,6 +79,9 @@ inline std::vector<event> sample_bodies() {
       // Record format version 3: a weighted call, an expired one.
       call_admitted{7, 1500us, 5},
       call_throttled{8, 300ms, throttle_action::expired},
+      // Record format version 4: calls of a key (a limit per key).
+      call_admitted{10, 0us, 1, "user-42"},
+      call_throttled{11, 250ms, throttle_action::rejected, "10.0.0.7"},
   };
   std::vector<bool> covered(std::variant_size_v<event>, false);
   for (auto& x : result)

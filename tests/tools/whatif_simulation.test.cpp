@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(weighted_calls_take_their_cost_as_the_command_does) {
   // rejected. A call of cost 11 could never run.
   auto t0 = from_nanos(1'767'225'600'000'000'000);
   std::vector<tool::requested_call> at = {
-      {t0, 5}, {t0, 5}, {t0, 5}, {t0 + 10s, 11}};
+      {t0, 5, {}}, {t0, 5, {}}, {t0, 5, {}}, {t0 + 10s, 11, {}}};
   auto r = tool::simulate(spec("10/s burst 10"), at);
   BOOST_TEST(r.calls == 4u);
   BOOST_TEST(r.wait_at_once == 2u);
@@ -88,11 +88,32 @@ BOOST_AUTO_TEST_CASE(weighted_calls_take_their_cost_as_the_command_does) {
   auto plain = tool::simulate(spec("10/s burst 10"), calls(30, 10ms));
   std::vector<tool::requested_call> ones;
   for (auto t : calls(30, 10ms))
-    ones.push_back({t, 1});
+    ones.push_back({t, 1, {}});
   auto weighed = tool::simulate(spec("10/s burst 10"), ones);
   BOOST_TEST(weighed.delayed == plain.delayed);
   BOOST_TEST(weighed.rejected == plain.rejected);
   BOOST_TEST(weighed.delayed > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(calls_of_keys_are_simulated_against_each_keys_limiter) {
+  // Against 1/s burst 1: alice calls twice at t, bob once. Per key, only
+  // alice's second call waits (1 s) or is rejected; bob is not behind her.
+  auto t0 = from_nanos(1'767'225'600'000'000'000);
+  std::vector<tool::requested_call> at = {
+      {t0, 1, "alice"}, {t0, 1, "alice"}, {t0, 1, "bob"}};
+  auto r = tool::simulate(spec("1/s burst 1"), at);
+  BOOST_TEST(r.calls == 3u);
+  BOOST_TEST(r.wait_at_once == 2u);
+  BOOST_TEST(r.delayed == 1u);
+  BOOST_TEST((r.max_delay == 1s));
+  BOOST_TEST(r.reject_admitted == 2u);
+  BOOST_TEST(r.rejected == 1u);
+  // The same calls without keys share one limiter: bob waits 2 s.
+  for (auto& c : at)
+    c.key.clear();
+  auto one = tool::simulate(spec("1/s burst 1"), at);
+  BOOST_TEST(one.delayed == 2u);
+  BOOST_TEST((one.max_delay == 2s));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

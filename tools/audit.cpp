@@ -15,6 +15,11 @@
 // the limiter's: an admission exactly W after one counted in the window no
 // longer counts it (policies/sliding_window.hpp).
 //
+// A limit per key (actors/command.hpp): the contract is each key's, as the
+// Command applies its limiter to each key separately, so each key's
+// admissions go through a limiter of their own; --key checks one key only
+// (the key "" is the unkeyed calls').
+//
 // Exit code 0 when the contract held (also for a command whose calls were
 // all throttled: no admission broke it), 5 when an admission broke it, 2 for
 // a bad contract or a command the log has no calls of (with the commands it
@@ -25,7 +30,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <deque>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -45,12 +52,21 @@ struct audit_options {
   std::string command;
   std::string policy;
   uint64_t show = 20;
+  std::optional<std::string> key;
 };
 
 struct admission_record {
   time_point at;
   uint64_t call_id;
   uint64_t cost;
+  std::string key;
+};
+
+// A key's limiter, and the admissions it counts in its window (window
+// contracts only).
+struct key_audit {
+  under_limiter limiter;
+  std::deque<admission_record> counted;
 };
 
 // "7", "7-9", "7, 9, 12-15": call ids, runs of consecutive ids joined.
@@ -91,7 +107,8 @@ int run_audit(const audit_options& opt) {
       store->replay({.source = opt.command, .type = event_type::call_admitted},
                     [&](const envelope& x) {
                       auto& e = std::get<call_admitted>(x.body);
-                      admitted.push_back({x.time, e.call_id, e.cost});
+                      if (!opt.key || *opt.key == e.key)
+                        admitted.push_back({x.time, e.call_id, e.cost, e.key});
                       return true;
                     });
   if (err) {
@@ -114,17 +131,22 @@ int run_audit(const audit_options& opt) {
                    [](const auto& x, const auto& y) { return x.at < y.at; });
   auto contract = to_string(*spec);
   auto* window = std::get_if<sliding_window_config>(&*spec);
-  std::optional<under_limiter> lim;
-  // The admissions counted in the window so far (window contracts only).
-  std::deque<admission_record> counted;
+  std::unordered_map<std::string, key_audit> keys;
   uint64_t broken = 0;
   for (auto& call : admitted) {
-    if (!lim)
-      lim = make_under_limiter(*spec, start_for(*spec, call.at));
+    auto k = keys.find(call.key);
+    if (k == keys.end())
+      k = keys.emplace(
+                  call.key,
+                  key_audit{
+                      make_under_limiter(*spec, start_for(*spec, call.at)), {}})
+              .first;
+    auto& lim = k->second.limiter;
+    auto& counted = k->second.counted;
     if (window)
       while (!counted.empty() && counted.front().at <= call.at - window->window)
         counted.pop_front();
-    auto decision = admit(*lim, call.at, call.cost);
+    auto decision = admit(lim, call.at, call.cost);
     if (decision.admitted) {
       if (window)
         counted.push_back(call);
@@ -132,8 +154,10 @@ int run_audit(const audit_options& opt) {
     }
     if (++broken > opt.show)
       continue;
-    std::string line =
-        "call " + std::to_string(call.call_id) + " at " + format_time(call.at);
+    std::string line = "call " + std::to_string(call.call_id);
+    if (!call.key.empty())
+      line += " of key " + text_quote(call.key);
+    line += " at " + format_time(call.at);
     if (call.cost != 1)
       line += " (cost " + std::to_string(call.cost) + ")";
     if (decision.earliest == time_point::max())
@@ -160,15 +184,19 @@ int run_audit(const audit_options& opt) {
                          ? std::string{}
                          : ", " + format_time(admitted.front().at) + " to " +
                                format_time(admitted.back().at);
+  auto whose = text_quote(opt.command);
+  if (opt.key)
+    whose += " of key " + text_quote(*opt.key);
+  else if (keys.size() > 1 ||
+           (keys.size() == 1 && !keys.begin()->first.empty()))
+    whose += " (" + std::to_string(keys.size()) + " keys, each on its own)";
   if (broken == 0)
     std::printf("held: %zu admissions of %s kept %s%s\n", admitted.size(),
-                text_quote(opt.command).c_str(), contract.c_str(),
-                span.c_str());
+                whose.c_str(), contract.c_str(), span.c_str());
   else
     std::printf("broken: %llu of %zu admissions of %s broke %s%s\n",
                 static_cast<unsigned long long>(broken), admitted.size(),
-                text_quote(opt.command).c_str(), contract.c_str(),
-                span.c_str());
+                whose.c_str(), contract.c_str(), span.c_str());
   if (std::fflush(stdout) != 0) {
     complain("audit", "writing to standard output failed");
     return exit_data_error;
@@ -193,6 +221,10 @@ void add_audit(CLI::App& app, int& result) {
                   "The contract, as a limiter spec: \"1200 per 1min\", "
                   "\"5/s burst 10\", \"min 200ms\"")
       ->required();
+  cmd->add_option("--key", opt->key,
+                  "Check only the admissions of this key (a limit per key; "
+                  "\"\" is the unkeyed calls); without it each key is "
+                  "checked on its own");
   add_number_option(*cmd, "--show", opt->show,
                     "List at most this many broken admissions (default 20)", 0,
                     UINT64_MAX);

@@ -249,6 +249,32 @@ int write_odd_log(const std::string& path) {
   return 0;
 }
 
+// The keyed log (--keyed): "api" admits calls of the keys "alice" (calls 1,
+// 3 and 5 at 0, 100 ms and 200 ms) and "bob" (2 and 4 at 50 ms and 150 ms),
+// and one unkeyed call (6 at 300 ms).
+int write_keyed_log(const std::string& path) {
+  auto store = event_store::open(path, {});
+  if (!store) {
+    std::fprintf(stderr, "make_test_log: %s\n", render(store.error()).c_str());
+    return 1;
+  }
+  auto t0 = from_nanos(1767225600000000000); // 2026-01-01T00:00:00Z
+  std::vector<envelope> log{
+      {0, t0, "api", call_admitted{1, 0ns, 1, "alice"}},
+      {0, t0 + 50ms, "api", call_admitted{2, 0ns, 1, "bob"}},
+      {0, t0 + 100ms, "api", call_admitted{3, 0ns, 1, "alice"}},
+      {0, t0 + 150ms, "api", call_admitted{4, 0ns, 1, "bob"}},
+      {0, t0 + 200ms, "api", call_admitted{5, 0ns, 1, "alice"}},
+      {0, t0 + 300ms, "api", call_admitted{6, 0ns}},
+  };
+  auto range = (*store)->append(log);
+  if (!range) {
+    std::fprintf(stderr, "make_test_log: %s\n", render(range.error()).c_str());
+    return 1;
+  }
+  return 0;
+}
+
 // The centuries log (--centuries): calls and deadline events from 1700 to
 // 2200, further apart than 64-bit nanoseconds reach (about 292 years), for
 // the sums and spans of stats, plot and whatif.
@@ -286,11 +312,13 @@ int write_centuries_log(const std::string& path) {
 
 int main(int argc, char** argv) {
   std::string usage =
-      "usage: make_test_log DIR [--schedule | --odd-names | --centuries] "
+      "usage: make_test_log DIR [--schedule | --odd-names | --centuries | "
+      "--keyed] "
       "[--corrupt | --damage-wal | --newer-snapshot]\n";
   bool schedule = false;
   bool odd = false;
   bool centuries = false;
+  bool keyed = false;
   bool corrupt = false;
   bool damage = false;
   bool newer = false;
@@ -300,8 +328,10 @@ int main(int argc, char** argv) {
       schedule = true;
     else if (arg == "--odd-names" && !schedule && !odd && !centuries)
       odd = true;
-    else if (arg == "--centuries" && !schedule && !odd && !centuries)
+    else if (arg == "--centuries" && !schedule && !odd && !centuries && !keyed)
       centuries = true;
+    else if (arg == "--keyed" && !schedule && !odd && !centuries && !keyed)
+      keyed = true;
     else if (arg == "--corrupt" && !corrupt && !damage && !newer)
       corrupt = true;
     else if (arg == "--damage-wal" && !corrupt && !damage && !newer)
@@ -318,6 +348,7 @@ int main(int argc, char** argv) {
   auto rc = schedule    ? write_schedule_log(argv[1])
             : odd       ? write_odd_log(argv[1])
             : centuries ? write_centuries_log(argv[1])
+            : keyed     ? write_keyed_log(argv[1])
                         : write_log(argv[1], damage);
   if (rc != 0)
     return rc;

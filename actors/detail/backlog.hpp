@@ -83,7 +83,12 @@ public:
   std::shared_ptr<stamp_slot> open_slot() {
     auto slot = std::make_shared<stamp_slot>();
     std::lock_guard guard{mutex_};
-    std::erase_if(slots_, [](auto& x) { return x.expired(); });
+    // Slots of recorders gone are dropped when the list has doubled since
+    // the last time: amortised constant work per recorder.
+    if (slots_.size() >= prune_at_) {
+      std::erase_if(slots_, [](auto& x) { return x.expired(); });
+      prune_at_ = std::max<size_t>(16, 2 * slots_.size());
+    }
     slots_.push_back(slot);
     return slot;
   }
@@ -101,6 +106,7 @@ public:
 private:
   mutable std::mutex mutex_;
   std::vector<std::weak_ptr<stamp_slot>> slots_;
+  size_t prune_at_ = 16;
   std::atomic<uint64_t> bytes_{0};
   uint64_t limit_;
 };

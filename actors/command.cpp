@@ -866,6 +866,30 @@ bool hold_back(command_ptr self) {
   return true;
 }
 
+/// Takes a call of `cost` (of `*key`, if given) that may wait `max_wait`:
+/// skipped (left in the mailbox) while the command holds calls back,
+/// answered at once with the error of a bad key or cost, else queued or run
+/// with `fill` giving it its payload. Nothing is moved out of the message
+/// before it is known to be taken.
+template <class Result, class Fill>
+caf::result<Result> take_call(command_ptr self, std::string* key, uint64_t cost,
+                              caf::timespan max_wait, Fill fill) {
+  if (self->state.changing_policy || hold_back(self))
+    return caf::skip;
+  if (key)
+    if (auto err = check_key(self->state, *key))
+      return err;
+  if (auto err = check_cost(self->state, cost))
+    return err;
+  pending_call c;
+  if (key)
+    c.key = std::move(*key);
+  c.cost = cost;
+  fill(c);
+  on_call(self, std::move(c), max_wait);
+  return caf::delegated<Result>{};
+}
+
 /// Installs a fresh limiter of `spec` fed with every admission of the
 /// command, read from the log (all of them are written by now).
 void apply_policy(command_ptr self, const parsed_limiter& spec) {
@@ -1227,31 +1251,16 @@ caf::behavior command_impl(command_ptr self,
     return control.or_else(
         [self](call_with_atom, uint64_t cost, caf::timespan max_wait,
                caf::message& msg) -> caf::result<caf::message> {
-          if (self->state.changing_policy || hold_back(self))
-            return caf::skip;
-          if (auto err = check_cost(self->state, cost))
-            return err;
-          pending_call c;
-          c.msg = std::move(msg);
-          c.cost = cost;
-          on_call(self, std::move(c), max_wait);
-          return caf::delegated<caf::message>{};
+          return take_call<caf::message>(
+              self, nullptr, cost, max_wait,
+              [&](pending_call& c) { c.msg = std::move(msg); });
         },
         [self](call_with_atom, key_atom, std::string& key, uint64_t cost,
                caf::timespan max_wait,
                caf::message& msg) -> caf::result<caf::message> {
-          if (self->state.changing_policy || hold_back(self))
-            return caf::skip;
-          if (auto err = check_key(self->state, key))
-            return err;
-          if (auto err = check_cost(self->state, cost))
-            return err;
-          pending_call c;
-          c.key = std::move(key);
-          c.msg = std::move(msg);
-          c.cost = cost;
-          on_call(self, std::move(c), max_wait);
-          return caf::delegated<caf::message>{};
+          return take_call<caf::message>(
+              self, &key, cost, max_wait,
+              [&](pending_call& c) { c.msg = std::move(msg); });
         });
   return control.or_else(
       [self](call_atom, std::string& args) -> caf::result<std::string> {
@@ -1264,31 +1273,16 @@ caf::behavior command_impl(command_ptr self,
       },
       [self](call_atom, std::string& args, uint64_t cost,
              caf::timespan max_wait) -> caf::result<std::string> {
-        if (self->state.changing_policy || hold_back(self))
-          return caf::skip;
-        if (auto err = check_cost(self->state, cost))
-          return err;
-        pending_call c;
-        c.args = std::move(args);
-        c.cost = cost;
-        on_call(self, std::move(c), max_wait);
-        return caf::delegated<std::string>{};
+        return take_call<std::string>(
+            self, nullptr, cost, max_wait,
+            [&](pending_call& c) { c.args = std::move(args); });
       },
       [self](call_atom, key_atom, std::string& key, std::string& args,
              uint64_t cost,
              caf::timespan max_wait) -> caf::result<std::string> {
-        if (self->state.changing_policy || hold_back(self))
-          return caf::skip;
-        if (auto err = check_key(self->state, key))
-          return err;
-        if (auto err = check_cost(self->state, cost))
-          return err;
-        pending_call c;
-        c.key = std::move(key);
-        c.args = std::move(args);
-        c.cost = cost;
-        on_call(self, std::move(c), max_wait);
-        return caf::delegated<std::string>{};
+        return take_call<std::string>(
+            self, &key, cost, max_wait,
+            [&](pending_call& c) { c.args = std::move(args); });
       });
 }
 

@@ -88,6 +88,21 @@ int write_log(const std::string& path, bool one_by_one = false) {
   return 0;
 }
 
+// Writes `log` as a new log at `path`; the exit code.
+int write_events(const std::string& path, std::vector<envelope> log) {
+  auto store = event_store::open(path, {});
+  if (!store) {
+    std::fprintf(stderr, "make_test_log: %s\n", render(store.error()).c_str());
+    return 1;
+  }
+  auto range = (*store)->append(log);
+  if (!range) {
+    std::fprintf(stderr, "make_test_log: %s\n", render(range.error()).c_str());
+    return 1;
+  }
+  return 0;
+}
+
 // The schedule log (--schedule): a Scheduler at work for 6 s, with an event
 // of another source between. At the end three intents are pending: 1
 // ("poller", every 1 s, fired for 0 s and 1 s, 2 s missed, 3 s fired), 2
@@ -95,11 +110,6 @@ int write_log(const std::string& path, bool one_by_one = false) {
 // 3 (a once) and 4 (twice) ran out and 5 was cancelled. Seq 3 is a
 // scheduler event.
 int write_schedule_log(const std::string& path) {
-  auto store = event_store::open(path, {});
-  if (!store) {
-    std::fprintf(stderr, "make_test_log: %s\n", render(store.error()).c_str());
-    return 1;
-  }
   auto t0 = from_nanos(1767225600000000000); // 2026-01-01T00:00:00Z
   auto ns = [&](duration d) { return std::to_string(to_nanos(t0 + d)); };
   std::string s = "scheduler";
@@ -139,12 +149,7 @@ int write_schedule_log(const std::string& path) {
       {0, t0 + 5s, s, intent_fired{6, t0 + 5s, "to=\"ops\"\n"}},
       {0, t0 + 6s, "node", node_stopped{"fixture done"}},
   };
-  auto range = (*store)->append(log);
-  if (!range) {
-    std::fprintf(stderr, "make_test_log: %s\n", render(range.error()).c_str());
-    return 1;
-  }
-  return 0;
+  return write_events(path, std::move(log));
 }
 
 // Changes the record under `key` in the default column family with `edit`.
@@ -224,11 +229,6 @@ int newer_snapshot(const std::string& path) {
 }
 
 int write_odd_log(const std::string& path) {
-  auto store = event_store::open(path, {});
-  if (!store) {
-    std::fprintf(stderr, "make_test_log: %s\n", render(store.error()).c_str());
-    return 1;
-  }
   auto t0 = from_nanos(1767225600000000000); // 2026-01-01T00:00:00Z
   std::string command = "api<v2>&\"beta\"";
   std::vector<envelope> log{
@@ -241,23 +241,13 @@ int write_odd_log(const std::string& path) {
       {0, t0 + 1s, "watch'dog", deadline_missed{"poll\xff\x01&<x>", 1s}},
       {0, t0 + 2s, "sched]]>", intent_fired{1, t0 + 2s, ""}},
   };
-  auto range = (*store)->append(log);
-  if (!range) {
-    std::fprintf(stderr, "make_test_log: %s\n", render(range.error()).c_str());
-    return 1;
-  }
-  return 0;
+  return write_events(path, std::move(log));
 }
 
 // The keyed log (--keyed): "api" admits calls of the keys "alice" (calls 1,
 // 3 and 5 at 0, 100 ms and 200 ms) and "bob" (2 and 4 at 50 ms and 150 ms),
 // and one unkeyed call (6 at 300 ms).
 int write_keyed_log(const std::string& path) {
-  auto store = event_store::open(path, {});
-  if (!store) {
-    std::fprintf(stderr, "make_test_log: %s\n", render(store.error()).c_str());
-    return 1;
-  }
   auto t0 = from_nanos(1767225600000000000); // 2026-01-01T00:00:00Z
   std::vector<envelope> log{
       {0, t0, "api", call_admitted{1, 0ns, 1, "alice"}},
@@ -267,23 +257,13 @@ int write_keyed_log(const std::string& path) {
       {0, t0 + 200ms, "api", call_admitted{5, 0ns, 1, "alice"}},
       {0, t0 + 300ms, "api", call_admitted{6, 0ns}},
   };
-  auto range = (*store)->append(log);
-  if (!range) {
-    std::fprintf(stderr, "make_test_log: %s\n", render(range.error()).c_str());
-    return 1;
-  }
-  return 0;
+  return write_events(path, std::move(log));
 }
 
 // The centuries log (--centuries): calls and deadline events from 1700 to
 // 2200, further apart than 64-bit nanoseconds reach (about 292 years), for
 // the sums and spans of stats, plot and whatif.
 int write_centuries_log(const std::string& path) {
-  auto store = event_store::open(path, {});
-  if (!store) {
-    std::fprintf(stderr, "make_test_log: %s\n", render(store.error()).c_str());
-    return 1;
-  }
   auto y1700 = from_nanos(-8'520'336'000'000'000'000); // 1700-01-01
   auto y2000 = from_nanos(946'684'800'000'000'000);    // 2000-01-01
   auto y2200 = from_nanos(7'258'118'400'000'000'000);  // 2200-01-01
@@ -302,12 +282,7 @@ int write_centuries_log(const std::string& path) {
       {0, y2200, "api", call_admitted{3, 0ns}},
       {0, y2200 + 20ms, "api", call_finished{3, 20ms, true, ""}},
   };
-  auto range = (*store)->append(log);
-  if (!range) {
-    std::fprintf(stderr, "make_test_log: %s\n", render(range.error()).c_str());
-    return 1;
-  }
-  return 0;
+  return write_events(path, std::move(log));
 }
 
 int main(int argc, char** argv) {

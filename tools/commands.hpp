@@ -36,5 +36,6 @@ void add_schedule(CLI::App& app, int& result);
 void add_repair(CLI::App& app, int& result);
 void add_watch(CLI::App& app, int& result);
 void add_audit(CLI::App& app, int& result);
+void add_explain(CLI::App& app, int& result);
 
 } // namespace tc::tool

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   tc::tool::add_repair(app, result);
   tc::tool::add_watch(app, result);
   tc::tool::add_audit(app, result);
+  tc::tool::add_explain(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

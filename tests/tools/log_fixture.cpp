@@ -244,18 +244,39 @@ int write_odd_log(const std::string& path) {
   return write_events(path, std::move(log));
 }
 
-// The keyed log (--keyed): "api" admits calls of the keys "alice" (calls 1,
-// 3 and 5 at 0, 100 ms and 200 ms) and "bob" (2 and 4 at 50 ms and 150 ms),
-// and one unkeyed call (6 at 300 ms).
+// The keyed log (--keyed): "api", with the policy "2 per 1s", admits calls
+// of the keys "alice" (calls 1, 3 and 5 at 0, 100 ms and 200 ms: call 5
+// breaks the policy) and "bob" (2 and 4 at 50 ms and 150 ms), and one
+// unkeyed call (6 at 300 ms). "search", "2 per 1s" with action wait, admits
+// calls 1 and 2 of "u1" (0, 100 ms) and 3 of "u2" (150 ms); calls 4 and 5
+// of "u1" (200 and 300 ms) queue, 5 behind 4, and are admitted at 1 s and
+// 1.1 s; call 6 of "u2" costs 2 and is admitted at 1.2 s. "ping", "min
+// 500ms", admits call 1 at 0 and rejects call 2 at 300 ms (retry after
+// 200 ms).
 int write_keyed_log(const std::string& path) {
   auto t0 = from_nanos(1767225600000000000); // 2026-01-01T00:00:00Z
+  auto waited = throttle_action::waited;
   std::vector<envelope> log{
+      {0, t0, "api", policy_changed{"2 per 1s"}},
+      {0, t0, "search", policy_changed{"2 per 1s"}},
+      {0, t0, "ping", policy_changed{"min 500ms"}},
       {0, t0, "api", call_admitted{1, 0ns, 1, "alice"}},
+      {0, t0, "search", call_admitted{1, 0ns, 1, "u1"}},
+      {0, t0, "ping", call_admitted{1, 0ns}},
       {0, t0 + 50ms, "api", call_admitted{2, 0ns, 1, "bob"}},
       {0, t0 + 100ms, "api", call_admitted{3, 0ns, 1, "alice"}},
+      {0, t0 + 100ms, "search", call_admitted{2, 0ns, 1, "u1"}},
       {0, t0 + 150ms, "api", call_admitted{4, 0ns, 1, "bob"}},
+      {0, t0 + 150ms, "search", call_admitted{3, 0ns, 1, "u2"}},
       {0, t0 + 200ms, "api", call_admitted{5, 0ns, 1, "alice"}},
+      {0, t0 + 200ms, "search", call_throttled{4, 800ms, waited, "u1"}},
       {0, t0 + 300ms, "api", call_admitted{6, 0ns}},
+      {0, t0 + 300ms, "search", call_throttled{5, 700ms, waited, "u1"}},
+      {0, t0 + 300ms, "ping",
+       call_throttled{2, 200ms, throttle_action::rejected}},
+      {0, t0 + 1s, "search", call_admitted{4, 800ms, 1, "u1"}},
+      {0, t0 + 1100ms, "search", call_admitted{5, 800ms, 1, "u1"}},
+      {0, t0 + 1200ms, "search", call_admitted{6, 0ns, 2, "u2"}},
   };
   return write_events(path, std::move(log));
 }

@@ -22,6 +22,19 @@
 // misfire rule when it gets to it. Times inside triggers are shown in ISO
 // 8601 (the specs stay valid).
 //
+// --format json prints one object instead (conventions in json.hpp):
+//   {"scheduler": "scheduler", "events": 19, "until": "...",
+//    "upcoming": [{"time": "...", "intent": 1, "target": "poller",
+//                  "priority": 0, "trigger": "every 1s from 17672..."}],
+//    "limited": false,
+//    "pending": [{"id": 1, "target": "poller", "priority": 0, "fired": 3,
+//                 "last_fired": "...", "next": "...", "misfire": "coalesce",
+//                 "trigger": "...", "args": "fast"}],
+//    "unreadable": [{"id": 4, "reason": "..."}]}
+// Triggers are the recorded specs as they are (times in nanoseconds since
+// the epoch); "until" and "last_fired" are null when there is none;
+// "limited" says --limit cut the upcoming runs.
+//
 // Exit codes as for the other readers: 2 bad flags, 3 the log cannot be
 // opened, 4 a record does not decode (named by its sequence number).
 
@@ -37,6 +50,7 @@
 #include "timecontrol/plugins/schedule_view.hpp"
 #include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/json.hpp"
 #include "timecontrol/tools/numbers.hpp"
 #include "timecontrol/tools/reading.hpp"
 
@@ -51,6 +65,7 @@ struct schedule_options {
   std::string until;
   size_t limit = 20;
   std::string target;
+  std::string format = "text";
 };
 
 // Rows of cells, printed with columns padded to their widest cell.
@@ -121,6 +136,13 @@ std::string readable_trigger(std::string_view spec) {
   return result;
 }
 
+std::string schedule_json(const schedule_options& opt, const event_store& store,
+                          const schedule_view& view,
+                          const std::vector<scheduled_run>& runs);
+void print_schedule(const schedule_options& opt, const event_store& store,
+                    const schedule_view& view,
+                    const std::vector<scheduled_run>& runs, line_writer& out);
+
 int run_schedule(const schedule_options& opt) {
   auto window = read_time_window("schedule", "--from", opt.from, opt.until);
   if (!window)
@@ -144,18 +166,74 @@ int run_schedule(const schedule_options& opt) {
     complain("schedule", render(err));
     return exit_data_error;
   }
+  auto runs =
+      view.upcoming(from.value_or(time_point::min()),
+                    until.value_or(time_point::max()), opt.limit, opt.target);
   line_writer out{stdout};
+  if (opt.format == "json")
+    out.line(schedule_json(opt, *store, view, runs));
+  else
+    print_schedule(opt, *store, view, runs, out);
+  if (!out.flush()) {
+    complain("schedule", "writing to standard output failed");
+    return exit_data_error;
+  }
+  return exit_ok;
+}
+
+std::string schedule_json(const schedule_options& opt, const event_store& store,
+                          const schedule_view& view,
+                          const std::vector<scheduled_run>& runs) {
+  json doc;
+  doc["scheduler"] = opt.scheduler;
+  doc["events"] = events_in(store);
+  doc["until"] = view.covered() > 0 ? json_time(view.until()) : json(nullptr);
+  json upcoming = json::array();
+  for (auto& r : runs) {
+    auto* p = view.find(r.id);
+    upcoming.push_back({{"time", json_time(r.due)},
+                        {"intent", r.id},
+                        {"target", p->target},
+                        {"priority", r.priority},
+                        {"trigger", p->trigger_spec}});
+  }
+  doc["upcoming"] = std::move(upcoming);
+  doc["limited"] = runs.size() == opt.limit;
+  json pending = json::array();
+  for (auto& [id, p] : view.pending()) {
+    if (!opt.target.empty() && p.target != opt.target)
+      continue;
+    pending.push_back(
+        {{"id", id},
+         {"target", p.target},
+         {"priority", p.priority},
+         {"fired", p.fired},
+         {"last_fired",
+          p.last_fired ? json_time(*p.last_fired) : json(nullptr)},
+         {"next", json_time(p.next)},
+         {"misfire", p.misfire_spec.empty() ? "coalesce" : p.misfire_spec},
+         {"trigger", p.trigger_spec},
+         {"args", p.args}});
+  }
+  doc["pending"] = std::move(pending);
+  json unreadable = json::array();
+  for (auto& [id, reason] : view.unreadable())
+    unreadable.push_back({{"id", id}, {"reason", reason}});
+  doc["unreadable"] = std::move(unreadable);
+  return dump_json(doc);
+}
+
+void print_schedule(const schedule_options& opt, const event_store& store,
+                    const schedule_view& view,
+                    const std::vector<scheduled_run>& runs, line_writer& out) {
   std::string head = "schedule of " + text_quote(opt.scheduler) +
-                     " in a log of " + events_text(*store);
+                     " in a log of " + events_text(store);
   if (view.covered() > 0)
     head += "; its last event at " + format_time(view.until());
   else
     head += "; no events of it";
   out.line(head);
   out.line("");
-  auto runs =
-      view.upcoming(from.value_or(time_point::min()),
-                    until.value_or(time_point::max()), opt.limit, opt.target);
   std::string title = "upcoming runs";
   if (!opt.target.empty())
     title += " of " + text_quote(opt.target);
@@ -195,11 +273,6 @@ int run_schedule(const schedule_options& opt) {
     for (auto& [id, reason] : view.unreadable())
       out.line(std::to_string(id) + ": " + reason);
   }
-  if (!out.flush()) {
-    complain("schedule", "writing to standard output failed");
-    return exit_data_error;
-  }
-  return exit_ok;
 }
 
 } // namespace
@@ -223,6 +296,8 @@ void add_schedule(CLI::App& app, int& result) {
   cmd->add_option("--scheduler", opt->scheduler,
                   "The Scheduler (the source of its events)")
       ->capture_default_str();
+  cmd->add_option("--format", opt->format, "text or json (one object)")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->callback([opt, &result] { result = run_schedule(*opt); });
 }
 

@@ -4,17 +4,39 @@
 // A snapshot saved by a live stats plugin with the bucket width asked for
 // (stats::name()) is used; one that does not load is ignored and the whole
 // log replayed.
+//
+// --format json prints one object instead (conventions in json.hpp):
+//   {"events": 319, "last_seq": 319, "until": "...", "bucket_ns": 60000000000,
+//    "commands": [{"command": "api", "requested": 132, "admitted": 86,
+//                  "queued": 0, "rejected": 46, "dropped": 0, "expired": 0,
+//                  "ok": 82, "failed": 4, "timed_out": 0,
+//                  "calls_per_second": 6.6,
+//                  "durations": {"count": 86, "min_ns": ..., "p50_ns": ...,
+//                                "p90_ns": ..., "p99_ns": ..., "max_ns": ...},
+//                  "waits": {...}, "intervals": {...},
+//                  "rate": {"buckets": 1, "mean": 132, "peak": 132,
+//                           "peak_at": "..."},
+//                  "series": [{"start": "...", "requests": 132}]}],
+//    "deadlines": [{"controller": "watchdog", "command": "market-data",
+//                   "misses": 4, "max_late_ns": ..., "late_for_ns": ...,
+//                   "down_for_ns": ..., "changes": 8, "status": "down"}]}
+// A quantile object is null when it has no values, "calls_per_second" when
+// the calls span no time, "max_late_ns" without misses; "series" only with
+// --series. Sums past what 64-bit nanoseconds hold are null too (the text
+// form's ">106751d").
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "timecontrol/plugins/stats.hpp"
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/json.hpp"
 #include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
 
@@ -28,7 +50,33 @@ struct stats_options {
   std::string source;
   bool series = false;
   bool no_progress = false;
+  std::string format = "text";
 };
+
+// Calls requested per second from the first request to the last; none if
+// they span no time.
+std::optional<double> call_rate(const command_stats& c) {
+  // Unsigned (last >= first): the first and last request can be further
+  // apart than a duration holds (about 292 years).
+  auto seconds = static_cast<double>(static_cast<uint64_t>(to_nanos(c.last)) -
+                                     static_cast<uint64_t>(to_nanos(c.first))) /
+                 1e9;
+  if (seconds > 0 && c.requested > 1)
+    return static_cast<double>(c.requested - 1) / seconds;
+  return std::nullopt;
+}
+
+// The rate buckets from the first to the last, those without a call too.
+uint64_t buckets_spanned(const stats& s, const command_stats& c) {
+  auto first = c.rate.begin()->first;
+  auto last_bucket = c.rate.rbegin()->first;
+  // Unsigned: from the first bucket to the last can be more than 2^63 ns
+  // (only 1ns buckets from 1677 to 2262 would need the 2^64th).
+  auto after_first =
+      (static_cast<uint64_t>(last_bucket) - static_cast<uint64_t>(first)) /
+      static_cast<uint64_t>(s.bucket().count());
+  return after_first + (after_first < UINT64_MAX ? 1 : 0);
+}
 
 // A duration for people; the largest one (which sums and spans of more than
 // about 292 years saturate at) as what it is, a bound.
@@ -60,18 +108,11 @@ void print_tables(const stats& s, const stats_options& opt, seq_t last,
   for (auto& [name, c] : s.commands()) {
     if (!wanted(name))
       continue;
-    // Unsigned (last >= first): the first and last request can be further
-    // apart than a duration holds (about 292 years).
-    auto seconds =
-        static_cast<double>(static_cast<uint64_t>(to_nanos(c.last)) -
-                            static_cast<uint64_t>(to_nanos(c.first))) /
-        1e9;
     std::string rate = "-";
-    if (seconds > 0 && c.requested > 1) {
-      char r[32];
-      std::snprintf(r, sizeof r, "%.3g",
-                    static_cast<double>(c.requested - 1) / seconds);
-      rate = r;
+    if (auto r = call_rate(c)) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.3g", *r);
+      rate = text;
     }
     std::snprintf(buf, sizeof buf,
                   "  %-20s %9llu %9llu %8llu %8llu %8llu %9llu %8llu %9llu "
@@ -125,15 +166,7 @@ void print_tables(const stats& s, const stats_options& opt, seq_t last,
   for (auto& [name, c] : s.commands()) {
     if (!wanted(name) || c.rate.empty())
       continue;
-    // Buckets without a call count too, from the first to the last.
-    auto first = c.rate.begin()->first;
-    auto last_bucket = c.rate.rbegin()->first;
-    // Unsigned: from the first bucket to the last can be more than 2^63 ns
-    // (only 1ns buckets from 1677 to 2262 would need the 2^64th).
-    auto after_first =
-        (static_cast<uint64_t>(last_bucket) - static_cast<uint64_t>(first)) /
-        static_cast<uint64_t>(s.bucket().count());
-    auto spanned = after_first + (after_first < UINT64_MAX ? 1 : 0);
+    auto spanned = buckets_spanned(s, c);
     auto peak =
         std::max_element(c.rate.begin(), c.rate.end(),
                          [](auto& a, auto& b) { return a.second < b.second; });
@@ -176,6 +209,85 @@ void print_tables(const stats& s, const stats_options& opt, seq_t last,
   }
 }
 
+json quantiles_json(const histogram& h) {
+  if (h.count() == 0)
+    return nullptr;
+  return {{"count", h.count()}, {"min_ns", h.min()}, {"p50_ns", h.p50()},
+          {"p90_ns", h.p90()},  {"p99_ns", h.p99()}, {"max_ns", h.max()}};
+}
+
+std::string print_json(const stats& s, const stats_options& opt, seq_t last) {
+  auto wanted = [&](const std::string& name) {
+    return opt.source.empty() || opt.source == name;
+  };
+  json doc;
+  doc["events"] = s.events();
+  doc["last_seq"] = last;
+  doc["until"] = s.events() == 0 ? json(nullptr) : json_time(s.until());
+  doc["bucket_ns"] = s.bucket().count();
+  json commands = json::array();
+  for (auto& [name, c] : s.commands()) {
+    if (!wanted(name))
+      continue;
+    json x;
+    x["command"] = name;
+    x["requested"] = c.requested;
+    x["admitted"] = c.admitted;
+    x["queued"] = c.throttled[0];
+    x["rejected"] = c.throttled[1];
+    x["dropped"] = c.throttled[2];
+    x["expired"] = c.expired;
+    x["ok"] = c.finished_ok;
+    x["failed"] = c.failed;
+    x["timed_out"] = c.timed_out;
+    auto rate = call_rate(c);
+    x["calls_per_second"] = rate ? json(*rate) : json(nullptr);
+    x["durations"] = quantiles_json(c.durations);
+    x["waits"] = quantiles_json(c.waits);
+    x["intervals"] = quantiles_json(c.intervals);
+    if (c.rate.empty()) {
+      x["rate"] = nullptr;
+    } else {
+      auto spanned = buckets_spanned(s, c);
+      auto peak =
+          std::max_element(c.rate.begin(), c.rate.end(), [](auto& a, auto& b) {
+            return a.second < b.second;
+          });
+      x["rate"] = {{"buckets", spanned},
+                   {"mean", static_cast<double>(c.requested) /
+                                static_cast<double>(spanned)},
+                   {"peak", peak->second},
+                   {"peak_at", json_time(from_nanos(peak->first))}};
+    }
+    if (opt.series) {
+      json series = json::array();
+      for (auto [start, n] : c.rate)
+        series.push_back(
+            {{"start", json_time(from_nanos(start))}, {"requests", n}});
+      x["series"] = std::move(series);
+    }
+    commands.push_back(std::move(x));
+  }
+  doc["commands"] = std::move(commands);
+  json deadlines = json::array();
+  for (auto& [key, d] : s.deadlines()) {
+    if (!wanted(key.second) && !wanted(key.first))
+      continue;
+    deadlines.push_back(
+        {{"controller", key.first},
+         {"command", key.second},
+         {"misses", d.misses},
+         {"max_late_ns", d.misses == 0 ? json(nullptr)
+                                       : json_nanos(duration{d.late_by.max()})},
+         {"late_for_ns", json_nanos(s.late_time(d))},
+         {"down_for_ns", json_nanos(s.down_time(d))},
+         {"changes", d.changes},
+         {"status", std::string{to_string(d.status)}}});
+  }
+  doc["deadlines"] = std::move(deadlines);
+  return dump_json(doc);
+}
+
 int run_stats(const stats_options& opt) {
   auto bucket = parse_duration(opt.bucket);
   if (!bucket) {
@@ -202,7 +314,10 @@ int run_stats(const stats_options& opt) {
     return exit_data_error;
   }
   line_writer out{stdout};
-  print_tables(s, opt, last, out);
+  if (opt.format == "json")
+    out.line(print_json(s, opt, last));
+  else
+    print_tables(s, opt, last, out);
   if (!out.flush()) {
     complain("stats", "writing to standard output failed");
     return exit_data_error;
@@ -227,6 +342,8 @@ void add_stats(CLI::App& app, int& result) {
                 "Also print the requests of every bucket");
   cmd->add_flag("--no-progress", opt->no_progress,
                 "No progress line on standard error");
+  cmd->add_option("--format", opt->format, "text or json (one object)")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->callback([opt, &result] { result = run_stats(*opt); });
 }
 

@@ -5,6 +5,13 @@
 //
 // A NAME the log has no calls of is a usage error (exit 2) that lists the
 // commands it has: a typo would otherwise pass for a command never called.
+//
+// --format json prints one object instead (conventions in json.hpp):
+//   {"command": "api", "policy": "3/s burst 5", "calls": 132,
+//    "first": "...", "last": "...", "too_costly": 0,
+//    "wait": {"admitted_at_once": 60, "delayed": 72, "mean_delay_ns": ...,
+//             "max_delay_ns": ..., "past_end_of_time": false},
+//    "reject": {"admitted_at_once": 80, "rejected": 52}}
 
 #include <CLI/CLI.hpp>
 
@@ -19,6 +26,7 @@
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/format.hpp"
+#include "timecontrol/tools/json.hpp"
 #include "timecontrol/tools/reading.hpp"
 #include "timecontrol/tools/whatif_simulation.hpp"
 
@@ -30,7 +38,11 @@ struct whatif_options {
   std::string path;
   std::string command;
   std::string policy;
+  std::string format = "text";
 };
+
+void print_text(const whatif_options& opt, const limiter_spec& spec,
+                const std::vector<requested_call>& at, const whatif_outcome& r);
 
 int run_whatif(const whatif_options& opt) {
   auto spec = parse_limiter_spec(opt.policy);
@@ -96,15 +108,44 @@ int run_whatif(const whatif_options& opt) {
   std::stable_sort(at.begin(), at.end(),
                    [](const auto& x, const auto& y) { return x.at < y.at; });
   auto r = simulate(*spec, at);
+  if (opt.format == "json") {
+    json doc;
+    doc["command"] = opt.command;
+    doc["policy"] = to_string(*spec);
+    doc["calls"] = r.calls;
+    doc["first"] = json_time(at.front().at);
+    doc["last"] = json_time(at.back().at);
+    doc["too_costly"] = r.too_costly;
+    doc["wait"] = {{"admitted_at_once", r.wait_at_once},
+                   {"delayed", r.delayed},
+                   {"mean_delay_ns", json_nanos(r.mean_delay())},
+                   {"max_delay_ns", json_nanos(r.max_delay)},
+                   {"past_end_of_time", r.past_end_of_time}};
+    doc["reject"] = {{"admitted_at_once", r.reject_admitted},
+                     {"rejected", r.rejected}};
+    std::printf("%s\n", dump_json(doc).c_str());
+  } else {
+    print_text(opt, *spec, at, r);
+  }
+  if (std::fflush(stdout) != 0) {
+    complain("whatif", "writing to standard output failed");
+    return exit_data_error;
+  }
+  return exit_ok;
+}
+
+void print_text(const whatif_options& opt, const limiter_spec& spec,
+                const std::vector<requested_call>& at,
+                const whatif_outcome& r) {
   std::printf("command %s, policy %s\n", opt.command.c_str(),
-              to_string(*spec).c_str());
+              to_string(spec).c_str());
   std::printf("calls              %zu, %s to %s\n", r.calls,
               format_time(at.front().at).c_str(),
               format_time(at.back().at).c_str());
   if (r.too_costly > 0)
     std::printf("  %zu cost more than the policy ever holds (%s): never "
                 "run, counted as rejected\n",
-                r.too_costly, to_string(*spec).c_str());
+                r.too_costly, to_string(spec).c_str());
   std::printf("wait:\n");
   std::printf("  admitted at once %zu\n", r.wait_at_once);
   std::printf("  would be delayed %zu (mean %s, max %s)\n", r.delayed,
@@ -116,11 +157,6 @@ int run_whatif(const whatif_options& opt) {
   std::printf("reject:\n");
   std::printf("  admitted at once %zu\n", r.reject_admitted);
   std::printf("  would be rejected %zu\n", r.rejected);
-  if (std::fflush(stdout) != 0) {
-    complain("whatif", "writing to standard output failed");
-    return exit_data_error;
-  }
-  return exit_ok;
 }
 
 } // namespace
@@ -141,6 +177,8 @@ void add_whatif(CLI::App& app, int& result) {
                   "The under-limiter: \"5/s burst 10\", \"20 per 10s\", "
                   "\"min 200ms\"")
       ->required();
+  cmd->add_option("--format", opt->format, "text or json (one object)")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->callback([opt, &result] { result = run_whatif(*opt); });
 }
 

@@ -550,6 +550,11 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
         if (auto err = check(x))
           return err;
         auto& st = self->state;
+        // The watch as it is: nothing changes and nothing is recorded (a
+        // re-sent configuration must not restart a watch that is down).
+        if (auto i = st.commands.find(x.command);
+            i != st.commands.end() && i->second.config(i->first) == x)
+          return false;
         auto now = st.rt->time().now();
         record(self, policy_changed{watch_spec(x)});
         send_now(self);

@@ -215,8 +215,10 @@ struct controller_config {
 
 using controller_actor = caf::typed_actor<
     // Watches a command (or changes its period, grace, lead and how failures
-    // count; a paused watch stays paused); recorded. errc::bad_config for a
-    // watch spawn_controller would refuse.
+    // count; a paused watch stays paused); recorded. True if it changed
+    // something; false for the watch the controller has already (nothing
+    // recorded, the status kept, as on a restart with the same watches).
+    // errc::bad_config for a watch spawn_controller would refuse.
     caf::replies_to<watch_atom, watch>::with<bool>,
     // Stops watching a command; false if it was not watched.
     caf::replies_to<unwatch_atom, std::string>::with<bool>,

@@ -304,6 +304,28 @@ BOOST_AUTO_TEST_CASE(watches_can_be_added_and_removed_at_run_time) {
   BOOST_TEST(is(unknown.error(), errc::not_found));
 }
 
+BOOST_AUTO_TEST_CASE(the_same_watch_sent_again_changes_nothing) {
+  spawn(config());
+  BOOST_REQUIRE(
+      ask<bool>(controller, watch_atom::value, watch{"report", 1s, 0s}));
+  advance(1s + 1ns);
+  BOOST_TEST((recorded("report") == std::vector<ds>{ds::down}));
+  auto policies = stored({.type = event_type::policy_changed}).size();
+  auto again =
+      ask<bool>(controller, watch_atom::value, watch{"report", 1s, 0s});
+  BOOST_REQUIRE(again);
+  BOOST_TEST(!*again);
+  run();
+  BOOST_TEST(stored({.type = event_type::policy_changed}).size() == policies);
+  BOOST_TEST((status("report") == ds::down));
+  BOOST_TEST((recorded("report") == std::vector<ds>{ds::down}));
+  // A changed one is a change.
+  auto changed =
+      ask<bool>(controller, watch_atom::value, watch{"report", 2s, 0s});
+  BOOST_REQUIRE(changed);
+  BOOST_TEST(*changed);
+}
+
 BOOST_AUTO_TEST_CASE(bad_watches_are_refused_with_the_reason) {
   auto bad = spawn_controller(*rt, {"watchdog", {{"poll", 0s, 1s}}});
   BOOST_REQUIRE(!bad);

@@ -127,7 +127,8 @@ struct command_state {
   uint64_t next_id = 1;
   /// The canonical text of the limiter's spec ("" for unlimited).
   std::string policy_text;
-  /// The id of the latest admitted call (admissions go in id order).
+  /// The highest id of an admitted call (a call that waited is admitted
+  /// after calls with higher ids, so not always the latest one's).
   uint64_t last_admitted = 0;
   /// Admissions since the last snapshot (command_config::snapshot_every).
   uint64_t unsnapshotted = 0;
@@ -577,7 +578,7 @@ void admitted(command_ptr self, pending_call c, time_point now,
     remember(st.history, st.history_complete, remembered{now, c.cost});
   else
     st.history_complete = false; // a policy change reads keys from the log
-  st.last_admitted = c.id;
+  st.last_admitted = std::max(st.last_admitted, c.id);
   ++st.unsnapshotted;
   st.record(now, call_admitted{c.id, waited, c.cost, c.key});
   if (st.persist_first()) {
@@ -922,11 +923,12 @@ void apply_policy(command_ptr self, const parsed_limiter& spec) {
 
 // -- snapshots ----------------------------------------------------------------
 
-// A command's snapshot: the limiter fed with the admissions of calls
-// 1..last_admitted, and what else a restart needs, covering the log up to
-// the snapshot's seq. Admissions go in id order and are all written when it
-// is taken, so a restart feeds exactly those after it: the call_admitted
-// events past the snapshot's seq with an id above last_admitted.
+// A command's snapshot: the limiter fed with every admission the log holds
+// up to the snapshot's seq, and what else a restart needs. It is taken only
+// when every admission so far is written, so a restart feeds exactly the
+// call_admitted events past that seq (by seq, not by call id: a call that
+// waited is admitted after calls with higher ids). `last_admitted` is the
+// highest id admitted (kept for the format; a restart does not need it).
 // Version 4 adds the keys' limiters (keyed_limiter's bytes, after the
 // rest). Versions 2 and 3, written by earlier builds, are passed over: the
 // restart reads the command's whole log (once; the next snapshot is of
@@ -1355,9 +1357,12 @@ spawn_impl(runtime& rt, command_config config, operation op) {
               if constexpr (requires { body.call_id; })
                 max_id = std::max(max_id, body.call_id);
               if constexpr (std::is_same_v<type, call_admitted>) {
-                if (body.call_id <= state.last_admitted)
-                  return; // in the snapshot already
-                state.last_admitted = body.call_id;
+                // Every admission after the snapshot's seq is new to it (it
+                // was taken with all admissions written). Not by id: a call
+                // that waited is admitted after calls with higher ids (of
+                // other keys).
+                state.last_admitted =
+                    std::max(state.last_admitted, body.call_id);
                 if (!body.key.empty()) {
                   // A keyed call: its key's limiter (idle keys are
                   // forgotten as the replay goes, as live).

@@ -162,9 +162,15 @@ void arm_timer(controller_pointer self) {
   // A change that is due but not decided waits for a watermark past it.
   // Normally the next one is (it is taken at once), unless a recorder holds
   // an older event unsent (a Command running an operation in act_then_record
-  // mode): after a few tries, ask once a millisecond instead of in a loop.
-  if (delay == duration{0} && st.held_back >= 4)
-    delay = std::chrono::milliseconds{1};
+  // mode): after a few tries, ask again after 1, 2, 4 ... ms, and at the
+  // latest when max_event_delay has passed, which decides it.
+  if (delay == duration{0} && st.held_back >= 4) {
+    auto backoff = duration{std::chrono::milliseconds{
+        int64_t{1} << std::min<unsigned>(st.held_back - 4, 10)}};
+    auto bound = std::max(first + st.config.max_event_delay - now,
+                          duration{std::chrono::microseconds{1}});
+    delay = std::min(backoff, bound);
+  }
   self->delayed_send(self, std::chrono::duration_cast<caf::timespan>(delay),
                      detail::timer_atom::value, ++st.timer_id);
 }
@@ -246,13 +252,30 @@ void evaluate(controller_pointer self, const std::string& name, watched& w,
     st.out.after_written(self, std::move(r));
 }
 
-// Decides every status change that is due by the watermark.
+// Decides every status change that is due by the watermark, each as of its
+// own time (so up -> late -> down is recorded step by step, and a miss is
+// measured at the change). No fact of its command stamped after that time
+// is applied yet: such a fact first decides what was due before it
+// (catch_up()).
 void decide_due(controller_pointer self) {
   auto& st = self->state;
   while (!st.queue.empty() && st.queue.begin()->first <= st.watermark) {
-    auto* name = st.queue.begin()->second;
-    evaluate(self, *name, st.commands.at(*name), st.watermark);
+    auto [at, name] = *st.queue.begin();
+    evaluate(self, *name, st.commands.at(*name), at);
   }
+}
+
+// Before a fact of `w`'s command stamped `t` is applied: decides the changes
+// of `w` due before `t`, each as of its time. A command's facts come in the
+// order of their stamps (one recorder), so every fact of it stamped before
+// `t` is applied already: those decisions need no watermark, and a call
+// made after its due time cannot hide that it was late.
+void catch_up(controller_pointer self, const std::string& name, watched& w,
+              time_point t) {
+  // Each step moves w.queued past the time it evaluates; the bound only
+  // guards against a policy that would not.
+  for (int step = 0; step < 16 && w.queued != no_time && w.queued < t; ++step)
+    evaluate(self, name, w, w.queued);
 }
 
 void send_now(controller_pointer self);
@@ -265,7 +288,14 @@ void advance(controller_pointer self) {
     return;
   auto [at, seq] = *st.coming;
   st.coming.reset();
-  st.watermark = std::max(st.watermark, at);
+  // A stamp held unsent for longer than max_event_delay holds nothing back
+  // (the idleness timeout of stream processors): its event, when it comes,
+  // is applied as a late fact.
+  auto now = st.rt->time().now();
+  auto delay = st.config.max_event_delay; // >= 0
+  auto bound =
+      now < time_point::min() + delay ? time_point::min() : now - delay;
+  st.watermark = std::max({st.watermark, at, bound});
   if (!st.started) {
     // Report what changed while nothing watched.
     st.started = true;
@@ -274,7 +304,6 @@ void advance(controller_pointer self) {
   } else {
     decide_due(self);
   }
-  auto now = st.rt->time().now();
   if (!st.queue.empty() && st.queue.begin()->first <= now &&
       st.queue.begin()->first > at)
     ++st.held_back;
@@ -609,9 +638,12 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
         st.seen = x.seq;
         if (x.source != st.config.name) { // not our own records
           if (auto i = st.commands.find(x.source); i != st.commands.end()) {
+            if (st.started)
+              catch_up(self, i->first, i->second, x.time);
             apply_fact(st, x);
             if (st.started)
-              evaluate(self, i->first, i->second, st.watermark);
+              evaluate(self, i->first, i->second,
+                       std::max(st.watermark, x.time));
             arm_timer(self);
           }
         }
@@ -638,6 +670,11 @@ caf::expected<controller_actor> spawn_controller(runtime& rt,
                                                  controller_config config) {
   if (config.name.empty())
     return make_error(errc::bad_config, "controller: the name is empty");
+  if (config.max_event_delay < duration{0})
+    return make_error(
+        errc::bad_config,
+        "controller '" + config.name + "': max_event_delay is negative (" +
+            std::to_string(config.max_event_delay.count()) + "ns)");
   for (auto& w : config.watches)
     if (auto err = check(w))
       return err;

@@ -129,14 +129,22 @@
 // recorder of the runtime still holds unsent (or now), then a Log flush,
 // which is behind every event sent before; once the Bus has delivered
 // everything up to what the flush answers, every event stamped before the
-// watermark is seen, and the statuses due by it are decided as of it (so
-// deadline_missed's late_by is measured at the watermark). Until then
-// nothing is recorded; a start is decided after its first watermark too.
-// The cost is one Log round trip per timer that fires. A recorder holding
-// a stamp unsent holds the watermark back: a command in act_then_record
-// mode whose operation runs in its handler holds it for the operation's
-// run (the controller then asks once a millisecond). runtime::record
-// stamps and sends in one step and needs no slot. Not covered: events that
+// watermark is seen, and each status change due by it is decided as of its
+// own time, in order (up, late, down; deadline_missed's late_by is measured
+// at the change). Until then nothing is recorded; a start is decided after
+// its first watermark too, as of the watermark. A command's own events come
+// in the order of their stamps, so an event of a watched command stamped
+// after a change was due first decides that change, before it is applied:
+// a call made after its due time never hides that the watch was late, however
+// soon its event arrives. The cost is one Log round trip per timer that
+// fires. A recorder holding a stamp unsent holds the watermark back: a
+// command in act_then_record mode whose operation runs in its handler holds
+// it for the operation's run. It holds it back for at most
+// controller_config::max_event_delay (1 s by default; the idleness timeout
+// of stream processors): after that the change is decided without it, and
+// an event stamped before the change that comes later counts as a call then
+// (the watch is recorded late, then up). runtime::record stamps and sends
+// in one step and needs no slot. Not covered: events that
 // other processes record (their clocks are not this runtime's), and an
 // event whose stamp a thread read just before the watermark was taken but
 // recorded just after (a preemption between two statements). status_atom
@@ -211,6 +219,11 @@ struct controller_config {
   /// one is passed over (the log is read whole). What it does not keep: which
   /// due time an early call (lead) was asked for, as without one.
   uint64_t snapshot_every = 100000;
+  /// How long a status change waits for events stamped before it that a
+  /// recorder still holds unsent (see "Event time" above). Longer spares
+  /// the calls of slower act_then_record operations a false "late"; shorter
+  /// decides sooner when one hangs. Must not be negative.
+  duration max_event_delay = std::chrono::seconds{1};
 };
 
 using controller_actor = caf::typed_actor<

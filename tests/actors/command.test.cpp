@@ -1702,6 +1702,116 @@ BOOST_AUTO_TEST_CASE(a_bad_keyed_call_is_refused_at_once_and_records_nothing) {
   caf::anon_send_exit(target, caf::exit_reason::user_shutdown);
 }
 
+// A call that waited is admitted after calls with higher ids (of other
+// keys, or keyed ones after an unkeyed one): a restart, by full replay or
+// from a snapshot, still counts its admission.
+BOOST_AUTO_TEST_CASE(a_restart_counts_a_keyed_call_admitted_after_waiting) {
+  for (uint64_t every : {0u, 2u}) {
+    BOOST_TEST_CONTEXT("snapshot_every " << every) {
+      command_config config{.name = "q" + std::to_string(every),
+                            .limiter = "1/s burst 1",
+                            .action = on_throttle::wait,
+                            .snapshot_every = every};
+      auto cmd = make(*this, config);
+      auto a1 = call_key(*this, cmd, "alice"); // id 1, admitted at t0
+      run();
+      auto a2 = call_key(*this, cmd, "alice"); // id 2, waits until t0 + 1s
+      run();
+      auto b1 = call_key(*this, cmd, "bob"); // id 3, admitted at t0
+      run();
+      step(1s);
+      BOOST_TEST(a1->value == "ok:x");
+      BOOST_TEST(a2->value == "ok:x");
+      BOOST_TEST(b1->value == "ok:x");
+      restart(*this); // at t0 + 1s: alice's bucket is empty
+      cmd = make(*this, config);
+      auto a3 = call_key(*this, cmd, "alice", "x", 1, 0ns);
+      run();
+      BOOST_TEST(failed_with(a3, errc::expired, "admits it after 1s"));
+      restart(*this, 1h);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_counts_a_plain_call_admitted_after_waiting) {
+  command_config config{
+      .name = "u", .limiter = "1/s burst 1", .action = on_throttle::wait};
+  auto cmd = make(*this, config);
+  auto p1 = call(*this, cmd, "p1"); // id 1, admitted at t0
+  run();
+  auto p2 = call(*this, cmd, "p2"); // id 2, waits until t0 + 1s
+  run();
+  auto b1 = call_key(*this, cmd, "bob"); // id 3, admitted at t0
+  run();
+  step(1s);
+  BOOST_TEST(p1->value == "ok:p1");
+  BOOST_TEST(p2->value == "ok:p2");
+  BOOST_TEST(b1->value == "ok:x");
+  restart(*this);
+  cmd = make(*this, config);
+  auto p3 = call(*this, cmd, "p3", 1, 0ns);
+  run();
+  BOOST_TEST(failed_with(p3, errc::expired, "admits it after 1s"));
+}
+
+BOOST_AUTO_TEST_CASE(
+    keys_that_differ_after_a_nul_byte_stay_apart_across_restarts) {
+  for (uint64_t every : {0u, 1u}) {
+    BOOST_TEST_CONTEXT("snapshot_every " << every) {
+      command_config config{.name = "nul" + std::to_string(every),
+                            .limiter = "1 per 1h",
+                            .snapshot_every = every};
+      auto cmd = make(*this, config);
+      std::string a{"a"}, anul{"a\0b", 3}, anul2{"a\0c", 3}, nul{"\0", 1};
+      for (auto& k : {a, anul, anul2, nul}) {
+        auto r = call_key(*this, cmd, k);
+        run();
+        BOOST_TEST(r->value == "ok:x", "key of size " << k.size());
+      }
+      restart(*this, 1s);
+      cmd = make(*this, config);
+      for (auto& k : {a, anul, anul2, nul}) {
+        auto r = call_key(*this, cmd, k);
+        run();
+        BOOST_TEST(failed_with(r, errc::throttled, "came too fast"),
+                   "key of size " << k.size());
+      }
+      auto fresh = call_key(*this, cmd, std::string{"b\0", 2});
+      run();
+      BOOST_TEST(fresh->value == "ok:x");
+      restart(*this, 2h);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_key_s_window_edge_is_exact_across_a_restart) {
+  for (uint64_t every : {0u, 1u}) {
+    BOOST_TEST_CONTEXT("snapshot_every " << every) {
+      command_config config{.name = "win" + std::to_string(every),
+                            .limiter = "2 per 10s",
+                            .snapshot_every = every};
+      auto cmd = make(*this, config);
+      (void)call_key(*this, cmd, "alice");
+      run();
+      advance(5s);
+      (void)call_key(*this, cmd, "alice");
+      run();
+      restart(*this, 5s - 1ns); // t0 + 10s - 1ns
+      cmd = make(*this, config);
+      auto early = call_key(*this, cmd, "alice");
+      run();
+      BOOST_TEST(failed_with(early, errc::throttled, "retry after 1ns"));
+      advance(1ns);
+      auto on_time = call_key(*this, cmd, "alice");
+      auto next = call_key(*this, cmd, "alice");
+      run();
+      BOOST_TEST(on_time->value == "ok:x");
+      BOOST_TEST(failed_with(next, errc::throttled, "retry after 5s"));
+      restart(*this, 1h);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // -- call_blocking (a real actor system: it blocks its thread) ----------------

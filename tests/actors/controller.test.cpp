@@ -10,6 +10,7 @@
 #include "tests/actors/fixture.hpp"
 #include "tests/support/print.hpp"
 #include "timecontrol/actors/command.hpp"
+#include "timecontrol/actors/detail/backlog.hpp"
 #include "timecontrol/plugins/detail/bytes.hpp"
 #include "timecontrol/policies/cron.hpp"
 #include "timecontrol/policies/deadline.hpp"
@@ -229,6 +230,74 @@ BOOST_AUTO_TEST_CASE(
   run();
   BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up}));
   BOOST_TEST(stored({.type = event_type::deadline_missed}).empty());
+}
+
+// A recorder that holds a stamp unsent (a Command in act_then_record mode
+// whose operation hangs) holds the decisions back for max_event_delay only.
+BOOST_AUTO_TEST_CASE(a_held_stamp_holds_decisions_back_for_max_event_delay) {
+  spawn(config()); // poll: 10s + 5s grace, never called
+  auto slot = rt->backlog_ptr()->open_slot();
+  slot->hold(now());       // held for the whole test
+  step(11s); // late from 10 s + 1 ns; max_event_delay (1 s) not yet over
+  BOOST_TEST(recorded("poll").empty());
+  step(1ms);
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::late}));
+  step(5s); // down from 15 s + 1 ns, decided 1 s later
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::late, ds::down}));
+  advance(1h);
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::late, ds::down}));
+  BOOST_TEST(in->alarms.size() == 2u);
+  slot->clear();
+}
+
+BOOST_AUTO_TEST_CASE(max_event_delay_must_not_be_negative) {
+  auto cfg = config();
+  cfg.max_event_delay = -1ns;
+  auto bad = spawn_controller(*rt, cfg);
+  BOOST_REQUIRE(!bad);
+  BOOST_TEST(is(bad.error(), errc::bad_config));
+  BOOST_TEST(render(bad.error()).find("max_event_delay") != std::string::npos);
+}
+
+// A call made after its due time, whose event comes while the watermark is
+// still before that time, first decides what was due: late, then down,
+// then up again with the call.
+BOOST_AUTO_TEST_CASE(a_late_call_cannot_hide_that_the_watch_was_late) {
+  spawn(config()); // poll: 10s + 5s grace
+  call("poll");    // due at t0 + 10s, down after t0 + 15s
+  advance(1s);
+  auto slot = rt->backlog_ptr()->open_slot();
+  slot->hold(now()); // holds the watermark at t0 + 1s
+  step(19s);         // t0 + 20s, without letting timers run
+  call("poll");      // 10 s past due, 5 s past the grace
+  slot->clear();
+  advance(1s);
+  BOOST_TEST((recorded("poll") ==
+              std::vector<ds>{ds::up, ds::late, ds::down, ds::up}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
+}
+
+// The same without a held stamp: the controller's flush waits behind a
+// write the Log has scheduled, and a late call's events join that write.
+BOOST_AUTO_TEST_CASE(a_late_call_in_the_write_before_the_flush_is_still_late) {
+  spawn(config()); // poll: 10s + 5s grace
+  call("poll");    // due at t0 + 10s
+  step(10s);
+  sched->advance_time(caf::timespan{1}); // the controller's timer
+  BOOST_REQUIRE(!rt->record("other", policy_changed{"x"}));
+  // The controller alone until it has asked the Log for a flush.
+  for (int i = 0; i < 8 && !sched->prioritize(rt->log()); ++i) {
+    BOOST_REQUIRE(sched->prioritize(controller));
+    sched->run_once();
+  }
+  // 8 s later (3 s past the grace) poll is called, before the Log ran.
+  sched->advance_time(std::chrono::seconds{8});
+  BOOST_REQUIRE(!rt->record("poll", call_admitted{2, 0ns}));
+  BOOST_REQUIRE(!rt->record("poll", call_finished{2, 0ns, true, ""}));
+  run();
+  BOOST_TEST((recorded("poll") ==
+              std::vector<ds>{ds::up, ds::late, ds::down, ds::up}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(one_miss_is_recorded_per_overdue_stretch) {

@@ -5,6 +5,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
+# The build's progress goes to standard error: standard output is the
+# demo's summary only.
 "$root/scripts/build.sh" "$root/build-release" -DCMAKE_BUILD_TYPE=Release \
-  -DTIMECONTROL_BUILD_TESTS=OFF -DTIMECONTROL_BUILD_BENCHMARKS=OFF
+  -DTIMECONTROL_BUILD_TESTS=OFF -DTIMECONTROL_BUILD_BENCHMARKS=OFF >&2
 exec "$root/build-release/tools/timecontrol" demo "$@"

@@ -115,6 +115,32 @@ int run_audit(const audit_options& opt) {
     complain("audit", render(err));
     return exit_data_error;
   }
+  if (admitted.empty() && opt.key) {
+    // A key the command has no calls of is a mistake (a typo), not a key
+    // whose calls all kept the contract.
+    bool throttled = false;
+    auto err2 = store->replay(
+        {.source = opt.command, .type = event_type::call_throttled},
+        [&](const envelope& x) {
+          throttled = std::get<call_throttled>(x.body).key == *opt.key;
+          return !throttled;
+        });
+    if (err2) {
+      complain("audit", render(err2));
+      return exit_data_error;
+    }
+    auto known = has_command(*store, opt.command);
+    if (!known) {
+      complain("audit", render(known.error()));
+      return exit_data_error;
+    }
+    if (*known && !throttled) {
+      complain("audit", "--key " + text_quote(*opt.key) + ": " +
+                            text_quote(opt.command) +
+                            " has no calls of this key");
+      return exit_usage;
+    }
+  }
   if (admitted.empty()) {
     auto known = has_command(*store, opt.command);
     if (known && !*known) {
@@ -190,13 +216,14 @@ int run_audit(const audit_options& opt) {
   else if (keys.size() > 1 ||
            (keys.size() == 1 && !keys.begin()->first.empty()))
     whose += " (" + std::to_string(keys.size()) + " keys, each on its own)";
+  auto admissions = admitted.size() == 1 ? "admission" : "admissions";
   if (broken == 0)
-    std::printf("held: %zu admissions of %s kept %s%s\n", admitted.size(),
+    std::printf("held: %zu %s of %s kept %s%s\n", admitted.size(), admissions,
                 whose.c_str(), contract.c_str(), span.c_str());
   else
-    std::printf("broken: %llu of %zu admissions of %s broke %s%s\n",
+    std::printf("broken: %llu of %zu %s of %s broke %s%s\n",
                 static_cast<unsigned long long>(broken), admitted.size(),
-                whose.c_str(), contract.c_str(), span.c_str());
+                admissions, whose.c_str(), contract.c_str(), span.c_str());
   if (std::fflush(stdout) != 0) {
     complain("audit", "writing to standard output failed");
     return exit_data_error;

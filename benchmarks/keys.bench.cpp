@@ -26,6 +26,13 @@
 //   Idle keys not yet evicted (evictable, the command has not looked at them)
 //   cost what active ones do.
 //
+//   one_key_window/N   N admissions of one key under "N per 1h" (a window
+//                      that fills: each decision looks at the key's N kept
+//                      times), 1 us apart, then N more, throttled or not;
+//                      reports keyed_ns and, in the same run, plain_ns for a
+//                      sliding_window alone (the baseline) and their ratio
+//                      keyed_over_plain.
+//
 // Run in a release build:
 //   bench.keys
 
@@ -42,6 +49,7 @@
 #include <string>
 
 #include "timecontrol/policies/keyed_limiter.hpp"
+#include "timecontrol/policies/sliding_window.hpp"
 
 using namespace tc;
 
@@ -122,6 +130,44 @@ void keyed_memory(benchmark::State& state) {
     state.counters["evict_ns"] = ns(t3 - t2) / dn;
   }
 }
+
+void one_key_window(benchmark::State& state) {
+  auto n = static_cast<uint64_t>(state.range(0));
+  auto spec = parse_limiter_spec(std::to_string(n) + " per 1h");
+  if (!spec) {
+    state.SkipWithError("bad spec");
+    return;
+  }
+  using clock = std::chrono::steady_clock;
+  auto ns = [](clock::duration d) {
+    return static_cast<double>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+  };
+  for (auto _ : state) {
+    auto t = time_point{std::chrono::hours{1000}};
+    sliding_window plain{n, std::chrono::hours{1}};
+    keyed_limiter keyed{*spec};
+    uint64_t admitted = 0;
+    auto t0 = clock::now();
+    for (uint64_t i = 0; i < 2 * n; ++i)
+      admitted += plain.admit(t + std::chrono::microseconds{i}).admitted;
+    auto t1 = clock::now();
+    for (uint64_t i = 0; i < 2 * n; ++i)
+      admitted += keyed.admit("k", t + std::chrono::microseconds{i}).admitted;
+    auto t2 = clock::now();
+    benchmark::DoNotOptimize(admitted);
+    auto calls = static_cast<double>(2 * n);
+    state.counters["plain_ns"] = ns(t1 - t0) / calls;
+    state.counters["keyed_ns"] = ns(t2 - t1) / calls;
+    state.counters["keyed_over_plain"] = ns(t2 - t1) / ns(t1 - t0);
+  }
+}
+
+BENCHMARK(one_key_window)
+    ->Arg(1000)
+    ->Arg(20000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK(keyed_memory)
     ->ArgsProduct({{0, 1, 2}, {12, 32}})

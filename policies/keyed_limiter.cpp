@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <span>
 #include <utility>
 
 #include "timecontrol/policies/detail/byte_io.hpp"
@@ -32,6 +33,13 @@ detail::int128 full_units(const token_bucket& b) noexcept {
          b.unit();
 }
 
+/// The calls a window state remembers: its last `limit`.
+std::span<const time_point> remembered(const keyed_limiter::window_state& s,
+                                       uint64_t limit) noexcept {
+  std::span<const time_point> all{s.calls};
+  return all.size() > limit ? all.subspan(all.size() - limit) : all;
+}
+
 } // namespace
 
 keyed_limiter::keyed_limiter(const limiter_spec& spec)
@@ -54,9 +62,10 @@ under_limiter keyed_limiter::materialize(const state& x) const {
           },
           [&](const window_state& s) -> under_limiter {
             auto& f = std::get<sliding_window>(fresh_);
+            auto calls = remembered(s, f.limit());
             return sliding_window{
                 f.limit(), f.window(),
-                std::deque<time_point>(s.calls.begin(), s.calls.end())};
+                std::deque<time_point>(calls.begin(), calls.end())};
           },
       },
       x);
@@ -114,6 +123,8 @@ bool keyed_limiter::evictable(const state& x, time_point now) const {
 admission keyed_limiter::admit(std::string_view key, time_point now,
                                uint64_t n) {
   auto i = keys_.find(key);
+  if (auto* w = std::get_if<sliding_window>(&fresh_))
+    return admit_window(*w, i, key, now, n);
   auto lim = i == keys_.end() ? fresh_ : materialize(i->second);
   auto a = tc::admit(lim, now, n);
   if (!a.admitted)
@@ -130,8 +141,40 @@ admission keyed_limiter::admit(std::string_view key, time_point now,
   return a;
 }
 
+admission keyed_limiter::admit_window(const sliding_window& fresh,
+                                      map::iterator i, std::string_view key,
+                                      time_point now, uint64_t n) {
+  // On the kept times themselves: no copy of the window per call.
+  static const window_state none;
+  auto& kept = i == keys_.end() ? none : std::get<window_state>(i->second);
+  auto limit = fresh.limit();
+  auto a = sliding_window::decide(remembered(kept, limit), limit,
+                                  fresh.window(), now, n);
+  if (!a.admitted || fresh.window() <= duration{0} || n == 0)
+    return a; // nothing to remember (as sliding_window::admit)
+  if (i == keys_.end())
+    i = keys_.emplace(small_key{key}, window_state{}).first;
+  auto& calls = std::get<window_state>(i->second).calls;
+  auto t = calls.empty() ? now : std::max(now, calls.back());
+  calls.insert(calls.end(), n, t);
+  if (calls.size() > 2 * limit)
+    calls.erase(calls.begin(),
+                calls.begin() + static_cast<ptrdiff_t>(calls.size() - limit));
+  if (evictable(i->second, now))
+    keys_.erase(i);
+  return a;
+}
+
 admission keyed_limiter::check(std::string_view key, time_point now,
                                uint64_t n) const {
+  if (auto* w = std::get_if<sliding_window>(&fresh_)) {
+    auto i = keys_.find(key);
+    if (i == keys_.end())
+      return w->check(now, n);
+    return sliding_window::decide(
+        remembered(std::get<window_state>(i->second), w->limit()), w->limit(),
+        w->window(), now, n);
+  }
   return tc::check(limiter_of(key), now, n);
 }
 
@@ -205,9 +248,11 @@ std::string keyed_limiter::serialize() const {
                      w.i64(s.last);
                    },
                    [&](const window_state& s) {
+                     auto calls = remembered(
+                         s, std::get<sliding_window>(fresh_).limit());
                      w.u8(4);
-                     w.varint(s.calls.size());
-                     for (auto t : s.calls)
+                     w.varint(calls.size());
+                     for (auto t : calls)
                        w.i64(to_nanos(t));
                    },
                },

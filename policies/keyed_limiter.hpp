@@ -135,6 +135,9 @@ public:
     friend bool operator==(const bucket_state&, const bucket_state&) = default;
   };
   struct window_state {
+    /// Admitted call times, oldest first. The limiter remembers the last
+    /// `limit` of them; up to 2 * limit are kept, so that dropping the
+    /// older ones is one erase per `limit` admissions (amortised O(1)).
     std::vector<time_point> calls;
     friend bool operator==(const window_state&, const window_state&) = default;
   };
@@ -219,6 +222,9 @@ private:
   under_limiter materialize(const state& x) const;
   static state compact(const under_limiter& x);
   bool evictable(const state& x, time_point now) const;
+  /// admit() for a window spec, on the kept times (`i`: the key's entry).
+  admission admit_window(const sliding_window& fresh, map::iterator i,
+                         std::string_view key, time_point now, uint64_t n);
 
   /// A fresh limiter of the spec.
   under_limiter fresh_;

@@ -76,29 +76,38 @@ public:
 
   /// Like admit() but records nothing.
   admission check(time_point now, uint64_t n = 1) const noexcept {
+    return decide(calls_, limit_, window_, now, n);
+  }
+
+  /// check()'s rule for a state kept elsewhere (keyed_limiter): `calls` is
+  /// any random-access range of the remembered admitted call times, oldest
+  /// first, at most `limit` of them.
+  template <class Calls>
+  static admission decide(const Calls& calls, uint64_t limit, duration window,
+                          time_point now, uint64_t n) noexcept {
     admission a;
-    if (window_ <= duration{0} || n == 0) {
+    if (window <= duration{0} || n == 0) {
       a.admitted = true;
       a.earliest = now;
       return a;
     }
-    if (n > limit_) {
+    if (n > limit) {
       a.earliest = never;
       a.retry_after = duration::max();
       return a;
     }
-    auto t = std::max(now, latest());
+    auto size = static_cast<uint64_t>(calls.size());
+    auto t = size == 0 ? now : std::max(now, calls[size - 1]);
     // The n slots are free once the calls beyond limit - n, oldest first,
     // have left the window: the k-th oldest remembered call leaves it at
     // its time + window.
-    auto size = static_cast<uint64_t>(calls_.size());
-    if (size + n <= limit_) {
+    if (size + n <= limit) {
       a.admitted = true;
       a.earliest = now;
       return a;
     }
-    auto k = size + n - limit_; // >= 1, <= size as n <= limit
-    auto free_at = detail::add_sat(calls_[k - 1], window_);
+    auto k = size + n - limit; // >= 1, <= size as n <= limit
+    auto free_at = detail::add_sat(calls[k - 1], window);
     if (free_at != never && free_at <= t) {
       a.admitted = true;
       a.earliest = now;

@@ -13,6 +13,8 @@ packages=(
   libsqlite3-dev      # the SQLite baseline of the benchmarks
   libcli11-dev        # command-line parsing of the timecontrol program
   nlohmann-json3-dev  # JSON output of the timecontrol program
+  libcpp-httplib-dev  # the HTTP server of timecontrol serve
+  curl                # the serve tests' HTTP client
   libhowardhinnant-date-dev  # date/tz: IANA time zones of cron triggers
   clang               # libFuzzer targets
   libclang-rt-14-dev  # the fuzzer and sanitizer runtimes for clang

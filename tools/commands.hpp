@@ -37,5 +37,6 @@ void add_repair(CLI::App& app, int& result);
 void add_watch(CLI::App& app, int& result);
 void add_audit(CLI::App& app, int& result);
 void add_explain(CLI::App& app, int& result);
+void add_serve(CLI::App& app, int& result);
 
 } // namespace tc::tool

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   tc::tool::add_watch(app, result);
   tc::tool::add_audit(app, result);
   tc::tool::add_explain(app, result);
+  tc::tool::add_serve(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

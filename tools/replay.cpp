@@ -37,6 +37,7 @@
 #include "timecontrol/tools/numbers.hpp"
 #include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
+#include "timecontrol/tools/signals.hpp"
 
 namespace tc::tool {
 
@@ -57,52 +58,6 @@ struct replay_options {
   uint64_t count = 0; // 0: no limit
   bool no_progress = false;
 };
-
-// Set by SIGINT, SIGTERM, SIGHUP and SIGPIPE while following; the pipe wakes
-// the poll wait.
-volatile std::sig_atomic_t interrupted = 0;
-volatile std::sig_atomic_t output_closed = 0;
-int wakeup_pipe[2] = {-1, -1};
-
-extern "C" void on_stop_signal(int signal) {
-  interrupted = 1;
-  if (signal == SIGPIPE)
-    output_closed = 1;
-  if (wakeup_pipe[1] >= 0) {
-    auto saved = errno;
-    [[maybe_unused]] auto n = ::write(wakeup_pipe[1], "x", 1);
-    errno = saved;
-  }
-}
-
-// Stops at these signals instead of dying, so that what was read is flushed
-// and the follower's temporary folder removed. False if the handlers could
-// not be set up.
-bool catch_stop_signals() {
-  if (::pipe(wakeup_pipe) != 0)
-    return false;
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGPIPE})
-    if (::sigaction(signal, &action, nullptr) != 0)
-      return false;
-  return true;
-}
-
-// Waits `interval`, or less if a stop signal comes. False if it came.
-bool wait_unless_stopped(duration interval) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(interval);
-  pollfd fd{wakeup_pipe[0], POLLIN, 0};
-  while (!interrupted) {
-    auto rc = ::poll(&fd, 1, static_cast<int>(ms.count()));
-    if (rc == 0)
-      return true;
-    if (rc < 0 && errno != EINTR)
-      return true; // cannot wait for the signal: the flag still stops us
-  }
-  return false;
-}
 
 class printer : public replay_handler {
 public:
@@ -210,7 +165,7 @@ int run_replay(const replay_options& opt) {
   }
   // The handlers go in before the follower makes its temporary folder, so
   // that a signal during the open (which can take seconds) removes it too.
-  if (opt.follow && !catch_stop_signals()) {
+  if (opt.follow && !catch_stop_signals(true)) {
     complain("replay", "cannot catch SIGINT and SIGTERM");
     return exit_data_error;
   }

@@ -11,6 +11,7 @@
 #include "timecontrol/actors/detail/recorder.hpp"
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/plugins/detail/bytes.hpp"
+#include "timecontrol/policies/admission.hpp"
 #include "timecontrol/policies/cron.hpp"
 #include "timecontrol/policies/deadline.hpp"
 
@@ -83,6 +84,10 @@ struct watched {
   time_point asked_early = no_time;
   // The status last recorded for it.
   deadline_status recorded = deadline_status::never_called;
+  // The latest time its status was decided as of (or, rebuilt from the
+  // log, recorded at): it is never decided as of an earlier time again, so
+  // a watermark behind a change decided by a later fact does not undo it.
+  time_point decided = time_point::min();
   bool count_failures = false;
 
   // The watch as configured.
@@ -167,7 +172,8 @@ void arm_timer(controller_pointer self) {
   if (delay == duration{0} && st.held_back >= 4) {
     auto backoff = duration{std::chrono::milliseconds{
         int64_t{1} << std::min<unsigned>(st.held_back - 4, 10)}};
-    auto bound = std::max(first + st.config.max_event_delay - now,
+    auto decide_at = detail::add_sat(first, st.config.max_event_delay);
+    auto bound = std::max(detail::wait_between(now, decide_at),
                           duration{std::chrono::microseconds{1}});
     delay = std::min(backoff, bound);
   }
@@ -220,6 +226,8 @@ bool overdue(deadline_status s) {
 void evaluate(controller_pointer self, const std::string& name, watched& w,
               time_point t) {
   auto& st = self->state;
+  t = std::max(t, w.decided);
+  w.decided = t;
   auto status = w.policy.status(t);
   auto now = st.rt->time().now();
   if (auto early = early_call_at(st, w, now); early && *early <= now) {
@@ -266,7 +274,9 @@ void decide_due(controller_pointer self) {
 }
 
 // Before a fact of `w`'s command stamped `t` is applied: decides the changes
-// of `w` due before `t`, each as of its time. A command's facts come in the
+// of `w` due by `t` (a change at `t` itself comes before a fact stamped
+// then: late from due + 1 ns, a call stamped then is late), each as of its
+// time. A command's facts come in the
 // order of their stamps (one recorder), so every fact of it stamped before
 // `t` is applied already: those decisions need no watermark, and a call
 // made after its due time cannot hide that it was late.
@@ -274,7 +284,7 @@ void catch_up(controller_pointer self, const std::string& name, watched& w,
               time_point t) {
   // Each step moves w.queued past the time it evaluates; the bound only
   // guards against a policy that would not.
-  for (int step = 0; step < 16 && w.queued != no_time && w.queued < t; ++step)
+  for (int step = 0; step < 16 && w.queued != no_time && w.queued <= t; ++step)
     evaluate(self, name, w, w.queued);
 }
 
@@ -399,8 +409,10 @@ watched* add_watch(controller_state& st, const watch& x, time_point since) {
 void apply_fact(controller_state& st, const envelope& x) {
   if (x.source == st.config.name) {
     if (auto* changed = std::get_if<deadline_status_changed>(&x.body)) {
-      if (auto i = st.commands.find(changed->command); i != st.commands.end())
+      if (auto i = st.commands.find(changed->command); i != st.commands.end()) {
         i->second.recorded = changed->to;
+        i->second.decided = std::max(i->second.decided, x.time);
+      }
     } else if (auto* policy = std::get_if<policy_changed>(&x.body)) {
       watch w;
       if (parse_watch_spec(policy->policy, w)) {
@@ -655,8 +667,26 @@ controller_impl(controller_pointer self, runtime* rt, controller_config config,
         if (id != st.timer_id)
           return; // stale
         st.timer_at.reset();
+        auto now = st.rt->time().now();
+        // Early calls (lead) are asked for as of now, without a watermark:
+        // they record nothing.
+        if (st.started)
+          for (auto i = st.queue.begin();
+               i != st.queue.end() && i->first <= now;) {
+            auto& name = *i->second;
+            auto& w = st.commands.at(name);
+            if (auto early = early_call_at(st, w, now);
+                early && *early <= now) {
+              w.asked_early = w.policy.due().value_or(no_time);
+              ask_for_call(self, name);
+              requeue(self, name, w, std::max(st.watermark, w.decided), now);
+              i = st.queue.begin();
+            } else {
+              ++i;
+            }
+          }
         // A change is due: decided once a watermark passes it.
-        if (!st.queue.empty() && st.queue.begin()->first <= st.rt->time().now())
+        if (!st.queue.empty() && st.queue.begin()->first <= now)
           ask_watermark(self);
         else
           arm_timer(self);

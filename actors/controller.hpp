@@ -143,7 +143,11 @@
 // controller_config::max_event_delay (1 s by default; the idleness timeout
 // of stream processors): after that the change is decided without it, and
 // an event stamped before the change that comes later counts as a call then
-// (the watch is recorded late, then up). runtime::record stamps and sends
+// (the watch is recorded late, then up). A status is never decided as of a
+// time before one it was decided (or recorded) at, so a watch change or a
+// restart does not undo a change a later fact decided. A pause (or resume)
+// applies at once: a change due before it that a held stamp still holds
+// back is decided as paused. runtime::record stamps and sends
 // in one step and needs no slot. Not covered: events that
 // other processes record (their clocks are not this runtime's), and an
 // event whose stamp a thread read just before the watermark was taken but

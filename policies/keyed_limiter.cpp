@@ -157,7 +157,8 @@ admission keyed_limiter::admit_window(const sliding_window& fresh,
   auto& calls = std::get<window_state>(i->second).calls;
   auto t = calls.empty() ? now : std::max(now, calls.back());
   calls.insert(calls.end(), n, t);
-  if (calls.size() > 2 * limit)
+  // (calls.size() - limit > limit: 2 * limit may not fit in 64 bits.)
+  if (calls.size() > limit && calls.size() - limit > limit)
     calls.erase(calls.begin(),
                 calls.begin() + static_cast<ptrdiff_t>(calls.size() - limit));
   if (evictable(i->second, now))
@@ -334,7 +335,27 @@ keyed_limiter::deserialize(const limiter_spec& spec, std::string_view bytes) {
 }
 
 bool operator==(const keyed_limiter& x, const keyed_limiter& y) {
-  return x.fresh_ == y.fresh_ && x.keys_ == y.keys_;
+  if (!(x.fresh_ == y.fresh_) || x.keys_.size() != y.keys_.size())
+    return false;
+  auto* w = std::get_if<sliding_window>(&x.fresh_);
+  for (auto& [key, state] : x.keys_) {
+    auto i = y.keys_.find(key.view());
+    if (i == y.keys_.end())
+      return false;
+    if (!w) {
+      if (!(state == i->second))
+        return false;
+      continue;
+    }
+    // What a window remembers: its last `limit` kept times.
+    auto a =
+        remembered(std::get<keyed_limiter::window_state>(state), w->limit());
+    auto b = remembered(std::get<keyed_limiter::window_state>(i->second),
+                        w->limit());
+    if (!std::equal(a.begin(), a.end(), b.begin(), b.end()))
+      return false;
+  }
+  return true;
 }
 
 } // namespace tc

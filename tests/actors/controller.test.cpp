@@ -237,7 +237,7 @@ BOOST_AUTO_TEST_CASE(
 BOOST_AUTO_TEST_CASE(a_held_stamp_holds_decisions_back_for_max_event_delay) {
   spawn(config()); // poll: 10s + 5s grace, never called
   auto slot = rt->backlog_ptr()->open_slot();
-  slot->hold(now());       // held for the whole test
+  slot->hold(now()); // held for the whole test
   step(11s); // late from 10 s + 1 ns; max_event_delay (1 s) not yet over
   BOOST_TEST(recorded("poll").empty());
   step(1ms);
@@ -1197,6 +1197,217 @@ BOOST_AUTO_TEST_CASE(ten_thousand_commands_share_one_timer) {
   BOOST_TEST(sched->clock().schedule().size() == 1u);
   advance(20s);
   BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 10'000u);
+}
+
+// The statuses recorded for `command`, as text (for the messages).
+std::string seq_of(controller_fixture& f, const std::string& command) {
+  std::string r;
+  for (auto x : f.recorded(command))
+    r += std::string{r.empty() ? "" : ","} + std::string{to_string(x)};
+  return r;
+}
+
+// -- event time at the edges (cases a breaker found) -------------------------
+
+// A call stamped exactly at the instant the watch turns late (due + 1 ns) is a
+// call made after its due time (deadline.hpp: late once last + period < now).
+// Its event comes while a held stamp keeps the watermark before the change:
+// the change at due + 1 ns is decided before the call is applied.
+BOOST_AUTO_TEST_CASE(a_call_stamped_at_the_change_to_late_is_late) {
+  spawn(config()); // poll: 10s + 5s grace
+  call("poll");    // t0: due at t0 + 10s, late from t0 + 10s + 1ns
+  advance(1s);
+  auto slot = rt->backlog_ptr()->open_slot();
+  slot->hold(now()); // holds the watermark at t0 + 1s
+  sched->advance_time(std::chrono::duration_cast<caf::timespan>(9s + 1ns));
+  call("poll"); // stamped t0 + 10s + 1ns: 1 ns past due
+  slot->clear();
+  advance(1s);
+  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::late, ds::up}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
+}
+
+// The same without a held stamp: the timer decides the change first.
+BOOST_AUTO_TEST_CASE(
+    a_call_at_the_change_to_late_is_late_without_a_held_stamp_too) {
+  spawn(config());
+  call("poll");
+  advance(1s);
+  step(9s + 1ns); // the timer at t0 + 10s + 1ns runs: late
+  call("poll");
+  advance(1s);
+  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::late, ds::up}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
+}
+
+// A run that outlasts its grace is down from start + grace + 1 ns; its finish
+// stamped exactly then, coming while the watermark is held before it, comes
+// after the down.
+BOOST_AUTO_TEST_CASE(a_run_that_ends_at_the_change_to_down_was_down) {
+  spawn(config()); // poll: 10s + 5s grace
+  advance(1s);
+  begin("poll", 7); // run 7 starts at t1; down from t1 + 5s + 1ns
+  auto slot = rt->backlog_ptr()->open_slot();
+  slot->hold(now()); // holds the watermark at t1
+  sched->advance_time(std::chrono::duration_cast<caf::timespan>(5s + 1ns));
+  end("poll", 7); // stamped t1 + 5s + 1ns
+  slot->clear();
+  advance(1s);
+  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::down, ds::up}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
+}
+
+// A pause after the due time comes after late (without a held stamp; with
+// one, a pause applies at once: the limit the README names).
+BOOST_AUTO_TEST_CASE(a_pause_after_the_due_time_comes_after_late) {
+  spawn(config());
+  call("poll");
+  advance(9s);
+  step(1500ms);
+  BOOST_REQUIRE(yes(pause("poll")));
+  advance(1h);
+  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
+  BOOST_TEST(
+      (recorded("poll") == std::vector<ds>{ds::up, ds::late, ds::paused}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
+}
+
+// A fact of poll stamped after its due time (any event of its source)
+// decides late as of due + 1 ns while a held stamp keeps the watermark
+// before it. A change of the watch that keeps its period (here: failures now
+// count as calls) is not decided as of that earlier watermark again: no
+// late -> up without a call, no second miss.
+BOOST_AUTO_TEST_CASE(
+    a_watch_change_does_not_undo_a_late_decided_by_a_later_fact) {
+  spawn(config()); // poll: 10s + 5s grace
+  call("poll");    // t0: late from t0 + 10s + 1ns
+  advance(9s);
+  auto slot = rt->backlog_ptr()->open_slot();
+  slot->hold(now()); // t0 + 9s
+  sched->advance_time(std::chrono::duration_cast<caf::timespan>(1500ms));
+  run();
+  BOOST_REQUIRE(!rt->record("poll", policy_changed{"1/s"})); // t0 + 10.5s
+  run();
+  BOOST_REQUIRE((recorded("poll") == std::vector<ds>{ds::up, ds::late}));
+  BOOST_REQUIRE(yes(ask<bool>(controller, watch_atom::value,
+                              watch{"poll", 10s, 5s, 0s, true})));
+  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::late}));
+  slot->clear();
+  advance(1h);
+  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::late, ds::down}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
+}
+
+// The same with a restart of the controller (the runtime and its held stamp
+// stay): the new controller does not decide its start as of a watermark
+// before the time late was recorded.
+BOOST_AUTO_TEST_CASE(a_restart_while_a_stamp_is_held_keeps_late) {
+  spawn(config());
+  call("poll"); // t0
+  advance(9s);
+  auto slot = rt->backlog_ptr()->open_slot();
+  slot->hold(now()); // t0 + 9s
+  sched->advance_time(std::chrono::duration_cast<caf::timespan>(1500ms));
+  run();
+  BOOST_REQUIRE(!rt->record("poll", policy_changed{"1/s"})); // t0 + 10.5s
+  run();
+  BOOST_REQUIRE((recorded("poll") == std::vector<ds>{ds::up, ds::late}));
+  caf::anon_send_exit(controller, caf::exit_reason::user_shutdown);
+  run();
+  spawn(config());
+  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::late}));
+  slot->clear();
+  advance(1h);
+  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::late, ds::down}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
+}
+
+// A cron watch whose late call comes while a stamp is held (max_event_delay
+// 1h) is recorded up, late, down, up with one miss; a failed call then a
+// late call records up, down, up and no miss.
+BOOST_AUTO_TEST_CASE(a_late_call_of_a_cron_watch_is_late_then_down_then_up) {
+  auto cfg = config();
+  cfg.max_event_delay = 1h;
+  cfg.watches = {watch{"nightly", 0s, 5s, 0s, false, "* * * * *"}};
+  spawn(cfg);
+  call("nightly");
+  auto slot = rt->backlog_ptr()->open_slot();
+  slot->hold(now());
+  sched->advance_time(std::chrono::duration_cast<caf::timespan>(150s));
+  run();
+  call("nightly");
+  slot->clear();
+  advance(1s);
+  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "nightly"));
+  BOOST_TEST((recorded("nightly") ==
+              std::vector<ds>{ds::up, ds::late, ds::down, ds::up}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_failure_then_a_late_call_is_down_then_up_without_a_miss) {
+  auto cfg = config();
+  cfg.max_event_delay = 1h;
+  spawn(cfg);
+  fail("poll");
+  auto slot = rt->backlog_ptr()->open_slot();
+  slot->hold(now());
+  sched->advance_time(std::chrono::duration_cast<caf::timespan>(30s));
+  run();
+  call("poll");
+  slot->clear();
+  advance(1s);
+  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
+  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::down, ds::up}));
+  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 0u);
+}
+
+// An early call (lead) records nothing and needs no watermark: a stamp held
+// from just before the early time does not hold it back.
+BOOST_AUTO_TEST_CASE(a_held_stamp_does_not_delay_an_early_call) {
+  auto t0 = now();
+  auto cfg = config(action_call);
+  cfg.watches = {{"poll", 10s, 5s, 500ms}}; // early call at t0 + 9.5s
+  spawn(cfg);
+  step(9400ms);
+  auto slot = rt->backlog_ptr()->open_slot();
+  slot->hold(now()); // t0 + 9.4s, a Command's operation running
+  step(200ms);       // t0 + 9.6s: past the early time
+  slot->clear();     // the operation ends
+  step(50ms);
+  BOOST_TEST_MESSAGE("intents " << intents->size());
+  BOOST_REQUIRE(intents->size() >= 1u);
+  BOOST_TEST((*asked_at)[0] <= t0 + 10s); // asked before the due time
+}
+
+// The same hold, for longer than the lead but shorter than max_event_delay.
+BOOST_AUTO_TEST_CASE(
+    an_early_call_is_asked_while_a_stamp_is_held_past_the_due_time) {
+  auto t0 = now();
+  auto cfg = config(action_call);
+  cfg.watches = {{"poll", 10s, 5s, 500ms}}; // early call at t0 + 9.5s
+  spawn(cfg);
+  step(9400ms);
+  auto slot = rt->backlog_ptr()->open_slot();
+  slot->hold(now()); // t0 + 9.4s
+  step(900ms);       // t0 + 10.3s: the hold lasted 0.9 s < 1 s
+  slot->clear();
+  step(1s);
+  BOOST_TEST_MESSAGE("intents " << intents->size());
+  BOOST_REQUIRE(intents->size() >= 1u);
+  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
+  BOOST_TEST_MESSAGE("first asked at t0 + " << ((*asked_at)[0] - t0).count()
+                                            << "ns");
+  // At t0 + 9.5s (the early call needs no watermark), not the late
+  // reaction's call at t0 + 10.5s.
+  BOOST_TEST((*asked_at)[0] <= t0 + 10s);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -127,8 +127,8 @@ BOOST_AUTO_TEST_CASE(eviction_gives_the_same_answers_as_keeping_every_key) {
             return calls;
           };
           auto mine = lim.limiter_of(key);
-          BOOST_REQUIRE((in_window(std::get<sliding_window>(mine)) ==
-                         in_window(*w)));
+          BOOST_REQUIRE(
+              (in_window(std::get<sliding_window>(mine)) == in_window(*w)));
         }
         if (i % 2 == 0)
           evicted += lim.evict(t);
@@ -193,6 +193,90 @@ BOOST_AUTO_TEST_CASE(the_keys_survive_serialization_and_bad_bytes_are_refused) {
   (void)big.admit("a", at_ms(0));
   BOOST_TEST(
       !keyed_limiter::deserialize(spec_of("1/s burst 1"), big.serialize()));
+}
+
+// A window key keeps up to 2N times (N remembered). serialize() writes only
+// the N remembered, so a key holding more than N reads back unequal: the
+// round trip that the_keys_survive_serialization... checks (*back == lim)
+// fails as soon as one key has had more than N admissions (that test's
+// "4 per 10s" at 10 ms steps never gets there). operator== compares the
+// kept vectors, not what the limiters remember.
+BOOST_AUTO_TEST_CASE(window_keys_equal_after_a_round_trip) {
+  auto spec = spec_of("2 per 10ms");
+  keyed_limiter lim{spec};
+  BOOST_REQUIRE(lim.admit("k", at_ms(0)).admitted);
+  BOOST_REQUIRE(lim.admit("k", at_ms(10)).admitted);
+  BOOST_REQUIRE(lim.admit("k", at_ms(20)).admitted); // kept: 3 times, N = 2
+  auto bytes = lim.serialize();
+  auto back = keyed_limiter::deserialize(spec, bytes);
+  BOOST_REQUIRE(back.has_value());
+  BOOST_TEST(back->serialize() == bytes); // holds
+  BOOST_TEST((*back == lim));             // fails
+  // Two limiters that took the very same decisions compare unequal too.
+  keyed_limiter other{spec};
+  BOOST_REQUIRE(other.admit("k", at_ms(10)).admitted);
+  BOOST_REQUIRE(other.admit("k", at_ms(20)).admitted);
+  BOOST_TEST((other.limiter_of("k") == lim.limiter_of("k"))); // holds
+  BOOST_TEST((other == lim));                                 // fails
+}
+
+// "2^63 + 1 per 1s" is a valid spec (a plain sliding_window handles it), but
+// admit_window()'s cut-back computes 2 * limit, which wraps to 2: at the 3rd
+// admission calls.size() (3) > 2 and it erases calls.size() - limit
+// (wrapped: a negative ptrdiff_t) elements: undefined behaviour (a crash or
+// a corrupt vector). Expected: the same answers as a plain window.
+BOOST_AUTO_TEST_CASE(a_huge_window_limit_does_not_overflow_the_cut_back) {
+  auto spec = spec_of("9223372036854775809 per 1s");
+  keyed_limiter lim{spec};
+  sliding_window plain{9223372036854775809ull, 1s};
+  for (int i = 0; i < 4; ++i) {
+    auto want = plain.admit(at_ms(i));
+    auto got = lim.admit("k", at_ms(i));
+    BOOST_REQUIRE(got.admitted == want.admitted);
+    BOOST_TEST_REQUIRE(
+        std::get<sliding_window>(lim.limiter_of("k")).calls().size() ==
+            plain.calls().size(),
+        "admission " << i);
+  }
+}
+
+// Property: a window key (no eviction, but round trips through its bytes now
+// and then) answers as a plain sliding_window, with weights up to the limit
+// and times that sometimes go backwards.
+BOOST_AUTO_TEST_CASE(
+    a_window_key_answers_as_a_plain_window_across_round_trips) {
+  for (auto text : {"3 per 10ms", "1 per 1ns", "5 per 1s"}) {
+    BOOST_TEST_CONTEXT("spec " << text) {
+      auto spec = spec_of(text);
+      keyed_limiter lim{spec};
+      auto plain = std::get<sliding_window>(make_under_limiter(spec, {}));
+      std::mt19937_64 rng{42};
+      auto t = at_ms(0);
+      for (int i = 0; i < 20'000; ++i) {
+        auto step = static_cast<int64_t>(rng() % 4'000'000) - 500'000;
+        t += duration{step};
+        uint64_t n = rng() % (plain.limit() + 2);
+        auto want_check = plain.check(t, n);
+        auto got_check = lim.check("k", t, n);
+        BOOST_REQUIRE(want_check.admitted == got_check.admitted);
+        BOOST_REQUIRE((want_check.earliest == got_check.earliest));
+        auto want = plain.admit(t, n);
+        auto got = lim.admit("k", t, n);
+        BOOST_REQUIRE(want.admitted == got.admitted);
+        BOOST_REQUIRE((want.earliest == got.earliest));
+        BOOST_REQUIRE((want.retry_after == got.retry_after));
+        BOOST_REQUIRE((std::get<sliding_window>(lim.limiter_of("k")) ==
+                       (lim.holds("k") ? plain
+                                       : std::get<sliding_window>(
+                                             make_under_limiter(spec, {})))));
+        if (i % 97 == 0) {
+          auto back = keyed_limiter::deserialize(spec, lim.serialize());
+          BOOST_REQUIRE(back.has_value());
+          lim = std::move(*back);
+        }
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

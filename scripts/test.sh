@@ -10,7 +10,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
-"$root/scripts/install-deps.sh"
+"$root/scripts/install-deps.sh" --tests
 
 echo "== suite 1/3: normal build"
 "$root/scripts/build.sh" "$root/build" -DTIMECONTROL_WERROR=ON

@@ -1,6 +1,7 @@
 #include "timecontrol/tools/format.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -413,6 +414,34 @@ std::string format_csv(const envelope& x) {
   out += ',';
   out += csv_field(text_fields(x.body));
   return out;
+}
+
+// -- triggers ---------------------------------------------------------------
+
+std::string readable_trigger(std::string_view spec) {
+  std::string result;
+  bool time_next = false;
+  size_t i = 0;
+  while (i < spec.size()) {
+    auto end = spec.find(' ', i);
+    if (end == std::string_view::npos)
+      end = spec.size();
+    auto word = spec.substr(i, end - i);
+    std::string out{word};
+    if (time_next && !word.empty() &&
+        word.find_first_not_of("0123456789") == std::string_view::npos)
+      if (auto t = parse_time(word))
+        out = format_time(*t);
+    std::string lower{word};
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    time_next = lower == "once" || lower == "from" || lower == "until";
+    result += out;
+    if (end < spec.size())
+      result += ' ';
+    i = end + 1;
+  }
+  return result;
 }
 
 } // namespace tc::tool

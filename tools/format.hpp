@@ -65,4 +65,10 @@ std::string_view csv_header();
 /// One CSV row, without the line break.
 std::string format_csv(const envelope& x);
 
+// -- triggers -----------------------------------------------------------------
+
+/// A trigger spec with its times in nanoseconds ("once <ns>", "from <ns>",
+/// "until <ns>") shown in ISO 8601, which parses back to the same trigger.
+std::string readable_trigger(std::string_view spec);
+
 } // namespace tc::tool

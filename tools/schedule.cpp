@@ -108,34 +108,6 @@ std::string cell(std::string_view text) {
   return plain ? std::string{text} : text_quote(text);
 }
 
-// A trigger spec with its times in nanoseconds ("once <ns>", "from <ns>",
-// "until <ns>") shown in ISO 8601, which parses back to the same trigger.
-std::string readable_trigger(std::string_view spec) {
-  std::string result;
-  bool time_next = false;
-  size_t i = 0;
-  while (i < spec.size()) {
-    auto end = spec.find(' ', i);
-    if (end == std::string_view::npos)
-      end = spec.size();
-    auto word = spec.substr(i, end - i);
-    std::string out{word};
-    if (time_next && !word.empty() &&
-        word.find_first_not_of("0123456789") == std::string_view::npos)
-      if (auto t = parse_time(word))
-        out = format_time(*t);
-    std::string lower{word};
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    time_next = lower == "once" || lower == "from" || lower == "until";
-    result += out;
-    if (end < spec.size())
-      result += ' ';
-    i = end + 1;
-  }
-  return result;
-}
-
 std::string schedule_json(const schedule_options& opt, const event_store& store,
                           const schedule_view& view,
                           const std::vector<scheduled_run>& runs);

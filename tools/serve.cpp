@@ -175,6 +175,16 @@ private:
     }
   }
 
+  // A request or a start (logs of earlier builds record them) shows the
+  // command; the counts come from the other events.
+  void fold(const envelope& x, const call_requested&) {
+    (void)commands_[x.source];
+  }
+
+  void fold(const envelope& x, const call_started&) {
+    (void)commands_[x.source];
+  }
+
   void fold(const envelope& x, const call_admitted& e) {
     auto& c = commands_[x.source];
     ++c.admitted;
@@ -301,10 +311,11 @@ json view::state() const {
   json runs = json::array();
   for (auto& r : schedule_.upcoming(time_point::min(), time_point::max(), 10)) {
     auto* p = schedule_.find(r.id);
-    runs.push_back({{"time", json_time(r.due)},
-                    {"intent", r.id},
-                    {"target", p ? p->target : std::string{}},
-                    {"trigger", p ? p->trigger_spec : std::string{}}});
+    runs.push_back(
+        {{"time", json_time(r.due)},
+         {"intent", r.id},
+         {"target", p ? p->target : std::string{}},
+         {"trigger", p ? readable_trigger(p->trigger_spec) : std::string{}}});
   }
   doc["upcoming"] = std::move(runs);
   json latest = json::array();

@@ -39,7 +39,8 @@ constexpr std::string_view page = R"html(<!DOCTYPE html>
 <body>
 <h1>timecontrol</h1>
 <div id="where">log at seq <span id="seq">-</span>, latest event
-  <span id="until">-</span> &middot; <span id="live">connecting</span></div>
+  <span id="until">-</span> &middot; <span id="live">connecting</span>
+  (<span id="updates">0</span> updates)</div>
 
 <h2>Commands</h2>
 <table id="commands"><thead><tr><th>command</th><th>limiter</th>
@@ -63,6 +64,7 @@ constexpr std::string_view page = R"html(<!DOCTYPE html>
 <script>
 "use strict";
 let previous = null;
+let updates = 0;
 
 function cell(row, text, cls) {
   const td = document.createElement("td");
@@ -172,6 +174,7 @@ function connect() {
     live.textContent = "live";
     live.className = "";
     render(JSON.parse(e.data));
+    document.getElementById("updates").textContent = String(++updates);
   });
   source.onerror = () => {
     live.textContent = "disconnected, retrying";

@@ -15,10 +15,14 @@
 #   other paths 404, other methods 405 with Allow
 #   SIGTERM ends it with exit code 0, its temporary folder removed
 #
+# Exit code 77 (ctest: skipped) without curl (scripts/install-deps.sh
+# --tests installs it).
+#
 # Waits poll with generous time limits; no pass or fail depends on a fixed
 # sleep. Prints what it saw and exits non-zero on failure.
 
 set -u
+command -v curl >/dev/null || { echo "skipped: no curl"; exit 77; }
 tool=$1
 append=$2
 dir=$3

@@ -102,6 +102,8 @@ public:
   const scheduler_actor& scheduler() const noexcept { return scheduler_; }
 
   /// Bytes of events handed to the Log and not yet written (its backlog).
+  /// After the Log failed (failure()) it stays at what was pending then:
+  /// those events were never acknowledged and will not be written.
   uint64_t backlog() const noexcept;
 
   /// Internal: the backlog's counter, shared with the Log and the recorders.

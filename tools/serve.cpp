@@ -112,8 +112,12 @@ struct command_view {
   uint64_t timed_out = 0;
   std::set<uint64_t> queued;
   std::set<uint64_t> running;
-  // The latest admission of each key (pruned to the last minute).
+  // Calls that timed out: their late call_finished counts no outcome.
+  std::set<uint64_t> timed_out_running;
+  // The latest admission of each key; keys idle for a minute are dropped
+  // once the map has doubled since the last sweep.
   std::unordered_map<std::string, time_point> keys;
+  size_t keys_swept = 0;
   seconds_histogram waits;
   seconds_histogram durations;
   time_point last_call{};
@@ -158,6 +162,16 @@ private:
     // other events: counted and listed only
   }
 
+  // A process began writing: the calls the previous one had queued or
+  // running ended with it (no event will tell).
+  void fold(const envelope&, const node_started&) {
+    for (auto& [name, c] : commands_) {
+      c.queued.clear();
+      c.running.clear();
+      c.timed_out_running.clear();
+    }
+  }
+
   void fold(const envelope& x, const policy_changed& e) {
     // A command's limiter spec, or a controller's watch, pause, resume.
     watch w;
@@ -192,8 +206,15 @@ private:
     c.running.insert(e.call_id);
     c.waits.add(e.waited);
     c.last_call = x.time;
-    if (!e.key.empty())
+    if (!e.key.empty()) {
       c.keys[e.key] = x.time;
+      if (c.keys.size() >= 2 * std::max<size_t>(c.keys_swept, 1024)) {
+        std::erase_if(c.keys, [&](const auto& k) {
+          return k.second + std::chrono::minutes{1} <= x.time;
+        });
+        c.keys_swept = c.keys.size();
+      }
+    }
   }
 
   void fold(const envelope& x, const call_throttled& e) {
@@ -207,18 +228,17 @@ private:
 
   void fold(const envelope& x, const call_finished& e) {
     auto& c = commands_[x.source];
-    if (c.running.erase(e.call_id) == 0 && timed_out_.count(e.call_id) == 0)
-      return; // its start is before the log (or repaired away)
-    if (timed_out_.erase(e.call_id) == 0)
-      ++(e.ok ? c.ok : c.failed);
     c.running.erase(e.call_id);
+    // A call that timed out counts as timed out only (as `stats` does).
+    if (c.timed_out_running.erase(e.call_id) == 0)
+      ++(e.ok ? c.ok : c.failed);
     c.durations.add(e.took);
   }
 
   void fold(const envelope& x, const call_timed_out& e) {
     auto& c = commands_[x.source];
     ++c.timed_out;
-    timed_out_.insert(e.call_id);
+    c.timed_out_running.insert(e.call_id);
   }
 
   void fold(const envelope& x, const deadline_status_changed& e) {
@@ -234,8 +254,6 @@ private:
 
   std::map<std::string, command_view> commands_;
   std::map<std::pair<std::string, std::string>, watch_view> watches_;
-  // Calls that timed out: their late call_finished counts no outcome.
-  std::set<uint64_t> timed_out_;
   std::deque<std::string> latest_;
   schedule_view schedule_;
   seq_t last_seq_ = 0;
@@ -449,6 +467,10 @@ std::string view::metrics() const {
 
 // -- the server ---------------------------------------------------------------
 
+/// At most this many /api/events streams at once: each holds one of the
+/// server's threads (a dashboard tab is one); more are answered 503.
+constexpr int max_streams = 32;
+
 /// What the follower and the request threads share.
 struct shared {
   std::mutex mtx;
@@ -456,6 +478,7 @@ struct shared {
   view v;
   uint64_t version = 0; // one more each poll that brought events
   bool stopping = false;
+  std::atomic<int> streams = 0;
 
   explicit shared(std::string scheduler) : v(std::move(scheduler)) {}
 };
@@ -475,6 +498,12 @@ void route(httplib::Server& http, shared& s) {
       std::lock_guard<std::mutex> guard{s.mtx};
       text = s.v.metrics();
     }
+    text += "# HELP timecontrol_serve_event_streams Open /api/events "
+            "streams (at most " +
+            std::to_string(max_streams) +
+            ").\n# TYPE timecontrol_serve_event_streams gauge\n"
+            "timecontrol_serve_event_streams " +
+            std::to_string(s.streams.load()) + "\n";
     res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
   });
   http.Get("/api/state", [&s](const httplib::Request&, httplib::Response& res) {
@@ -487,10 +516,20 @@ void route(httplib::Server& http, shared& s) {
   });
   http.Get("/api/events", [&s](const httplib::Request&,
                                httplib::Response& res) {
+    if (++s.streams > max_streams) {
+      --s.streams;
+      res.status = 503;
+      res.set_header("Retry-After", "10");
+      res.set_content("503: " + std::to_string(max_streams) +
+                          " event streams are open already\n",
+                      "text/plain");
+      return;
+    }
     res.set_header("Cache-Control", "no-cache");
     auto sent = std::make_shared<uint64_t>(UINT64_MAX);
     res.set_chunked_content_provider(
-        "text/event-stream", [&s, sent](size_t, httplib::DataSink& sink) {
+        "text/event-stream",
+        [&s, sent](size_t, httplib::DataSink& sink) {
           std::unique_lock<std::mutex> lock{s.mtx};
           if (*sent != UINT64_MAX)
             s.changed.wait_for(lock, std::chrono::seconds{15}, [&] {
@@ -508,7 +547,8 @@ void route(httplib::Server& http, shared& s) {
           lock.unlock();
           // False when the client went away: the provider ends.
           return sink.write(chunk.data(), chunk.size());
-        });
+        },
+        [&s](bool) { --s.streams; });
   });
   auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
     res.status = 405;
@@ -528,6 +568,9 @@ void route(httplib::Server& http, shared& s) {
                               "/api/events)\n",
                           "text/plain");
       });
+  // A thread per connection: the event streams, and as many again for the
+  // other requests.
+  http.new_task_queue = [] { return new httplib::ThreadPool(2 * max_streams); };
   // Requests carry no body: a large one is refused before it is read.
   http.set_payload_max_length(64 * 1024);
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a

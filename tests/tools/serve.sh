@@ -108,6 +108,27 @@ wait_for "$dir/events" '^data: \{"last_seq":12,'
 kill $client 2>/dev/null
 wait $client 2>/dev/null
 
+# 32 event streams at once are served, a 33rd is 503, and the other paths
+# still answer.
+streams=""
+n=0
+while [ $n -lt 32 ]; do
+  curl -s -N --max-time 60 "${url}api/events" >/dev/null 2>&1 &
+  streams="$streams $!"
+  n=$((n + 1))
+done
+i=0
+until get "${url}metrics" >/dev/null &&
+  grep -q '^timecontrol_serve_event_streams 32$' "$dir/body"; do
+  i=$((i + 1))
+  [ $i -le 600 ] || fail "32 streams did not open: $(grep streams "$dir/body")"
+  sleep 0.1
+done
+[ "$(get "${url}api/events")" = 503 ] || fail "a 33rd stream is not 503"
+[ "$(get "${url}api/state")" = 200 ] || fail "/api/state with 32 streams open"
+kill $streams 2>/dev/null
+wait $streams 2>/dev/null
+
 # Still serving after the clients went away.
 [ "$(get "${url}api/state")" = 200 ] || fail "not serving after the clients"
 grep -q '^{"last_seq":12,' "$dir/body" || fail "/api/state: not seq 12"

@@ -211,7 +211,7 @@ std::string state_text(const rebuilt_limiter& r, time_point at) {
             text += ": calls";
             for (auto& x : r.in_window)
               text += (&x == &r.in_window.front() ? " " : ", ") +
-                    std::to_string(x.call_id);
+                      std::to_string(x.call_id);
           }
           return text;
         } else {
@@ -265,7 +265,7 @@ std::string answer_text(const rebuilt_limiter& r, uint64_t cost,
   if (r.answer.earliest == never)
     return "it never admits " + what + " (more than it holds)";
   auto text = "it admits " + what + " from " + format_time(r.answer.earliest) +
-              ", " + duration_to_string(r.answer.retry_after) +
+              ", " + duration_to_text(r.answer.retry_after) +
               " after the request";
   if (auto* w = std::get_if<sliding_window>(&r.limiter);
       w && !r.in_window.empty())
@@ -297,8 +297,9 @@ verdict judge(const call_story& s, const rebuilt_limiter* r,
     }
   if (!first) {
     v.recorded = "none";
-    v.why = "the log has no decision for it (only its request: the log ends "
-            "before the command decided)";
+    v.agrees = false;
+    v.why = "the log has no decision for it (no call_admitted or "
+            "call_throttled)";
     return v;
   }
   v.seq = first->seq;
@@ -315,6 +316,12 @@ verdict judge(const call_story& s, const rebuilt_limiter* r,
   auto& t = std::get<call_throttled>(first->body);
   v.recorded = std::string{to_string(t.action)};
   v.retry_after = t.retry_after;
+  if (!r && t.action != throttle_action::expired) {
+    v.agrees = false;
+    v.why = "throttled, but the log records no limiter policy before it: "
+            "it does not say why";
+    return v;
+  }
   auto ahead = std::to_string(queued_ahead) +
                (queued_ahead == 1 ? " call" : " calls") + " of its key";
   switch (t.action) {
@@ -347,7 +354,7 @@ verdict judge(const call_story& s, const rebuilt_limiter* r,
     case throttle_action::expired:
       v.why = "expired at once: its caller's max wait was shorter than the "
               "wait (" +
-              duration_to_string(t.retry_after) + ")";
+              duration_to_text(t.retry_after) + ")";
       break;
   }
   return v;
@@ -367,7 +374,7 @@ std::vector<std::string> outcome_lines(const call_story& s, seq_t decided) {
                       std::to_string(x.seq) + ")";
           if constexpr (std::is_same_v<type, call_admitted>) {
             lines.push_back("admitted" + when + " after waiting " +
-                            duration_to_string(body.waited));
+                            duration_to_text(body.waited));
           } else if constexpr (std::is_same_v<type, call_throttled>) {
             lines.push_back(std::string{to_string(body.action)} + when +
                             (body.action == throttle_action::expired
@@ -377,10 +384,10 @@ std::vector<std::string> outcome_lines(const call_story& s, seq_t decided) {
             lines.push_back("started" + when);
           } else if constexpr (std::is_same_v<type, call_timed_out>) {
             lines.push_back("timed out" + when + " (limit " +
-                            duration_to_string(body.limit) + ")");
+                            duration_to_text(body.limit) + ")");
           } else if constexpr (std::is_same_v<type, call_finished>) {
             lines.push_back(std::string{body.ok ? "finished ok" : "failed"} +
-                            when + " after " + duration_to_string(body.took) +
+                            when + " after " + duration_to_text(body.took) +
                             (body.ok ? "" : ": " + text_quote(body.error)));
           }
         },
@@ -503,10 +510,11 @@ int run_explain(const explain_options& opt) {
       doc["limiter"] = nullptr;
     }
     doc["queued_before"] = queued_ahead;
-    doc["decision"] = {{"recorded", v.recorded},
-                       {"seq", v.seq},
-                       {"agrees", v.agrees},
-                       {"why", v.why}};
+    doc["decision"] = {
+        {"recorded", v.recorded},
+        {"seq", v.seq == 0 ? json(nullptr) : json(v.seq)},
+        {"agrees", v.recorded == "none" ? json(nullptr) : json(v.agrees)},
+        {"why", v.why}};
     doc["events"] = outcome_json(s);
     std::printf("%s\n", dump_json(doc).c_str());
   } else {
@@ -514,7 +522,14 @@ int run_explain(const explain_options& opt) {
         "call " + std::to_string(opt.call) + " of " + text_quote(opt.command);
     if (!key.empty())
       name += ", key " + text_quote(key);
-    std::printf("%s, requested at %s (seq %llu)\n", name.c_str(),
+    // The request itself is not recorded: its decision tells of it (or, in
+    // logs of record format 1, a call_requested).
+    auto& first = s.events.front().body;
+    bool request = std::holds_alternative<call_requested>(first) ||
+                   std::holds_alternative<call_admitted>(first) ||
+                   std::holds_alternative<call_throttled>(first);
+    std::printf("%s, %s %s (seq %llu)\n", name.c_str(),
+                request ? "requested at" : "first seen at",
                 format_time(requested).c_str(),
                 static_cast<unsigned long long>(first_seq));
     if (!s.policy || s.policy->spec.empty()) {
@@ -539,6 +554,10 @@ int run_explain(const explain_options& opt) {
       if (r->last)
         std::printf("  the last admission: %s\n",
                     admission_text(*r->last).c_str());
+      if (r->last && r->last->at > requested)
+        std::printf("  note: admissions before it in the log are stamped "
+                    "after its request (the clock went back, or more than "
+                    "one process wrote the log)\n");
       std::printf("  %s\n", answer_text(*r, cost, admitted != nullptr).c_str());
     }
     std::printf("decision: %s (seq %llu): %s\n", v.recorded.c_str(),
@@ -546,10 +565,10 @@ int run_explain(const explain_options& opt) {
     if (v.recorded != "admitted" && v.recorded != "none" &&
         v.retry_after != duration::max()) {
       std::string line =
-          "  recorded retry-after: " + duration_to_string(v.retry_after);
+          "  recorded retry-after: " + duration_to_text(v.retry_after);
       if (r && !r->answer.admitted && r->answer.retry_after != v.retry_after)
         line += "; the rebuilt limiter says " +
-                duration_to_string(r->answer.retry_after) +
+                duration_to_text(r->answer.retry_after) +
                 (admitted ? "" : " for a call of cost 1");
       std::printf("%s\n", line.c_str());
     }

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <string_view>
 
 #include "timecontrol/core/time.hpp"
 
@@ -25,6 +26,11 @@ using json = nlohmann::ordered_json;
 inline std::string dump_json(const json& doc) {
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
+
+/// `text` with each byte that is not part of valid UTF-8 replaced by
+/// U+FFFD (as dump_json() writes it), for text that goes out as UTF-8
+/// elsewhere too (Prometheus label values).
+std::string valid_utf8(std::string_view text);
 
 /// A time as the documents write it: an ISO 8601 string, or null for
 /// time_point::max() (never).

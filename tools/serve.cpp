@@ -26,10 +26,15 @@
 // metrics have no authentication, so another address is refused unless
 // --insecure says that is meant. Port 0 takes a free port; the first line
 // on standard output says where it serves ("serving http://127.0.0.1:43127/
-// for LOG"). It stops on SIGINT, SIGTERM or SIGHUP (exit 0). Exit codes: 2
-// bad flags, 3 the log cannot be opened or the address cannot be listened
-// on, 4 the log is damaged (a record that does not decode, or 10 catch-ups
-// in a row that fail).
+// for LOG"). It stops on SIGINT, SIGTERM or SIGHUP (exit 0), within a
+// second even if a client keeps a connection open. Exit codes: 2 bad flags,
+// 3 the log cannot be opened, is removed (or replaced) while served, or the
+// address cannot be listened on, 4 the log is damaged (a record that does
+// not decode, or 10 catch-ups in a row that fail). Names that are not
+// valid UTF-8 have their bad bytes replaced by U+FFFD in the JSON and the
+// metrics. Not hardened against slow clients: 64 connections that send a
+// byte now and then hold every server thread (keep it on loopback, or put
+// a proxy in front); pipelined requests are not answered (cpp-httplib).
 //
 // The HTTP server is cpp-httplib (Debian's libcpp-httplib-dev), a thread per
 // connection from a pool; the view is guarded by one mutex, which the
@@ -39,13 +44,17 @@
 #include <CLI/CLI.hpp>
 
 #include <httplib.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -338,7 +347,7 @@ json view::state() const {
   doc["upcoming"] = std::move(runs);
   json latest = json::array();
   for (auto i = latest_.rbegin(); i != latest_.rend(); ++i)
-    latest.push_back(json::parse(*i, nullptr, false));
+    latest.push_back(json::parse(valid_utf8(*i), nullptr, false));
   doc["latest_events"] = std::move(latest);
   return doc;
 }
@@ -346,7 +355,7 @@ json view::state() const {
 // A label value as the text format writes it: \, " and newline escaped.
 std::string label(std::string_view text) {
   std::string out;
-  for (char c : text) {
+  for (char c : valid_utf8(text)) {
     if (c == '\\')
       out += "\\\\";
     else if (c == '"')
@@ -359,10 +368,12 @@ std::string label(std::string_view text) {
   return out;
 }
 
+// The shortest text that reads back as `x` ("0.005", not
+// "0.0050000000000000001").
 std::string number(double x) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  return ec == std::errc{} ? std::string{buf, end} : std::string{"NaN"};
 }
 
 std::string view::metrics() const {
@@ -651,10 +662,28 @@ int run_serve(const serve_options& opt) {
   std::printf("serving http://%s:%d/ for %s\n", shown.c_str(), bound,
               opt.path.c_str());
   std::fflush(stdout);
-  std::thread server{[&] { http.listen_after_bind(); }};
+  std::promise<void> listened;
+  auto done = listened.get_future();
+  std::thread server{[&] {
+    http.listen_after_bind();
+    listened.set_value();
+  }};
   int result = exit_ok;
   int failed_refreshes = 0;
+  // The log's folder, to notice it removed (or replaced) while served: a
+  // follower would go on reading the files it holds open, and serve what
+  // no longer is.
+  struct stat opened {};
+  bool known = ::stat(opt.path.c_str(), &opened) == 0;
   while (!interrupted && wait_unless_stopped(every.value())) {
+    struct stat now {};
+    if (known && (::stat(opt.path.c_str(), &now) != 0 ||
+                  now.st_ino != opened.st_ino || now.st_dev != opened.st_dev)) {
+      complain("serve", "not_found: " + opt.path +
+                            ": the log was removed or replaced while served");
+      result = exit_open_failed;
+      break;
+    }
     auto last = store->refresh();
     if (!last) {
       if (++failed_refreshes < 10)
@@ -683,6 +712,14 @@ int run_serve(const serve_options& opt) {
   }
   s.changed.notify_all();
   http.stop();
+  // The server's threads end with their connections; a client that keeps
+  // one open (sending a byte now and then) must not hold the exit up. Once
+  // the follower's folder is removed (the store closed), a second is all
+  // they get.
+  store.reset();
+  std::fflush(stdout);
+  if (done.wait_for(std::chrono::seconds{1}) != std::future_status::ready)
+    std::_Exit(result);
   server.join();
   return result;
 }

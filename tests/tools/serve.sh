@@ -1,6 +1,7 @@
 #!/bin/sh
-# serve.sh TIMECONTROL APPEND_TEST_LOG DIR: `timecontrol serve` over HTTP,
-# on a log that a second process (append_test_log) writes while it serves.
+# serve.sh TIMECONTROL APPEND_TEST_LOG DIR MAKE_TEST_LOG: `timecontrol serve`
+# over HTTP, on a log that a second process (append_test_log) writes while
+# it serves.
 #
 #   /              200, text/html, the page with nothing loaded from
 #                  elsewhere (no http:// or https:// reference)
@@ -13,7 +14,10 @@
 #                  events are appended, with the new last seq
 #   a client that goes away mid-stream leaves the server serving
 #   other paths 404, other methods 405 with Allow
-#   SIGTERM ends it with exit code 0, its temporary folder removed
+#   SIGTERM ends it with exit code 0, its temporary folder removed, also
+#   while a client trickles a request
+#   names with bytes that are not UTF-8: valid metrics and JSON
+#   the log removed while served: exit code 3
 #
 # Exit code 77 (ctest: skipped) without curl (scripts/install-deps.sh
 # --tests installs it).
@@ -26,6 +30,7 @@ command -v curl >/dev/null || { echo "skipped: no curl"; exit 77; }
 tool=$1
 append=$2
 dir=$3
+odd=$4
 
 rm -rf "$dir"
 mkdir -p "$dir/tmp"
@@ -145,10 +150,48 @@ code=$(get -X BREW "$url")
 [ "$code" = 400 ] || [ "$code" = 405 ] || fail "BREW is $code"
 [ "$(get "${url}api/state")" = 200 ] || fail "not serving after BREW"
 
+# A client that trickles a request body (1 byte a second) does not hold up
+# the exit: SIGTERM ends it within a few seconds, with exit code 0.
+head -c 200 /dev/zero >"$dir/slow-body"
+curl -s --limit-rate 1 --max-time 120 --data-binary @"$dir/slow-body" \
+  "${url}api/state" >/dev/null 2>&1 &
+slow=$!
+sleep 1
+start=$(date +%s)
 kill -TERM $pid
 wait $pid
 rc=$?
 pid=
+took=$(($(date +%s) - start))
+kill $slow 2>/dev/null
+wait $slow 2>/dev/null
 [ $rc -eq 0 ] || fail "exit code $rc after SIGTERM"
+[ $took -le 5 ] || fail "SIGTERM took $took s with a slow client"
+
+# A log whose names hold a stray byte and a control character: the metrics
+# stay valid (promtool) and the JSON parses (no value left out).
+"$odd" "$dir/odd" --odd-names || fail "cannot make the odd log"
+"$tool" serve "$dir/odd" --http 127.0.0.1:0 >"$out" 2>&1 &
+pid=$!
+wait_for "$out" "^serving http://127.0.0.1:[0-9]+/ for "
+url=$(sed -n 's/^serving \(http:[^ ]*\) for .*/\1/p' "$out")
+[ "$(get "${url}metrics")" = 200 ] || fail "odd: /metrics is not 200"
+if command -v promtool >/dev/null; then
+  promtool check metrics <"$dir/body" >"$dir/promtool" 2>&1 ||
+    fail "odd: promtool: $(cat "$dir/promtool")"
+fi
+grep -q "$(printf '\357\277\275')" "$dir/body" ||
+  fail "odd: no U+FFFD in the metrics"
+[ "$(get "${url}api/state")" = 200 ] || fail "odd: /api/state is not 200"
+! grep -q 'discarded' "$dir/body" || fail "odd: /api/state left events out"
+
+# The log removed while served: exit code 3, and why.
+rm -rf "$dir/odd"
+wait $pid
+rc=$?
+pid=
+[ $rc -eq 3 ] || fail "exit code $rc after the log was removed, not 3"
+grep -q "the log was removed or replaced while served" "$out" ||
+  fail "no reason given for the removed log"
 [ -z "$(ls "$dir/tmp")" ] || fail "left behind in TMPDIR: $(ls "$dir/tmp")"
 echo "ok: served $url"

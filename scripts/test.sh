@@ -17,8 +17,12 @@ echo "== suite 1/3: normal build"
 ctest --test-dir "$root/build" --output-on-failure -j "$jobs"
 
 echo "== suite 2/3: AddressSanitizer + UndefinedBehaviorSanitizer"
+# -O1 -g1 (line tables: stack traces still name file and line): about half
+# the compile time of -O2 -g for the same checks (command.test.cpp: 79 s
+# against 169 s), and the sanitizers' usual optimisation level.
 "$root/scripts/build.sh" "$root/build-asan" -DTIMECONTROL_SANITIZE=ON \
-  -DTIMECONTROL_BUILD_BENCHMARKS=OFF
+  -DTIMECONTROL_BUILD_BENCHMARKS=OFF \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/build-asan" --output-on-failure -j "$jobs"

@@ -1275,58 +1275,56 @@ BOOST_AUTO_TEST_CASE(a_pause_after_the_due_time_comes_after_late) {
   BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
 }
 
-// A fact of poll stamped after its due time (any event of its source)
-// decides late as of due + 1 ns while a held stamp keeps the watermark
-// before it. A change of the watch that keeps its period (here: failures now
-// count as calls) is not decided as of that earlier watermark again: no
-// late -> up without a call, no second miss.
+// poll (10s + 5s grace) called at t0, a stamp held from t0 + 9s, and a
+// fact of poll stamped t0 + 10.5s, which decides late as of t0 + 10s + 1ns
+// while the held stamp keeps the watermark before it. The held slot.
+std::shared_ptr<detail::stamp_slot>
+late_decided_by_a_later_fact(controller_fixture& f) {
+  f.spawn(f.config());
+  f.call("poll");
+  f.advance(9s);
+  auto slot = f.rt->backlog_ptr()->open_slot();
+  slot->hold(f.now());
+  f.sched->advance_time(std::chrono::duration_cast<caf::timespan>(1500ms));
+  f.run();
+  BOOST_REQUIRE(!f.rt->record("poll", policy_changed{"1/s"}));
+  f.run();
+  BOOST_REQUIRE((f.recorded("poll") == std::vector<ds>{ds::up, ds::late}));
+  return slot;
+}
+
+// Then, the stamp released and an hour on: late, then down, one miss.
+void ends_down_after_one_miss(controller_fixture& f, detail::stamp_slot& slot) {
+  slot.clear();
+  f.advance(1h);
+  BOOST_TEST_MESSAGE("recorded: " << seq_of(f, "poll"));
+  BOOST_TEST(
+      (f.recorded("poll") == std::vector<ds>{ds::up, ds::late, ds::down}));
+  BOOST_TEST(f.stored({.type = event_type::deadline_missed}).size() == 1u);
+}
+
+// A change of the watch that keeps its period (here: failures now count as
+// calls) is not decided as of that earlier watermark again: no late -> up
+// without a call, no second miss.
 BOOST_AUTO_TEST_CASE(
     a_watch_change_does_not_undo_a_late_decided_by_a_later_fact) {
-  spawn(config()); // poll: 10s + 5s grace
-  call("poll");    // t0: late from t0 + 10s + 1ns
-  advance(9s);
-  auto slot = rt->backlog_ptr()->open_slot();
-  slot->hold(now()); // t0 + 9s
-  sched->advance_time(std::chrono::duration_cast<caf::timespan>(1500ms));
-  run();
-  BOOST_REQUIRE(!rt->record("poll", policy_changed{"1/s"})); // t0 + 10.5s
-  run();
-  BOOST_REQUIRE((recorded("poll") == std::vector<ds>{ds::up, ds::late}));
+  auto slot = late_decided_by_a_later_fact(*this);
   BOOST_REQUIRE(yes(ask<bool>(controller, watch_atom::value,
                               watch{"poll", 10s, 5s, 0s, true})));
-  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
   BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::late}));
-  slot->clear();
-  advance(1h);
-  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
-  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::late, ds::down}));
-  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
+  ends_down_after_one_miss(*this, *slot);
 }
 
 // The same with a restart of the controller (the runtime and its held stamp
 // stay): the new controller does not decide its start as of a watermark
 // before the time late was recorded.
 BOOST_AUTO_TEST_CASE(a_restart_while_a_stamp_is_held_keeps_late) {
-  spawn(config());
-  call("poll"); // t0
-  advance(9s);
-  auto slot = rt->backlog_ptr()->open_slot();
-  slot->hold(now()); // t0 + 9s
-  sched->advance_time(std::chrono::duration_cast<caf::timespan>(1500ms));
-  run();
-  BOOST_REQUIRE(!rt->record("poll", policy_changed{"1/s"})); // t0 + 10.5s
-  run();
-  BOOST_REQUIRE((recorded("poll") == std::vector<ds>{ds::up, ds::late}));
+  auto slot = late_decided_by_a_later_fact(*this);
   caf::anon_send_exit(controller, caf::exit_reason::user_shutdown);
   run();
   spawn(config());
-  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
   BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::late}));
-  slot->clear();
-  advance(1h);
-  BOOST_TEST_MESSAGE("recorded: " << seq_of(*this, "poll"));
-  BOOST_TEST((recorded("poll") == std::vector<ds>{ds::up, ds::late, ds::down}));
-  BOOST_TEST(stored({.type = event_type::deadline_missed}).size() == 1u);
+  ends_down_after_one_miss(*this, *slot);
 }
 
 // A cron watch whose late call comes while a stamp is held (max_event_delay

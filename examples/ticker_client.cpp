@@ -103,10 +103,10 @@ int main(int argc, char** argv) {
     return fail("report", report.error());
 
   // Often enough: the poller must run every second.
-  auto watchdog = tc::spawn_controller(
-      **rt, {.name = "watchdog",
-             .watches = {{"poll-ticker", 1s, 500ms}},
-             .actions = tc::action_alarm});
+  auto watchdog =
+      tc::spawn_controller(**rt, {.name = "watchdog",
+                                  .watches = {{"poll-ticker", 1s, 500ms}},
+                                  .actions = tc::action_alarm});
   if (!watchdog)
     return fail("watchdog", watchdog.error());
 
@@ -122,8 +122,7 @@ int main(int argc, char** argv) {
   (*rt)->observe({.type = tc::event_type::deadline_status_changed},
                  [](const tc::envelope& x) {
                    auto& c = std::get<tc::deadline_status_changed>(x.body);
-                   std::printf("  watchdog: %s %s -> %s%s\n",
-                               c.command.c_str(),
+                   std::printf("  watchdog: %s %s -> %s%s\n", c.command.c_str(),
                                std::string{tc::to_string(c.from)}.c_str(),
                                std::string{tc::to_string(c.to)}.c_str(),
                                c.to == tc::deadline_status::late

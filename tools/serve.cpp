@@ -65,6 +65,7 @@
 #include "timecontrol/core/deadline_status.hpp"
 #include "timecontrol/plugins/schedule_view.hpp"
 #include "timecontrol/policies/cron.hpp"
+#include "timecontrol/policies/deadline.hpp"
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/policies/watch_spec.hpp"
 #include "timecontrol/tools/commands.hpp"
@@ -137,7 +138,9 @@ struct watch_view {
   time_point since{};
   uint64_t misses = 0;
   std::optional<watch> config;
-  bool paused = false;
+  // The watch's rule, fed the same facts as the Controller's (calls,
+  // pauses): its due time is the next one the dashboard shows.
+  std::optional<deadline> policy;
 };
 
 constexpr size_t latest_events = 50;
@@ -185,17 +188,46 @@ private:
     // A command's limiter spec, or a controller's watch, pause, resume.
     watch w;
     if (parse_watch_spec(e.policy, w)) {
-      auto& v = watches_[{x.source, w.command}];
-      v.config = w;
+      watch_started(watches_[{w.command, x.source}], w, x.time);
     } else if (auto name = parse_unwatch_spec(e.policy); !name.empty()) {
-      watches_.erase({x.source, std::string{name}});
+      watches_.erase({std::string{name}, x.source});
     } else if (auto paused = parse_pause_spec(e.policy); !paused.empty()) {
-      watches_[{x.source, std::string{paused}}].paused = true;
+      if (auto& p = watches_[{std::string{paused}, x.source}].policy)
+        p->paused(x.time);
     } else if (auto resumed = parse_resume_spec(e.policy); !resumed.empty()) {
-      watches_[{x.source, std::string{resumed}}].paused = false;
+      if (auto& p = watches_[{std::string{resumed}, x.source}].policy)
+        p->resumed(x.time);
     } else {
       commands_[x.source].policy = e.policy;
     }
+  }
+
+  // A watch begins, or changes (its calls so far kept), as a Controller's
+  // does (a cron expression that does not parse keeps no rule).
+  static void watch_started(watch_view& v, const watch& w, time_point at) {
+    v.config = w;
+    if (w.cron.empty()) {
+      if (v.policy)
+        v.policy->reconfigure(w.period, w.grace, at);
+      else
+        v.policy.emplace(w.period, w.grace, at, true);
+      return;
+    }
+    auto schedule = cron_schedule::parse(w.cron);
+    if (!schedule)
+      v.policy.reset();
+    else if (v.policy)
+      v.policy->reconfigure(std::move(*schedule), w.grace, at);
+    else
+      v.policy.emplace(std::move(*schedule), w.grace, at, true);
+  }
+
+  // The watches of `command`, each as `f(watch_view&)`.
+  template <class F>
+  void each_watch_of(const std::string& command, F f) {
+    for (auto i = watches_.lower_bound({command, std::string{}});
+         i != watches_.end() && i->first.first == command; ++i)
+      f(i->second);
   }
 
   // A request or a start (logs of earlier builds record them) shows the
@@ -215,6 +247,10 @@ private:
     c.running.insert(e.call_id);
     c.waits.add(e.waited);
     c.last_call = x.time;
+    each_watch_of(x.source, [&](watch_view& w) {
+      if (w.policy)
+        w.policy->started(e.call_id, x.time);
+    });
     if (!e.key.empty()) {
       c.keys[e.key] = x.time;
       if (c.keys.size() >= 2 * std::max<size_t>(c.keys_swept, 1024)) {
@@ -238,6 +274,11 @@ private:
   void fold(const envelope& x, const call_finished& e) {
     auto& c = commands_[x.source];
     c.running.erase(e.call_id);
+    each_watch_of(x.source, [&](watch_view& w) {
+      if (w.policy)
+        w.policy->finished(e.call_id, x.time,
+                           e.ok || (w.config && w.config->count_failures));
+    });
     // A call that timed out counts as timed out only (as `stats` does).
     if (c.timed_out_running.erase(e.call_id) == 0)
       ++(e.ok ? c.ok : c.failed);
@@ -251,17 +292,17 @@ private:
   }
 
   void fold(const envelope& x, const deadline_status_changed& e) {
-    auto& w = watches_[{x.source, e.command}];
+    auto& w = watches_[{e.command, x.source}];
     w.status = e.to;
     w.since = x.time;
-    w.paused = e.to == deadline_status::paused;
   }
 
   void fold(const envelope& x, const deadline_missed& e) {
-    ++watches_[{x.source, e.command}].misses;
+    ++watches_[{e.command, x.source}].misses;
   }
 
   std::map<std::string, command_view> commands_;
+  // By (command, controller): a command's watches side by side.
   std::map<std::pair<std::string, std::string>, watch_view> watches_;
   std::deque<std::string> latest_;
   schedule_view schedule_;
@@ -269,20 +310,6 @@ private:
   uint64_t events_ = 0;
   time_point until_{};
 };
-
-/// When the watch wants its next call: the last call plus the period, or
-/// the first fire time of its cron schedule after it; none if never called
-/// or not parsable.
-std::optional<time_point> next_due(const watch& w, time_point last_call) {
-  if (last_call == time_point{})
-    return std::nullopt;
-  if (w.cron.empty())
-    return last_call + w.period;
-  auto schedule = cron_schedule::parse(w.cron);
-  if (!schedule)
-    return std::nullopt;
-  return schedule->next_after(last_call);
-}
 
 json view::state() const {
   json doc;
@@ -314,12 +341,12 @@ json view::state() const {
   doc["commands"] = std::move(commands);
   json watches = json::array();
   for (auto& [key, w] : watches_) {
-    auto c = commands_.find(key.second);
+    auto c = commands_.find(key.first);
     auto last = c == commands_.end() ? time_point{} : c->second.last_call;
-    auto due = w.config ? next_due(*w.config, last) : std::nullopt;
+    auto due = w.policy ? w.policy->due() : std::nullopt;
     watches.push_back(
-        {{"controller", key.first},
-         {"command", key.second},
+        {{"controller", key.second},
+         {"command", key.first},
          {"status", std::string{to_string(w.status)}},
          {"since",
           w.since == time_point{} ? json(nullptr) : json_time(w.since)},
@@ -454,7 +481,7 @@ std::string view::metrics() const {
          "Times a watched command became overdue (late or down).");
   for (auto& [key, w] : watches_)
     sample("timecontrol_deadline_misses_total",
-           "controller=\"" + label(key.first) + "\"," + cmd(key.second),
+           "controller=\"" + label(key.second) + "\"," + cmd(key.first),
            std::to_string(w.misses));
   family("timecontrol_watch_status", "gauge",
          "A watch's status, as a state set: 1 for the current one.");
@@ -464,7 +491,7 @@ std::string view::metrics() const {
   for (auto& [key, w] : watches_)
     for (auto s : statuses)
       sample("timecontrol_watch_status",
-             "controller=\"" + label(key.first) + "\"," + cmd(key.second) +
+             "controller=\"" + label(key.second) + "\"," + cmd(key.first) +
                  ",status=\"" + std::string{to_string(s)} + "\"",
              w.status == s ? "1" : "0");
   family("timecontrol_log_last_seq", "gauge",

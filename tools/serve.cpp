@@ -64,6 +64,7 @@
 
 #include "timecontrol/core/deadline_status.hpp"
 #include "timecontrol/plugins/schedule_view.hpp"
+#include "timecontrol/plugins/stats.hpp"
 #include "timecontrol/policies/cron.hpp"
 #include "timecontrol/policies/deadline.hpp"
 #include "timecontrol/policies/spec.hpp"
@@ -112,18 +113,11 @@ struct seconds_histogram {
   }
 };
 
+// What a command's counts (the stats plugin's) leave out.
 struct command_view {
   std::string policy;
-  uint64_t admitted = 0;
-  // By throttle_action: waited, rejected, dropped, expired.
-  std::array<uint64_t, 4> throttled{};
-  uint64_t ok = 0;
-  uint64_t failed = 0;
-  uint64_t timed_out = 0;
   std::set<uint64_t> queued;
   std::set<uint64_t> running;
-  // Calls that timed out: their late call_finished counts no outcome.
-  std::set<uint64_t> timed_out_running;
   // The latest admission of each key; keys idle for a minute are dropped
   // once the map has doubled since the last sweep.
   std::unordered_map<std::string, time_point> keys;
@@ -157,6 +151,7 @@ public:
     if (latest_.size() > latest_events)
       latest_.pop_front();
     schedule_.consume(x);
+    stats_.consume(x);
     std::visit([&](const auto& body) { fold(x, body); }, x.body);
   }
 
@@ -180,7 +175,6 @@ private:
     for (auto& [name, c] : commands_) {
       c.queued.clear();
       c.running.clear();
-      c.timed_out_running.clear();
     }
   }
 
@@ -242,7 +236,6 @@ private:
 
   void fold(const envelope& x, const call_admitted& e) {
     auto& c = commands_[x.source];
-    ++c.admitted;
     c.queued.erase(e.call_id);
     c.running.insert(e.call_id);
     c.waits.add(e.waited);
@@ -264,7 +257,6 @@ private:
 
   void fold(const envelope& x, const call_throttled& e) {
     auto& c = commands_[x.source];
-    ++c.throttled[static_cast<size_t>(e.action) % 4];
     if (e.action == throttle_action::waited)
       c.queued.insert(e.call_id);
     else
@@ -279,16 +271,7 @@ private:
         w.policy->finished(e.call_id, x.time,
                            e.ok || (w.config && w.config->count_failures));
     });
-    // A call that timed out counts as timed out only (as `stats` does).
-    if (c.timed_out_running.erase(e.call_id) == 0)
-      ++(e.ok ? c.ok : c.failed);
     c.durations.add(e.took);
-  }
-
-  void fold(const envelope& x, const call_timed_out& e) {
-    auto& c = commands_[x.source];
-    ++c.timed_out;
-    c.timed_out_running.insert(e.call_id);
   }
 
   void fold(const envelope& x, const deadline_status_changed& e) {
@@ -301,6 +284,15 @@ private:
     ++watches_[{e.command, x.source}].misses;
   }
 
+  /// The stats plugin's counts of `name` (zeros if it has none yet).
+  const command_stats& counts(const std::string& name) const {
+    static const command_stats none;
+    auto* c = stats_.command(name);
+    return c ? *c : none;
+  }
+
+  // Calls by outcome, throttles by action: the stats plugin's rules.
+  stats stats_;
   std::map<std::string, command_view> commands_;
   // By (command, controller): a command's watches side by side.
   std::map<std::pair<std::string, std::string>, watch_view> watches_;
@@ -317,6 +309,7 @@ json view::state() const {
   doc["until"] = events_ == 0 ? json(nullptr) : json_time(until_);
   json commands = json::array();
   for (auto& [name, c] : commands_) {
+    auto& n = counts(name);
     size_t keys = 0;
     for (auto& [key, at] : c.keys)
       if (at + std::chrono::minutes{1} > until_)
@@ -324,14 +317,14 @@ json view::state() const {
     commands.push_back(
         {{"command", name},
          {"policy", c.policy},
-         {"admitted", c.admitted},
-         {"queued", c.throttled[0]},
-         {"rejected", c.throttled[1]},
-         {"dropped", c.throttled[2]},
-         {"expired", c.throttled[3]},
-         {"ok", c.ok},
-         {"failed", c.failed},
-         {"timed_out", c.timed_out},
+         {"admitted", n.admitted},
+         {"queued", n.throttled[0]},
+         {"rejected", n.throttled[1]},
+         {"dropped", n.throttled[2]},
+         {"expired", n.expired},
+         {"ok", n.finished_ok},
+         {"failed", n.failed},
+         {"timed_out", n.timed_out},
          {"waiting", c.queued.size()},
          {"running", c.running.size()},
          {"keys_last_minute", keys},
@@ -423,26 +416,29 @@ std::string view::metrics() const {
          "Calls a command's limiter admitted.");
   for (auto& [name, c] : commands_)
     sample("timecontrol_calls_admitted_total", cmd(name),
-           std::to_string(c.admitted));
+           std::to_string(counts(name).admitted));
   family("timecontrol_calls_throttled_total", "counter",
          "Calls a command's limiter throttled, by what it did with them.");
   constexpr const char* actions[] = {"waited", "rejected", "dropped",
                                      "expired"};
-  for (auto& [name, c] : commands_)
+  for (auto& [name, c] : commands_) {
+    auto& n = counts(name);
     for (size_t i = 0; i < 4; ++i)
       sample("timecontrol_calls_throttled_total",
              cmd(name) + ",action=\"" + actions[i] + "\"",
-             std::to_string(c.throttled[i]));
+             std::to_string(i < 3 ? n.throttled[i] : n.expired));
+  }
   family("timecontrol_calls_finished_total", "counter",
          "Calls that ended, by outcome (a call that timed out counts once, "
          "as timed_out).");
   for (auto& [name, c] : commands_) {
+    auto& n = counts(name);
     sample("timecontrol_calls_finished_total", cmd(name) + ",outcome=\"ok\"",
-           std::to_string(c.ok));
+           std::to_string(n.finished_ok));
     sample("timecontrol_calls_finished_total",
-           cmd(name) + ",outcome=\"failed\"", std::to_string(c.failed));
+           cmd(name) + ",outcome=\"failed\"", std::to_string(n.failed));
     sample("timecontrol_calls_finished_total",
-           cmd(name) + ",outcome=\"timed_out\"", std::to_string(c.timed_out));
+           cmd(name) + ",outcome=\"timed_out\"", std::to_string(n.timed_out));
   }
   family("timecontrol_calls_queued", "gauge",
          "Calls waiting in a command's queue for its limiter.");

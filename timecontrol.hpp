@@ -1,8 +1,10 @@
 // Everything a program using timecontrol needs, in one include (like CAF's
 // caf/all.hpp): the runtime and its actors, the events, the store, the
-// policies and the plugins. Compiles slowly; include single headers where
-// that matters. Not included: timecontrol/actors/simulation.hpp (one's own
-// tests on simulated time; it brings in CAF's test coordinator).
+// policies, the plugins and the text forms of events. Compiles slowly;
+// include single headers where that matters. Not included:
+// timecontrol/actors/simulation.hpp (one's own tests on simulated time; it
+// brings in CAF's test coordinator) and timecontrol/http/dashboard.hpp (a
+// library of its own, timecontrol::http).
 
 #pragma once
 
@@ -60,3 +62,4 @@
 #include "timecontrol/policies/watch_spec.hpp"
 #include "timecontrol/storage/event_store.hpp"
 #include "timecontrol/storage/repair.hpp"
+#include "timecontrol/text/format.hpp"

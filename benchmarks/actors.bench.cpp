@@ -24,6 +24,13 @@
 //                    to its answer, p50 and p99, for M = direct, persist
 //                    (command_sync) and act (command_act); the lines printed
 //                    at the end give what a Command adds to direct
+//   dashboard_cost/W what the dashboard (http/dashboard.hpp) costs a runtime
+//                    under load: command_sync/W without a dashboard, with
+//                    one served (its observer folds every event), and with
+//                    one served and scraped (GET /metrics and /api/state
+//                    every second, one /api/events stream open), each on a
+//                    fresh runtime, the three in turn 5 times; the medians
+//                    and their ratios to the run without are printed
 //
 // The commands' limiter is "10000000/s burst 10000000": checked on every call
 // and never hit. Logging is on: every call records call_admitted and
@@ -47,14 +54,20 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <httplib.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -66,6 +79,7 @@
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/core/error.hpp"
 #include "timecontrol/events/register.hpp"
+#include "timecontrol/http/dashboard.hpp"
 
 namespace fs = std::filesystem;
 using namespace tc;
@@ -331,6 +345,128 @@ void latency(benchmark::State& state, const mode& m) {
     caf::anon_send_exit(*dest, caf::exit_reason::user_shutdown);
 }
 
+/// Median calls/s by "dashboard setting/W" (none, served, scraped).
+std::map<std::string, double>& dashboard_results() {
+  static std::map<std::string, double> x;
+  return x;
+}
+
+/// Reads /metrics and /api/state every second and keeps an /api/events
+/// stream open, until destroyed.
+class scraper {
+public:
+  explicit scraper(uint16_t port) : port_(port) {
+    periodic_ = std::thread{[this] {
+      httplib::Client client{"127.0.0.1", port_};
+      while (!stop_) {
+        auto metrics = client.Get("/metrics");
+        auto state = client.Get("/api/state");
+        if (!metrics || metrics->status != 200 || !state ||
+            state->status != 200)
+          ++failed;
+        std::unique_lock<std::mutex> lock{mtx_};
+        tick_.wait_for(lock, std::chrono::seconds{1},
+                       [this] { return stop_.load(); });
+      }
+    }};
+    stream_ = std::thread{[this] {
+      httplib::Client client{"127.0.0.1", port_};
+      (void)client.Get("/api/events",
+                       [this](const char*, size_t) { return !stop_; });
+    }};
+  }
+
+  ~scraper() {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      stop_ = true;
+    }
+    tick_.notify_all();
+    periodic_.join();
+  }
+
+  /// The stream ends when the dashboard stops.
+  void join_stream() { stream_.join(); }
+
+  std::atomic<int> failed = 0;
+
+private:
+  uint16_t port_;
+  std::atomic<bool> stop_ = false;
+  std::mutex mtx_;
+  std::condition_variable tick_;
+  std::thread periodic_;
+  std::thread stream_;
+};
+
+/// calls/s of sync_mode at `window` on a fresh runtime: 0 without a
+/// dashboard, 1 served, 2 served and scraped.
+double one_dashboard_run(size_t window, int setting) {
+  using clock = std::chrono::steady_clock;
+  environment env{durability::buffered};
+  std::unique_ptr<dashboard> dash;
+  std::unique_ptr<scraper> scrape;
+  if (setting > 0) {
+    auto served = dashboard::serve(*env.rt, {.listen = "127.0.0.1:0"});
+    if (!served) {
+      std::fprintf(stderr, "bench.actors: %s\n",
+                   render(served.error()).c_str());
+      std::exit(1);
+    }
+    dash = std::move(*served);
+    if (setting > 1)
+      scrape = std::make_unique<scraper>(dash->port());
+  }
+  auto bare = env.sys->spawn(bare_impl);
+  auto dest = destination(env, sync_mode, bare);
+  if (!dest) {
+    std::fprintf(stderr, "bench.actors: %s\n", render(dest.error()).c_str());
+    std::exit(1);
+  }
+  auto control = std::make_shared<run_control>();
+  auto driver = env.sys->spawn(driver_impl, *dest, window, control);
+  auto finished = control->done.get_future();
+  auto t0 = clock::now();
+  caf::anon_send(driver, go_atom::value, calls_per_iteration);
+  finished.wait();
+  auto secs = std::chrono::duration<double>(clock::now() - t0).count();
+  caf::anon_send_exit(driver, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(bare, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(*dest, caf::exit_reason::user_shutdown);
+  int failed = 0;
+  if (scrape) {
+    failed = scrape->failed.load();
+    if (dash)
+      dash->stop();
+    scrape->join_stream();
+    scrape.reset();
+  }
+  if (control->failed != 0 || failed != 0) {
+    std::fprintf(stderr, "bench.actors: %llu calls and %d scrapes failed\n",
+                 static_cast<unsigned long long>(control->failed), failed);
+    std::exit(1);
+  }
+  return static_cast<double>(calls_per_iteration) / secs;
+}
+
+void dashboard_cost(benchmark::State& state) {
+  auto window = static_cast<size_t>(state.range(0));
+  constexpr const char* settings[] = {"none", "served", "scraped"};
+  std::vector<double> rates[3];
+  for (auto _ : state)
+    for (int round = 0; round < 5; ++round)
+      for (int setting = 0; setting < 3; ++setting)
+        rates[setting].push_back(one_dashboard_run(window, setting));
+  for (int setting = 0; setting < 3; ++setting) {
+    auto& xs = rates[setting];
+    std::sort(xs.begin(), xs.end());
+    auto median = xs[xs.size() / 2];
+    state.counters[std::string{settings[setting]} + "_calls/s"] = median;
+    dashboard_results()[std::string{settings[setting]} + "/" +
+                        std::to_string(window)] = median;
+  }
+}
+
 void windows(benchmark::internal::Benchmark* b) {
   b->Arg(64)->Arg(1024)->Iterations(5)->UseManualTime()->Unit(
       benchmark::kMillisecond);
@@ -352,6 +488,11 @@ BENCHMARK_CAPTURE(latency, persist, sync_mode)
 BENCHMARK_CAPTURE(latency, act, act_mode)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(dashboard_cost)
+    ->Arg(64)
+    ->Arg(1024)
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
 
 } // namespace
 
@@ -396,6 +537,22 @@ int main(int argc, char** argv) {
         std::printf("  %-24s p50 +%.1f us  p99 +%.1f us\n", name.c_str(),
                     q.first - base->second.first,
                     q.second - base->second.second);
+  }
+  if (!dashboard_results().empty()) {
+    std::printf("\nthe dashboard's cost, median of 5 runs each, persist, "
+                "then act (ratio to none):\n");
+    for (auto w : {"64", "1024"}) {
+      auto none = dashboard_results().find(std::string{"none/"} + w);
+      if (none == dashboard_results().end())
+        continue;
+      for (auto setting : {"served", "scraped"}) {
+        auto x = dashboard_results().find(std::string{setting} + "/" + w);
+        std::printf("  W = %-5s %-8s %9.0f calls/s  none %9.0f calls/s  "
+                    "ratio %.2f\n",
+                    w, setting, x->second, none->second,
+                    x->second / none->second);
+      }
+    }
   }
   return 0;
 }

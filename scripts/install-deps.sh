@@ -14,8 +14,8 @@ packages=(
   libbenchmark-dev    # Google Benchmark 1.7.1
   libsqlite3-dev      # the SQLite baseline of the benchmarks
   libcli11-dev        # command-line parsing of the timecontrol program
-  nlohmann-json3-dev  # JSON output of the timecontrol program
-  libcpp-httplib-dev  # the HTTP server of timecontrol serve
+  nlohmann-json3-dev  # JSON of the timecontrol program and the dashboard
+  libcpp-httplib-dev  # the dashboard's HTTP server (timecontrol::http, serve)
   libhowardhinnant-date-dev  # date/tz: IANA time zones of cron triggers
   clang               # libFuzzer targets
   libclang-rt-14-dev  # the fuzzer and sanitizer runtimes for clang

@@ -3,6 +3,10 @@
 
 #pragma once
 
+#include <string>
+
+#include <caf/fwd.hpp>
+
 namespace CLI {
 class App;
 } // namespace CLI
@@ -38,5 +42,10 @@ void add_watch(CLI::App& app, int& result);
 void add_audit(CLI::App& app, int& result);
 void add_explain(CLI::App& app, int& result);
 void add_serve(CLI::App& app, int& result);
+
+/// A dashboard's error (http/dashboard.hpp) in the words of the program's
+/// flags: "--http 'x': ..." for its listen field, "--insecure" for its
+/// insecure one (serve.cpp; demo and serve take --http).
+std::string http_flag_error(const caf::error& err);
 
 } // namespace tc::tool

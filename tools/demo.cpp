@@ -62,6 +62,7 @@
 #include "timecontrol/actors/scheduler.hpp"
 #include "timecontrol/events/call_requests.hpp"
 #include "timecontrol/events/register.hpp"
+#include "timecontrol/http/dashboard.hpp"
 #include "timecontrol/plugins/schedule_view.hpp"
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/storage/event_store.hpp"
@@ -88,6 +89,9 @@ struct demo_options {
   bool sync = false;
   uint64_t seed = 1;
   bool no_progress = false;
+  // The dashboard of the running demo (http/dashboard.hpp), if asked for.
+  std::string http;
+  bool insecure = false;
 };
 
 /// "20s", "1m", "500ms", or plain seconds ("20", "2.5"); between 100 ms and
@@ -535,7 +539,18 @@ void print_summary(const run_counts& c, const demo_options& opt,
               opt.db.c_str(), opt.db.c_str());
 }
 
+dashboard_config http_config(const demo_options& opt) {
+  return {.listen = opt.http, .insecure = opt.insecure};
+}
+
 int run_demo(const demo_options& opt) {
+  // A bad --http is a bad flag: said before the log is touched.
+  if (!opt.http.empty())
+    if (auto checked = dashboard::create(http_config(opt)); !checked) {
+      std::fprintf(stderr, "timecontrol demo: %s\n",
+                   http_flag_error(checked.error()).c_str());
+      return exit_usage;
+    }
   store_options options;
   options.mode = opt.sync ? durability::sync : durability::buffered;
   auto opened = event_store::open(opt.db, options);
@@ -572,6 +587,15 @@ int run_demo(const demo_options& opt) {
       !opt.no_progress && ::isatty(STDERR_FILENO) == 1, start);
   auto observer = (*rt)->observe({.from = before + 1},
                                  [counts](auto& x) { counts->apply(x); });
+  std::unique_ptr<dashboard> dash;
+  if (!opt.http.empty()) {
+    auto served = dashboard::serve(**rt, http_config(opt));
+    if (!served)
+      return fail("", served.error(), exit_open_failed);
+    dash = std::move(*served);
+    std::printf("dashboard %s\n", dash->url().c_str());
+    std::fflush(stdout);
+  }
 
   // The simulated services, and the commands in front of them.
   auto api_service =
@@ -777,6 +801,12 @@ void add_demo(CLI::App& app, int& result) {
                 "fsync every write (durability::sync) instead of buffered");
   cmd->add_flag("--no-progress", opt->no_progress,
                 "No progress line, even on a terminal");
+  cmd->add_option("--http", opt->http,
+                  "Serve the running demo's dashboard, metrics and JSON on "
+                  "HOST:PORT, as `serve` does (port 0: any free port)");
+  cmd->add_flag("--insecure", opt->insecure,
+                "Allow an --http address other than loopback (no "
+                "authentication)");
   cmd->callback([opt, &result] { result = run_demo(*opt); });
 }
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "timecontrol/tools/commands.hpp"
-#include "timecontrol/tools/format.hpp"
+#include "timecontrol/text/format.hpp"
 #include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
 

@@ -6,7 +6,7 @@
 #include <tuple>
 
 #include "timecontrol/tools/commands.hpp"
-#include "timecontrol/tools/format.hpp"
+#include "timecontrol/text/format.hpp"
 
 namespace tc::tool {
 

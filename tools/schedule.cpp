@@ -49,8 +49,8 @@
 
 #include "timecontrol/plugins/schedule_view.hpp"
 #include "timecontrol/tools/commands.hpp"
-#include "timecontrol/tools/format.hpp"
-#include "timecontrol/tools/json.hpp"
+#include "timecontrol/text/format.hpp"
+#include "timecontrol/text/json.hpp"
 #include "timecontrol/tools/numbers.hpp"
 #include "timecontrol/tools/reading.hpp"
 

@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "timecontrol/policies/spec.hpp"
-#include "timecontrol/tools/format.hpp"
+#include "timecontrol/text/format.hpp"
 #include "timecontrol/tools/time_steps.hpp"
 
 namespace tc::tool {

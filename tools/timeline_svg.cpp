@@ -7,7 +7,7 @@
 
 #include "timecontrol/policies/detail/int128.hpp"
 #include "timecontrol/policies/spec.hpp"
-#include "timecontrol/tools/format.hpp"
+#include "timecontrol/text/format.hpp"
 #include "timecontrol/tools/time_steps.hpp"
 
 namespace tc::tool {

@@ -26,7 +26,7 @@
 #include <string>
 
 #include "timecontrol/tools/commands.hpp"
-#include "timecontrol/tools/json.hpp"
+#include "timecontrol/text/json.hpp"
 #include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
 

@@ -12,3 +12,4 @@ cmake -S "$source/tests/package/consumer" -B "$work/consumer" -G Ninja \
   -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/consumer" >/dev/null
 "$work/consumer/consumer" "$work/log"
+"$work/consumer/dashboard_consumer"

@@ -1,8 +1,8 @@
-#include "timecontrol/tools/json.hpp"
+#include "timecontrol/text/json.hpp"
 
-#include "timecontrol/tools/format.hpp"
+#include "timecontrol/text/format.hpp"
 
-namespace tc::tool {
+namespace tc {
 
 std::string valid_utf8(std::string_view text) {
   // nlohmann's dump replaces the bad bytes; parsing its output back gives
@@ -22,4 +22,4 @@ json json_nanos(duration d) {
   return d.count();
 }
 
-} // namespace tc::tool
+} // namespace tc

@@ -1,13 +1,12 @@
-#include "timecontrol/tools/format.hpp"
+#include "timecontrol/text/format.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include "tests/support/print.hpp"
 
 using namespace tc;
-using namespace tc::tool;
 
-BOOST_AUTO_TEST_SUITE(tool_format)
+BOOST_AUTO_TEST_SUITE(text_format)
 
 BOOST_AUTO_TEST_CASE(times_print_in_utc_to_the_nanosecond) {
   BOOST_TEST(format_time(from_nanos(0)) == "1970-01-01T00:00:00.000000000Z");

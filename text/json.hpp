@@ -1,6 +1,7 @@
-// JSON documents of the `timecontrol` program (`--format json`): built with
-// nlohmann/json (Debian's nlohmann-json3-dev), members in the order they are
-// set.
+// JSON documents of the `timecontrol` program (`--format json`) and of the
+// dashboard's /api/ paths: built with nlohmann/json (Debian's
+// nlohmann-json3-dev), members in the order they are set. Internal: not
+// installed, since it needs nlohmann's headers.
 //
 // Conventions, shared with replay's JSON lines (format.hpp): times are ISO
 // 8601 strings in UTC with nanoseconds ("2026-01-01T00:00:00.000000000Z"),
@@ -18,7 +19,7 @@
 
 #include "timecontrol/core/time.hpp"
 
-namespace tc::tool {
+namespace tc {
 
 using json = nlohmann::ordered_json;
 
@@ -40,4 +41,4 @@ json json_time(time_point t);
 /// duration::max() (never).
 json json_nanos(duration d);
 
-} // namespace tc::tool
+} // namespace tc

@@ -1,4 +1,4 @@
-#include "timecontrol/tools/format.hpp"
+#include "timecontrol/text/format.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,7 +10,7 @@
 #include "timecontrol/events/codec.hpp"
 #include "timecontrol/policies/spec.hpp"
 
-namespace tc::tool {
+namespace tc {
 
 namespace {
 
@@ -444,4 +444,4 @@ std::string readable_trigger(std::string_view spec) {
   return result;
 }
 
-} // namespace tc::tool
+} // namespace tc

@@ -1,12 +1,12 @@
-// The dashboard page of `timecontrol serve`: plain HTML, CSS and script in
+// The dashboard's page (dashboard.hpp): plain HTML, CSS and script in
 // one string, nothing loaded from elsewhere. The script opens /api/events
 // (server-sent events), renders each "state" it gets, and works out the
 // rates per second from the counters of two states in a row. Text from the
 // log goes in with textContent, never as markup.
 
-#include "timecontrol/tools/serve.hpp"
+#include <string_view>
 
-namespace tc::tool {
+namespace tc::detail {
 
 namespace {
 
@@ -193,4 +193,4 @@ std::string_view dashboard_page() {
   return page;
 }
 
-} // namespace tc::tool
+} // namespace tc::detail

@@ -1,6 +1,8 @@
-// Text forms of stored events, shared by `replay` and `export`: one line of
-// text, one JSON object, one CSV row per event, and the time formats the
-// command line accepts.
+// Text forms of stored events: one line of text, one JSON object, one CSV
+// row per event, and the time formats the `timecontrol` program accepts on
+// its command line. The program's `replay` and `export` print them; the
+// dashboard (http/dashboard.hpp) lists the latest events as JSON objects.
+// Free functions of plain values: thread-safe.
 //
 // Text:  seq time source type field=value ...
 //        1 2026-01-01T00:00:00.000000000Z api call_requested call_id=1
@@ -21,7 +23,7 @@
 
 #include "timecontrol/events/event.hpp"
 
-namespace tc::tool {
+namespace tc {
 
 // -- times --------------------------------------------------------------------
 
@@ -71,4 +73,4 @@ std::string format_csv(const envelope& x);
 /// "until <ns>") shown in ISO 8601, which parses back to the same trigger.
 std::string readable_trigger(std::string_view spec);
 
-} // namespace tc::tool
+} // namespace tc

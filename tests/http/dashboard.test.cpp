@@ -1,0 +1,224 @@
+#include "timecontrol/http/dashboard.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <future>
+#include <thread>
+
+#include "tests/actors/fixture.hpp"
+#include "timecontrol/actors/command.hpp"
+#include "timecontrol/core/error.hpp"
+
+using namespace tc;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A runtime on CAF's test_coordinator: the dashboard's observer folds
+/// events only when run() runs the actors, so what the server answers is
+/// known; the HTTP requests come from this thread.
+struct dashboard_fixture : test::actor_fixture {
+  std::unique_ptr<dashboard> served() {
+    auto d = dashboard::serve(*rt, {.listen = "127.0.0.1:0"});
+    if (!d)
+      BOOST_FAIL(render(d.error()));
+    run();
+    return std::move(*d);
+  }
+
+  static httplib::Result get(const dashboard& d, const std::string& path) {
+    httplib::Client client{"127.0.0.1", d.port()};
+    client.set_read_timeout(10s);
+    return client.Get(path);
+  }
+
+  static nlohmann::json state_of(const dashboard& d) {
+    auto res = get(d, "/api/state");
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 200);
+    BOOST_TEST(res->get_header_value("Content-Type") == "application/json");
+    return nlohmann::json::parse(res->body);
+  }
+
+  /// A command "api" limited to 2 calls per second that rejects the rest.
+  command_actor api() {
+    auto cmd = spawn_command(
+        *rt, {.name = "api", .limiter = "2/s"},
+        [](std::string args) -> caf::expected<std::string> { return args; });
+    if (!cmd)
+      BOOST_FAIL(render(cmd.error()));
+    run();
+    return *cmd;
+  }
+};
+
+bool holds(const std::string& text, const std::string& line) {
+  return text.find("\n" + line + "\n") != std::string::npos;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(dashboard_tests, dashboard_fixture)
+
+BOOST_AUTO_TEST_CASE(an_address_that_is_not_host_and_port_is_a_bad_config) {
+  for (auto listen : {"nowhere", "127.0.0.1:65536", ":80",
+                      "127.0.0.1:", "127.0.0.1:8o", "127.0.0.1:-1"}) {
+    auto d = dashboard::create({.listen = listen});
+    BOOST_TEST_INFO(listen);
+    BOOST_REQUIRE(!d);
+    BOOST_TEST(is(d.error(), errc::bad_config));
+    BOOST_TEST(render(d.error()).find(std::string{"'"} + listen + "'") !=
+               std::string::npos);
+  }
+  auto fast = dashboard::create({.listen = "127.0.0.1:0", .refresh = 5ms});
+  BOOST_REQUIRE(!fast);
+  BOOST_TEST(render(fast.error()).find("refresh 5ms") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_network_is_served_only_when_insecure_says_so) {
+  auto refused = dashboard::create({.listen = "0.0.0.0:0"});
+  BOOST_REQUIRE(!refused);
+  BOOST_TEST(render(refused.error()).find("not a loopback address") !=
+             std::string::npos);
+  BOOST_TEST(dashboard::create({.listen = "0.0.0.0:0", .insecure = true}));
+  BOOST_TEST(dashboard::create({.listen = "[::1]:0"}));
+  BOOST_TEST(dashboard::create({.listen = "localhost:0"}));
+}
+
+BOOST_AUTO_TEST_CASE(a_runtime_s_calls_show_in_its_metrics_and_state) {
+  auto d = served();
+  auto cmd = api();
+  for (int i = 0; i < 3; ++i)
+    (void)ask<std::string>(cmd, call_atom::value, std::string{"x"});
+  run();
+  BOOST_TEST(d->last_seq() == store->last_seq());
+  auto res = get(*d, "/metrics");
+  BOOST_REQUIRE(res);
+  BOOST_TEST(res->status == 200);
+  BOOST_TEST(res->get_header_value("Content-Type") ==
+             "text/plain; version=0.0.4; charset=utf-8");
+  auto& text = res->body;
+  BOOST_TEST(
+      holds(text, R"(timecontrol_calls_admitted_total{command="api"} 2)"));
+  BOOST_TEST(holds(
+      text,
+      R"(timecontrol_calls_throttled_total{command="api",action="rejected"} 1)"));
+  BOOST_TEST(holds(
+      text,
+      R"(timecontrol_calls_finished_total{command="api",outcome="ok"} 2)"));
+  BOOST_TEST(holds(text, "timecontrol_log_last_seq " +
+                             std::to_string(store->last_seq())));
+  // Inside a runtime the Log's backlog is a gauge too: nothing is pending.
+  BOOST_TEST(holds(text, "timecontrol_log_backlog_bytes 0"));
+  auto state = state_of(*d);
+  BOOST_TEST(state["last_seq"] == store->last_seq());
+  BOOST_REQUIRE(state["commands"].size() == 1u);
+  BOOST_TEST(state["commands"][0]["command"] == "api");
+  BOOST_TEST(state["commands"][0]["policy"] == "2/1s burst 2");
+  BOOST_TEST(state["commands"][0]["admitted"] == 2);
+  BOOST_TEST(state["commands"][0]["rejected"] == 1);
+  auto page = get(*d, "/");
+  BOOST_REQUIRE(page);
+  BOOST_TEST(page->get_header_value("Content-Type") ==
+             "text/html; charset=utf-8");
+  BOOST_TEST(page->body.find("EventSource(\"api/events\")") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(events_before_the_dashboard_started_are_folded_in_too) {
+  auto cmd = api();
+  (void)ask<std::string>(cmd, call_atom::value, std::string{"before"});
+  run();
+  auto d = served();
+  (void)ask<std::string>(cmd, call_atom::value, std::string{"after"});
+  run();
+  BOOST_TEST(d->last_seq() == store->last_seq());
+  BOOST_TEST(state_of(*d)["commands"][0]["admitted"] == 2);
+}
+
+BOOST_AUTO_TEST_CASE(bad_paths_and_methods_are_answered_404_and_405) {
+  auto d = served();
+  auto missing = get(*d, "/nothing");
+  BOOST_REQUIRE(missing);
+  BOOST_TEST(missing->status == 404);
+  BOOST_TEST(missing->body.find("/api/state") != std::string::npos);
+  httplib::Client client{"127.0.0.1", d->port()};
+  auto posted = client.Post("/metrics", "x", "text/plain");
+  BOOST_REQUIRE(posted);
+  BOOST_TEST(posted->status == 405);
+  BOOST_TEST(posted->get_header_value("Allow") == "GET, HEAD");
+}
+
+BOOST_AUTO_TEST_CASE(a_port_another_dashboard_holds_cannot_be_listened_on) {
+  auto d = served();
+  auto listen = "127.0.0.1:" + std::to_string(d->port());
+  auto second = dashboard::create({.listen = listen});
+  BOOST_REQUIRE(second);
+  auto port = (*second)->listen();
+  BOOST_REQUIRE(!port);
+  BOOST_TEST(is(port.error(), errc::operation_failed));
+  BOOST_TEST(render(port.error()).find("cannot listen on " + listen) !=
+             std::string::npos);
+  BOOST_TEST((*second)->url().empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_dashboard_shows_the_log_after_its_runtime_stopped) {
+  auto d = served();
+  auto cmd = api();
+  (void)ask<std::string>(cmd, call_atom::value, std::string{"x"});
+  stop();
+  BOOST_TEST(d->last_seq() == store->last_seq());
+  auto state = state_of(*d);
+  BOOST_TEST(state["latest_events"][0]["type"] == "node_stopped");
+  BOOST_TEST(d->stop());
+}
+
+BOOST_AUTO_TEST_CASE(stop_ends_an_open_event_stream_and_listen_after_it_fails) {
+  auto d = served();
+  BOOST_TEST(d->url() == "http://127.0.0.1:" + std::to_string(d->port()) + "/");
+  std::promise<void> first;
+  std::string received;
+  std::thread reader{[&] {
+    httplib::Client client{"127.0.0.1", d->port()};
+    client.set_read_timeout(30s);
+    bool told = false;
+    (void)client.Get("/api/events", [&](const char* data, size_t n) {
+      received.append(data, n);
+      if (!told && received.find("\n\n") != std::string::npos) {
+        told = true;
+        first.set_value();
+      }
+      return true;
+    });
+  }};
+  first.get_future().wait();
+  // The stream is open: stop() ends it and the server's threads within its
+  // second, and the reader's request returns.
+  BOOST_TEST(d->stop());
+  reader.join();
+  BOOST_TEST(received.rfind("event: state\ndata: {", 0) == 0);
+  auto again = d->listen();
+  BOOST_REQUIRE(!again);
+  BOOST_TEST(is(again.error(), errc::closed));
+  BOOST_TEST(d->stop()); // twice
+}
+
+BOOST_AUTO_TEST_CASE(an_event_at_or_below_the_last_seq_is_ignored) {
+  auto d = dashboard::create({.listen = "127.0.0.1:0"});
+  BOOST_REQUIRE(d);
+  auto at = test::sample_time();
+  (*d)->fold(
+      {.seq = 2, .time = at, .source = "api", .body = call_admitted{1, 0s}});
+  (*d)->fold(
+      {.seq = 1, .time = at, .source = "api", .body = call_admitted{2, 0s}});
+  (*d)->fold(
+      {.seq = 2, .time = at, .source = "api", .body = call_admitted{3, 0s}});
+  BOOST_TEST((*d)->last_seq() == 2u);
+  BOOST_REQUIRE((*d)->listen());
+  BOOST_TEST(state_of(**d)["commands"][0]["admitted"] == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

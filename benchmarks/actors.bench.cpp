@@ -24,6 +24,10 @@
 //                    to its answer, p50 and p99, for M = direct, persist
 //                    (command_sync) and act (command_act); the lines printed
 //                    at the end give what a Command adds to direct
+//   scale_commands/N one driver keeps 1024 calls in flight over N commands
+//                    in turn (N = 1, 16, 1024), command_sync's settings
+//   scale_callers/K  K drivers each keep 64 calls in flight on one command
+//                    (K = 1, 4, 16)
 //   dashboard_cost/W what the dashboard (http/dashboard.hpp) costs a runtime
 //                    under load: command_sync/W without a dashboard, with
 //                    one served (its observer folds every event), and with
@@ -142,7 +146,9 @@ struct run_control {
 
 struct driver_state {
   static inline const char* name = "bench.driver";
-  caf::actor dest;
+  // Called in turn, one call each.
+  std::vector<caf::actor> dests;
+  size_t next = 0;
   size_t window = 0;
   uint64_t total = 0;
   uint64_t sent = 0;
@@ -157,7 +163,10 @@ void send_call(driver_actor* self) {
   ++self->state.sent;
   if (self->state.control->measure)
     self->state.sent_at = std::chrono::steady_clock::now();
-  self->send(self->state.dest, call_atom::value, std::string{"x"});
+  auto& st = self->state;
+  auto& dest = st.dests[st.next];
+  st.next = st.next + 1 == st.dests.size() ? 0 : st.next + 1;
+  self->send(dest, call_atom::value, std::string{"x"});
 }
 
 void answered(driver_actor* self) {
@@ -175,9 +184,9 @@ void answered(driver_actor* self) {
     send_call(self);
 }
 
-caf::behavior driver_impl(driver_actor* self, caf::actor dest, size_t window,
-                          std::shared_ptr<run_control> control) {
-  self->state.dest = std::move(dest);
+caf::behavior driver_impl(driver_actor* self, std::vector<caf::actor> dests,
+                          size_t window, std::shared_ptr<run_control> control) {
+  self->state.dests = std::move(dests);
   self->state.window = window;
   self->state.control = std::move(control);
   return {
@@ -275,7 +284,8 @@ void run(benchmark::State& state, const mode& m) {
     return;
   }
   auto control = std::make_shared<run_control>();
-  auto driver = env.sys->spawn(driver_impl, *dest, window, control);
+  auto driver =
+      env.sys->spawn(driver_impl, std::vector{*dest}, window, control);
   double answering = 0;
   double logging = 0;
   for (auto _ : state) {
@@ -322,7 +332,8 @@ void latency(benchmark::State& state, const mode& m) {
   }
   auto control = std::make_shared<run_control>();
   control->measure = true;
-  auto driver = env.sys->spawn(driver_impl, *dest, size_t{1}, control);
+  auto driver =
+      env.sys->spawn(driver_impl, std::vector{*dest}, size_t{1}, control);
   constexpr uint64_t calls = 20'000;
   for (auto _ : state) {
     control->done = std::promise<void>{};
@@ -424,7 +435,8 @@ double one_dashboard_run(size_t window, int setting) {
     std::exit(1);
   }
   auto control = std::make_shared<run_control>();
-  auto driver = env.sys->spawn(driver_impl, *dest, window, control);
+  auto driver =
+      env.sys->spawn(driver_impl, std::vector{*dest}, window, control);
   auto finished = control->done.get_future();
   auto t0 = clock::now();
   caf::anon_send(driver, go_atom::value, calls_per_iteration);
@@ -467,6 +479,99 @@ void dashboard_cost(benchmark::State& state) {
   }
 }
 
+/// calls/s by "commands/N" and "callers/K", for the scaling table.
+std::map<std::string, double>& scaling_results() {
+  static std::map<std::string, double> x;
+  return x;
+}
+
+/// A command around the sync callable of sync_mode, named `name`.
+caf::actor bench_command(environment& env, std::string name) {
+  auto cmd = spawn_command(
+      *env.rt, {.name = std::move(name), .limiter = never_hit},
+      sync_operation{
+          [](std::string x) -> caf::expected<std::string> { return x; }});
+  if (!cmd) {
+    std::fprintf(stderr, "bench.actors: %s\n", render(cmd.error()).c_str());
+    std::exit(1);
+  }
+  return caf::actor_cast<caf::actor>(*cmd);
+}
+
+/// Sends `go` to each driver with its share of calls_per_iteration and
+/// waits for them all: the seconds it took.
+double drive(const std::vector<caf::actor>& drivers,
+             const std::vector<std::shared_ptr<run_control>>& controls) {
+  std::vector<std::future<void>> finished;
+  for (auto& c : controls) {
+    c->done = std::promise<void>{};
+    finished.push_back(c->done.get_future());
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  for (auto& d : drivers)
+    caf::anon_send(d, go_atom::value, calls_per_iteration / drivers.size());
+  for (auto& f : finished)
+    f.wait();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+/// One driver keeps 1024 calls in flight over N commands in turn (persist,
+/// then act, buffered): how calls/s changes with the number of commands
+/// called at once.
+void scale_commands(benchmark::State& state) {
+  auto n = static_cast<size_t>(state.range(0));
+  environment env{durability::buffered};
+  std::vector<caf::actor> commands;
+  for (size_t i = 0; i < n; ++i)
+    commands.push_back(bench_command(env, "bench-" + std::to_string(i)));
+  auto control = std::make_shared<run_control>();
+  std::vector drivers{
+      env.sys->spawn(driver_impl, commands, size_t{1024}, control)};
+  double total = 0;
+  for (auto _ : state) {
+    auto secs = drive(drivers, {control});
+    state.SetIterationTime(secs);
+    total += secs;
+  }
+  auto rate =
+      static_cast<double>(state.iterations() * calls_per_iteration) / total;
+  state.counters["calls/s"] = rate;
+  scaling_results()["commands/" + std::to_string(n)] = rate;
+  for (auto& x : drivers)
+    caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+  for (auto& x : commands)
+    caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+}
+
+/// K drivers, each keeping 64 calls in flight on one command (persist,
+/// then act, buffered): how calls/s changes with the number of callers.
+void scale_callers(benchmark::State& state) {
+  auto k = static_cast<size_t>(state.range(0));
+  environment env{durability::buffered};
+  auto command = bench_command(env, "bench");
+  std::vector<caf::actor> drivers;
+  std::vector<std::shared_ptr<run_control>> controls;
+  for (size_t i = 0; i < k; ++i) {
+    controls.push_back(std::make_shared<run_control>());
+    drivers.push_back(env.sys->spawn(driver_impl, std::vector{command},
+                                     size_t{64}, controls.back()));
+  }
+  double total = 0;
+  for (auto _ : state) {
+    auto secs = drive(drivers, controls);
+    state.SetIterationTime(secs);
+    total += secs;
+  }
+  auto calls =
+      static_cast<double>(state.iterations() * (calls_per_iteration / k * k));
+  state.counters["calls/s"] = calls / total;
+  scaling_results()["callers/" + std::to_string(k)] = calls / total;
+  for (auto& x : drivers)
+    caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(command, caf::exit_reason::user_shutdown);
+}
+
 void windows(benchmark::internal::Benchmark* b) {
   b->Arg(64)->Arg(1024)->Iterations(5)->UseManualTime()->Unit(
       benchmark::kMillisecond);
@@ -487,6 +592,20 @@ BENCHMARK_CAPTURE(latency, persist, sync_mode)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(latency, act, act_mode)
     ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(scale_commands)
+    ->Arg(1)
+    ->Arg(16)
+    ->Arg(1024)
+    ->Iterations(3)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(scale_callers)
+    ->Arg(1)
+    ->Arg(4)
+    ->Arg(16)
+    ->Iterations(3)
+    ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(dashboard_cost)
     ->Arg(64)
@@ -537,6 +656,19 @@ int main(int argc, char** argv) {
         std::printf("  %-24s p50 +%.1f us  p99 +%.1f us\n", name.c_str(),
                     q.first - base->second.first,
                     q.second - base->second.second);
+  }
+  if (!scaling_results().empty()) {
+    std::printf(
+        "\nscaling, persist, then act (ratio to 1 command, 1 caller):\n");
+    for (auto base_key : {"commands/1", "callers/1"}) {
+      auto base = scaling_results().find(base_key);
+      for (auto& [key, rate] : scaling_results())
+        if (base != scaling_results().end() &&
+            key.substr(0, key.find('/')) ==
+                std::string_view{base_key}.substr(0, key.find('/')))
+          std::printf("  %-16s %9.0f calls/s  ratio %.2f\n", key.c_str(), rate,
+                      rate / base->second);
+    }
   }
   if (!dashboard_results().empty()) {
     std::printf("\nthe dashboard's cost, median of 5 runs each, persist, "

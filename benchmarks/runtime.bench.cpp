@@ -9,7 +9,8 @@
 //   store_append_batched      the same, in batches of 1000 (the ceiling)
 //   bus_latency               from record to delivery at an observer, at
 //                             10 000 events/s; p50 and p99 in microseconds
-//   controller_memory         bytes per watched command, 100 000 commands:
+//   controller_memory/N       bytes per watched command, N = 10 000,
+//                             100 000 and 1 000 000 commands:
 //                             bytes/command, the growth of the resident set
 //                             while the Controller starts (with the watches'
 //                             records on their way to the log), and
@@ -19,6 +20,11 @@
 //                             and log/command, the heap the runtime holds
 //                             after it stopped (the watches' records in
 //                             RocksDB's memtable) minus before it started
+//   command_memory/N          bytes per Command, N = 10 000 and 100 000
+//                             commands on one runtime: rss/command and
+//                             heap/command, growth while they run (with
+//                             what their spawns recorded, in RocksDB's
+//                             memtable)
 //   restart                   starting a runtime and a Command, or a
 //                             Controller watching it, over a log of 10
 //                             million events of that command (5 million
@@ -215,7 +221,7 @@ size_t resident_bytes() {
 }
 
 void controller_memory(benchmark::State& state) {
-  constexpr size_t commands = 100'000;
+  auto commands = static_cast<size_t>(state.range(0));
   for (auto _ : state) {
     system_fixture f;
     auto rt = start(*f.sys, "controller");
@@ -250,7 +256,52 @@ void controller_memory(benchmark::State& state) {
     check(rt->shutdown());
   }
 }
-BENCHMARK(controller_memory)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(controller_memory)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// Bytes per Command: N commands around a callable (no limit) spawned on one
+// runtime; the growth of the resident set and of the heap in use while
+// they run, per command.
+void command_memory(benchmark::State& state) {
+  auto n = static_cast<size_t>(state.range(0));
+  for (auto _ : state) {
+    system_fixture f;
+    auto rt = start(*f.sys, "commands");
+    flushed(*rt);
+    auto rss0 = resident_bytes();
+    auto heap0 = ::mallinfo2().uordblks;
+    std::vector<command_actor> commands;
+    commands.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      auto cmd = spawn_command(
+          *rt, {.name = "command-" + std::to_string(i)},
+          sync_operation{
+              [](std::string x) -> caf::expected<std::string> { return x; }});
+      if (!cmd)
+        check(cmd.error());
+      commands.push_back(std::move(*cmd));
+    }
+    flushed(*rt);
+    auto rss1 = resident_bytes();
+    auto heap1 = ::mallinfo2().uordblks;
+    auto dn = static_cast<double>(n);
+    state.counters["rss/command"] =
+        (static_cast<double>(rss1) - static_cast<double>(rss0)) / dn;
+    state.counters["heap/command"] =
+        (static_cast<double>(heap1) - static_cast<double>(heap0)) / dn;
+    commands.clear();
+    check(rt->shutdown());
+  }
+}
+BENCHMARK(command_memory)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 // Seconds to start a runtime over `path` and spawn the command "api" (which
 // replays what it needs), with `snapshot_every`; then one call, and stop.

@@ -167,6 +167,7 @@ void scheduler_memory(benchmark::State& state) {
 }
 
 BENCHMARK(scheduler_memory)
+    ->Arg(10'000)
     ->Arg(100'000)
     ->Arg(1'000'000)
     ->Iterations(1)

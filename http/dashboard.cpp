@@ -3,7 +3,10 @@
 
 #include "timecontrol/http/dashboard.hpp"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -130,9 +133,13 @@ private:
     // other events: counted and listed only
   }
 
-  // A process began writing: the calls the previous one had queued or
-  // running ended with it (no event will tell).
-  void fold(const envelope&, const node_started&) {
+  // A process stopped writing, or began to (after one that crashed): the
+  // calls it had queued or running ended with it (no event will tell).
+  void fold(const envelope&, const node_started&) { forget_calls(); }
+
+  void fold(const envelope&, const node_stopped&) { forget_calls(); }
+
+  void forget_calls() {
     for (auto& [name, c] : commands_) {
       c.queued.clear();
       c.running.clear();
@@ -475,12 +482,26 @@ namespace {
 /// server's threads (a dashboard tab is one); more are answered 503.
 constexpr int max_streams = 32;
 
-/// An event stream without changes sends a comment this often.
-constexpr auto keep_alive = std::chrono::seconds{15};
+/// An event stream without changes sends a comment this often: it keeps
+/// the connection open, and the failed write is how a stream learns that
+/// its client went away (and frees its slot and thread).
+constexpr auto keep_alive = std::chrono::seconds{1};
 
+/// The longest refresh: beyond it a change would wait behind keep-alives.
+constexpr auto max_refresh = std::chrono::seconds{15};
+
+/// An address of this machine's loopback interface: 127.0.0.0/8 or ::1 as
+/// numbers, or "localhost". Not any other name (one that begins with
+/// "127." may resolve anywhere).
 bool loopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "::1" || host == "localhost" ||
-         host.rfind("127.", 0) == 0;
+  if (host == "localhost")
+    return true;
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 &&
+         IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 } // namespace
@@ -490,21 +511,29 @@ struct dashboard::state {
   std::string host; // without brackets
   uint16_t port = 0;
 
+  // Guards v, version, stopping, listening, port (written by listen()) and
+  // backlog (set by follow()).
   std::mutex mtx;
   std::condition_variable changed; // stopping
   view v;
   uint64_t version = 0; // one more per event folded in
   bool stopping = false;
   bool listening = false;
-  bool threads_ended = false; // stop() saw the server's threads end
   std::atomic<int> streams = 0;
-  // Inside a runtime: its Log's backlog, and the observer that feeds v.
-  std::function<uint64_t()> backlog;
-  caf::actor observer;
 
+  // listen() and stop() hold it throughout, one at a time, and they alone
+  // touch what follows.
+  std::mutex control;
+  bool stopped = false;
+  bool threads_ended = false; // stop() saw the server's threads end
+  // Inside a runtime (follow()): the observer that feeds v.
+  caf::actor observer;
+  // ... and its Log's backlog (under mtx).
+  std::function<uint64_t()> backlog;
   httplib::Server http;
   std::thread server;
-  std::promise<void> served;
+  std::promise<void> served; // set when the server's thread ends
+  std::shared_future<void> served_future;
 
   state(dashboard_config cfg, std::string h, uint16_t p)
       : config(std::move(cfg)), host(std::move(h)), port(p),
@@ -520,16 +549,19 @@ struct dashboard::state {
 
   std::string metrics() {
     std::string text;
+    std::optional<uint64_t> pending;
     {
       std::lock_guard<std::mutex> guard{mtx};
       text = v.metrics();
+      if (backlog)
+        pending = backlog();
     }
-    if (backlog)
+    if (pending)
       text += "# HELP timecontrol_log_backlog_bytes Bytes of events handed to "
               "the Log and not yet written.\n# TYPE "
               "timecontrol_log_backlog_bytes gauge\n"
               "timecontrol_log_backlog_bytes " +
-              std::to_string(backlog()) + "\n";
+              std::to_string(*pending) + "\n";
     text += "# HELP timecontrol_serve_event_streams Open /api/events "
             "streams (at most " +
             std::to_string(max_streams) +
@@ -571,27 +603,44 @@ void dashboard::state::route() {
       return;
     }
     res.set_header("Cache-Control", "no-cache");
+    // The version last sent, and when.
     auto sent = std::make_shared<uint64_t>(UINT64_MAX);
+    auto last = std::make_shared<std::chrono::steady_clock::time_point>();
     res.set_chunked_content_provider(
         "text/event-stream",
-        [this, sent](size_t, httplib::DataSink& sink) {
+        [this, sent, last](size_t, httplib::DataSink& sink) {
           std::unique_lock<std::mutex> lock{mtx};
+          using steady = std::chrono::steady_clock;
           if (*sent != UINT64_MAX) {
-            // The state at most once per refresh, or a comment once per
-            // keep_alive without a change. Folding events wakes no one:
-            // at many events per second that would cost the folder.
-            auto quiet_until = std::chrono::steady_clock::now() + keep_alive;
-            while (!stopping && version == *sent &&
-                   std::chrono::steady_clock::now() < quiet_until)
-              changed.wait_for(lock, config.refresh, [&] { return stopping; });
+            // The state when the view changed, but not sooner than
+            // `refresh` after the last one; a comment after keep_alive
+            // without a change. Folding events wakes no one: at many
+            // events per second that would cost the folder.
+            auto now = steady::now();
+            auto earliest = *last + config.refresh;
+            auto quiet_until = std::max(earliest, now + keep_alive);
+            while (!stopping && (now < earliest ||
+                                 (version == *sent && now < quiet_until))) {
+              auto until = now < earliest ? earliest : quiet_until;
+              changed.wait_for(
+                  lock, std::min<steady::duration>(until - now, config.refresh),
+                  [&] { return stopping; });
+              now = steady::now();
+            }
             if (!stopping && version == *sent) {
               lock.unlock();
               return sink.write(": keep-alive\n\n", 15);
             }
           }
-          if (stopping)
-            return false;
+          if (stopping) {
+            // The last chunk, so that the client sees the stream end
+            // rather than cut off.
+            lock.unlock();
+            sink.done();
+            return true;
+          }
           *sent = version;
+          *last = steady::now();
           auto chunk = "event: state\ndata: " + dump_json(v.state()) + "\n\n";
           lock.unlock();
           // False when the client went away: the provider ends.
@@ -609,6 +658,7 @@ void dashboard::state::route() {
   http.Put(".*", not_allowed);
   http.Delete(".*", not_allowed);
   http.Patch(".*", not_allowed);
+  http.Options(".*", not_allowed);
   http.set_error_handler(
       [](const httplib::Request& req, httplib::Response& res) {
         if (res.status == 404)
@@ -643,8 +693,14 @@ dashboard::create(dashboard_config config) {
   auto& text = config.listen;
   auto colon = text.rfind(':');
   std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2); // [::1]
+  // An IPv6 address in brackets ("[::1]:8080"); without them "::1:8080"
+  // would be one address, and no port.
+  bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed)
+    host = host.substr(1, host.size() - 2);
+  if ((!bracketed && host.find_first_of(":[]") != std::string::npos) ||
+      host.find('/') != std::string::npos)
+    host.clear(); // a scheme ("http://..."), a path, a bare IPv6 address
   auto port_text =
       colon == std::string::npos ? std::string{} : text.substr(colon + 1);
   uint32_t port = 0;
@@ -655,18 +711,20 @@ dashboard::create(dashboard_config config) {
     return make_error(errc::bad_config,
                       "dashboard: listen '" + text +
                           "': expected HOST:PORT with a port from 0 to "
-                          "65535, e.g. 127.0.0.1:8080");
+                          "65535 (no scheme, an IPv6 address in brackets), "
+                          "e.g. 127.0.0.1:8080 or [::1]:8080");
   if (!loopback(host) && !config.insecure)
     return make_error(errc::bad_config,
                       "dashboard: listen '" + text +
                           "': not a loopback address; the dashboard and the "
                           "metrics have no authentication, so serving them "
                           "to the network needs insecure = true");
-  if (config.refresh < std::chrono::milliseconds{10})
+  if (config.refresh < std::chrono::milliseconds{10} ||
+      config.refresh > max_refresh)
     return make_error(errc::bad_config,
                       "dashboard: refresh " +
                           std::to_string(config.refresh.count()) +
-                          "ms: at least 10ms");
+                          "ms: from 10ms to 15s");
   auto s = std::make_shared<state>(std::move(config), std::move(host),
                                    static_cast<uint16_t>(port));
   s->route();
@@ -678,16 +736,34 @@ dashboard::serve(runtime& rt, dashboard_config config) {
   auto d = create(std::move(config));
   if (!d)
     return d.error();
-  auto& s = (*d)->state_;
-  s->backlog = [b = rt.backlog_ptr()] { return b->bytes(); };
-  s->observer = rt.observe({}, [s = s](const envelope& x) { s->fold(x); });
+  if (auto err = (*d)->follow(rt))
+    return err;
   if (auto port = (*d)->listen(); !port)
     return port.error();
   return d;
 }
 
+caf::error dashboard::follow(runtime& rt) {
+  auto& s = *state_;
+  std::lock_guard<std::mutex> control{s.control};
+  if (s.stopped)
+    return make_error(errc::closed, "dashboard: stopped");
+  if (s.observer)
+    return make_error(errc::bad_config, "dashboard: follows a runtime already");
+  {
+    std::lock_guard<std::mutex> guard{s.mtx};
+    s.backlog = [b = rt.backlog_ptr()] { return b->bytes(); };
+  }
+  s.observer =
+      rt.observe({}, [keep = state_](const envelope& x) { keep->fold(x); });
+  return {};
+}
+
 caf::expected<uint16_t> dashboard::listen() {
   auto& s = *state_;
+  // One listen() or stop() at a time: two binds of one server, or a stop
+  // between the check and the bind, would leave a server nobody stops.
+  std::lock_guard<std::mutex> control{s.control};
   {
     std::lock_guard<std::mutex> guard{s.mtx};
     if (s.stopping)
@@ -700,11 +776,24 @@ caf::expected<uint16_t> dashboard::listen() {
     bound = s.http.bind_to_any_port(s.host);
   else if (!s.http.bind_to_port(s.host, s.port))
     bound = -1;
-  if (bound <= 0)
+  if (bound <= 0) {
+    // httplib says only that it failed; a name that does not resolve is
+    // told apart here.
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    auto rc = ::getaddrinfo(s.host.c_str(), nullptr, &hints, &found);
+    if (found)
+      ::freeaddrinfo(found);
     return make_error(errc::operation_failed,
                       "dashboard: cannot listen on " + s.config.listen +
-                          " (the address is in use, not this machine's, or "
-                          "the port needs privileges)");
+                          (rc != 0 ? std::string{": the host does not "
+                                                 "resolve ("} +
+                                         ::gai_strerror(rc) + ")"
+                                   : std::string{" (the address is in use, "
+                                                 "not this machine's, or the "
+                                                 "port needs privileges)"}));
+  }
   {
     std::lock_guard<std::mutex> guard{s.mtx};
     s.port = static_cast<uint16_t>(bound);
@@ -712,10 +801,18 @@ caf::expected<uint16_t> dashboard::listen() {
   }
   // The thread owns the state too: if stop() gives up waiting for it (a
   // client holds a connection), the state lives until it ends.
+  auto ended = s.served.get_future().share();
+  s.served_future = ended;
   s.server = std::thread{[keep = state_] {
     keep->http.listen_after_bind();
     keep->served.set_value();
   }};
+  // Until the thread runs the server, httplib's stop() would do nothing
+  // (and the server would then run on unstopped): wait for it, a matter
+  // of microseconds.
+  while (!s.http.is_running() &&
+         ended.wait_for(std::chrono::seconds{0}) != std::future_status::ready)
+    std::this_thread::yield();
   return s.port;
 }
 
@@ -744,7 +841,9 @@ std::string dashboard::url() const {
 
 bool dashboard::stop() {
   auto& s = *state_;
+  std::lock_guard<std::mutex> control{s.control};
   bool listening = false;
+  s.stopped = true;
   {
     std::lock_guard<std::mutex> guard{s.mtx};
     if (s.stopping)
@@ -762,7 +861,7 @@ bool dashboard::stop() {
   s.http.stop();
   // The server's threads end with their connections; one a client keeps
   // open must not hold the caller up for long.
-  if (s.served.get_future().wait_for(std::chrono::seconds{1}) !=
+  if (s.served_future.wait_for(std::chrono::seconds{1}) !=
       std::future_status::ready) {
     s.server.detach();
     return false;

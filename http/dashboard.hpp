@@ -19,8 +19,9 @@
 // Scheduler's next runs; the latest 50 events. Its memory grows with the
 // number of commands, watches and keys, not with the log.
 //
-// Paths (GET or HEAD; any other method is 405 with Allow, any other path
-// 404):
+// Paths (GET or HEAD; POST, PUT, DELETE, PATCH and OPTIONS are 405 with
+// Allow, but cpp-httplib itself answers 400 to methods it does not know and
+// to a POST, PUT or PATCH without a Content-Length; any other path 404):
 //
 //   /             the dashboard: one self-contained page (no external
 //                 scripts, fonts or styles; works offline) that renders
@@ -34,9 +35,11 @@
 //                 conventions: ISO 8601 times, durations in ns under *_ns)
 //   /api/events   server-sent events: "state" with /api/state's JSON at
 //                 once and after the view changed, at most once per
-//                 `refresh`; a comment every 15 s keeps it open. At most 32
-//                 streams at once (each holds a server thread), more are
-//                 answered 503 with Retry-After.
+//                 `refresh`; a comment after each second without a change
+//                 keeps it open (a stream whose client went away ends at
+//                 that write, freeing its slot). At most 32 streams at once
+//                 (each holds a server thread), more are answered 503 with
+//                 Retry-After.
 //
 // Names that are not valid UTF-8 have their bad bytes replaced by U+FFFD in
 // the JSON and the metrics. The page and the metrics have no
@@ -58,6 +61,7 @@
 #include <memory>
 #include <string>
 
+#include <caf/error.hpp>
 #include <caf/expected.hpp>
 
 #include "timecontrol/events/event.hpp"
@@ -77,7 +81,7 @@ struct dashboard_config {
   bool insecure = false;
   /// The Scheduler whose upcoming runs to show: the source of its events.
   std::string scheduler{default_scheduler_name};
-  /// An event stream sends the state at most this often (at least 10 ms).
+  /// An event stream sends the state at most this often (10 ms to 15 s).
   std::chrono::milliseconds refresh{200};
 };
 
@@ -86,14 +90,13 @@ public:
   /// A dashboard whose view the caller feeds with fold(); it does not
   /// listen until listen(). Errors: errc::bad_config naming the field, for
   /// a `listen` that is not HOST:PORT with a port up to 65535, an address
-  /// that is not loopback without `insecure`, or a `refresh` under 10 ms.
+  /// that is not loopback (127.0.0.0/8, ::1 or "localhost") without
+  /// `insecure`, or a `refresh` outside 10 ms to 15 s.
   [[nodiscard]] static caf::expected<std::unique_ptr<dashboard>>
   create(dashboard_config config);
 
-  /// A dashboard of `rt`'s log, listening: an observer on the runtime's Bus
-  /// folds every event from seq 1 (the log so far, then live). It may stop
-  /// before or after the runtime; once the runtime has shut down it shows
-  /// the log as it was then. Errors: those of create() and listen().
+  /// A dashboard of `rt`'s log, listening: create(), follow(rt), listen().
+  /// Errors: theirs.
   [[nodiscard]] static caf::expected<std::unique_ptr<dashboard>>
   serve(runtime& rt, dashboard_config config);
 
@@ -105,10 +108,22 @@ public:
 
   /// Binds the address and serves from a thread of its own. Answers the
   /// port it listens on. Errors: errc::operation_failed, "cannot listen on
-  /// HOST:PORT" (the port is in use, the address is not this machine's, or
-  /// the port needs privileges); errc::closed after stop(); a second call
-  /// answers the port of the first.
+  /// HOST:PORT" and why (the host does not resolve; or the port is in use,
+  /// the address is not this machine's, or the port needs privileges);
+  /// errc::closed after stop(); a second call answers the port of the
+  /// first.
   [[nodiscard]] caf::expected<uint16_t> listen();
+
+  /// Feeds the view from `rt`: an observer on the runtime's Bus folds every
+  /// event from seq 1 (the log so far, then live), and /metrics gains the
+  /// Log's backlog. The dashboard may stop before or after the runtime
+  /// (once the runtime has shut down it shows the log as it was then), but
+  /// must stop (or be destroyed) before the runtime's caf::actor_system is:
+  /// it holds a handle to its observer, an actor of that system. (To
+  /// learn that the address can be listened on before a log is opened:
+  /// create(), listen(), then follow().) Errors: errc::closed after stop();
+  /// errc::bad_config when it follows a runtime already.
+  [[nodiscard]] caf::error follow(runtime& rt);
 
   /// Folds one event into the view. Events must come in sequence order,
   /// each once; an event whose seq is not above the last one's is ignored.

@@ -21,7 +21,8 @@ enum exit_code : int {
   /// Bad flags or arguments.
   exit_usage = 2,
   /// The log could not be opened (missing, locked, not a log, permissions,
-  /// newer format).
+  /// newer format), or the --http address of demo and serve could not be
+  /// listened on.
   exit_open_failed = 3,
   /// The log is damaged, or a write failed.
   exit_data_error = 4,

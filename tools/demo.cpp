@@ -544,13 +544,20 @@ dashboard_config http_config(const demo_options& opt) {
 }
 
 int run_demo(const demo_options& opt) {
-  // A bad --http is a bad flag: said before the log is touched.
-  if (!opt.http.empty())
-    if (auto checked = dashboard::create(http_config(opt)); !checked) {
+  // The dashboard listens before the log is touched: a bad --http is a bad
+  // flag, an address it cannot listen on leaves no log behind.
+  std::unique_ptr<dashboard> dash;
+  if (!opt.http.empty()) {
+    auto created = dashboard::create(http_config(opt));
+    if (!created) {
       std::fprintf(stderr, "timecontrol demo: %s\n",
-                   http_flag_error(checked.error()).c_str());
+                   http_flag_error(created.error()).c_str());
       return exit_usage;
     }
+    dash = std::move(*created);
+    if (auto port = dash->listen(); !port)
+      return fail("", port.error(), exit_open_failed);
+  }
   store_options options;
   options.mode = opt.sync ? durability::sync : durability::buffered;
   auto opened = event_store::open(opt.db, options);
@@ -574,6 +581,15 @@ int run_demo(const demo_options& opt) {
         caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
     }
   } stop_own{own};
+  // The dashboard, if any, stops before the actor system goes (its
+  // observer is an actor of it).
+  struct dashboard_stopper {
+    std::unique_ptr<dashboard>& d;
+    ~dashboard_stopper() {
+      if (d)
+        d->stop();
+    }
+  } stop_dash{dash};
 
   // The Scheduler starts before the commands are spawned; its rebuilt
   // intents wait for their commands to register.
@@ -587,12 +603,9 @@ int run_demo(const demo_options& opt) {
       !opt.no_progress && ::isatty(STDERR_FILENO) == 1, start);
   auto observer = (*rt)->observe({.from = before + 1},
                                  [counts](auto& x) { counts->apply(x); });
-  std::unique_ptr<dashboard> dash;
-  if (!opt.http.empty()) {
-    auto served = dashboard::serve(**rt, http_config(opt));
-    if (!served)
-      return fail("", served.error(), exit_open_failed);
-    dash = std::move(*served);
+  if (dash) {
+    if (auto err = dash->follow(**rt))
+      return fail("", err, exit_data_error);
     std::printf("dashboard %s\n", dash->url().c_str());
     std::fflush(stdout);
   }

@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", version, "Print the version and exit");
   app.footer("Exit codes: 0 success, 1 nothing to repair (repair), 2 bad "
              "flags or arguments, 3 the log cannot be opened (missing, "
-             "locked, permissions, not a log, newer format), 4 the log is "
+             "locked, permissions, not a log, newer format) or the --http "
+             "address cannot be listened on (demo, serve), 4 the log is "
              "damaged or a write failed, 5 a contract was broken (audit).");
   app.require_subcommand(1);
   int result = tc::tool::exit_ok;

@@ -77,9 +77,7 @@ int run_serve(const serve_options& opt) {
     return exit_data_error;
   }
   if (auto port = d.listen(); !port) {
-    complain("serve", "cannot listen on " + opt.http +
-                          " (the address is in use, not this machine's, or "
-                          "the port needs privileges)");
+    complain("serve", render(port.error()));
     return exit_open_failed;
   }
   std::printf("serving %s for %s\n", d.url().c_str(), opt.path.c_str());

@@ -64,8 +64,9 @@ bool holds(const std::string& text, const std::string& line) {
 BOOST_FIXTURE_TEST_SUITE(dashboard_tests, dashboard_fixture)
 
 BOOST_AUTO_TEST_CASE(an_address_that_is_not_host_and_port_is_a_bad_config) {
-  for (auto listen : {"nowhere", "127.0.0.1:65536", ":80",
-                      "127.0.0.1:", "127.0.0.1:8o", "127.0.0.1:-1"}) {
+  for (auto listen :
+       {"nowhere", "127.0.0.1:65536", ":80", "127.0.0.1:", "127.0.0.1:8o",
+        "127.0.0.1:-1", "::1:8080", "[::1:8080", "http://127.0.0.1:8080"}) {
     auto d = dashboard::create({.listen = listen});
     BOOST_TEST_INFO(listen);
     BOOST_REQUIRE(!d);
@@ -76,6 +77,13 @@ BOOST_AUTO_TEST_CASE(an_address_that_is_not_host_and_port_is_a_bad_config) {
   auto fast = dashboard::create({.listen = "127.0.0.1:0", .refresh = 5ms});
   BOOST_REQUIRE(!fast);
   BOOST_TEST(render(fast.error()).find("refresh 5ms") != std::string::npos);
+  // Past 15 s a change would wait behind the keep-alives (and max() once
+  // overflowed the wait into a busy loop).
+  for (auto slow : {16000ms, std::chrono::milliseconds::max()}) {
+    auto d = dashboard::create({.listen = "127.0.0.1:0", .refresh = slow});
+    BOOST_REQUIRE(!d);
+    BOOST_TEST(render(d.error()).find("from 10ms to 15s") != std::string::npos);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(the_network_is_served_only_when_insecure_says_so) {
@@ -86,6 +94,10 @@ BOOST_AUTO_TEST_CASE(the_network_is_served_only_when_insecure_says_so) {
   BOOST_TEST(dashboard::create({.listen = "0.0.0.0:0", .insecure = true}));
   BOOST_TEST(dashboard::create({.listen = "[::1]:0"}));
   BOOST_TEST(dashboard::create({.listen = "localhost:0"}));
+  BOOST_TEST(dashboard::create({.listen = "127.0.0.2:0"}));
+  // A name that only begins like a loopback address may resolve anywhere.
+  BOOST_TEST(!dashboard::create({.listen = "127.evil.example:80"}));
+  BOOST_TEST(!dashboard::create({.listen = "[::2]:0"}));
 }
 
 BOOST_AUTO_TEST_CASE(a_runtime_s_calls_show_in_its_metrics_and_state) {
@@ -150,6 +162,9 @@ BOOST_AUTO_TEST_CASE(bad_paths_and_methods_are_answered_404_and_405) {
   BOOST_REQUIRE(posted);
   BOOST_TEST(posted->status == 405);
   BOOST_TEST(posted->get_header_value("Allow") == "GET, HEAD");
+  auto options = client.Options("/metrics");
+  BOOST_REQUIRE(options);
+  BOOST_TEST(options->status == 405);
 }
 
 BOOST_AUTO_TEST_CASE(a_port_another_dashboard_holds_cannot_be_listened_on) {
@@ -181,11 +196,12 @@ BOOST_AUTO_TEST_CASE(stop_ends_an_open_event_stream_and_listen_after_it_fails) {
   BOOST_TEST(d->url() == "http://127.0.0.1:" + std::to_string(d->port()) + "/");
   std::promise<void> first;
   std::string received;
+  bool ended_cleanly = false;
   std::thread reader{[&] {
     httplib::Client client{"127.0.0.1", d->port()};
     client.set_read_timeout(30s);
     bool told = false;
-    (void)client.Get("/api/events", [&](const char* data, size_t n) {
+    auto res = client.Get("/api/events", [&](const char* data, size_t n) {
       received.append(data, n);
       if (!told && received.find("\n\n") != std::string::npos) {
         told = true;
@@ -193,12 +209,15 @@ BOOST_AUTO_TEST_CASE(stop_ends_an_open_event_stream_and_listen_after_it_fails) {
       }
       return true;
     });
+    // Ended with its last chunk, not cut off.
+    ended_cleanly = res && res->status == 200;
   }};
   first.get_future().wait();
   // The stream is open: stop() ends it and the server's threads within its
   // second, and the reader's request returns.
   BOOST_TEST(d->stop());
   reader.join();
+  BOOST_TEST(ended_cleanly);
   BOOST_TEST(received.rfind("event: state\ndata: {", 0) == 0);
   auto again = d->listen();
   BOOST_REQUIRE(!again);
@@ -219,6 +238,100 @@ BOOST_AUTO_TEST_CASE(an_event_at_or_below_the_last_seq_is_ignored) {
   BOOST_TEST((*d)->last_seq() == 2u);
   BOOST_REQUIRE((*d)->listen());
   BOOST_TEST(state_of(**d)["commands"][0]["admitted"] == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_dashboard_follows_one_runtime_and_not_after_stop) {
+  auto d = served();
+  BOOST_TEST(is(d->follow(*rt), errc::bad_config));
+  BOOST_TEST(d->stop());
+  auto other = dashboard::create({.listen = "127.0.0.1:0"});
+  BOOST_REQUIRE(other);
+  BOOST_TEST((*other)->stop());
+  BOOST_TEST(is((*other)->follow(*rt), errc::closed));
+}
+
+BOOST_AUTO_TEST_CASE(a_host_that_does_not_resolve_is_named_so) {
+  auto d =
+      dashboard::create({.listen = "no-such-host.invalid:0", .insecure = true});
+  BOOST_REQUIRE(d);
+  auto port = (*d)->listen();
+  BOOST_REQUIRE(!port);
+  BOOST_TEST(render(port.error()).find("the host does not resolve") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(calls_running_when_their_process_stopped_are_not_shown) {
+  auto d = dashboard::create({.listen = "127.0.0.1:0"});
+  BOOST_REQUIRE(d);
+  auto at = test::sample_time();
+  (*d)->fold({1, at, "api", call_admitted{1, 0s}});
+  (*d)->fold({2, at, "node", node_stopped{"shutdown"}});
+  BOOST_REQUIRE((*d)->listen());
+  auto state = state_of(**d);
+  BOOST_TEST(state["commands"][0]["admitted"] == 1);
+  BOOST_TEST(state["commands"][0]["running"] == 0);
+}
+
+BOOST_AUTO_TEST_CASE(listen_from_two_threads_at_once_binds_once) {
+  for (int round = 0; round < 50; ++round) {
+    auto d = dashboard::create({.listen = "127.0.0.1:0"});
+    BOOST_REQUIRE(d);
+    caf::expected<uint16_t> a{uint16_t{0}};
+    caf::expected<uint16_t> b{uint16_t{0}};
+    std::thread other{[&] { a = (*d)->listen(); }};
+    b = (*d)->listen();
+    other.join();
+    BOOST_REQUIRE(a);
+    BOOST_REQUIRE(b);
+    BOOST_TEST(*a == *b);
+    BOOST_TEST((*d)->stop());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_beside_a_listen_leaves_nothing_serving) {
+  for (int round = 0; round < 50; ++round) {
+    auto d = dashboard::create({.listen = "127.0.0.1:0"});
+    BOOST_REQUIRE(d);
+    caf::expected<uint16_t> port{uint16_t{0}};
+    std::thread other{[&] { port = (*d)->listen(); }};
+    BOOST_TEST((*d)->stop());
+    other.join();
+    d->reset();
+    // Either listen came first (and stop ended it) or it was refused.
+    if (port && *port != 0) {
+      httplib::Client client{"127.0.0.1", *port};
+      client.set_connection_timeout(1s);
+      BOOST_TEST(!client.Get("/metrics"));
+    } else {
+      BOOST_TEST(is(port.error(), errc::closed));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_stream_whose_client_went_away_frees_its_slot) {
+  auto d = served();
+  {
+    httplib::Client client{"127.0.0.1", d->port()};
+    std::string received;
+    // The client stops reading after the first state and closes.
+    (void)client.Get("/api/events", [&](const char* data, size_t n) {
+      received.append(data, n);
+      return received.find("\n\n") == std::string::npos;
+    });
+  }
+  // The quiet stream writes a comment after a second, fails, and ends;
+  // wait for that (a condition, not a time: up to 30 s).
+  auto streams = [&] {
+    auto res = get(*d, "/metrics");
+    BOOST_REQUIRE(res);
+    auto at = res->body.find("\ntimecontrol_serve_event_streams ");
+    BOOST_REQUIRE(at != std::string::npos);
+    return std::stoi(res->body.substr(at + 33));
+  };
+  auto give_up = std::chrono::steady_clock::now() + 30s;
+  while (streams() != 0 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(50ms);
+  BOOST_TEST(streams() == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -7,6 +7,8 @@
 #                 installed), with the api command's admissions and the
 #                 Log's backlog, a gauge only a runtime has
 #   /api/state:   200, JSON naming the demo's commands
+#   a second demo on the same address: exit code 3, "cannot listen on", and
+#                 no log created
 #   the demo still ends on its own, exit code 0, with its summary
 #
 # Exit code 77 (ctest: skipped) without curl. Waits poll with generous time
@@ -64,6 +66,16 @@ fi
 curl -sf "${url}api/state" >"$dir/state" || fail "GET /api/state failed"
 grep -q '"command":"market-data"' "$dir/state" ||
   fail "no market-data in /api/state: $(cat "$dir/state")"
+
+# A second demo on the same address: exit 3, saying so, and no log left.
+port=$(echo "$url" | sed 's/.*:\([0-9]*\)\/$/\1/')
+"$tool" demo --db "$dir/never" --duration 1s --no-progress \
+  --http "127.0.0.1:$port" >"$dir/second" 2>&1
+code=$?
+[ "$code" -eq 3 ] || fail "a second demo on port $port exited $code: $(cat "$dir/second")"
+grep -q "cannot listen on 127.0.0.1:$port" "$dir/second" ||
+  fail "no 'cannot listen' from the second demo: $(cat "$dir/second")"
+[ ! -e "$dir/never" ] || fail "the second demo left a log behind"
 
 wait "$pid"
 code=$?

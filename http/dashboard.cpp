@@ -7,6 +7,7 @@
 #include <httplib.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -494,14 +495,17 @@ constexpr auto max_refresh = std::chrono::seconds{15};
 /// numbers, or "localhost". Not any other name (one that begins with
 /// "127." may resolve anywhere).
 bool loopback(const std::string& host) {
-  if (host == "localhost")
+  if (::strcasecmp(host.c_str(), "localhost") == 0)
     return true;
   in_addr v4{};
-  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1)
+  // inet_aton, as the resolver reads numbers: "127.1" is 127.0.0.1.
+  if (::inet_aton(host.c_str(), &v4) != 0)
     return (ntohl(v4.s_addr) >> 24) == 127;
   in6_addr v6{};
-  return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 &&
-         IN6_IS_ADDR_LOOPBACK(&v6);
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) != 1)
+    return false;
+  return IN6_IS_ADDR_LOOPBACK(&v6) ||
+         (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
 }
 
 } // namespace
@@ -603,48 +607,59 @@ void dashboard::state::route() {
       return;
     }
     res.set_header("Cache-Control", "no-cache");
-    // The version last sent, and when.
-    auto sent = std::make_shared<uint64_t>(UINT64_MAX);
-    auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+    // The connection ends with the stream (a client that kept it open for
+    // another request would hold a server thread past stop()).
+    res.set_header("Connection", "close");
+    // The version last sent, when it was sent, and when anything was.
+    struct progress {
+      uint64_t sent = UINT64_MAX;
+      std::chrono::steady_clock::time_point state;
+      std::chrono::steady_clock::time_point write;
+    };
+    auto p = std::make_shared<progress>();
     res.set_chunked_content_provider(
         "text/event-stream",
-        [this, sent, last](size_t, httplib::DataSink& sink) {
-          std::unique_lock<std::mutex> lock{mtx};
+        [this, p](size_t, httplib::DataSink& sink) {
           using steady = std::chrono::steady_clock;
-          if (*sent != UINT64_MAX) {
-            // The state when the view changed, but not sooner than
-            // `refresh` after the last one; a comment after keep_alive
-            // without a change. Folding events wakes no one: at many
-            // events per second that would cost the folder.
-            auto now = steady::now();
-            auto earliest = *last + config.refresh;
-            auto quiet_until = std::max(earliest, now + keep_alive);
-            while (!stopping && (now < earliest ||
-                                 (version == *sent && now < quiet_until))) {
-              auto until = now < earliest ? earliest : quiet_until;
-              changed.wait_for(
-                  lock, std::min<steady::duration>(until - now, config.refresh),
-                  [&] { return stopping; });
-              now = steady::now();
+          // Folding events wakes no one (at many events per second that
+          // would cost the folder): the stream looks at the view every
+          // `refresh` (or keep_alive, if sooner).
+          auto poll = std::min<steady::duration>(config.refresh, keep_alive);
+          std::unique_lock<std::mutex> lock{mtx};
+          for (;;) {
+            if (stopping) {
+              // The last chunk, so that the client sees the stream end
+              // rather than cut off.
+              lock.unlock();
+              sink.done();
+              return true;
             }
-            if (!stopping && version == *sent) {
+            auto now = steady::now();
+            bool changed_since = version != p->sent;
+            // The state at once, then when the view changed, but not
+            // sooner than `refresh` after the last one.
+            if (p->sent == UINT64_MAX ||
+                (changed_since && now >= p->state + config.refresh)) {
+              p->sent = version;
+              p->state = p->write = now;
+              auto chunk =
+                  "event: state\ndata: " + dump_json(v.state()) + "\n\n";
+              lock.unlock();
+              // False when the client went away: the provider ends.
+              return sink.write(chunk.data(), chunk.size());
+            }
+            // A comment after keep_alive without a write: a write to a
+            // client that went away fails, and frees its slot.
+            if (now >= p->write + keep_alive) {
+              p->write = now;
               lock.unlock();
               return sink.write(": keep-alive\n\n", 15);
             }
+            auto wake = p->write + keep_alive;
+            wake = std::min(wake, changed_since ? p->state + config.refresh
+                                                : now + poll);
+            changed.wait_until(lock, wake, [&] { return stopping; });
           }
-          if (stopping) {
-            // The last chunk, so that the client sees the stream end
-            // rather than cut off.
-            lock.unlock();
-            sink.done();
-            return true;
-          }
-          *sent = version;
-          *last = steady::now();
-          auto chunk = "event: state\ndata: " + dump_json(v.state()) + "\n\n";
-          lock.unlock();
-          // False when the client went away: the provider ends.
-          return sink.write(chunk.data(), chunk.size());
         },
         [this](bool) { --streams; });
   });
@@ -698,7 +713,9 @@ dashboard::create(dashboard_config config) {
   bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
   if (bracketed)
     host = host.substr(1, host.size() - 2);
+  in6_addr v6{};
   if ((!bracketed && host.find_first_of(":[]") != std::string::npos) ||
+      (bracketed && ::inet_pton(AF_INET6, host.c_str(), &v6) != 1) ||
       host.find('/') != std::string::npos)
     host.clear(); // a scheme ("http://..."), a path, a bare IPv6 address
   auto port_text =
@@ -851,14 +868,17 @@ bool dashboard::stop() {
     s.stopping = true;
     listening = s.listening;
   }
-  s.changed.notify_all();
   // The handle goes too: the state may outlive the actor system (a server
   // thread that keeps it past stop()).
   if (auto observer = std::exchange(s.observer, nullptr))
     caf::anon_send_exit(observer, caf::exit_reason::user_shutdown);
+  // The server first, then the streams: a stream that ends while the
+  // server still listens leaves its connection waiting for another request.
+  if (listening)
+    s.http.stop();
+  s.changed.notify_all();
   if (!listening)
     return s.threads_ended = true;
-  s.http.stop();
   // The server's threads end with their connections; one a client keeps
   // open must not hold the caller up for long.
   if (s.served_future.wait_for(std::chrono::seconds{1}) !=

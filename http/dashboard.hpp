@@ -35,9 +35,9 @@
 //                 conventions: ISO 8601 times, durations in ns under *_ns)
 //   /api/events   server-sent events: "state" with /api/state's JSON at
 //                 once and after the view changed, at most once per
-//                 `refresh`; a comment after each second without a change
+//                 `refresh`; a comment after each second without a write
 //                 keeps it open (a stream whose client went away ends at
-//                 that write, freeing its slot). At most 32 streams at once
+//                 that write, freeing its slot); Connection: close. At most 32 streams at once
 //                 (each holds a server thread), more are answered 503 with
 //                 Retry-After.
 //
@@ -90,8 +90,8 @@ public:
   /// A dashboard whose view the caller feeds with fold(); it does not
   /// listen until listen(). Errors: errc::bad_config naming the field, for
   /// a `listen` that is not HOST:PORT with a port up to 65535, an address
-  /// that is not loopback (127.0.0.0/8, ::1 or "localhost") without
-  /// `insecure`, or a `refresh` outside 10 ms to 15 s.
+  /// that is not loopback (127.0.0.0/8, ::1, either mapped, or "localhost")
+  /// without `insecure`, or a `refresh` outside 10 ms to 15 s.
   [[nodiscard]] static caf::expected<std::unique_ptr<dashboard>>
   create(dashboard_config config);
 
@@ -119,7 +119,9 @@ public:
   /// Log's backlog. The dashboard may stop before or after the runtime
   /// (once the runtime has shut down it shows the log as it was then), but
   /// must stop (or be destroyed) before the runtime's caf::actor_system is:
-  /// it holds a handle to its observer, an actor of that system. (To
+  /// it holds a handle to its observer, an actor of that system. Follow a
+  /// runtime that runs: one that has shut down has no Bus, and the view
+  /// stays as it was (empty, for a new dashboard). (To
   /// learn that the address can be listened on before a log is opened:
   /// create(), listen(), then follow().) Errors: errc::closed after stop();
   /// errc::bad_config when it follows a runtime already.

@@ -5,6 +5,10 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <future>
 #include <thread>
 
@@ -55,6 +59,61 @@ struct dashboard_fixture : test::actor_fixture {
   }
 };
 
+/// A client on a plain socket that asks for /api/events and keeps its
+/// connection as long as the server does (as a browser may).
+class raw_stream {
+public:
+  explicit raw_stream(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    BOOST_REQUIRE(fd_ >= 0);
+    timeval limit{30, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) ==
+                  0);
+    std::string ask = "GET /api/events HTTP/1.1\r\nHost: test\r\n\r\n";
+    BOOST_REQUIRE(::write(fd_, ask.data(), ask.size()) ==
+                  static_cast<ssize_t>(ask.size()));
+  }
+
+  ~raw_stream() { ::close(fd_); }
+
+  /// Reads until `text` has come (true) or the connection ended (false).
+  bool read_until(const std::string& text) {
+    while (received.find(text) == std::string::npos)
+      if (!read_some())
+        return false;
+    return true;
+  }
+
+  /// Reads until the server closes the connection (true), or 30 s pass.
+  bool read_to_end() {
+    while (read_some()) {
+    }
+    return closed_;
+  }
+
+  std::string received;
+
+private:
+  bool read_some() {
+    char buf[4096];
+    auto n = ::read(fd_, buf, sizeof buf);
+    if (n == 0)
+      closed_ = true;
+    if (n <= 0)
+      return false;
+    received.append(buf, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  bool closed_ = false;
+};
+
 bool holds(const std::string& text, const std::string& line) {
   return text.find("\n" + line + "\n") != std::string::npos;
 }
@@ -95,6 +154,11 @@ BOOST_AUTO_TEST_CASE(the_network_is_served_only_when_insecure_says_so) {
   BOOST_TEST(dashboard::create({.listen = "[::1]:0"}));
   BOOST_TEST(dashboard::create({.listen = "localhost:0"}));
   BOOST_TEST(dashboard::create({.listen = "127.0.0.2:0"}));
+  BOOST_TEST(dashboard::create({.listen = "127.1:0"}));
+  BOOST_TEST(dashboard::create({.listen = "LOCALHOST:0"}));
+  BOOST_TEST(dashboard::create({.listen = "[::ffff:127.0.0.1]:0"}));
+  // Brackets hold an IPv6 address only.
+  BOOST_TEST(!dashboard::create({.listen = "[127.0.0.1]:0"}));
   // A name that only begins like a loopback address may resolve anywhere.
   BOOST_TEST(!dashboard::create({.listen = "127.evil.example:80"}));
   BOOST_TEST(!dashboard::create({.listen = "[::2]:0"}));
@@ -238,6 +302,37 @@ BOOST_AUTO_TEST_CASE(an_event_at_or_below_the_last_seq_is_ignored) {
   BOOST_TEST((*d)->last_seq() == 2u);
   BOOST_REQUIRE((*d)->listen());
   BOOST_TEST(state_of(**d)["commands"][0]["admitted"] == 1);
+}
+
+BOOST_AUTO_TEST_CASE(stop_ends_streams_whose_clients_keep_the_connection) {
+  auto d = served();
+  std::vector<std::unique_ptr<raw_stream>> streams;
+  for (int i = 0; i < 8; ++i) {
+    streams.push_back(std::make_unique<raw_stream>(d->port()));
+    BOOST_REQUIRE(streams.back()->read_until("\n\n"));
+  }
+  // Within its second: the server closes each connection after the last
+  // chunk instead of waiting for another request on it (the stream says
+  // so; a keep-alive wait raced stop() and held it up for 5 s).
+  for (auto& x : streams)
+    BOOST_TEST(x->received.find("\r\nConnection: close\r\n") !=
+               std::string::npos);
+  BOOST_TEST(d->stop());
+  for (auto& x : streams) {
+    BOOST_TEST(x->read_to_end());
+    BOOST_TEST(x->received.find("0\r\n\r\n") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_quiet_stream_gets_a_comment_each_second_at_any_refresh) {
+  auto d = dashboard::serve(*rt, {.listen = "127.0.0.1:0", .refresh = 15s});
+  if (!d)
+    BOOST_FAIL(render(d.error()));
+  run();
+  raw_stream stream{(*d)->port()};
+  BOOST_REQUIRE(stream.read_until("event: state"));
+  // Long before the 15 s refresh (a condition, up to 30 s).
+  BOOST_TEST(stream.read_until(": keep-alive\n\n"));
 }
 
 BOOST_AUTO_TEST_CASE(a_dashboard_follows_one_runtime_and_not_after_stop) {

@@ -31,15 +31,7 @@ fail() {
   exit 1
 }
 
-# Waits (up to 60 s) until the file $1 holds a line matching $2.
-wait_for() {
-  i=0
-  while ! grep -q -E -- "$2" "$1" 2>/dev/null; do
-    i=$((i + 1))
-    [ $i -le 600 ] || fail "timed out waiting for '$2' in $1"
-    sleep 0.1
-  done
-}
+. "$(dirname "$0")/wait_for.sh"
 
 "$tool" demo --db "$dir/log" --duration 6s --no-progress \
   --http 127.0.0.1:0 >"$out" 2>&1 &

@@ -607,8 +607,7 @@ void dashboard::state::route() {
       return;
     }
     res.set_header("Cache-Control", "no-cache");
-    // The connection ends with the stream (a client that kept it open for
-    // another request would hold a server thread past stop()).
+    // The connection ends with the stream (see set_keep_alive_max_count).
     res.set_header("Connection", "close");
     // The version last sent, when it was sent, and when anything was.
     struct progress {
@@ -685,6 +684,10 @@ void dashboard::state::route() {
   // A thread per connection: the event streams, and as many again for the
   // other requests.
   http.new_task_queue = [] { return new httplib::ThreadPool(2 * max_streams); };
+  // One request per connection: a connection that waited for another
+  // request after its answer (an event stream that ended, say) would hold
+  // a server thread up to httplib's keep-alive timeout (5 s) past stop().
+  http.set_keep_alive_max_count(1);
   // Requests carry no body: a large one is refused before it is read.
   http.set_payload_max_length(64 * 1024);
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a
@@ -872,17 +875,20 @@ bool dashboard::stop() {
   // thread that keeps it past stop()).
   if (auto observer = std::exchange(s.observer, nullptr))
     caf::anon_send_exit(observer, caf::exit_reason::user_shutdown);
-  // The server first, then the streams: a stream that ends while the
-  // server still listens leaves its connection waiting for another request.
-  if (listening)
-    s.http.stop();
   s.changed.notify_all();
   if (!listening)
     return s.threads_ended = true;
   // The server's threads end with their connections; one a client keeps
-  // open must not hold the caller up for long.
-  if (s.served_future.wait_for(std::chrono::seconds{1}) !=
-      std::future_status::ready) {
+  // open must not hold the caller up for more than a second.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{1};
+  // The streams first: each ends with its last chunk and closes its
+  // connection (Connection: close) while the server still runs. Once it
+  // stops, httplib cuts a stream off between two writes, without the last
+  // chunk.
+  while (s.streams.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  s.http.stop();
+  if (s.served_future.wait_until(deadline) != std::future_status::ready) {
     s.server.detach();
     return false;
   }

@@ -37,9 +37,12 @@
 //                 once and after the view changed, at most once per
 //                 `refresh`; a comment after each second without a write
 //                 keeps it open (a stream whose client went away ends at
-//                 that write, freeing its slot); Connection: close. At most 32 streams at once
+//                 that write, freeing its slot). At most 32 streams at once
 //                 (each holds a server thread), more are answered 503 with
 //                 Retry-After.
+//
+// One request per connection (Connection: close): a connection never
+// waits for a next request, so stop() is not held up by one.
 //
 // Names that are not valid UTF-8 have their bad bytes replaced by U+FFFD in
 // the JSON and the metrics. The page and the metrics have no

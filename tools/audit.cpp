@@ -38,8 +38,8 @@
 
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/policies/under_limiter.hpp"
-#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/text/format.hpp"
+#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/numbers.hpp"
 #include "timecontrol/tools/reading.hpp"
 

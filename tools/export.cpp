@@ -11,8 +11,8 @@
 #include <string>
 #include <unistd.h>
 
-#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/text/format.hpp"
+#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
 

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "timecontrol/policies/spec.hpp"
-#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/text/format.hpp"
+#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/numbers.hpp"
 #include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"

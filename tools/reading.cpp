@@ -5,8 +5,8 @@
 #include <set>
 #include <tuple>
 
-#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/text/format.hpp"
+#include "timecontrol/tools/commands.hpp"
 
 namespace tc::tool {
 

@@ -32,8 +32,8 @@
 #include <unistd.h>
 
 #include "timecontrol/policies/spec.hpp"
-#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/text/format.hpp"
+#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/numbers.hpp"
 #include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"

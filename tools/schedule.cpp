@@ -48,9 +48,9 @@
 #include <vector>
 
 #include "timecontrol/plugins/schedule_view.hpp"
-#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/text/format.hpp"
 #include "timecontrol/text/json.hpp"
+#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/numbers.hpp"
 #include "timecontrol/tools/reading.hpp"
 

@@ -34,9 +34,9 @@
 
 #include "timecontrol/plugins/stats.hpp"
 #include "timecontrol/policies/spec.hpp"
-#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/text/format.hpp"
 #include "timecontrol/text/json.hpp"
+#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
 

@@ -25,8 +25,8 @@
 #include <optional>
 #include <string>
 
-#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/text/json.hpp"
+#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/progress.hpp"
 #include "timecontrol/tools/reading.hpp"
 

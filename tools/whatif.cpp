@@ -24,9 +24,9 @@
 
 #include "timecontrol/events/call_requests.hpp"
 #include "timecontrol/policies/spec.hpp"
-#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/text/format.hpp"
 #include "timecontrol/text/json.hpp"
+#include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/reading.hpp"
 #include "timecontrol/tools/whatif_simulation.hpp"
 

@@ -4,6 +4,8 @@
 //   log_append_actor          events recorded through the Log actor
 //                             (fire-and-forget, then one flush), RocksDB
 //                             buffered; group commit batches them
+//   log_append_actor_batched  the same, handed to the Log in vectors of 64
+//                             (append_atom), as recorders send them
 //   store_append_single       the same events appended to the store directly,
 //                             one append each (what code without the Log does)
 //   store_append_batched      the same, in batches of 1000 (the ceiling)
@@ -157,6 +159,31 @@ void store_append(benchmark::State& state, size_t batch_size) {
   state.counters["events/s"] = benchmark::Counter(static_cast<double>(events),
                                                   benchmark::Counter::kIsRate);
 }
+
+// The same events handed to the Log in vectors of 64 (append_atom, as a
+// recorder sends what one of its actor's passes recorded), fire and forget.
+void log_append_actor_batched(benchmark::State& state) {
+  system_fixture f;
+  auto rt = start(*f.sys, "log");
+  uint64_t events = 0;
+  for (auto _ : state) {
+    for (uint64_t i = 0; i < events_per_iteration; i += 64) {
+      std::vector<envelope> batch;
+      batch.reserve(64);
+      for (uint64_t j = i; j < i + 64 && j < events_per_iteration; ++j)
+        batch.push_back(sample(j));
+      caf::anon_send(rt->log(), append_atom::value, std::move(batch));
+    }
+    flush(*f.sys, rt->log());
+    events += events_per_iteration;
+  }
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(events),
+                                                  benchmark::Counter::kIsRate);
+  check(rt->shutdown());
+}
+BENCHMARK(log_append_actor_batched)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void store_append_single(benchmark::State& state) {
   store_append(state, 1);

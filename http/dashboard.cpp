@@ -525,8 +525,8 @@ struct dashboard::state {
   bool listening = false;
   std::atomic<int> streams = 0;
 
-  // listen() and stop() hold it throughout, one at a time, and they alone
-  // touch what follows.
+  // listen(), follow() and stop() hold it throughout, one at a time, and
+  // they alone touch what follows (backlog is read under mtx too).
   std::mutex control;
   bool stopped = false;
   bool threads_ended = false; // stop() saw the server's threads end
@@ -845,7 +845,7 @@ seq_t dashboard::last_seq() const {
   return state_->v.last_seq();
 }
 
-uint16_t dashboard::port() const noexcept {
+uint16_t dashboard::port() const {
   std::lock_guard<std::mutex> guard{state_->mtx};
   return state_->listening ? state_->port : 0;
 }

@@ -138,7 +138,7 @@ public:
   [[nodiscard]] seq_t last_seq() const;
 
   /// The port listened on (0 before listen()).
-  [[nodiscard]] uint16_t port() const noexcept;
+  [[nodiscard]] uint16_t port() const;
 
   /// "http://HOST:PORT/" (IPv6 hosts in brackets); empty before listen().
   [[nodiscard]] std::string url() const;

@@ -23,7 +23,8 @@
 //           max_in_flight too); a full queue answers errc::queue_full and
 //           records call_throttled (rejected). One timer serves the queue.
 //   reject  answered with errc::throttled, whose context says the retry-after
-//           ("command 'api': call 7 came too fast; retry after 200ms")
+//           ("command 'api': call 7 came too fast; retry after 200ms", or
+//           "retry after 195ms (exactly 195449961ns)" when it is not round)
 //   drop    not answered, not run; recorded as call_throttled (dropped). A
 //           request to a dropping command needs a timeout of its own.
 //

@@ -270,6 +270,18 @@ BOOST_AUTO_TEST_CASE(
   BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"4"}));
 }
 
+BOOST_AUTO_TEST_CASE(a_retry_after_that_is_not_round_is_given_exactly_too) {
+  auto cmd = make(*this, {.name = "api", .limiter = "3/s burst 1"});
+  BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"1"}));
+  auto second = ask<std::string>(cmd, call_atom::value, std::string{"2"});
+  BOOST_REQUIRE(!second);
+  // A third of a second: readable, and exact for a client to wait.
+  BOOST_TEST(
+      context_of(second.error()).find("retry after 333ms (exactly 33333333") !=
+          std::string::npos,
+      context_of(second.error()));
+}
+
 BOOST_AUTO_TEST_CASE(a_sliding_window_rejects_the_call_over_its_limit) {
   auto cmd = make(*this, {.name = "api", .limiter = "2 per 1s"});
   BOOST_TEST(ask<std::string>(cmd, call_atom::value, std::string{"1"}));

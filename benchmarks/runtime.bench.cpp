@@ -13,6 +13,11 @@
 //                             10 000 events/s; p50 and p99 in microseconds;
 //                             T = 1: CAF's workers tuned for latency (poll
 //                             5 us apart, no timer slack), T = 0: defaults
+//   hop_latency/D             bus_latency's hops apart: 10 events appended
+//                             to a store directly, and through a request to
+//                             the Log (answered when written); p50 and p99;
+//                             D = 1: the Log on a thread of its own (the
+//                             default), D = 0: on CAF's workers
 //   controller_memory/N       bytes per watched command, N = 10 000,
 //                             100 000 and 1 000 000 commands:
 //                             bytes/command, the growth of the resident set
@@ -105,10 +110,12 @@ struct system_fixture {
   }
 };
 
-std::unique_ptr<runtime> start(caf::actor_system& sys,
-                               const std::string& name) {
-  auto rt = runtime::start(
-      sys, {.path = fresh_dir(name), .store = {.mode = durability::buffered}});
+std::unique_ptr<runtime> start(caf::actor_system& sys, const std::string& name,
+                               bool detached_log = true) {
+  runtime_config config{.path = fresh_dir(name),
+                        .store = {.mode = durability::buffered}};
+  config.log.detached = detached_log;
+  auto rt = runtime::start(sys, std::move(config));
   if (!rt) {
     std::fprintf(stderr, "%s\n", render(rt.error()).c_str());
     std::abort();
@@ -251,6 +258,54 @@ void bus_latency(benchmark::State& state) {
 BENCHMARK(bus_latency)
     ->Arg(0)
     ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5)
+    ->UseRealTime();
+
+// The hops of bus_latency apart, at the same pace (10 events every
+// millisecond): a direct append of the 10 to a store of its own (the
+// write), and a request to the Log with them answered once written (the
+// write, the Log's thread waking and the answer), p50 and p99 of each.
+void hop_latency(benchmark::State& state) {
+  system_fixture f;
+  auto rt = start(*f.sys, "hops", state.range(0) != 0);
+  auto direct = event_store::open(fresh_dir("hops-store"),
+                                  {.mode = durability::buffered});
+  if (!direct)
+    check(direct.error());
+  histogram store_ns;
+  histogram log_ns;
+  caf::scoped_actor self{*f.sys};
+  auto batch = [](uint64_t tick) {
+    std::vector<envelope> xs;
+    for (uint64_t i = 0; i < 10; ++i)
+      xs.push_back(sample(tick * 10 + i));
+    return xs;
+  };
+  for (auto _ : state) {
+    for (uint64_t tick = 0; tick < 200; ++tick) {
+      auto xs = batch(tick);
+      auto t0 = steady_ns();
+      if (auto written = (*direct)->append(xs); !written)
+        check(written.error());
+      store_ns.record(steady_ns() - t0);
+      std::this_thread::sleep_for(1ms);
+      auto t1 = steady_ns();
+      self->request(rt->log(), caf::infinite, append_atom::value, batch(tick))
+          .receive([](seq_t) {}, [](caf::error& err) { check(err); });
+      log_ns.record(steady_ns() - t1);
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+  state.counters["store_p50_us"] = static_cast<double>(store_ns.p50()) / 1e3;
+  state.counters["store_p99_us"] = static_cast<double>(store_ns.p99()) / 1e3;
+  state.counters["log_p50_us"] = static_cast<double>(log_ns.p50()) / 1e3;
+  state.counters["log_p99_us"] = static_cast<double>(log_ns.p99()) / 1e3;
+  check(rt->shutdown());
+}
+BENCHMARK(hop_latency)
+    ->Arg(1)
+    ->Arg(0)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5)
     ->UseRealTime();

@@ -275,6 +275,7 @@ void hop_latency(benchmark::State& state) {
     check(direct.error());
   histogram store_ns;
   histogram log_ns;
+  histogram flush_ns;
   caf::scoped_actor self{*f.sys};
   auto batch = [](uint64_t tick) {
     std::vector<envelope> xs;
@@ -295,12 +296,19 @@ void hop_latency(benchmark::State& state) {
           .receive([](seq_t) {}, [](caf::error& err) { check(err); });
       log_ns.record(steady_ns() - t1);
       std::this_thread::sleep_for(1ms);
+      // A flush with nothing to write: the Log's round trip alone.
+      auto t2 = steady_ns();
+      self->request(rt->log(), caf::infinite, flush_atom::value)
+          .receive([](seq_t) {}, [](caf::error& err) { check(err); });
+      flush_ns.record(steady_ns() - t2);
+      std::this_thread::sleep_for(1ms);
     }
   }
   state.counters["store_p50_us"] = static_cast<double>(store_ns.p50()) / 1e3;
   state.counters["store_p99_us"] = static_cast<double>(store_ns.p99()) / 1e3;
   state.counters["log_p50_us"] = static_cast<double>(log_ns.p50()) / 1e3;
   state.counters["log_p99_us"] = static_cast<double>(log_ns.p99()) / 1e3;
+  state.counters["flush_p50_us"] = static_cast<double>(flush_ns.p50()) / 1e3;
   check(rt->shutdown());
 }
 BENCHMARK(hop_latency)

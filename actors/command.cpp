@@ -708,14 +708,15 @@ void throttle(command_ptr self, pending_call c, time_point now, admission a) {
     case on_throttle::reject: {
       st.record(now, call_throttled{c.id, a.retry_after,
                                     throttle_action::rejected, c.key});
-      // For people, and exact when that differs ("195ms (exactly
-      // 195449961ns)"): a client that waited a rounded-down time would be
-      // throttled again.
+      // For people, and exact when that is rounded ("195ms (exactly
+      // 195449961ns)", but "1.5s"): a client that waited a rounded-down
+      // time would be throttled again.
       auto retry = std::string{"never"};
       if (a.earliest != never) {
         retry = duration_to_text(a.retry_after);
-        if (auto exact = duration_to_string(a.retry_after); exact != retry)
-          retry += " (exactly " + exact + ")";
+        if (auto read = parse_duration(retry);
+            !read || read.value() != a.retry_after)
+          retry += " (exactly " + duration_to_string(a.retry_after) + ")";
       }
       st.answer_after_record(
           c, caf::make_message(make_error(

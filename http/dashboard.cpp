@@ -155,11 +155,14 @@ private:
     } else if (auto name = parse_unwatch_spec(e.policy); !name.empty()) {
       watches_.erase({std::string{name}, x.source});
     } else if (auto paused = parse_pause_spec(e.policy); !paused.empty()) {
-      if (auto& p = watches_[{std::string{paused}, x.source}].policy)
-        p->paused(x.time);
+      // A pause of a watch it does not know shows no row.
+      if (auto w = watches_.find({std::string{paused}, x.source});
+          w != watches_.end() && w->second.policy)
+        w->second.policy->paused(x.time);
     } else if (auto resumed = parse_resume_spec(e.policy); !resumed.empty()) {
-      if (auto& p = watches_[{std::string{resumed}, x.source}].policy)
-        p->resumed(x.time);
+      if (auto w = watches_.find({std::string{resumed}, x.source});
+          w != watches_.end() && w->second.policy)
+        w->second.policy->resumed(x.time);
     } else {
       commands_[x.source].policy = e.policy;
     }
@@ -508,6 +511,17 @@ bool loopback(const std::string& host) {
          (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
 }
 
+/// The host of a Host header ("127.0.0.1:8080", "[::1]:8080", "localhost"),
+/// without its port and brackets.
+std::string host_of(const std::string& header) {
+  if (!header.empty() && header.front() == '[') {
+    auto end = header.find(']');
+    return end == std::string::npos ? header : header.substr(1, end - 1);
+  }
+  auto colon = header.find(':');
+  return colon == std::string::npos ? header : header.substr(0, colon);
+}
+
 } // namespace
 
 struct dashboard::state {
@@ -566,17 +580,70 @@ struct dashboard::state {
               "timecontrol_log_backlog_bytes gauge\n"
               "timecontrol_log_backlog_bytes " +
               std::to_string(*pending) + "\n";
-    text += "# HELP timecontrol_serve_event_streams Open /api/events "
+    text += "# HELP timecontrol_dashboard_event_streams Open /api/events "
             "streams (at most " +
             std::to_string(max_streams) +
-            ").\n# TYPE timecontrol_serve_event_streams gauge\n"
-            "timecontrol_serve_event_streams " +
+            ").\n# TYPE timecontrol_dashboard_event_streams gauge\n"
+            "timecontrol_dashboard_event_streams " +
             std::to_string(streams.load()) + "\n";
     return text;
   }
 
   void route();
+
+  /// The version an event stream sent last, when, and when it wrote
+  /// anything.
+  struct stream_progress {
+    uint64_t sent = UINT64_MAX;
+    std::chrono::steady_clock::time_point state;
+    std::chrono::steady_clock::time_point write;
+  };
+
+  /// Writes an event stream's next chunk when it is due (see route()).
+  bool stream(stream_progress& p, httplib::DataSink& sink);
 };
+
+bool dashboard::state::stream(stream_progress& p, httplib::DataSink& sink) {
+  using steady = std::chrono::steady_clock;
+  // Folding events wakes no one (at many events per second that
+  // would cost the folder): the stream looks at the view every
+  // `refresh` (or keep_alive, if sooner).
+  auto poll = std::min<steady::duration>(config.refresh, keep_alive);
+  std::unique_lock<std::mutex> lock{mtx};
+  for (;;) {
+    if (stopping) {
+      // The last chunk, so that the client sees the stream end
+      // rather than cut off.
+      lock.unlock();
+      sink.done();
+      return true;
+    }
+    auto now = steady::now();
+    bool changed_since = version != p.sent;
+    // The state at once, then when the view changed, but not
+    // sooner than `refresh` after the last one.
+    if (p.sent == UINT64_MAX ||
+        (changed_since && now >= p.state + config.refresh)) {
+      p.sent = version;
+      p.state = p.write = now;
+      auto chunk = "event: state\ndata: " + dump_json(v.state()) + "\n\n";
+      lock.unlock();
+      // False when the client went away: the provider ends.
+      return sink.write(chunk.data(), chunk.size());
+    }
+    // A comment after keep_alive without a write: a write to a
+    // client that went away fails, and frees its slot.
+    if (now >= p.write + keep_alive) {
+      p.write = now;
+      lock.unlock();
+      return sink.write(": keep-alive\n\n", 15);
+    }
+    auto wake = p.write + keep_alive;
+    wake =
+        std::min(wake, changed_since ? p.state + config.refresh : now + poll);
+    changed.wait_until(lock, wake, [&] { return stopping; });
+  }
+}
 
 void dashboard::state::route() {
   http.Get("/", [](const httplib::Request&, httplib::Response& res) {
@@ -595,73 +662,34 @@ void dashboard::state::route() {
              }
              res.set_content(text, "application/json");
            });
-  http.Get("/api/events", [this](const httplib::Request&,
-                                 httplib::Response& res) {
-    if (++streams > max_streams) {
-      --streams;
-      res.status = 503;
-      res.set_header("Retry-After", "10");
-      res.set_content("503: " + std::to_string(max_streams) +
-                          " event streams are open already\n",
-                      "text/plain");
-      return;
-    }
-    res.set_header("Cache-Control", "no-cache");
-    // The connection ends with the stream (see set_keep_alive_max_count).
-    res.set_header("Connection", "close");
-    // The version last sent, when it was sent, and when anything was.
-    struct progress {
-      uint64_t sent = UINT64_MAX;
-      std::chrono::steady_clock::time_point state;
-      std::chrono::steady_clock::time_point write;
-    };
-    auto p = std::make_shared<progress>();
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [this, p](size_t, httplib::DataSink& sink) {
-          using steady = std::chrono::steady_clock;
-          // Folding events wakes no one (at many events per second that
-          // would cost the folder): the stream looks at the view every
-          // `refresh` (or keep_alive, if sooner).
-          auto poll = std::min<steady::duration>(config.refresh, keep_alive);
-          std::unique_lock<std::mutex> lock{mtx};
-          for (;;) {
-            if (stopping) {
-              // The last chunk, so that the client sees the stream end
-              // rather than cut off.
-              lock.unlock();
-              sink.done();
-              return true;
-            }
-            auto now = steady::now();
-            bool changed_since = version != p->sent;
-            // The state at once, then when the view changed, but not
-            // sooner than `refresh` after the last one.
-            if (p->sent == UINT64_MAX ||
-                (changed_since && now >= p->state + config.refresh)) {
-              p->sent = version;
-              p->state = p->write = now;
-              auto chunk =
-                  "event: state\ndata: " + dump_json(v.state()) + "\n\n";
-              lock.unlock();
-              // False when the client went away: the provider ends.
-              return sink.write(chunk.data(), chunk.size());
-            }
-            // A comment after keep_alive without a write: a write to a
-            // client that went away fails, and frees its slot.
-            if (now >= p->write + keep_alive) {
-              p->write = now;
-              lock.unlock();
-              return sink.write(": keep-alive\n\n", 15);
-            }
-            auto wake = p->write + keep_alive;
-            wake = std::min(wake, changed_since ? p->state + config.refresh
-                                                : now + poll);
-            changed.wait_until(lock, wake, [&] { return stopping; });
-          }
-        },
-        [this](bool) { --streams; });
-  });
+  http.Get("/api/events",
+           [this](const httplib::Request&, httplib::Response& res) {
+             if (++streams > max_streams) {
+               --streams;
+               res.status = 503;
+               res.set_header("Retry-After", "10");
+               res.set_content("503: " + std::to_string(max_streams) +
+                                   " event streams are open already\n",
+                               "text/plain");
+               return;
+             }
+             res.set_header("Cache-Control", "no-cache");
+             // The connection ends with the stream: one request per connection
+             // (set_keep_alive_max_count), so httplib says Connection: close.
+             auto p = std::make_shared<stream_progress>();
+             res.set_chunked_content_provider(
+                 "text/event-stream",
+                 [this, p](size_t, httplib::DataSink& sink) {
+                   // An exception here would reach httplib's thread and end the
+                   // process: the stream ends instead.
+                   try {
+                     return stream(*p, sink);
+                   } catch (...) {
+                     return false;
+                   }
+                 },
+                 [this](bool) { --streams; });
+           });
   auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
     res.status = 405;
     res.set_header("Allow", "GET, HEAD");
@@ -684,6 +712,32 @@ void dashboard::state::route() {
   // A thread per connection: the event streams, and as many again for the
   // other requests.
   http.new_task_queue = [] { return new httplib::ThreadPool(2 * max_streams); };
+  // On loopback, only requests that name a loopback host: a page of another
+  // site could otherwise point a name of its own at 127.0.0.1 (DNS
+  // rebinding) and read the dashboard from the visitor's browser.
+  // And no Range requests: httplib would cut a slice of a view that
+  // changes between requests (and send it as the whole, or as 206 without
+  // a Content-Range).
+  http.set_pre_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        auto header = req.get_header_value("Host");
+        auto name = host_of(header);
+        if (!config.insecure && !header.empty() && !loopback(name) &&
+            ::strcasecmp(name.c_str(), host.c_str()) != 0) {
+          res.status = 403;
+          res.set_content("403 forbidden: Host '" + header +
+                              "' is not this machine's loopback address\n",
+                          "text/plain");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        if (req.has_header("Range")) {
+          res.status = 416;
+          res.set_content("416: no ranges; every answer is the whole view\n",
+                          "text/plain");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
   // One request per connection: a connection that waited for another
   // request after its answer (an event stream that ended, say) would hold
   // a server thread up to httplib's keep-alive timeout (5 s) past stop().

@@ -47,9 +47,13 @@
 // Names that are not valid UTF-8 have their bad bytes replaced by U+FFFD in
 // the JSON and the metrics. The page and the metrics have no
 // authentication: the address must be loopback unless `insecure` says
-// otherwise. Not hardened against slow clients: 64 connections that send a
-// byte now and then hold every server thread, and pipelined requests are
-// not answered; keep it on loopback or put a proxy in front.
+// otherwise, and on loopback a request whose Host header names anything
+// but a loopback address or the configured host is answered 403 (a page
+// of another site could otherwise read it through DNS rebinding). A Range
+// request is answered 416: every answer is the whole view. Not hardened
+// against slow clients: 64 connections that send a byte now and then hold every
+// server thread, and pipelined requests are not answered; keep it on loopback
+// or put a proxy in front.
 //
 // The server is cpp-httplib (Debian's libcpp-httplib-dev): a pool of 64
 // threads, a thread per connection. The view is guarded by one mutex, held
@@ -143,12 +147,13 @@ public:
   /// "http://HOST:PORT/" (IPv6 hosts in brackets); empty before listen().
   [[nodiscard]] std::string url() const;
 
-  /// Stops serving: ends the event streams, stops the observer of a
-  /// runtime, closes the listening socket and waits up to a second for the
-  /// server's threads. True when they all ended; false when a client keeps
-  /// a connection open past that second: its thread then ends with the
-  /// connection (cpp-httplib's read timeout, 5 s, between two bytes) and
-  /// keeps what it needs alive until then, or the process exits first
+  /// Stops serving: ends the event streams, asks the observer of a runtime
+  /// to stop (it may fold a few more events before it does), closes the
+  /// listening socket and waits up to a second for the server's threads. True
+  /// when they all ended; false when a client keeps a connection open past that
+  /// second: its thread then ends with the connection (cpp-httplib's read
+  /// timeout, 5 s, between two bytes) and keeps what it needs alive until then,
+  /// or the process exits first
   /// (`timecontrol serve` ends with _Exit in that case). Safe to call
   /// twice.
   bool stop();

@@ -582,7 +582,10 @@ int run_demo(const demo_options& opt) {
     }
   } stop_own{own};
   // The dashboard, if any, stops before the actor system goes (its
-  // observer is an actor of it).
+  // observer is an actor of it). If a client holds a connection past
+  // stop()'s second, its server thread runs on, detached, until the
+  // connection ends or the process exits; the demo does not end with _Exit
+  // as serve does, since its log must still close.
   struct dashboard_stopper {
     std::unique_ptr<dashboard>& d;
     ~dashboard_stopper() {

@@ -74,7 +74,7 @@ public:
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     BOOST_REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) ==
                   0);
-    std::string ask = "GET /api/events HTTP/1.1\r\nHost: test\r\n\r\n";
+    std::string ask = "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     BOOST_REQUIRE(::write(fd_, ask.data(), ask.size()) ==
                   static_cast<ssize_t>(ask.size()));
   }
@@ -229,6 +229,39 @@ BOOST_AUTO_TEST_CASE(bad_paths_and_methods_are_answered_404_and_405) {
   auto options = client.Options("/metrics");
   BOOST_REQUIRE(options);
   BOOST_TEST(options->status == 405);
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_host_header_that_is_not_loopback_is_refused_on_loopback) {
+  auto d = served();
+  httplib::Client client{"127.0.0.1", d->port()};
+  // DNS rebinding: another site's name pointed at 127.0.0.1.
+  auto rebound = client.Get("/api/state", {{"Host", "evil.example:8080"}});
+  BOOST_REQUIRE(rebound);
+  BOOST_TEST(rebound->status == 403);
+  for (auto host : {"localhost:8080", "127.0.0.1", "[::1]:80"}) {
+    auto fine = client.Get("/api/state", {{"Host", host}});
+    BOOST_REQUIRE(fine);
+    BOOST_TEST(fine->status == 200, host);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_range_request_is_refused_not_answered_with_a_slice) {
+  auto d = served();
+  httplib::Client client{"127.0.0.1", d->port()};
+  for (auto path : {"/api/state", "/metrics", "/"}) {
+    auto res = client.Get(path, {{"Range", "bytes=0-10"}});
+    BOOST_REQUIRE(res);
+    BOOST_TEST(res->status == 416, path);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_pause_of_a_watch_it_does_not_know_shows_no_row) {
+  auto d = dashboard::create({.listen = "127.0.0.1:0"});
+  BOOST_REQUIRE(d);
+  (*d)->fold({1, test::sample_time(), "watchdog", policy_changed{"pause api"}});
+  BOOST_REQUIRE((*d)->listen());
+  BOOST_TEST(state_of(**d)["watches"].empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_port_another_dashboard_holds_cannot_be_listened_on) {
@@ -419,9 +452,9 @@ BOOST_AUTO_TEST_CASE(a_stream_whose_client_went_away_frees_its_slot) {
   auto streams = [&] {
     auto res = get(*d, "/metrics");
     BOOST_REQUIRE(res);
-    auto at = res->body.find("\ntimecontrol_serve_event_streams ");
+    auto at = res->body.find("\ntimecontrol_dashboard_event_streams ");
     BOOST_REQUIRE(at != std::string::npos);
-    return std::stoi(res->body.substr(at + 33));
+    return std::stoi(res->body.substr(at + 37));
   };
   auto give_up = std::chrono::steady_clock::now() + 30s;
   while (streams() != 0 && std::chrono::steady_clock::now() < give_up)

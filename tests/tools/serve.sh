@@ -116,7 +116,7 @@ while [ $n -lt 32 ]; do
 done
 i=0
 until get "${url}metrics" >/dev/null &&
-  grep -q '^timecontrol_serve_event_streams 32$' "$dir/body"; do
+  grep -q '^timecontrol_dashboard_event_streams 32$' "$dir/body"; do
   i=$((i + 1))
   [ $i -le 600 ] || fail "32 streams did not open: $(grep streams "$dir/body")"
   sleep 0.1

@@ -591,6 +591,18 @@ struct dashboard::state {
 
   void route();
 
+  /// /api/state's text, rendered once per version however many streams
+  /// and requests ask for it. Under mtx.
+  const std::string& state_json() {
+    if (rendered_version != version || rendered_state.empty()) {
+      rendered_state = dump_json(v.state());
+      rendered_version = version;
+    }
+    return rendered_state;
+  }
+  std::string rendered_state;
+  uint64_t rendered_version = 0;
+
   /// The version an event stream sent last, when, and when it wrote
   /// anything.
   struct stream_progress {
@@ -626,7 +638,7 @@ bool dashboard::state::stream(stream_progress& p, httplib::DataSink& sink) {
         (changed_since && now >= p.state + config.refresh)) {
       p.sent = version;
       p.state = p.write = now;
-      auto chunk = "event: state\ndata: " + dump_json(v.state()) + "\n\n";
+      auto chunk = "event: state\ndata: " + state_json() + "\n\n";
       lock.unlock();
       // False when the client went away: the provider ends.
       return sink.write(chunk.data(), chunk.size());
@@ -658,7 +670,7 @@ void dashboard::state::route() {
              std::string text;
              {
                std::lock_guard<std::mutex> guard{mtx};
-               text = dump_json(v.state());
+               text = state_json();
              }
              res.set_content(text, "application/json");
            });

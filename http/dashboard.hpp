@@ -31,8 +31,9 @@
 //                 watch's status as a state set (one series per status, 1
 //                 for the current one); inside a runtime also the Log's
 //                 backlog (timecontrol_log_backlog_bytes)
-//   /api/state    the view as one JSON object (text/json.hpp's
-//                 conventions: ISO 8601 times, durations in ns under *_ns)
+//   /api/state    the view as one JSON object (the program's JSON
+//                 conventions: ISO 8601 times in UTC, durations as integer
+//                 nanoseconds under names ending in _ns, null for none)
 //   /api/events   server-sent events: "state" with /api/state's JSON at
 //                 once and after the view changed, at most once per
 //                 `refresh`; a comment after each second without a write

@@ -71,14 +71,19 @@ int run_serve(const serve_options& opt) {
       return !interrupted;
     });
   };
-  // What the log holds now, then listen.
-  if (auto err = fold(1, store->last_seq())) {
-    complain("serve", render(err));
-    return exit_data_error;
-  }
+  // Listen first, so that a port in use is said at once and not after a
+  // long catch-up; then what the log holds now (a client may see the view
+  // grow meanwhile), then say where it serves.
   if (auto port = d.listen(); !port) {
     complain("serve", render(port.error()));
     return exit_open_failed;
+  }
+  if (auto err = fold(1, store->last_seq())) {
+    complain("serve", render(err));
+    store.reset();
+    if (!d.stop())
+      std::_Exit(exit_data_error); // as at the end, below
+    return exit_data_error;
   }
   std::printf("serving %s for %s\n", d.url().c_str(), opt.path.c_str());
   std::fflush(stdout);

@@ -542,7 +542,6 @@ struct dashboard::state {
   // listen(), follow() and stop() hold it throughout, one at a time, and
   // they alone touch what follows (backlog is read under mtx too).
   std::mutex control;
-  bool stopped = false;
   bool threads_ended = false; // stop() saw the server's threads end
   // Inside a runtime (follow()): the observer that feeds v.
   caf::actor observer;
@@ -832,7 +831,8 @@ dashboard::serve(runtime& rt, dashboard_config config) {
 caf::error dashboard::follow(runtime& rt) {
   auto& s = *state_;
   std::lock_guard<std::mutex> control{s.control};
-  if (s.stopped)
+  // stop() sets stopping under control too: no need of mtx to read it.
+  if (s.stopping)
     return make_error(errc::closed, "dashboard: stopped");
   if (s.observer)
     return make_error(errc::bad_config, "dashboard: follows a runtime already");
@@ -929,7 +929,6 @@ bool dashboard::stop() {
   auto& s = *state_;
   std::lock_guard<std::mutex> control{s.control};
   bool listening = false;
-  s.stopped = true;
   {
     std::lock_guard<std::mutex> guard{s.mtx};
     if (s.stopping)

@@ -539,16 +539,13 @@ void print_summary(const run_counts& c, const demo_options& opt,
               opt.db.c_str(), opt.db.c_str());
 }
 
-dashboard_config http_config(const demo_options& opt) {
-  return {.listen = opt.http, .insecure = opt.insecure};
-}
-
 int run_demo(const demo_options& opt) {
   // The dashboard listens before the log is touched: a bad --http is a bad
   // flag, an address it cannot listen on leaves no log behind.
   std::unique_ptr<dashboard> dash;
   if (!opt.http.empty()) {
-    auto created = dashboard::create(http_config(opt));
+    auto created =
+        dashboard::create({.listen = opt.http, .insecure = opt.insecure});
     if (!created) {
       std::fprintf(stderr, "timecontrol demo: %s\n",
                    http_flag_error(created.error()).c_str());

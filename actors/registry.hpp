@@ -53,6 +53,16 @@ public:
     return i != commands_.end() ? i->second : caf::actor{};
   }
 
+  /// The names of the registered commands, sorted.
+  std::vector<std::string> names() const {
+    std::lock_guard guard{mutex_};
+    std::vector<std::string> result;
+    result.reserve(commands_.size());
+    for (auto& entry : commands_)
+      result.push_back(entry.first);
+    return result;
+  }
+
 private:
   mutable std::mutex mutex_;
   std::map<std::string, caf::actor> commands_;

@@ -46,6 +46,8 @@ std::string to_string(errc code) {
       return "expired";
     case errc::bad_request:
       return "bad_request";
+    case errc::unreachable:
+      return "unreachable";
   }
   return "errc(" + std::to_string(static_cast<int>(code)) + ")";
 }

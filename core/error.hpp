@@ -54,6 +54,9 @@ enum class errc : uint8_t {
   /// A call asked for something the command cannot give: a cost of 0, or
   /// more than its limiter holds at once; the context says which.
   bad_request,
+  /// A remote node cannot be reached, or the connection to it was lost
+  /// before it answered; the context names the node's address.
+  unreachable,
 };
 
 /// The name of a code, e.g. "corrupt_record".

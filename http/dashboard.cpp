@@ -32,6 +32,7 @@
 
 #include "timecontrol/actors/detail/backlog.hpp"
 #include "timecontrol/actors/runtime.hpp"
+#include "timecontrol/core/address.hpp"
 #include "timecontrol/core/deadline_status.hpp"
 #include "timecontrol/core/error.hpp"
 #include "timecontrol/plugins/schedule_view.hpp"
@@ -494,23 +495,6 @@ constexpr auto keep_alive = std::chrono::seconds{1};
 /// The longest refresh: beyond it a change would wait behind keep-alives.
 constexpr auto max_refresh = std::chrono::seconds{15};
 
-/// An address of this machine's loopback interface: 127.0.0.0/8 or ::1 as
-/// numbers, or "localhost". Not any other name (one that begins with
-/// "127." may resolve anywhere).
-bool loopback(const std::string& host) {
-  if (::strcasecmp(host.c_str(), "localhost") == 0)
-    return true;
-  in_addr v4{};
-  // inet_aton, as the resolver reads numbers: "127.1" is 127.0.0.1.
-  if (::inet_aton(host.c_str(), &v4) != 0)
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  if (::inet_pton(AF_INET6, host.c_str(), &v6) != 1)
-    return false;
-  return IN6_IS_ADDR_LOOPBACK(&v6) ||
-         (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
-}
-
 /// The host of a Host header ("127.0.0.1:8080", "[::1]:8080", "localhost"),
 /// without its port and brackets.
 std::string host_of(const std::string& header) {
@@ -733,7 +717,7 @@ void dashboard::state::route() {
       [this](const httplib::Request& req, httplib::Response& res) {
         auto header = req.get_header_value("Host");
         auto name = host_of(header);
-        if (!config.insecure && !header.empty() && !loopback(name) &&
+        if (!config.insecure && !header.empty() && !is_loopback(name) &&
             ::strcasecmp(name.c_str(), host.c_str()) != 0) {
           res.status = 403;
           res.set_content("403 forbidden: Host '" + header +
@@ -774,31 +758,15 @@ dashboard::~dashboard() {
 caf::expected<std::unique_ptr<dashboard>>
 dashboard::create(dashboard_config config) {
   auto& text = config.listen;
-  auto colon = text.rfind(':');
-  std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
-  // An IPv6 address in brackets ("[::1]:8080"); without them "::1:8080"
-  // would be one address, and no port.
-  bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
-  if (bracketed)
-    host = host.substr(1, host.size() - 2);
-  in6_addr v6{};
-  if ((!bracketed && host.find_first_of(":[]") != std::string::npos) ||
-      (bracketed && ::inet_pton(AF_INET6, host.c_str(), &v6) != 1) ||
-      host.find('/') != std::string::npos)
-    host.clear(); // a scheme ("http://..."), a path, a bare IPv6 address
-  auto port_text =
-      colon == std::string::npos ? std::string{} : text.substr(colon + 1);
-  uint32_t port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(),
-                                   port_text.data() + port_text.size(), port);
-  if (host.empty() || port_text.empty() || ec != std::errc{} ||
-      end != port_text.data() + port_text.size() || port > 65535)
+  auto address = parse_host_port(text);
+  if (!address)
     return make_error(errc::bad_config,
                       "dashboard: listen '" + text +
                           "': expected HOST:PORT with a port from 0 to "
                           "65535 (no scheme, an IPv6 address in brackets), "
                           "e.g. 127.0.0.1:8080 or [::1]:8080");
-  if (!loopback(host) && !config.insecure)
+  auto& [host, port] = *address;
+  if (!is_loopback(host) && !config.insecure)
     return make_error(errc::bad_config,
                       "dashboard: listen '" + text +
                           "': not a loopback address; the dashboard and the "
@@ -810,8 +778,7 @@ dashboard::create(dashboard_config config) {
                       "dashboard: refresh " +
                           std::to_string(config.refresh.count()) +
                           "ms: from 10ms to 15s");
-  auto s = std::make_shared<state>(std::move(config), std::move(host),
-                                   static_cast<uint16_t>(port));
+  auto s = std::make_shared<state>(std::move(config), std::move(host), port);
   s->route();
   return std::unique_ptr<dashboard>{new dashboard(std::move(s))};
 }

@@ -8,7 +8,9 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build ccache pkg-config
-  libcaf-dev          # C++ Actor Framework 0.17.6
+  libcaf-dev          # C++ Actor Framework 0.17.6 (core, io, openssl)
+  libssl-dev          # OpenSSL 3: nodes' TLS files checked before CAF uses them
+  openssl             # the node tests make their certificates with it
   librocksdb-dev      # RocksDB 7.8.3
   libboost-test-dev   # Boost.Test 1.74
   libbenchmark-dev    # Google Benchmark 1.7.1

@@ -13,3 +13,4 @@ cmake -S "$source/tests/package/consumer" -B "$work/consumer" -G Ninja \
 cmake --build "$work/consumer" >/dev/null
 "$work/consumer/consumer" "$work/log"
 "$work/consumer/dashboard_consumer"
+"$work/consumer/node_consumer"

@@ -43,14 +43,13 @@ using clock_type = std::chrono::steady_clock;
 namespace {
 
 /// The baseline's interface: one request, one answer, as a command's call.
-using echo_actor =
-    caf::typed_actor<caf::replies_to<call_atom, std::string, std::string,
-                                     std::string, uint64_t,
-                                     caf::timespan>::with<std::string>>;
+using echo_actor = caf::typed_actor<
+    caf::replies_to<call_atom, std::string, std::string, std::string, uint64_t,
+                    caf::timespan>::with<std::string>>;
 
 echo_actor::behavior_type echo_impl() {
-  return {[](call_atom, std::string&, std::string&, std::string& args,
-             uint64_t, caf::timespan) { return args; }};
+  return {[](call_atom, std::string&, std::string&, std::string& args, uint64_t,
+             caf::timespan) { return args; }};
 }
 
 [[noreturn]] void die(const caf::error& err) {
@@ -176,8 +175,7 @@ double percentile(std::vector<double> xs, double p) {
 }
 
 template <class Handle>
-void run_calls(benchmark::State& state, caf::actor_system& sys,
-               Handle target) {
+void run_calls(benchmark::State& state, caf::actor_system& sys, Handle target) {
   auto window = static_cast<size_t>(state.range(0));
   const size_t n = window == 1 ? 5000 : 50000;
   std::vector<double> all;
@@ -200,8 +198,8 @@ environment& env() {
 
 void node_call(benchmark::State& state) {
   auto& e = env();
-  auto entry = e.client->middleman().remote_actor<node_actor>("127.0.0.1",
-                                                              e.node_port);
+  auto entry =
+      e.client->middleman().remote_actor<node_actor>("127.0.0.1", e.node_port);
   if (!entry)
     die(entry.error());
   run_calls(state, *e.client, *entry);
@@ -209,8 +207,8 @@ void node_call(benchmark::State& state) {
 
 void bare_remote(benchmark::State& state) {
   auto& e = env();
-  auto echo = e.client->middleman().remote_actor<echo_actor>("127.0.0.1",
-                                                             e.echo_port);
+  auto echo =
+      e.client->middleman().remote_actor<echo_actor>("127.0.0.1", e.echo_port);
   if (!echo)
     die(echo.error());
   run_calls(state, *e.client, *echo);
@@ -253,8 +251,13 @@ void local_record(benchmark::State& state) {
 } // namespace
 
 // Baseline first, then the node, alternating as the filter orders them.
-BENCHMARK(bare_remote)->Arg(1)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(node_call)->Arg(1)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(bare_remote)
+    ->Arg(1)
+    ->Arg(64)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(node_call)->Arg(1)->Arg(64)->UseRealTime()->Unit(
+    benchmark::kMillisecond);
 BENCHMARK(local_record)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(remote_record)->UseRealTime()->Unit(benchmark::kMillisecond);
 

@@ -81,7 +81,8 @@ node_actor::behavior_type entry_impl(entry_pointer self, runtime* rt) {
   // Anything else a peer sends (a message of another shape, garbage that
   // decoded as some message) is answered with an error and changes nothing.
   self->set_default_handler(
-      [](caf::scheduled_actor*, caf::message_view& x) -> caf::result<caf::message> {
+      [](caf::scheduled_actor*,
+         caf::message_view& x) -> caf::result<caf::message> {
         auto shape = x.content().stringify();
         if (shape.size() > 200)
           shape = shape.substr(0, 200) + "...";
@@ -92,14 +93,14 @@ node_actor::behavior_type entry_impl(entry_pointer self, runtime* rt) {
       [=](join_atom, std::string& node,
           uint32_t) -> caf::result<std::string, seq_t> {
         if (node.empty() || node.size() > max_node_name)
-          return make_error(errc::bad_request,
-                            "node: a node name of " +
-                                std::to_string(node.size()) +
-                                " bytes; it has 1 to 64");
+          return make_error(errc::bad_request, "node: a node name of " +
+                                                   std::to_string(node.size()) +
+                                                   " bytes; it has 1 to 64");
         auto rp = self->make_response_promise<std::string, seq_t>();
         self->request(self->state.log, caf::infinite, flush_atom::value)
-            .then([=](seq_t last) mutable { rp.deliver(self->state.node, last); },
-                  [=](caf::error& err) mutable { rp.deliver(err); });
+            .then(
+                [=](seq_t last) mutable { rp.deliver(self->state.node, last); },
+                [=](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
       [=](append_atom, std::string& producer, uint64_t first,
@@ -184,6 +185,7 @@ node_actor::behavior_type entry_impl(entry_pointer self, runtime* rt) {
 // -- the connecting side ------------------------------------------------------
 
 struct flush_waiter {
+  uint64_t id;
   uint64_t until; // the producer number that must be acknowledged
   caf::response_promise promise;
 };
@@ -327,13 +329,25 @@ void send_pending(link_pointer self) {
               send_pending(self);
             }
           },
-          [=](caf::error&) {
+          [=](caf::error& err) {
             // Refused for a full backlog, or timed out: the same events go
             // again after a pause, and the node skips what it already
-            // took. (A lost connection sends them again on reconnect.)
+            // took. (A lost connection sends them again on reconnect.) Any
+            // other error (the node's Log failed) is also the answer of
+            // the flushes waiting; the records stay pending and are tried
+            // again, slowly.
             auto& st = self->state;
-            if (epoch == st.epoch)
-              self->delayed_send(self, st.retry, resend_atom::value, epoch);
+            if (epoch != st.epoch)
+              return;
+            auto pause = st.retry;
+            if (!is(err, errc::queue_full) &&
+                err != caf::sec::request_timeout) {
+              for (auto& w : st.flushes)
+                w.promise.deliver(err);
+              st.flushes.clear();
+              pause = max_retry;
+            }
+            self->delayed_send(self, pause, resend_atom::value, epoch);
           });
 }
 
@@ -398,25 +412,26 @@ caf::behavior link_impl(link_pointer self, caf::io::middleman_actor mm,
         auto& st = self->state;
         if (st.pending.empty())
           return forward<seq_t>(self, a);
+        auto id = st.next_request++;
         auto until = st.first_pending + st.pending.size() - 1;
-        st.flushes.push_back({until, self->make_response_promise()});
-        // Answered unreachable if the records are not written in time.
-        self->delayed_send(self, st.config.timeout, a, until);
+        st.flushes.push_back({id, until, self->make_response_promise()});
+        // Answered with an error if the records are not written in time.
+        self->delayed_send(self, st.config.timeout, a, id);
         return caf::delegated<seq_t>{};
       },
-      [=](flush_atom, uint64_t until) {
-        auto& fs = self->state.flushes;
-        for (auto i = fs.begin(); i != fs.end();) {
-          if (i->until == until) {
-            i->promise.deliver(
-                unreachable(self->state.address,
-                            "records not acknowledged within the timeout; "
-                            "they stay pending"));
-            i = fs.erase(i);
-          } else {
-            ++i;
-          }
-        }
+      [=](flush_atom, uint64_t id) {
+        auto& st = self->state;
+        auto i = std::find_if(st.flushes.begin(), st.flushes.end(),
+                              [&](auto& w) { return w.id == id; });
+        if (i == st.flushes.end())
+          return;
+        auto why = "records not acknowledged within the timeout; they stay "
+                   "pending";
+        i->promise.deliver(
+            st.entry
+                ? make_error(errc::timed_out, "node " + st.address + ": " + why)
+                : unreachable(st.address, why));
+        st.flushes.erase(i);
       },
       [=](call_atom a, std::string& name, std::string& key, std::string& args,
           uint64_t cost, caf::timespan max_wait) {
@@ -473,8 +488,12 @@ void attach(remote_observer_pointer self, caf::actor link, replay_query filter,
                           caf::actor_cast<caf::actor>(self), filter)
                 .then([=](uint64_t id) { self->state.subscription = id; },
                       [=](caf::error&) {
-                        // The connection went down meanwhile: the down
-                        // handler attaches again.
+                        // Refused or timed out while connected: again after
+                        // a pause. (If the connection went down, the down
+                        // handler attaches again.)
+                        if (self->state.entry == entry)
+                          self->delayed_send(self, max_retry,
+                                             retry_atom::value);
                       });
           },
           [=](caf::error& err) { self->quit(err); });
@@ -508,6 +527,14 @@ caf::behavior remote_observer_impl(remote_observer_pointer self,
           st.unacked = 0;
           self->send(st.entry, ack_atom::value, id, x.seq);
         }
+      },
+      [=](retry_atom) {
+        auto& st = self->state;
+        if (!st.entry)
+          return; // the down handler attaches
+        self->demonitor(st.entry);
+        st.entry = nullptr;
+        attach(self, link, filter, timeout);
       },
       [=](caf::error& err) { self->quit(err); },
   };
@@ -576,9 +603,9 @@ caf::expected<uint16_t> serve_node(runtime& rt, node_config config) {
                                             address->host.c_str(), true);
   if (!port) {
     caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
-    return make_error(errc::bad_config,
-                      "node: cannot listen on " + config.listen + ": " +
-                          render(port.error()));
+    return make_error(errc::bad_config, "node: cannot listen on " +
+                                            config.listen + ": " +
+                                            render(port.error()));
   }
   // Closing the port when the entry ends (runtime::shutdown stops it).
   auto mm = tls ? sys.openssl_manager().actor_handle()
@@ -604,7 +631,21 @@ remote_node::remote_node(caf::actor_system& sys, std::string address,
       pending_(std::move(pending)) {}
 
 remote_node::~remote_node() {
-  caf::anon_send_exit(link_, caf::exit_reason::user_shutdown);
+  // Stops the link and the observers, and waits until they have stopped,
+  // so that no observer's function runs after this returns.
+  std::vector<caf::actor> actors;
+  {
+    std::lock_guard guard{observers_mutex_};
+    actors = std::move(observers_);
+  }
+  actors.push_back(link_);
+  caf::scoped_actor self{sys_};
+  for (auto& x : actors) {
+    self->monitor(x);
+    self->send_exit(x, caf::exit_reason::user_shutdown);
+  }
+  for (size_t i = 0; i < actors.size(); ++i)
+    self->receive([](caf::down_msg&) {});
 }
 
 caf::expected<std::unique_ptr<remote_node>>
@@ -646,11 +687,11 @@ remote_node::connect(caf::actor_system& sys, std::string host, uint16_t port,
   auto pending = std::make_shared<std::atomic<size_t>>(0);
   auto mm = tls ? sys.openssl_manager().actor_handle()
                 : sys.middleman().actor_handle();
-  auto link = sys.spawn(link_impl, mm, host_port{host, port}, config,
-                        producer, *entry, pending);
+  auto link = sys.spawn(link_impl, mm, host_port{host, port}, config, producer,
+                        *entry, pending);
   return std::unique_ptr<remote_node>{
-      new remote_node(sys, std::move(address), std::move(peer),
-                      std::move(link), std::move(config), std::move(pending))};
+      new remote_node(sys, std::move(address), std::move(peer), std::move(link),
+                      std::move(config), std::move(pending))};
 }
 
 template <class T, class... Ts>
@@ -675,8 +716,11 @@ caf::expected<T> remote_node::ask(Ts&&... xs) {
 caf::expected<std::string> remote_node::call(const std::string& name,
                                              std::string args,
                                              remote_call options) {
+  // A call must not run after its caller was told it timed out: it expires
+  // on the node (errc::expired) before this side gives up.
+  auto max_wait = std::min(options.max_wait, config_.timeout);
   return ask<std::string>(call_atom::value, name, std::move(options.key),
-                          std::move(args), options.cost, options.max_wait);
+                          std::move(args), options.cost, max_wait);
 }
 
 caf::expected<std::vector<std::string>> remote_node::commands() {
@@ -700,8 +744,8 @@ caf::error remote_node::record(std::string source, event body) {
                           std::to_string(config_.max_pending) +
                           " records are not acknowledged yet");
   }
-  auto now = std::chrono::time_point_cast<duration>(
-      std::chrono::system_clock::now());
+  auto now =
+      std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
   caf::anon_send(link_, record_atom::value,
                  envelope{0, now, std::move(source), std::move(body)});
   return {};
@@ -713,8 +757,11 @@ caf::expected<seq_t> remote_node::flush() {
 
 caf::actor remote_node::observe(replay_query filter,
                                 std::function<void(const envelope&)> f) {
-  return sys_.spawn(remote_observer_impl, link_, std::move(filter),
-                    config_.timeout, std::move(f));
+  auto observer = sys_.spawn(remote_observer_impl, link_, std::move(filter),
+                             config_.timeout, std::move(f));
+  std::lock_guard guard{observers_mutex_};
+  observers_.push_back(observer);
+  return observer;
 }
 
 } // namespace tc

@@ -56,6 +56,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -124,13 +125,17 @@ struct node_config {
 /// Publishes `rt` to other processes on `config.listen` (TLS when the
 /// system was configured with it) and answers the port. The entry actor is
 /// stopped by rt.shutdown(). Errors: errc::bad_config for a malformed
-/// address, a non-loopback one without TLS or `insecure`, or a system not
-/// prepared by configure_node; CAF's cannot_open_port for a port in use.
+/// address, a non-loopback one without TLS or `insecure`, a system not
+/// prepared by configure_node, or a port in use (with CAF's reason).
+///
+/// The node remembers, per producer, the last record it took (to write a
+/// resent one once) for as long as it runs: a few dozen bytes for each
+/// remote_node that ever recorded.
 [[nodiscard]] caf::expected<uint16_t> serve_node(runtime& rt,
                                                  node_config config = {});
 
 struct remote_config {
-  /// This process's name, in the node's log and in its producer id.
+  /// This process's name (1 to 64 bytes), in its producer id.
   std::string node = "node";
   /// Records kept while not acknowledged (sent, or waiting for a
   /// connection); record() beyond it is errc::queue_full.
@@ -160,7 +165,10 @@ public:
   connect(caf::actor_system& sys, std::string host, uint16_t port,
           remote_config config = {});
 
-  /// Disconnects; records not yet acknowledged are lost (flush() first).
+  /// Stops reconnecting and stops the observers, waiting until they have
+  /// stopped (no observer function runs after it). Records not yet
+  /// acknowledged are lost (flush() first). CAF keeps the connection
+  /// itself while the actor system has other handles on that node.
   ~remote_node();
 
   remote_node(const remote_node&) = delete;
@@ -177,10 +185,13 @@ public:
   const caf::actor& link() const noexcept { return link_; }
 
   /// Calls the command `name` of the node with `args` and waits for its
-  /// answer. Errors: the command's own (throttled, expired, queue_full,
-  /// its operation's), errc::not_found for no such command,
-  /// errc::unreachable while disconnected, errc::timed_out after
-  /// remote_config::timeout.
+  /// answer. A command around a callable only: a command in front of an
+  /// actor would hand that actor the call's message as it is. The max wait
+  /// is at most remote_config::timeout, so that a call still queued on the
+  /// node when this side gives up expires there and never runs. Errors: the
+  /// command's own (throttled, expired, queue_full, its operation's),
+  /// errc::not_found for no such command, errc::unreachable while disconnected,
+  /// errc::timed_out after remote_config::timeout.
   [[nodiscard]] caf::expected<std::string>
   call(const std::string& name, std::string args, remote_call options = {});
 
@@ -196,11 +207,13 @@ public:
   /// Records `body` from `source`, stamped with the system clock's now, in
   /// the node's log, without waiting. Kept and resent until acknowledged.
   /// errc::queue_full when max_pending records are unacknowledged.
+  /// Anyone the node admits may record under any source.
   [[nodiscard]] caf::error record(std::string source, event body);
 
   /// Waits until every record() before it is written by the node; answers
-  /// the node's last seq. errc::unreachable if the connection is down and
-  /// does not return within the timeout (the records stay pending).
+  /// the node's last seq. Not written within remote_config::timeout:
+  /// errc::unreachable while disconnected, errc::timed_out otherwise; the
+  /// node's own error (its Log failed) at once; the records stay pending.
   [[nodiscard]] caf::expected<seq_t> flush();
 
   /// Calls `f` for every event of the node's log that matches `filter`, in
@@ -226,6 +239,8 @@ private:
   remote_config config_;
   // Records handed to the link and not acknowledged (shared with it).
   std::shared_ptr<std::atomic<size_t>> pending_;
+  std::mutex observers_mutex_;
+  std::vector<caf::actor> observers_;
 };
 
 } // namespace tc

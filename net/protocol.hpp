@@ -67,15 +67,14 @@ using commands_atom = caf::atom_constant<caf::atom("commands")>;
 inline constexpr size_t max_remote_batch = 65536;
 
 using node_actor = caf::typed_actor<
-    caf::replies_to<join_atom, std::string, uint32_t>::with<std::string,
-                                                            seq_t>,
+    caf::replies_to<join_atom, std::string, uint32_t>::with<std::string, seq_t>,
     caf::replies_to<append_atom, std::string, uint64_t,
                     std::vector<envelope>>::with<seq_t>,
     caf::replies_to<attach_atom, caf::actor, replay_query>::with<uint64_t>,
     caf::reacts_to<detach_atom, uint64_t>,
     caf::reacts_to<ack_atom, uint64_t, seq_t>,
-    caf::replies_to<call_atom, std::string, std::string, std::string,
-                    uint64_t, caf::timespan>::with<std::string>,
+    caf::replies_to<call_atom, std::string, std::string, std::string, uint64_t,
+                    caf::timespan>::with<std::string>,
     caf::replies_to<commands_atom>::with<std::vector<std::string>>,
     caf::replies_to<schedule_atom, intent>::with<uint64_t>,
     caf::replies_to<cancel_atom, uint64_t>::with<bool>,

@@ -73,8 +73,8 @@ caf::error check_tls_files(const std::string& certificate,
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), certificate.c_str()) != 1)
     return bad("certificate", certificate, openssl_reason());
   SSL_CTX_set_default_passwd_cb(ctx.get(), passphrase_callback);
-  SSL_CTX_set_default_passwd_cb_userdata(
-      ctx.get(), const_cast<std::string*>(&passphrase));
+  SSL_CTX_set_default_passwd_cb_userdata(ctx.get(),
+                                         const_cast<std::string*>(&passphrase));
   if (SSL_CTX_use_PrivateKey_file(ctx.get(), key.c_str(), SSL_FILETYPE_PEM) !=
       1) {
     auto why = openssl_reason();

@@ -151,8 +151,8 @@ struct authority {
   }
 
   void run(const std::string& command) const {
-    auto full = "cd '" + dir.path().string() + "' && " + command +
-                " > /dev/null 2>&1";
+    auto full =
+        "cd '" + dir.path().string() + "' && " + command + " > /dev/null 2>&1";
     BOOST_REQUIRE_MESSAGE(std::system(full.c_str()) == 0, command);
   }
 
@@ -160,8 +160,8 @@ struct authority {
 
   /// A node's files, signed by this authority.
   tls_files node(const std::string& name) const {
-    run("openssl req -newkey rsa:2048 -nodes -keyout " + name +
-        ".key -out " + name + ".csr -subj /CN=" + name);
+    run("openssl req -newkey rsa:2048 -nodes -keyout " + name + ".key -out " +
+        name + ".csr -subj /CN=" + name);
     run("openssl x509 -req -in " + name +
         ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -out " + name +
         ".pem -days 30 -extfile node.ext");
@@ -332,8 +332,8 @@ BOOST_AUTO_TEST_CASE(a_restarted_node_is_resumed_without_loss_or_duplicate) {
 BOOST_AUTO_TEST_CASE(a_resent_batch_is_written_once) {
   served primary;
   auto sys = node_system();
-  auto entry = sys->middleman().remote_actor<node_actor>("127.0.0.1",
-                                                         primary.port);
+  auto entry =
+      sys->middleman().remote_actor<node_actor>("127.0.0.1", primary.port);
   BOOST_REQUIRE(entry);
   caf::scoped_actor self{*sys};
   auto batch = [](int from, int to) {
@@ -351,9 +351,9 @@ BOOST_AUTO_TEST_CASE(a_resent_batch_is_written_once) {
     return result;
   };
   BOOST_REQUIRE(append(1, batch(1, 3)));
-  BOOST_REQUIRE(append(1, batch(1, 3)));   // the same again: nothing new
-  BOOST_REQUIRE(append(2, batch(2, 5)));   // overlapping: 4 and 5 are new
-  auto gap = append(9, batch(9, 9));       // 6..8 missing
+  BOOST_REQUIRE(append(1, batch(1, 3))); // the same again: nothing new
+  BOOST_REQUIRE(append(2, batch(2, 5))); // overlapping: 4 and 5 are new
+  auto gap = append(9, batch(9, 9));     // 6..8 missing
   BOOST_TEST(is(gap.error(), errc::bad_request));
   auto huge = append(6, batch(6, 6 + int(max_remote_batch)));
   BOOST_TEST(is(huge.error(), errc::bad_request));
@@ -364,12 +364,13 @@ BOOST_AUTO_TEST_CASE(a_resent_batch_is_written_once) {
                std::to_string(i + 1));
 }
 
-BOOST_AUTO_TEST_CASE(a_message_of_the_wrong_shape_is_refused_and_serving_goes_on) {
+BOOST_AUTO_TEST_CASE(
+    a_message_of_the_wrong_shape_is_refused_and_serving_goes_on) {
   served primary;
   auto sys = node_system();
   // An untyped handle on the typed entry: anything may be sent.
-  auto ptr = sys->middleman().remote_actor<node_actor>("127.0.0.1",
-                                                       primary.port);
+  auto ptr =
+      sys->middleman().remote_actor<node_actor>("127.0.0.1", primary.port);
   BOOST_REQUIRE(ptr);
   auto entry = caf::actor_cast<caf::actor>(*ptr);
   caf::scoped_actor self{*sys};
@@ -394,8 +395,8 @@ BOOST_AUTO_TEST_CASE(bad_addresses_and_systems_are_refused_with_the_reason) {
     auto bad = serve_node(*primary.rt, {.listen = text});
     BOOST_TEST(is(bad.error(), errc::bad_config), text);
   }
-  auto busy = serve_node(*primary.rt,
-                         {.listen = "127.0.0.1:" + std::to_string(primary.port)});
+  auto busy = serve_node(
+      *primary.rt, {.listen = "127.0.0.1:" + std::to_string(primary.port)});
   BOOST_TEST(is(busy.error(), errc::bad_config));
   // A system without the middleman.
   caf::actor_system_config plain_cfg;

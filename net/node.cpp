@@ -48,6 +48,13 @@ constexpr size_t max_node_name = 64;
 using retry_atom = caf::atom_constant<caf::atom("tc_retry")>;
 using resend_atom = caf::atom_constant<caf::atom("tc_resend")>;
 
+/// How long a join may take. Short: a join that gets no answer was most
+/// likely sent on a connection that had just died (CAF's middleman hands out
+/// its handle until it has noticed), and the next attempt makes a new one.
+caf::timespan join_timeout(const remote_config& config) {
+  return std::min<caf::timespan>(config.timeout, std::chrono::seconds{5});
+}
+
 caf::error unreachable(const std::string& address, const std::string& why) {
   return make_error(errc::unreachable, "node " + address + ": " + why);
 }
@@ -69,6 +76,19 @@ struct entry_state {
 };
 
 using entry_pointer = node_actor::stateful_pointer<entry_state>;
+
+/// Asks the Log and answers with what it answers. Not a delegation: the
+/// answer then comes from the entry. A delegated answer would come from the
+/// Log, and CAF would keep a reference to the Log for the peer, which may
+/// outlive the runtime and keep the actor system from shutting down.
+template <class... Ts>
+caf::result<seq_t> ask_log(entry_pointer self, Ts&&... xs) {
+  auto rp = self->make_response_promise<seq_t>();
+  self->request(self->state.log, caf::infinite, std::forward<Ts>(xs)...)
+      .then([=](seq_t last) mutable { rp.deliver(last); },
+            [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
 
 node_actor::behavior_type entry_impl(entry_pointer self, runtime* rt) {
   auto& st = self->state;
@@ -124,7 +144,7 @@ node_actor::behavior_type entry_impl(entry_pointer self, runtime* rt) {
                                 "; the events between are missing");
         auto skip = i == st.next.end() ? 0 : i->second - first;
         if (skip >= xs.size()) // all of them taken before
-          return self->delegate(st.log, flush_atom::value);
+          return ask_log(self, flush_atom::value);
         if (st.backlog && st.backlog->full())
           return make_error(errc::queue_full,
                             "node " + st.node +
@@ -136,7 +156,7 @@ node_actor::behavior_type entry_impl(entry_pointer self, runtime* rt) {
           if (st.backlog)
             st.backlog->add(detail::weight_of(x));
         }
-        return self->delegate(st.log, append_atom::value, std::move(xs));
+        return ask_log(self, append_atom::value, std::move(xs));
       },
       [=](attach_atom, caf::actor& observer,
           replay_query& filter) -> caf::result<uint64_t> {
@@ -177,7 +197,7 @@ node_actor::behavior_type entry_impl(entry_pointer self, runtime* rt) {
         return self->delegate(self->state.scheduler, cancel_atom::value, id);
       },
       [=](flush_atom) -> caf::result<seq_t> {
-        return self->delegate(self->state.log, flush_atom::value);
+        return ask_log(self, flush_atom::value);
       },
   };
 }
@@ -267,7 +287,7 @@ void reconnect(link_pointer self) {
             }
             auto entry = caf::actor_cast<node_actor>(std::move(ptr));
             auto& st = self->state;
-            self->request(entry, st.config.timeout, join_atom::value,
+            self->request(entry, join_timeout(st.config), join_atom::value,
                           st.config.node, static_cast<uint32_t>(::getpid()))
                 .then([=](std::string&, seq_t) { connected(self, entry); },
                       [=](caf::error&) { retry_later(self); });
@@ -285,7 +305,9 @@ void lost(link_pointer self) {
   for (auto& [id, rp] : requests)
     rp.deliver(unreachable(st.address, "the connection was lost before it "
                                        "answered"));
-  reconnect(self);
+  // Not at once: CAF's middleman learns of the loss by its own message and
+  // until then answers a connect with the dead connection's handle.
+  retry_later(self);
 }
 
 void acknowledged(link_pointer self, uint64_t upto, seq_t last) {
@@ -672,7 +694,7 @@ remote_node::connect(caf::actor_system& sys, std::string host, uint16_t port,
   std::string peer;
   caf::error failed;
   caf::scoped_actor self{sys};
-  self->request(*entry, config.timeout, join_atom::value, config.node,
+  self->request(*entry, join_timeout(config), join_atom::value, config.node,
                 static_cast<uint32_t>(::getpid()))
       .receive([&](std::string& name, seq_t) { peer = std::move(name); },
                [&](caf::error& err) { failed = std::move(err); });

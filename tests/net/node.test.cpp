@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -13,6 +14,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "tests/net/relay.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "timecontrol/actors/command.hpp"
 #include "timecontrol/actors/runtime.hpp"
@@ -96,14 +98,45 @@ struct served {
                              });
     if (!api)
       BOOST_FAIL(render(api.error()));
+    // A command whose calls run until the test lets them finish.
+    auto hang = spawn_command(
+        *rt, {.name = "hang"},
+        [this](std::string,
+               std::function<void(caf::expected<std::string>)> done) {
+          std::lock_guard guard{hanging_mutex};
+          hanging.push_back(std::move(done));
+          hanging_changed.notify_all();
+        });
+    if (!hang)
+      BOOST_FAIL(render(hang.error()));
     auto p = serve_node(*rt, {.listen = "127.0.0.1:" + std::to_string(at)});
     if (!p)
       BOOST_FAIL(render(p.error()));
     port = *p;
   }
 
+  std::mutex hanging_mutex;
+  std::condition_variable hanging_changed;
+  std::vector<std::function<void(caf::expected<std::string>)>> hanging;
+
+  /// Waits until a call of "hang" runs (false after 20 s).
+  bool wait_for_hanging() {
+    std::unique_lock guard{hanging_mutex};
+    return hanging_changed.wait_for(guard, 20s,
+                                    [&] { return !hanging.empty(); });
+  }
+
+  /// Lets the calls of "hang" finish.
+  void release() {
+    std::lock_guard guard{hanging_mutex};
+    for (auto& done : hanging)
+      done(std::string{"released"});
+    hanging.clear();
+  }
+
   /// Stops the process's runtime and actor system, as a process ending.
   void stop() {
+    release();
     BOOST_TEST(!rt->shutdown());
     rt.reset();
     sys.reset();
@@ -185,7 +218,7 @@ BOOST_AUTO_TEST_CASE(a_remote_process_calls_a_command_by_name) {
   BOOST_TEST(*answer == "ok GET /quotes");
   auto names = node->commands();
   BOOST_REQUIRE(names);
-  BOOST_TEST(*names == std::vector<std::string>{"api"});
+  BOOST_TEST(*names == (std::vector<std::string>{"api", "hang"}));
   auto missing = node->call("nope", "");
   BOOST_TEST(is(missing.error(), errc::not_found));
   BOOST_TEST(render(missing.error()) ==
@@ -327,6 +360,54 @@ BOOST_AUTO_TEST_CASE(a_restarted_node_is_resumed_without_loss_or_duplicate) {
   auto again = node->call("api", "y");
   BOOST_REQUIRE(again);
   BOOST_TEST(*again == "ok y");
+}
+
+BOOST_AUTO_TEST_CASE(a_cut_connection_resends_what_was_not_acknowledged_once) {
+  served primary;
+  test::relay line{primary.port};
+  auto sys = node_system();
+  auto node = connect_to(*sys, line.port(), {.node = "worker"});
+  seen got;
+  node->observe({.source = "worker"}, got.sink());
+  int next = 0;
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 500; ++i, ++next)
+      BOOST_REQUIRE(
+          !node->record("worker", policy_changed{std::to_string(next)}));
+    line.cut(); // with appends and their answers on the way
+    BOOST_REQUIRE(node->flush());
+  }
+  // The node stayed up, so nothing is written twice.
+  auto written = primary.events(event_type::policy_changed, "worker");
+  BOOST_REQUIRE(written.size() == static_cast<size_t>(next));
+  for (size_t i = 0; i < written.size(); ++i)
+    BOOST_TEST(std::get<policy_changed>(written[i].body).policy ==
+               std::to_string(i));
+  BOOST_REQUIRE(got.wait_for(written.size()));
+  auto events = got.copy();
+  BOOST_REQUIRE(events.size() == written.size());
+  for (size_t i = 0; i < events.size(); ++i)
+    BOOST_TEST(events[i].seq == written[i].seq);
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_call_in_flight_when_the_connection_is_cut_fails_at_once) {
+  served primary;
+  test::relay line{primary.port};
+  auto sys = node_system();
+  // A timeout far beyond the test's: the error must come from the cut.
+  auto node = connect_to(*sys, line.port(), {.timeout = 600s});
+  auto call =
+      std::async(std::launch::async, [&] { return node->call("hang", "x"); });
+  BOOST_REQUIRE(primary.wait_for_hanging());
+  line.cut();
+  BOOST_REQUIRE(call.wait_for(20s) == std::future_status::ready);
+  auto result = call.get();
+  BOOST_REQUIRE(!result);
+  BOOST_TEST(is(result.error(), errc::unreachable));
+  BOOST_TEST(render(result.error()).find("lost before it answered") !=
+             std::string::npos);
+  primary.release();
 }
 
 BOOST_AUTO_TEST_CASE(a_resent_batch_is_written_once) {

@@ -1407,8 +1407,9 @@ spawn_impl(runtime& rt, command_config config, operation op) {
   args->store = rt.store_ptr();
   args->registry = rt.commands_ptr();
   auto name = args->config.name;
+  bool proxy = std::holds_alternative<caf::actor>(args->op);
   auto handle = rt.system().spawn(command_impl, args);
-  if (!rt.commands().add(name, handle)) {
+  if (!rt.commands().add(name, handle, proxy)) {
     caf::anon_send_exit(handle, caf::exit_reason::user_shutdown);
     return make_error(errc::bad_config,
                       who + ": a running command has this name already");

@@ -15,13 +15,22 @@ namespace tc {
 
 class command_registry {
 public:
+  /// A registered command and its kind.
+  struct entry {
+    caf::actor command;
+    /// In front of an actor (it takes (call_with_atom, ...) and forwards
+    /// any other message), rather than around a callable (it takes
+    /// (call_atom, args) shapes): actors/command.hpp.
+    bool proxy = false;
+  };
+
   /// Registers `command` under `name`; false if the name is taken by a
   /// command that is still registered.
-  bool add(const std::string& name, caf::actor command) {
+  bool add(const std::string& name, caf::actor command, bool proxy = false) {
     std::vector<std::function<void(const std::string&)>> listeners;
     {
       std::lock_guard guard{mutex_};
-      if (!commands_.emplace(name, std::move(command)).second)
+      if (!commands_.emplace(name, entry{std::move(command), proxy}).second)
         return false;
       listeners = listeners_;
     }
@@ -42,7 +51,7 @@ public:
   void remove(const std::string& name, const caf::actor& command) {
     std::lock_guard guard{mutex_};
     if (auto i = commands_.find(name);
-        i != commands_.end() && i->second == command)
+        i != commands_.end() && i->second.command == command)
       commands_.erase(i);
   }
 
@@ -50,7 +59,14 @@ public:
   caf::actor find(const std::string& name) const {
     std::lock_guard guard{mutex_};
     auto i = commands_.find(name);
-    return i != commands_.end() ? i->second : caf::actor{};
+    return i != commands_.end() ? i->second.command : caf::actor{};
+  }
+
+  /// The command named `name` with its kind (an invalid handle if none).
+  entry lookup(const std::string& name) const {
+    std::lock_guard guard{mutex_};
+    auto i = commands_.find(name);
+    return i != commands_.end() ? i->second : entry{};
   }
 
   /// The names of the registered commands, sorted.
@@ -65,7 +81,7 @@ public:
 
 private:
   mutable std::mutex mutex_;
-  std::map<std::string, caf::actor> commands_;
+  std::map<std::string, entry> commands_;
   std::vector<std::function<void(const std::string&)>> listeners_;
 };
 

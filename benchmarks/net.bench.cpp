@@ -11,6 +11,12 @@
 //                       flushed (events/s)
 //   local_record        the baseline: runtime::record in the serving
 //                       process, then flushed
+//   remote_catch_up     an observer attached from seq 1 over the network,
+//                       until it has every event of the log (events/s)
+//   local_catch_up      the baseline: an observer of the serving process
+//   node_call_tls/W     node_call over mutual TLS (RSA 2048 certificates
+//                       made with the openssl program); its baseline is
+//                       node_call/W
 //
 // build/benchmarks/bench.net --benchmark_filter='(bare_remote|node_call)/64'
 #include <benchmark/benchmark.h>
@@ -27,6 +33,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/remote_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -59,32 +66,72 @@ echo_actor::behavior_type echo_impl() {
 
 /// An actor system prepared for nodes, with its config (CAF's actor_system
 /// refers to it).
-std::shared_ptr<caf::actor_system> node_system() {
+std::shared_ptr<caf::actor_system> node_system(network_config config = {}) {
   struct both {
     caf::actor_system_config cfg;
     std::optional<caf::actor_system> sys;
   };
   auto x = std::make_shared<both>();
-  if (auto err = configure_node(x->cfg))
+  if (auto err = configure_node(x->cfg, config))
     die(err);
   x->sys.emplace(x->cfg);
   return {x, &*x->sys};
 }
 
+/// A certificate authority and two node certificates, made with the
+/// openssl program in `dir`.
+std::pair<tls_files, tls_files> make_certificates(const fs::path& dir) {
+  fs::create_directories(dir);
+  auto run = [&](const std::string& command) {
+    auto full = "cd '" + dir.string() + "' && " + command + " >/dev/null 2>&1";
+    if (std::system(full.c_str()) != 0) {
+      std::fprintf(stderr, "bench.net: failed: %s\n", command.c_str());
+      std::exit(1);
+    }
+  };
+  run("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem "
+      "-days 30 -subj /CN=bench-ca");
+  run("printf 'basicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth,"
+      "clientAuth\\n' > node.ext");
+  auto node = [&](const std::string& name) {
+    run("openssl req -newkey rsa:2048 -nodes -keyout " + name + ".key -out " +
+        name + ".csr -subj /CN=" + name);
+    run("openssl x509 -req -in " + name +
+        ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -out " + name +
+        ".pem -days 30 -extfile node.ext");
+    return tls_files{.certificate = (dir / (name + ".pem")).string(),
+                     .key = (dir / (name + ".key")).string(),
+                     .ca = (dir / "ca.pem").string()};
+  };
+  return {node("server"), node("client")};
+}
+
 /// A serving system with a runtime, an unlimited command "api" and an echo
-/// actor, both published; and a client system.
+/// actor, both published; and a client system. With `tls`, both over
+/// mutual TLS.
 struct environment {
-  std::shared_ptr<caf::actor_system> server = node_system();
-  std::shared_ptr<caf::actor_system> client = node_system();
+  fs::path dir;
+  std::shared_ptr<caf::actor_system> server;
+  std::shared_ptr<caf::actor_system> client;
   std::unique_ptr<runtime> rt;
-  fs::path dir = fs::temp_directory_path() / "timecontrol-bench-net";
   uint16_t node_port = 0;
   uint16_t echo_port = 0;
   caf::actor echo;
 
-  environment() {
+  explicit environment(bool tls = false)
+      : dir(fs::temp_directory_path() /
+            (tls ? "timecontrol-bench-net-tls" : "timecontrol-bench-net")) {
     fs::remove_all(dir);
-    auto r = runtime::start(*server, {.path = dir.string(),
+    network_config server_config;
+    network_config client_config;
+    if (tls) {
+      auto [s, c] = make_certificates(dir / "certificates");
+      server_config.tls = s;
+      client_config.tls = c;
+    }
+    server = node_system(server_config);
+    client = node_system(client_config);
+    auto r = runtime::start(*server, {.path = (dir / "log").string(),
                                       .store = {.mode = durability::buffered},
                                       .node = "primary"});
     if (!r)
@@ -100,11 +147,13 @@ struct environment {
       die(port.error());
     node_port = *port;
     auto e = server->spawn(echo_impl);
+    echo = caf::actor_cast<caf::actor>(e);
+    if (tls)
+      return; // the TLS baseline is the plain node
     auto p = server->middleman().publish(e, 0, "127.0.0.1", true);
     if (!p)
       die(p.error());
     echo_port = *p;
-    echo = caf::actor_cast<caf::actor>(e);
   }
 
   ~environment() {
@@ -189,11 +238,79 @@ void run_calls(benchmark::State& state, caf::actor_system& sys, Handle target) {
 }
 
 std::unique_ptr<environment> the_environment;
+std::unique_ptr<environment> the_tls_environment;
 
 environment& env() {
   if (!the_environment)
     the_environment = std::make_unique<environment>();
   return *the_environment;
+}
+
+environment& tls_env() {
+  if (!the_tls_environment)
+    the_tls_environment = std::make_unique<environment>(true);
+  return *the_tls_environment;
+}
+
+void node_call_tls(benchmark::State& state) {
+  auto& e = tls_env();
+  auto entry = caf::openssl::remote_actor<node_actor>(*e.client, "127.0.0.1",
+                                                      e.node_port);
+  if (!entry)
+    die(entry.error());
+  run_calls(state, *e.client, *entry);
+}
+
+/// Waits until `n` events came through `observe`; answers events/s.
+template <class Observe>
+double catch_up(seq_t n, Observe observe) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto seen = std::make_shared<std::atomic<seq_t>>(0);
+  auto start = clock_type::now();
+  auto observer = observe([=](const envelope&) {
+    if (seen->fetch_add(1) + 1 == n)
+      done->set_value();
+  });
+  done->get_future().wait();
+  auto took = std::chrono::duration<double>(clock_type::now() - start);
+  caf::anon_send_exit(observer, caf::exit_reason::user_shutdown);
+  return static_cast<double>(n) / took.count();
+}
+
+/// The log holds at least this many events before a catch-up is timed.
+constexpr seq_t catch_up_events = 200000;
+
+seq_t fill_log(environment& e) {
+  while (e.rt->store().last_seq() < catch_up_events) {
+    for (int i = 0; i < 10000; ++i)
+      if (e.rt->record("bench", policy_changed{"p"}))
+        break;
+    if (auto last = e.rt->flush(); !last)
+      die(last.error());
+  }
+  return e.rt->store().last_seq();
+}
+
+void local_catch_up(benchmark::State& state) {
+  auto& e = env();
+  auto n = fill_log(e);
+  double rate = 0;
+  for (auto _ : state)
+    rate = catch_up(n, [&](auto f) { return e.rt->observe({}, f); });
+  state.counters["events_per_second"] = rate;
+}
+
+void remote_catch_up(benchmark::State& state) {
+  auto& e = env();
+  auto n = fill_log(e);
+  auto node = remote_node::connect(*e.client, "127.0.0.1", e.node_port,
+                                   {.node = "bench-observer"});
+  if (!node)
+    die(node.error());
+  double rate = 0;
+  for (auto _ : state)
+    rate = catch_up(n, [&](auto f) { return (*node)->observe({}, f); });
+  state.counters["events_per_second"] = rate;
 }
 
 void node_call(benchmark::State& state) {
@@ -260,6 +377,19 @@ BENCHMARK(node_call)->Arg(1)->Arg(64)->UseRealTime()->Unit(
     benchmark::kMillisecond);
 BENCHMARK(local_record)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(remote_record)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(local_catch_up)
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(remote_catch_up)
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(node_call_tls)
+    ->Arg(1)
+    ->Arg(64)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
@@ -269,5 +399,6 @@ int main(int argc, char** argv) {
   benchmark::Shutdown();
   // Before static destruction: the runtime shuts down while CAF runs.
   the_environment.reset();
+  the_tls_environment.reset();
   return 0;
 }

@@ -25,14 +25,15 @@
 namespace tc::codec {
 
 /// The newest record format this build writes and reads.
-inline constexpr uint8_t format_version = 4;
+inline constexpr uint8_t format_version = 5;
 
 /// The record format this build writes for every event that needs nothing
-/// newer. An event needs version 3 or 4 only if it says so (its
+/// newer. An event needs version 3, 4 or 5 only if it says so (its
 /// record_version(): a call_admitted of cost != 1 or a call_throttled of
 /// action `expired` needs 3; a call_admitted or call_throttled with a key
-/// needs 4), so a log without weighted, expired or keyed calls stays
-/// readable by builds that read version 2.
+/// needs 4; node_joined and node_lost need 5), so a log without weighted,
+/// expired or keyed calls or remote nodes stays readable by builds that read
+/// version 2.
 inline constexpr uint8_t base_format_version = 2;
 
 /// The record format `x`'s record is written in.

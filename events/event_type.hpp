@@ -39,7 +39,10 @@
   X(node_started, 61)                                                          \
   X(node_stopped, 62)                                                          \
   /* the log itself (source: "repair") */                                      \
-  X(log_repaired, 63)
+  X(log_repaired, 63)                                                          \
+  /* nodes over the network (source: the serving node) */                      \
+  X(node_joined, 64)                                                           \
+  X(node_lost, 65)
 
 namespace tc {
 

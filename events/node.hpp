@@ -41,6 +41,38 @@ struct node_stopped {
   friend bool operator==(const node_stopped&, const node_stopped&) = default;
 };
 
+/// A process connected to this node over the network (net/node.hpp) and
+/// introduced itself. The source is the serving node's name. Record format
+/// version 5.
+struct node_joined {
+  /// The connecting process's name.
+  std::string node;
+  uint32_t pid = 0;
+  static constexpr auto fields() {
+    return std::tuple{field{"node", &node_joined::node},
+                      field{"pid", &node_joined::pid}};
+  }
+  uint8_t record_version() const noexcept { return 5; }
+  friend bool operator==(const node_joined&, const node_joined&) = default;
+};
+
+/// A connected process is gone: it disconnected, stopped, or its connection
+/// was lost (no heartbeat within the timeout). The source is the serving
+/// node's name. Record format version 5.
+struct node_lost {
+  std::string node;
+  /// Why: "connection lost" (cut, or no heartbeat within the timeout),
+  /// "left" (the process let go: its remote_node ended), "ended" (gone, and
+  /// CAF does not say how; seen when a process lets go), or CAF's reason.
+  std::string reason;
+  static constexpr auto fields() {
+    return std::tuple{field{"node", &node_lost::node},
+                      field{"reason", &node_lost::reason}};
+  }
+  uint8_t record_version() const noexcept { return 5; }
+  friend bool operator==(const node_lost&, const node_lost&) = default;
+};
+
 /// A repair salvaged the log (tc::repair_log(), `timecontrol repair`): what
 /// it could not keep. No event has, or will ever have, a sequence number
 /// named here; readers skip them without an error. The event itself takes

@@ -11,8 +11,10 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
+#include <caf/make_message.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
 #include <caf/openssl/remote_actor.hpp>
@@ -70,12 +72,45 @@ struct entry_state {
   scheduler_actor scheduler;
   std::shared_ptr<command_registry> commands;
   std::shared_ptr<detail::log_backlog> backlog;
+  std::shared_ptr<clock> time;
   // Per producer, the producer sequence number of the next event it has not
   // handed over yet (absent: none seen since this process started).
   std::map<std::string, uint64_t> next;
+  // The processes joined, by their link actor (node_lost when it goes).
+  std::map<caf::actor_addr, std::string> joined;
 };
 
 using entry_pointer = node_actor::stateful_pointer<entry_state>;
+
+/// Why a joined process is gone, for node_lost.
+std::string lost_reason(const caf::error& reason) {
+  // CAF reports a connection that ended without an exit of the peer's actor
+  // as no reason (or remote_link_unreachable).
+  if (!reason || reason == caf::exit_reason::remote_link_unreachable)
+    return "connection lost";
+  if (reason == caf::exit_reason::user_shutdown ||
+      reason == caf::exit_reason::normal)
+    return "left";
+  // CAF's "unknown": the peer's actor is gone, and CAF does not know how.
+  if (reason == caf::exit_reason::unknown)
+    return "ended";
+  return render(reason);
+}
+
+/// An event of the serving node, stamped now; counted in the Log's backlog.
+envelope make_envelope(entry_pointer self, event body) {
+  auto& st = self->state;
+  envelope x{0, st.time->now(), st.node, std::move(body)};
+  if (st.backlog)
+    st.backlog->add(detail::weight_of(x));
+  return x;
+}
+
+/// Records an event of the serving node without waiting.
+void record(entry_pointer self, event body) {
+  self->send(self->state.log, record_atom::value,
+             make_envelope(self, std::move(body)));
+}
 
 /// Asks the Log and answers with what it answers. Not a delegation: the
 /// answer then comes from the entry. A delegated answer would come from the
@@ -98,6 +133,16 @@ node_actor::behavior_type entry_impl(entry_pointer self, runtime* rt) {
   st.scheduler = rt->scheduler();
   st.commands = rt->commands_ptr();
   st.backlog = rt->backlog_ptr();
+  st.time = rt->time_ptr();
+  self->set_down_handler([=](caf::down_msg& msg) {
+    auto& st = self->state;
+    auto i = st.joined.find(msg.source);
+    if (i == st.joined.end())
+      return;
+    auto node = std::move(i->second);
+    st.joined.erase(i);
+    record(self, node_lost{std::move(node), lost_reason(msg.reason)});
+  });
   // Anything else a peer sends (a message of another shape, garbage that
   // decoded as some message) is answered with an error and changes nothing.
   self->set_default_handler(
@@ -111,13 +156,22 @@ node_actor::behavior_type entry_impl(entry_pointer self, runtime* rt) {
       });
   return {
       [=](join_atom, std::string& node,
-          uint32_t) -> caf::result<std::string, seq_t> {
+          uint32_t pid) -> caf::result<std::string, seq_t> {
         if (node.empty() || node.size() > max_node_name)
           return make_error(errc::bad_request, "node: a node name of " +
                                                    std::to_string(node.size()) +
                                                    " bytes; it has 1 to 64");
+        // The joining link is watched: its end is recorded as node_lost.
+        if (auto sender = self->current_sender()) {
+          auto addr = caf::actor_cast<caf::actor_addr>(sender);
+          if (self->state.joined.emplace(addr, node).second)
+            self->monitor(caf::actor_cast<caf::actor>(sender));
+        }
+        // Answered once node_joined is written (persist, then act).
         auto rp = self->make_response_promise<std::string, seq_t>();
-        self->request(self->state.log, caf::infinite, flush_atom::value)
+        self->request(self->state.log, caf::infinite, append_atom::value,
+                      std::vector<envelope>{
+                          make_envelope(self, node_joined{node, pid})})
             .then(
                 [=](seq_t last) mutable { rp.deliver(self->state.node, last); },
                 [=](caf::error& err) mutable { rp.deliver(err); });
@@ -173,13 +227,20 @@ node_actor::behavior_type entry_impl(entry_pointer self, runtime* rt) {
       },
       [=](call_atom, std::string& name, std::string& key, std::string& args,
           uint64_t cost, caf::timespan max_wait) -> caf::result<std::string> {
-        auto command = self->state.commands->find(name);
-        if (!command)
+        auto found = self->state.commands->lookup(name);
+        if (!found.command)
           return make_error(errc::not_found, "node " + self->state.node +
                                                  ": no command '" + name + "'");
+        // Around a callable: its own call shape. In front of an actor: that
+        // actor gets (call_atom, args), under the command's limiter.
         auto rp = self->make_response_promise();
-        rp.delegate(command, call_atom::value, key_atom::value, std::move(key),
-                    std::move(args), cost, max_wait);
+        if (found.proxy)
+          rp.delegate(found.command, call_with_atom::value, key_atom::value,
+                      std::move(key), cost, max_wait,
+                      caf::make_message(call_atom::value, std::move(args)));
+        else
+          rp.delegate(found.command, call_atom::value, key_atom::value,
+                      std::move(key), std::move(args), cost, max_wait);
         return caf::delegated<std::string>{};
       },
       [=](commands_atom) { return self->state.commands->names(); },
@@ -420,7 +481,9 @@ caf::behavior link_impl(link_pointer self, caf::io::middleman_actor mm,
   st.config = std::move(config);
   st.producer = std::move(producer);
   st.counter = std::move(counter);
-  connected(self, std::move(entry));
+  // The first join is the caller's (join_atom below): the node watches the
+  // actor that joins, so it must be this one.
+  st.connecting = true;
   self->set_down_handler([=](caf::down_msg& msg) {
     if (self->state.entry && msg.source == self->state.entry.address())
       lost(self);
@@ -473,6 +536,22 @@ caf::behavior link_impl(link_pointer self, caf::io::middleman_actor mm,
           return caf::actor_cast<caf::actor>(st.entry);
         st.waiting_for_entry.push_back(self->make_response_promise());
         return caf::delegated<caf::actor>{};
+      },
+      [=](join_atom) -> caf::result<std::string> {
+        auto rp = self->make_response_promise();
+        auto& st = self->state;
+        self->request(entry, join_timeout(st.config), join_atom::value,
+                      st.config.node, static_cast<uint32_t>(::getpid()))
+            .then(
+                [=](std::string& peer, seq_t) mutable {
+                  connected(self, entry);
+                  rp.deliver(std::move(peer));
+                },
+                [=](caf::error& err) mutable {
+                  rp.deliver(err);
+                  self->quit(err);
+                });
+        return caf::delegated<std::string>{};
       },
       [=](retry_atom) { reconnect(self); },
       [=](resend_atom, uint64_t epoch) {
@@ -691,17 +770,6 @@ remote_node::connect(caf::actor_system& sys, std::string host, uint16_t port,
                             ": not a timecontrol node of this version");
     return unreachable(address, render(entry.error()));
   }
-  std::string peer;
-  caf::error failed;
-  caf::scoped_actor self{sys};
-  self->request(*entry, join_timeout(config), join_atom::value, config.node,
-                static_cast<uint32_t>(::getpid()))
-      .receive([&](std::string& name, seq_t) { peer = std::move(name); },
-               [&](caf::error& err) { failed = std::move(err); });
-  if (failed)
-    return failed.category() == error_category()
-               ? failed
-               : unreachable(address, render(failed));
   // A producer id no earlier process used: the node name and 64 random bits.
   std::random_device rd;
   auto id = (uint64_t{rd()} << 32) ^ rd();
@@ -711,6 +779,20 @@ remote_node::connect(caf::actor_system& sys, std::string host, uint16_t port,
                 : sys.middleman().actor_handle();
   auto link = sys.spawn(link_impl, mm, host_port{host, port}, config, producer,
                         *entry, pending);
+  // The link joins (the node watches the actor that joined).
+  std::string peer;
+  caf::error failed;
+  caf::scoped_actor self{sys};
+  self->request(link, join_timeout(config) + std::chrono::seconds{1},
+                join_atom::value)
+      .receive([&](std::string& name) { peer = std::move(name); },
+               [&](caf::error& err) { failed = std::move(err); });
+  if (failed) {
+    self->send_exit(link, caf::exit_reason::user_shutdown);
+    return failed.category() == error_category()
+               ? failed
+               : unreachable(address, render(failed));
+  }
   return std::unique_ptr<remote_node>{
       new remote_node(sys, std::move(address), std::move(peer), std::move(link),
                       std::move(config), std::move(pending))};

@@ -185,8 +185,8 @@ public:
   const caf::actor& link() const noexcept { return link_; }
 
   /// Calls the command `name` of the node with `args` and waits for its
-  /// answer. A command around a callable only: a command in front of an
-  /// actor would hand that actor the call's message as it is. The max wait
+  /// answer. A command in front of an actor hands that actor (call_atom,
+  /// args), and its answer must be a string. The max wait
   /// is at most remote_config::timeout, so that a call still queued on the
   /// node when this side gives up expires there and never runs. Errors: the
   /// command's own (throttled, expired, queue_full, its operation's),

@@ -30,8 +30,10 @@
 //   detach    (detach_atom, id).
 //   call      (call_atom, command, key, args, cost, max_wait) -> answer:
 //             a call of the named command as actors/command.hpp describes
-//             (key "" is the command's own limiter); errc::not_found if no
-//             command has that name.
+//             (key "" is the command's own limiter); a command in front of
+//             an actor hands that actor (call_atom, args), whose answer
+//             must be a string; errc::not_found if no command has that
+//             name.
 //   commands  (commands_atom) -> the names of the registered commands.
 //   schedule  (schedule_atom, intent) -> id; (cancel_atom, id) -> bool: the
 //             node's Scheduler (actors/scheduler.hpp).

@@ -47,11 +47,14 @@
 #include <csignal>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <random>
+#include <spawn.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <unordered_map>
@@ -60,9 +63,11 @@
 #include "timecontrol/actors/controller.hpp"
 #include "timecontrol/actors/runtime.hpp"
 #include "timecontrol/actors/scheduler.hpp"
+#include "timecontrol/core/address.hpp"
 #include "timecontrol/events/call_requests.hpp"
 #include "timecontrol/events/register.hpp"
 #include "timecontrol/http/dashboard.hpp"
+#include "timecontrol/net/node.hpp"
 #include "timecontrol/plugins/schedule_view.hpp"
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/storage/event_store.hpp"
@@ -81,6 +86,8 @@ using steady = std::chrono::steady_clock;
 using answer_atom = caf::atom_constant<caf::atom("demo_answr")>;
 /// The load generator's next call or phase: (tick_atom, bool call).
 using tick_atom = caf::atom_constant<caf::atom("demo_tick")>;
+/// The load generator stops calling (its answers still count).
+using halt_atom = caf::atom_constant<caf::atom("demo_halt")>;
 
 struct demo_options {
   std::string db = "timecontrol-demo.log";
@@ -92,6 +99,18 @@ struct demo_options {
   // The dashboard of the running demo (http/dashboard.hpp), if asked for.
   std::string http;
   bool insecure = false;
+  // With --nodes N: the API's callers run in N worker processes that reach
+  // the demo's runtime over the network (net/node.hpp).
+  int nodes = 0;
+};
+
+/// A worker process of `demo --nodes` (the hidden `demo-worker` command).
+struct worker_options {
+  std::string connect; // HOST:PORT of the demo's node
+  std::string name = "worker";
+  std::string duration_text = "20s";
+  duration length = 20s;
+  uint64_t seed = 1;
 };
 
 /// "20s", "1m", "500ms", or plain seconds ("20", "2.5"); between 100 ms and
@@ -410,6 +429,7 @@ struct load_state {
   std::mt19937_64 rng;
   steady::time_point start;
   uint64_t sent = 0;
+  bool halted = false;
 };
 
 /// The load in one phase of a 10 s cycle: `rate` calls per second until
@@ -423,23 +443,50 @@ struct load_phase {
 /// 3 calls/s (below the limit: the bucket fills up again), then a quiet 1/s.
 constexpr load_phase load_cycle[] = {{2.0, 20.0}, {8.0, 3.0}, {10.0, 1.0}};
 
+/// What a worker's calls came to (demo --nodes).
+struct call_tally {
+  std::atomic<uint64_t> calls{0}, admitted{0}, throttled{0}, failed{0},
+      unreachable{0};
+};
+
 /// Calls `api` at the rate of load_cycle: a Poisson process whose rate
 /// changes at the phase boundaries (a gap that would cross one is drawn
 /// again from the boundary, which is exact for exponential gaps). The
 /// message (tick_atom, bool call) wakes it, with call = false at a boundary.
-/// Answers and errors are ignored here: the log has them.
+/// Answers and errors are ignored here (the log has them), unless `tally`
+/// is given. With `tally`, `api` is a remote node's link (net/node.hpp)
+/// and the calls name the command "api".
 caf::behavior load_impl(caf::stateful_actor<load_state>* self, caf::actor api,
-                        uint64_t seed) {
+                        uint64_t seed, std::shared_ptr<call_tally> tally) {
   self->state.rng.seed(seed);
   self->state.start = steady::now();
   self->send(self, tick_atom::value, false);
   return {
+      [=](halt_atom) { self->state.halted = true; },
       [=](tick_atom, bool call) {
         auto& st = self->state;
-        if (call)
-          self->request(api, caf::infinite, call_atom::value,
-                        "GET /orders?page=" + std::to_string(++st.sent))
+        if (st.halted)
+          return;
+        auto args = call ? "GET /orders?page=" + std::to_string(++st.sent)
+                         : std::string{};
+        if (call && !tally)
+          self->request(api, caf::infinite, call_atom::value, std::move(args))
               .then([](std::string&) {}, [](caf::error&) {});
+        if (call && tally) {
+          ++tally->calls;
+          self->request(api, caf::infinite, call_atom::value,
+                        std::string{"api"}, std::string{}, std::move(args),
+                        uint64_t{1}, no_max_wait)
+              .then([=](std::string&) { ++tally->admitted; },
+                    [=](caf::error& err) {
+                      if (is(err, errc::throttled))
+                        ++tally->throttled;
+                      else if (is(err, errc::unreachable))
+                        ++tally->unreachable;
+                      else
+                        ++tally->failed;
+                    });
+        }
         auto t = std::fmod(seconds(steady::now() - st.start), 10.0);
         auto phase = load_cycle[0];
         for (auto& x : load_cycle)
@@ -539,6 +586,122 @@ void print_summary(const run_counts& c, const demo_options& opt,
               opt.db.c_str(), opt.db.c_str());
 }
 
+// -- demo --nodes: worker processes ------------------------------------------
+
+/// `timecontrol demo-worker`: calls the demo's command "api" through a
+/// remote node for a while, then prints one line with what came of it.
+int run_demo_worker(const worker_options& opt) {
+  auto where = parse_host_port(opt.connect);
+  if (!where) {
+    std::fprintf(stderr,
+                 "timecontrol demo-worker: --connect '%s': expected "
+                 "HOST:PORT\n",
+                 opt.connect.c_str());
+    return exit_usage;
+  }
+  caf::actor_system_config cfg;
+  if (auto err = configure_node(cfg))
+    return fail("", err, exit_usage);
+  caf::actor_system sys{cfg};
+  auto node =
+      remote_node::connect(sys, where->host, where->port, {.node = opt.name});
+  if (!node)
+    return fail("", node.error(), exit_open_failed);
+  auto tally = std::make_shared<call_tally>();
+  auto load = sys.spawn(load_impl, (*node)->link(), opt.seed, tally);
+  catch_interrupts();
+  auto end = steady::now() + opt.length;
+  for (auto now = steady::now(); now < end && !interrupted; now = steady::now())
+    std::this_thread::sleep_for(std::min<steady::duration>(100ms, end - now));
+  // No new calls; the answers on their way still count (a few seconds).
+  caf::anon_send(load, halt_atom::value);
+  auto answered = [&] {
+    return tally->admitted + tally->throttled + tally->failed +
+           tally->unreachable;
+  };
+  for (int i = 0; i < 50 && answered() < tally->calls; ++i)
+    std::this_thread::sleep_for(100ms);
+  caf::anon_send_exit(load, caf::exit_reason::user_shutdown);
+  auto ull = [](uint64_t x) { return static_cast<unsigned long long>(x); };
+  std::printf("%s: %llu calls, %llu admitted, %llu throttled, %llu failed, "
+              "%llu unreachable, %llu unanswered\n",
+              opt.name.c_str(), ull(tally->calls), ull(tally->admitted),
+              ull(tally->throttled), ull(tally->failed),
+              ull(tally->unreachable), ull(tally->calls - answered()));
+  return std::fflush(stdout) == 0 ? exit_ok : exit_data_error;
+}
+
+/// A worker process started by `demo --nodes`, its standard output piped.
+struct worker_process {
+  pid_t pid = -1;
+  int out = -1;
+  std::string name;
+};
+
+/// Starts this program as `demo-worker` (posix_spawn: safe beside the actor
+/// system's threads).
+std::optional<worker_process> start_worker(const std::string& name,
+                                           uint16_t port, uint64_t seed,
+                                           const std::string& length) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0)
+    return std::nullopt;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
+  std::vector<std::string> args{
+      "timecontrol", "demo-worker",
+      "--connect",   "127.0.0.1:" + std::to_string(port),
+      "--name",      name,
+      "--seed",      std::to_string(seed),
+      "--duration",  length};
+  std::vector<char*> argv;
+  for (auto& x : args)
+    argv.push_back(x.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  auto rc = posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv.data(),
+                        environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipe_fds[1]);
+  if (rc != 0) {
+    ::close(pipe_fds[0]);
+    return std::nullopt;
+  }
+  return worker_process{pid, pipe_fds[0], name};
+}
+
+/// Waits for a worker (killing it after `limit`) and answers its line, or
+/// what went wrong.
+std::string finish_worker(worker_process& w, steady::duration limit) {
+  auto end = steady::now() + limit;
+  int status = 0;
+  while (::waitpid(w.pid, &status, WNOHANG) == 0) {
+    if (steady::now() > end) {
+      ::kill(w.pid, SIGKILL);
+      ::waitpid(w.pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  std::string text;
+  char buf[512];
+  for (ssize_t n; (n = ::read(w.out, buf, sizeof buf)) > 0;)
+    text.append(buf, static_cast<size_t>(n));
+  ::close(w.out);
+  while (!text.empty() && text.back() == '\n')
+    text.pop_back();
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !text.empty())
+    return text;
+  return w.name + ": ended " +
+         (WIFSIGNALED(status)
+              ? "by signal " + std::to_string(WTERMSIG(status))
+              : "with exit code " + std::to_string(WEXITSTATUS(status))) +
+         " (its errors are above)";
+}
+
 int run_demo(const demo_options& opt) {
   // The dashboard listens before the log is touched: a bad --http is a bad
   // flag, an address it cannot listen on leaves no log behind.
@@ -568,6 +731,9 @@ int run_demo(const demo_options& opt) {
 
   caf::actor_system_config cfg;
   register_types(cfg);
+  if (opt.nodes > 0)
+    if (auto err = configure_node(cfg))
+      return fail("", err, exit_usage);
   caf::actor_system sys{cfg};
   // The actors this function spawns itself; the runtime stops the others.
   std::vector<caf::actor> own;
@@ -709,8 +875,35 @@ int run_demo(const demo_options& opt) {
     if (err)
       return fail("schedule: ", err, exit_data_error);
   }
-  std::printf("  api          limiter 5/s burst 10, rejects; called by a load "
-              "generator at 1-20/s\n");
+  // With --nodes, the callers of api are other processes: the runtime is
+  // served on a loopback port, and each worker calls api there, through the
+  // one limiter.
+  std::vector<worker_process> workers;
+  if (opt.nodes > 0) {
+    auto port = serve_node(**rt);
+    if (!port)
+      return fail("", port.error(), exit_open_failed);
+    for (int i = 1; i <= opt.nodes; ++i) {
+      auto name = "worker-" + std::to_string(i);
+      auto w =
+          start_worker(name, *port, opt.seed * 100 + static_cast<uint64_t>(i),
+                       opt.duration_text);
+      if (!w)
+        return fail(
+            "",
+            make_error(errc::operation_failed,
+                       "cannot start " + name + ": " + std::strerror(errno)),
+            exit_data_error);
+      workers.push_back(std::move(*w));
+    }
+    std::printf("  api          limiter 5/s burst 10, rejects; called at "
+                "1-20/s by each of %d worker processes, over the network "
+                "(127.0.0.1:%u)\n",
+                opt.nodes, static_cast<unsigned>(*port));
+  } else {
+    std::printf("  api          limiter 5/s burst 10, rejects; called by a "
+                "load generator at 1-20/s\n");
+  }
   for (auto& j : jobs)
     std::printf("  %-12s %s (Scheduler)%s\n", j.what.target.c_str(),
                 j.shown.c_str(), j.rebuilt ? ", rebuilt from the log" : "");
@@ -723,9 +916,12 @@ int run_demo(const demo_options& opt) {
               duration_to_string(opt.length).c_str());
   std::fflush(stdout);
 
-  // The traffic.
-  auto load = sys.spawn(load_impl, *api, opt.seed);
-  own.push_back(load);
+  // The traffic (with --nodes, the workers make it).
+  caf::actor load;
+  if (workers.empty()) {
+    load = sys.spawn(load_impl, *api, opt.seed, std::shared_ptr<call_tally>{});
+    own.push_back(load);
+  }
 
   catch_interrupts();
   auto end = start + opt.length;
@@ -742,9 +938,16 @@ int run_demo(const demo_options& opt) {
 
   // Stop the traffic, then the runtime (it stops the commands, the
   // controller and the Scheduler, and waits for the Log), then the rest.
-  self->monitor(load);
-  self->send_exit(load, caf::exit_reason::user_shutdown);
-  self->receive([](caf::down_msg&) {});
+  // Workers end by themselves at the same time (or on Ctrl-C, which they
+  // get too) and say what came of their calls.
+  std::vector<std::string> worker_lines;
+  for (auto& w : workers)
+    worker_lines.push_back(finish_worker(w, interrupted ? 10s : 15s));
+  if (load) {
+    self->monitor(load);
+    self->send_exit(load, caf::exit_reason::user_shutdown);
+    self->receive([](caf::down_msg&) {});
+  }
   self->monitor(observer);
   auto err =
       (*rt)->shutdown(interrupted ? "demo interrupted" : "demo finished");
@@ -775,6 +978,12 @@ int run_demo(const demo_options& opt) {
   if (read)
     return fail("reading the log: ", read, exit_data_error);
   print_summary(result, opt, events_text((*rt)->store()), took);
+  if (!worker_lines.empty()) {
+    std::printf("\nthe workers' calls of api, as each saw them (the table "
+                "above counts them from the log):\n");
+    for (auto& line : worker_lines)
+      std::printf("  %s\n", line.c_str());
+  }
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
     std::fputs("timecontrol demo: writing to standard output failed\n", stderr);
     return exit_data_error;
@@ -820,7 +1029,31 @@ void add_demo(CLI::App& app, int& result) {
   cmd->add_flag("--insecure", opt->insecure,
                 "Allow an --http address other than loopback (no "
                 "authentication)");
+  add_number_option(*cmd, "--nodes", opt->nodes,
+                    "Call the API from this many worker processes that "
+                    "share its limit over the network (a node on a loopback "
+                    "port)",
+                    1, 8);
   cmd->callback([opt, &result] { result = run_demo(*opt); });
+
+  // The worker processes of --nodes; not for people (hidden).
+  auto w = std::make_shared<worker_options>();
+  auto* worker = app.add_subcommand("demo-worker", "");
+  worker->group("");
+  worker->add_option("--connect", w->connect, "HOST:PORT of the demo's node")
+      ->required();
+  worker->add_option("--name", w->name, "This process's node name");
+  add_number_option(*worker, "--seed", w->seed, "Seed of the traffic", 0,
+                    std::numeric_limits<uint64_t>::max());
+  worker->add_option("--duration", w->duration_text, "How long to call")
+      ->check([w](const std::string& text) -> std::string {
+        auto length = parse_length(text);
+        if (!length)
+          return "expected a duration between 100ms and 1d";
+        w->length = *length;
+        return {};
+      });
+  worker->callback([w, &result] { result = run_demo_worker(*w); });
 }
 
 } // namespace tc::tool

@@ -13,6 +13,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -127,6 +128,42 @@ BOOST_AUTO_TEST_CASE(
   for (size_t i = 0; i < stored.size(); ++i)
     BOOST_TEST(seen[i].seq == stored[i].seq);
   BOOST_TEST_MESSAGE("checked");
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_hung_server_is_noticed_by_the_heartbeat_and_the_link_recovers) {
+  test::temp_dir dir;
+  server primary;
+  primary.start(dir / "log", 0);
+  caf::actor_system_config cfg;
+  // Heartbeats every 100 ms; silent for 1 s is lost.
+  BOOST_REQUIRE(
+      !configure_node(cfg, {.heartbeat = std::chrono::milliseconds{100},
+                            .connection_timeout = 1s}));
+  caf::actor_system sys{cfg};
+  auto node = remote_node::connect(sys, "127.0.0.1", primary.port,
+                                   {.node = "worker", .timeout = 600s});
+  BOOST_REQUIRE(node);
+  BOOST_REQUIRE((*node)->call("api", "x"));
+  // The server hangs (SIGSTOP): its socket stays open, nothing answers. A
+  // call in flight fails once the heartbeat misses, not after the 600 s
+  // timeout.
+  primary.process->signal(SIGSTOP);
+  auto start = std::chrono::steady_clock::now();
+  auto hung = (*node)->call("api", "y");
+  auto waited = std::chrono::steady_clock::now() - start;
+  BOOST_REQUIRE(!hung);
+  BOOST_TEST(is(hung.error(), errc::unreachable), render(hung.error()));
+  BOOST_TEST(waited < 30s);
+  // It goes on; the link connects again by itself.
+  primary.process->signal(SIGCONT);
+  caf::expected<std::string> again = make_error(errc::unreachable);
+  for (int i = 0; i < 200 && !again; ++i) {
+    again = (*node)->call("api", "z");
+    if (!again)
+      std::this_thread::sleep_for(50ms); // waiting for a reconnect, not time
+  }
+  BOOST_TEST(static_cast<bool>(again));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -98,6 +98,12 @@ public:
     return reap() == -SIGKILL;
   }
 
+  /// Sends it `sig` (SIGSTOP to hang it, SIGCONT to let it go on).
+  void signal(int sig) {
+    if (pid_ > 0)
+      ::kill(pid_, sig);
+  }
+
   /// Waits for it to end: its exit code, or minus the signal that ended it.
   int wait() { return reap(); }
 

@@ -82,6 +82,9 @@ inline std::vector<event> sample_bodies() {
       // Record format version 4: calls of a key (a limit per key).
       call_admitted{10, 0us, 1, "user-42"},
       call_throttled{11, 250ms, throttle_action::rejected, "10.0.0.7"},
+      // Record format version 5: nodes over the network.
+      node_joined{"worker-1", 4243},
+      node_lost{"worker-1", "remote_link_unreachable"},
   };
   std::vector<bool> covered(std::variant_size_v<event>, false);
   for (auto& x : result)

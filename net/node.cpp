@@ -76,8 +76,14 @@ struct entry_state {
   // Per producer, the producer sequence number of the next event it has not
   // handed over yet (absent: none seen since this process started).
   std::map<std::string, uint64_t> next;
-  // The processes joined, by their link actor (node_lost when it goes).
-  std::map<caf::actor_addr, std::string> joined;
+  // The processes joined, by their link actor, and how many of its joins
+  // are watched (a link that rejoins before the notice of its last loss
+  // arrives is watched twice): node_lost for each notice.
+  struct joined_link {
+    std::string node;
+    size_t watched = 0;
+  };
+  std::map<caf::actor_addr, joined_link> joined;
 };
 
 using entry_pointer = node_actor::stateful_pointer<entry_state>;
@@ -139,9 +145,9 @@ node_actor::behavior_type entry_impl(entry_pointer self, runtime* rt) {
     auto i = st.joined.find(msg.source);
     if (i == st.joined.end())
       return;
-    auto node = std::move(i->second);
-    st.joined.erase(i);
-    record(self, node_lost{std::move(node), lost_reason(msg.reason)});
+    record(self, node_lost{i->second.node, lost_reason(msg.reason)});
+    if (--i->second.watched == 0)
+      st.joined.erase(i);
   });
   // Anything else a peer sends (a message of another shape, garbage that
   // decoded as some message) is answered with an error and changes nothing.
@@ -163,9 +169,11 @@ node_actor::behavior_type entry_impl(entry_pointer self, runtime* rt) {
                                                    " bytes; it has 1 to 64");
         // The joining link is watched: its end is recorded as node_lost.
         if (auto sender = self->current_sender()) {
-          auto addr = caf::actor_cast<caf::actor_addr>(sender);
-          if (self->state.joined.emplace(addr, node).second)
-            self->monitor(caf::actor_cast<caf::actor>(sender));
+          auto& link =
+              self->state.joined[caf::actor_cast<caf::actor_addr>(sender)];
+          link.node = node;
+          ++link.watched;
+          self->monitor(caf::actor_cast<caf::actor>(sender));
         }
         // Answered once node_joined is written (persist, then act).
         auto rp = self->make_response_promise<std::string, seq_t>();

@@ -6,12 +6,13 @@
 // The serving process:
 //
 //   caf::actor_system_config cfg;
-//   if (auto err = tc::configure_node(cfg, {.certificate = "node.pem",
-//                                           .key = "node.key",
-//                                           .ca = "ca.pem"}))
+//   if (auto err = tc::configure_node(cfg, {.tls = {.certificate = "node.pem",
+//                                                   .key = "node.key",
+//                                                   .ca = "ca.pem"}}))
 //     ...;                        // a missing or unreadable file, named
 //   caf::actor_system sys{cfg};
-//   auto rt = tc::runtime::start(sys, {.path = "/var/lib/app/log"});
+//   auto rt = tc::runtime::start(sys, {.path = "/var/lib/app/log",
+//                                      .node = "primary"});  // its name
 //   tc::spawn_command(**rt, {.name = "api", .limiter = "5/s burst 10"}, f);
 //   auto port = tc::serve_node(**rt, {.listen = "10.0.0.5:4242"});
 //
@@ -33,7 +34,11 @@
 // loopback, serve_node refuses to listen without TLS unless
 // node_config::insecure is set: CAF's plain protocol authenticates nobody,
 // and one forged header makes it allocate what the header announces (up
-// to 4 GiB) before anything is checked. With TLS, every peer must present
+// to 4 GiB) before anything is checked. That holds on loopback too: any
+// process of the machine can stall a plain node (one header of 4 GiB took
+// about 4 GB and 19 s here) and so drop its peers. Where local users are
+// not trusted, configure TLS on loopback as well: the TLS layer refuses
+// such bytes before CAF reads them. With TLS, every peer must present
 // a certificate signed by the configured authority, in both directions;
 // CAF checks no host name, so the authority is the access list: use one
 // made for the service. Any peer it admits may call, record and observe.

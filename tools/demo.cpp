@@ -445,8 +445,10 @@ constexpr load_phase load_cycle[] = {{2.0, 20.0}, {8.0, 3.0}, {10.0, 1.0}};
 
 /// What a worker's calls came to (demo --nodes).
 struct call_tally {
-  std::atomic<uint64_t> calls{0}, admitted{0}, throttled{0}, failed{0},
-      unreachable{0};
+  // admitted counts the calls the limiter let through, answered or failed
+  // by the service (failed); other: any other error (not admitted).
+  std::atomic<uint64_t> calls{0}, admitted{0}, failed{0}, throttled{0},
+      other{0}, unreachable{0};
 };
 
 /// Calls `api` at the rate of load_cycle: a Poisson process whose rate
@@ -479,12 +481,16 @@ caf::behavior load_impl(caf::stateful_actor<load_state>* self, caf::actor api,
                         uint64_t{1}, no_max_wait)
               .then([=](std::string&) { ++tally->admitted; },
                     [=](caf::error& err) {
-                      if (is(err, errc::throttled))
-                        ++tally->throttled;
-                      else if (is(err, errc::unreachable))
-                        ++tally->unreachable;
-                      else
+                      if (is(err, errc::operation_failed)) {
+                        ++tally->admitted; // run, and failed by the service
                         ++tally->failed;
+                      } else if (is(err, errc::throttled)) {
+                        ++tally->throttled;
+                      } else if (is(err, errc::unreachable)) {
+                        ++tally->unreachable;
+                      } else {
+                        ++tally->other;
+                      }
                     });
         }
         auto t = std::fmod(seconds(steady::now() - st.start), 10.0);
@@ -616,17 +622,18 @@ int run_demo_worker(const worker_options& opt) {
   // No new calls; the answers on their way still count (a few seconds).
   caf::anon_send(load, halt_atom::value);
   auto answered = [&] {
-    return tally->admitted + tally->throttled + tally->failed +
+    return tally->admitted + tally->throttled + tally->other +
            tally->unreachable;
   };
   for (int i = 0; i < 50 && answered() < tally->calls; ++i)
     std::this_thread::sleep_for(100ms);
   caf::anon_send_exit(load, caf::exit_reason::user_shutdown);
   auto ull = [](uint64_t x) { return static_cast<unsigned long long>(x); };
-  std::printf("%s: %llu calls, %llu admitted, %llu throttled, %llu failed, "
-              "%llu unreachable, %llu unanswered\n",
+  std::printf("%s: %llu calls, %llu admitted (%llu of them failed), %llu "
+              "throttled, %llu other errors, %llu unreachable, %llu "
+              "unanswered\n",
               opt.name.c_str(), ull(tally->calls), ull(tally->admitted),
-              ull(tally->throttled), ull(tally->failed),
+              ull(tally->failed), ull(tally->throttled), ull(tally->other),
               ull(tally->unreachable), ull(tally->calls - answered()));
   return std::fflush(stdout) == 0 ? exit_ok : exit_data_error;
 }
@@ -699,7 +706,7 @@ std::string finish_worker(worker_process& w, steady::duration limit) {
          (WIFSIGNALED(status)
               ? "by signal " + std::to_string(WTERMSIG(status))
               : "with exit code " + std::to_string(WEXITSTATUS(status))) +
-         " (its errors are above)";
+         " before it could say what came of its calls";
 }
 
 int run_demo(const demo_options& opt) {
@@ -940,9 +947,16 @@ int run_demo(const demo_options& opt) {
   // controller and the Scheduler, and waits for the Log), then the rest.
   // Workers end by themselves at the same time (or on Ctrl-C, which they
   // get too) and say what came of their calls.
+  // A signal sent to the demo alone (not to its process group, as Ctrl-C
+  // is) goes on to the workers, so that they stop now too.
+  if (interrupted)
+    for (auto& w : workers)
+      ::kill(w.pid, SIGINT);
   std::vector<std::string> worker_lines;
+  auto workers_end = steady::now() + (interrupted ? 10s : 15s);
   for (auto& w : workers)
-    worker_lines.push_back(finish_worker(w, interrupted ? 10s : 15s));
+    worker_lines.push_back(finish_worker(
+        w, std::max<steady::duration>(workers_end - steady::now(), 0s)));
   if (load) {
     self->monitor(load);
     self->send_exit(load, caf::exit_reason::user_shutdown);

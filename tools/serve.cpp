@@ -12,6 +12,15 @@
 // codes: 2 bad flags, 3 the log cannot be opened, is removed (or replaced)
 // while served, or the address cannot be listened on, 4 the log is damaged
 // (a record that does not decode, or 10 catch-ups in a row that fail).
+//
+// With --listen HOST:PORT it is the log's writer instead: it opens the log
+// with a runtime of its own (named by --node) and serves that runtime to
+// other processes as a node (net/node.hpp: they record, observe, schedule),
+// with mutual TLS when --tls-cert, --tls-key and --tls-ca are given; the
+// dashboard then folds the runtime's events live. An address other than
+// loopback needs TLS or --insecure. Its second line says where the node
+// listens ("node 127.0.0.1:4242"). The log must not be open in another
+// writer (exit 3, locked).
 
 #include <CLI/CLI.hpp>
 
@@ -22,8 +31,14 @@
 #include <string>
 #include <string_view>
 
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "timecontrol/actors/runtime.hpp"
+#include "timecontrol/core/address.hpp"
 #include "timecontrol/core/error.hpp"
 #include "timecontrol/http/dashboard.hpp"
+#include "timecontrol/net/node.hpp"
 #include "timecontrol/policies/spec.hpp"
 #include "timecontrol/tools/commands.hpp"
 #include "timecontrol/tools/numbers.hpp"
@@ -40,7 +55,78 @@ struct serve_options {
   std::string poll = "200ms";
   std::string scheduler{default_scheduler_name};
   bool insecure = false;
+  // As a node (--listen): the log's writer, served to other processes.
+  std::string listen;
+  std::string node = "serve";
+  bool sync = false;
+  tls_files tls;
 };
+
+/// `serve --listen`: the log's writer, its runtime served as a node.
+int run_serve_node(const serve_options& opt, dashboard& d) {
+  // The address is checked before the log is opened (a bad flag leaves no
+  // log behind); serve_node checks it again.
+  auto where = parse_host_port(opt.listen);
+  if (!where) {
+    complain("serve", "--listen '" + opt.listen +
+                          "': expected HOST:PORT with a port from 0 to 65535 "
+                          "(an IPv6 address in brackets), e.g. "
+                          "127.0.0.1:4242");
+    return exit_usage;
+  }
+  if (!is_loopback(where->host) && !opt.tls.enabled() && !opt.insecure) {
+    complain("serve", "--listen '" + opt.listen +
+                          "': not a loopback address, and no TLS; the plain "
+                          "protocol authenticates no peer, so listening on "
+                          "the network without TLS needs --insecure");
+    return exit_usage;
+  }
+  caf::actor_system_config cfg;
+  if (auto err = configure_node(cfg, {.tls = opt.tls})) {
+    complain("serve", render(err));
+    return exit_usage;
+  }
+  caf::actor_system sys{cfg};
+  auto rt = runtime::start(
+      sys,
+      {.path = opt.path,
+       .store = {.mode = opt.sync ? durability::sync : durability::buffered},
+       .node = opt.node});
+  if (!rt) {
+    complain("serve", render(rt.error()));
+    return exit_code_of_open_error(rt.error());
+  }
+  auto stop = [&](int code) -> int {
+    if (!d.stop())
+      std::_Exit(code);
+    if (auto err = (*rt)->shutdown(interrupted ? "serve stopped" : "serve")) {
+      complain("serve", render(err));
+      return exit_data_error;
+    }
+    return code;
+  };
+  if (auto err = d.follow(**rt)) {
+    complain("serve", render(err));
+    return stop(exit_data_error);
+  }
+  auto port =
+      serve_node(**rt, {.listen = opt.listen, .insecure = opt.insecure});
+  if (!port) {
+    complain("serve", render(port.error()));
+    return stop(exit_open_failed);
+  }
+  std::printf("serving %s for %s\nnode %s:%u%s\n", d.url().c_str(),
+              opt.path.c_str(), where->host.c_str(),
+              static_cast<unsigned>(*port),
+              opt.tls.enabled() ? " (mutual TLS)" : "");
+  std::fflush(stdout);
+  while (!interrupted && wait_unless_stopped(std::chrono::seconds{1}))
+    if (auto err = (*rt)->failure()) {
+      complain("serve", render(err));
+      return stop(exit_data_error);
+    }
+  return stop(exit_ok);
+}
 
 int run_serve(const serve_options& opt) {
   auto dash = dashboard::create({.listen = opt.http,
@@ -60,6 +146,18 @@ int run_serve(const serve_options& opt) {
   if (!catch_stop_signals(false)) {
     complain("serve", "cannot catch SIGINT and SIGTERM");
     return exit_data_error;
+  }
+  if (opt.tls.enabled() && opt.listen.empty()) {
+    complain("serve", "--tls-cert, --tls-key and --tls-ca go with --listen");
+    return exit_usage;
+  }
+  if (!opt.listen.empty()) {
+    // Listen first, so that a port in use is said before the log is opened.
+    if (auto port = (*dash)->listen(); !port) {
+      complain("serve", render(port.error()));
+      return exit_open_failed;
+    }
+    return run_serve_node(opt, **dash);
   }
   auto store = open_for_following("serve", opt.path);
   if (!store)
@@ -161,7 +259,21 @@ void add_serve(CLI::App& app, int& result) {
                   "events)")
       ->capture_default_str();
   cmd->add_flag("--insecure", opt->insecure,
-                "Allow an address other than loopback (no authentication)");
+                "Allow an --http address other than loopback (no "
+                "authentication), and a --listen one without TLS");
+  cmd->add_option("--listen", opt->listen,
+                  "Be the log's writer and serve its runtime to other "
+                  "processes as a node on HOST:PORT (port 0: any free port)");
+  cmd->add_option("--node", opt->node, "With --listen: this node's name")
+      ->capture_default_str();
+  cmd->add_flag("--sync", opt->sync,
+                "With --listen: fsync every write (durability::sync)");
+  cmd->add_option("--tls-cert", opt->tls.certificate,
+                  "With --listen: this node's certificate (PEM), for mutual "
+                  "TLS");
+  cmd->add_option("--tls-key", opt->tls.key, "Its private key (PEM)");
+  cmd->add_option("--tls-ca", opt->tls.ca,
+                  "The authority (PEM) a peer's certificate must be signed by");
   cmd->callback([opt, &result] { result = run_serve(*opt); });
 }
 

@@ -7,6 +7,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -20,6 +21,7 @@
 
 #include "tests/support/child.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "timecontrol/actors/scheduler.hpp"
 #include "timecontrol/core/error.hpp"
 #include "timecontrol/storage/event_store.hpp"
 
@@ -165,5 +167,52 @@ BOOST_AUTO_TEST_CASE(
   }
   BOOST_TEST(static_cast<bool>(again));
 }
+
+#ifdef TC_TIMECONTROL
+BOOST_AUTO_TEST_CASE(
+    timecontrol_serve_listen_is_a_node_other_processes_record_into) {
+  test::temp_dir dir;
+  auto path = dir / "log";
+  test::child serve{TC_TIMECONTROL,
+                    {"serve", path, "--listen", "127.0.0.1:0", "--http",
+                     "127.0.0.1:0", "--node", "primary"}};
+  auto first = serve.line(30s);
+  BOOST_REQUIRE(first);
+  BOOST_TEST(first->rfind("serving http://127.0.0.1:", 0) == 0u);
+  auto second = serve.line(30s);
+  BOOST_REQUIRE(second);
+  BOOST_REQUIRE(second->rfind("node 127.0.0.1:", 0) == 0u);
+  auto port = static_cast<uint16_t>(std::stoi(second->substr(15)));
+  caf::actor_system_config cfg;
+  BOOST_REQUIRE(!configure_node(cfg));
+  caf::actor_system sys{cfg};
+  auto node = remote_node::connect(sys, "127.0.0.1", port, {.node = "worker"});
+  BOOST_REQUIRE(node);
+  BOOST_TEST((*node)->peer() == "primary");
+  for (int i = 0; i < 100; ++i)
+    BOOST_REQUIRE(
+        !(*node)->record("worker", policy_changed{std::to_string(i)}));
+  BOOST_REQUIRE((*node)->flush());
+  auto id = (*node)->schedule({.target = "later", .trigger = "every 1h"});
+  BOOST_REQUIRE(id);
+  node->reset();
+  serve.signal(SIGTERM);
+  BOOST_TEST(serve.wait() == 0);
+  auto store = event_store::open(path, {.mode = durability::buffered});
+  BOOST_REQUIRE(store);
+  std::vector<std::string> seen;
+  BOOST_REQUIRE(!(*store)->replay({}, [&](const envelope& x) {
+    seen.push_back(x.source + " " + std::string{name_of(x.type())});
+    return true;
+  }));
+  BOOST_TEST(std::count(seen.begin(), seen.end(), "worker policy_changed") ==
+             100);
+  BOOST_TEST(std::count(seen.begin(), seen.end(), "primary node_joined") == 1);
+  BOOST_TEST(std::count(seen.begin(), seen.end(), "primary node_lost") == 1);
+  BOOST_TEST(
+      std::count(seen.begin(), seen.end(), "scheduler intent_scheduled") == 1);
+  BOOST_TEST(seen.back() == "primary node_stopped");
+}
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()

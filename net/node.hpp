@@ -43,8 +43,13 @@
 // CAF checks no host name, so the authority is the access list: use one
 // made for the service. Any peer it admits may call, record and observe.
 //
+// The log says who came and went: the serving node records node_joined
+// when a remote_node connects (or connects again) and node_lost when it goes
+// (events/node.hpp). `timecontrol serve LOG --listen HOST:PORT` is a node
+// without a program of one's own.
+//
 // Failures. Heartbeats are on (configure_node): a peer that stops
-// answering is taken as lost after node_config::connection_timeout. A
+// answering is taken as lost after network_config::connection_timeout. A
 // remote_node reconnects by itself, with a growing pause (50 ms to 2 s);
 // meanwhile calls fail at once with errc::unreachable, records are kept
 // (up to remote_config::max_pending, then errc::queue_full) and sent again

@@ -675,6 +675,7 @@ std::optional<worker_process> start_worker(const std::string& name,
   ::close(pipe_fds[1]);
   if (rc != 0) {
     ::close(pipe_fds[0]);
+    errno = rc; // posix_spawn answers its error instead of setting errno
     return std::nullopt;
   }
   return worker_process{pid, pipe_fds[0], name};
@@ -895,12 +896,17 @@ int run_demo(const demo_options& opt) {
       auto w =
           start_worker(name, *port, opt.seed * 100 + static_cast<uint64_t>(i),
                        opt.duration_text);
-      if (!w)
-        return fail(
-            "",
-            make_error(errc::operation_failed,
-                       "cannot start " + name + ": " + std::strerror(errno)),
-            exit_data_error);
+      if (!w) {
+        auto why = std::string{std::strerror(errno)};
+        for (auto& started : workers) {
+          ::kill(started.pid, SIGKILL);
+          finish_worker(started, 0s);
+        }
+        return fail("",
+                    make_error(errc::operation_failed,
+                               "cannot start " + name + ": " + why),
+                    exit_data_error);
+      }
       workers.push_back(std::move(*w));
     }
     std::printf("  api          limiter 5/s burst 10, rejects; called at "

@@ -125,9 +125,14 @@ struct served {
     if (!hang)
       BOOST_FAIL(render(hang.error()));
     // A command in front of an actor.
-    echo = sys->spawn([]() -> caf::behavior {
-      return {[](call_atom, std::string& args) { return "actor " + args; }};
-    });
+    // (With an argument: CAF 0.17 applies an empty argument tuple through a
+    // null pointer, which UBSan reports.)
+    echo = sys->spawn(
+        [](caf::event_based_actor*, std::string prefix) -> caf::behavior {
+          return {
+              [prefix](call_atom, std::string& args) { return prefix + args; }};
+        },
+        std::string{"actor "});
     auto proxied = spawn_command(*rt, {.name = "proxied"}, echo);
     if (!proxied)
       BOOST_FAIL(render(proxied.error()));
@@ -330,6 +335,9 @@ BOOST_AUTO_TEST_CASE(records_beyond_the_pending_bound_are_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(an_observer_gets_the_log_from_a_seq_then_live) {
+  // Before the node and the server: their observers call into it until
+  // they stop.
+  seen got;
   served primary;
   for (int i = 0; i < 5; ++i)
     BOOST_REQUIRE(!primary.rt->record("local", policy_changed{"a"}));
@@ -339,7 +347,6 @@ BOOST_AUTO_TEST_CASE(an_observer_gets_the_log_from_a_seq_then_live) {
   auto local = primary.events(event_type::policy_changed, "local");
   BOOST_REQUIRE(local.size() == 5u);
   auto from = local[2].seq; // the third of them
-  seen got;
   node->observe({.from = from, .source = "local"}, got.sink());
   BOOST_REQUIRE(got.wait_for(3));
   for (int i = 0; i < 100; ++i)
@@ -354,11 +361,13 @@ BOOST_AUTO_TEST_CASE(an_observer_gets_the_log_from_a_seq_then_live) {
 }
 
 BOOST_AUTO_TEST_CASE(a_restarted_node_is_resumed_without_loss_or_duplicate) {
+  // Before the node and the server: their observers call into it until
+  // they stop.
+  seen got;
   served primary;
   auto port = primary.port;
   auto sys = node_system();
   auto node = connect_to(*sys, port, {.node = "worker"});
-  seen got;
   node->observe({.source = "worker"}, got.sink());
   for (int i = 0; i < 50; ++i)
     BOOST_REQUIRE(!node->record("worker", policy_changed{std::to_string(i)}));
@@ -391,11 +400,13 @@ BOOST_AUTO_TEST_CASE(a_restarted_node_is_resumed_without_loss_or_duplicate) {
 }
 
 BOOST_AUTO_TEST_CASE(a_cut_connection_resends_what_was_not_acknowledged_once) {
+  // Before the node and the server: their observers call into it until
+  // they stop.
+  seen got;
   served primary;
   test::relay line{primary.port};
   auto sys = node_system();
   auto node = connect_to(*sys, line.port(), {.node = "worker"});
-  seen got;
   node->observe({.source = "worker"}, got.sink());
   int next = 0;
   for (int round = 0; round < 5; ++round) {
@@ -439,8 +450,10 @@ BOOST_AUTO_TEST_CASE(
 }
 
 BOOST_AUTO_TEST_CASE(processes_that_join_and_go_are_recorded) {
-  served primary;
+  // Before the node and the server: their observers call into it until
+  // they stop.
   seen got;
+  served primary;
   primary.rt->observe({.source = "primary"}, got.sink());
   auto joined_and_lost = [](const std::vector<envelope>& events) {
     std::vector<std::string> result;
@@ -594,6 +607,9 @@ BOOST_AUTO_TEST_CASE(a_timeout_shorter_than_two_heartbeats_is_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(peers_with_certificates_of_the_authority_talk_over_tls) {
+  // Before the node and the server: their observers call into it until
+  // they stop.
+  seen got;
   authority ca{"test-ca"};
   served primary{0, {.tls = ca.node("primary")}};
   auto sys = node_system({.tls = ca.node("worker")});
@@ -601,7 +617,6 @@ BOOST_AUTO_TEST_CASE(peers_with_certificates_of_the_authority_talk_over_tls) {
   auto answer = node->call("api", "over tls");
   BOOST_REQUIRE(answer);
   BOOST_TEST(*answer == "ok over tls");
-  seen got;
   node->observe({.type = event_type::call_admitted}, got.sink());
   BOOST_TEST(got.wait_for(1));
 }

@@ -52,6 +52,10 @@ BOOST_AUTO_TEST_CASE(
     a_killed_server_loses_nothing_acknowledged_and_observers_see_each_event_once) {
   test::temp_dir dir;
   auto path = dir / "log";
+  // Before the node: its observer calls into them until it stops.
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<envelope> seen;
   server primary;
   primary.start(path, 0);
   caf::actor_system_config cfg;
@@ -60,9 +64,6 @@ BOOST_AUTO_TEST_CASE(
   auto node =
       remote_node::connect(sys, "127.0.0.1", primary.port, {.node = "worker"});
   BOOST_REQUIRE(node);
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::vector<envelope> seen;
   (*node)->observe({.source = "worker"}, [&](const envelope& x) {
     std::lock_guard guard{mutex};
     seen.push_back(x);

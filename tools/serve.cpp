@@ -96,13 +96,17 @@ int run_serve_node(const serve_options& opt, dashboard& d) {
     complain("serve", render(rt.error()));
     return exit_code_of_open_error(rt.error());
   }
+  // The runtime first (the log closes cleanly), then the dashboard, before
+  // the actor system ends; a client that holds a connection past the
+  // dashboard's second ends the process (as the follower does).
   auto stop = [&](int code) -> int {
-    if (!d.stop())
-      std::_Exit(code);
     if (auto err = (*rt)->shutdown(interrupted ? "serve stopped" : "serve")) {
       complain("serve", render(err));
-      return exit_data_error;
+      code = exit_data_error;
     }
+    std::fflush(stdout);
+    if (!d.stop())
+      std::_Exit(code);
     return code;
   };
   if (auto err = d.follow(**rt)) {

@@ -576,8 +576,8 @@ caf::behavior link_impl(link_pointer self, caf::io::middleman_actor mm,
 struct remote_observer_state {
   static inline const char* name = "tc.remote_observer";
   caf::actor entry;
-  uint64_t subscription = 0;
-  seq_t last = 0; // the last event handled
+  seq_t last = 0; // the last event handled (acks name the subscription
+                  // each delivery carries)
   size_t unacked = 0;
 };
 
@@ -590,12 +590,11 @@ void attach(remote_observer_pointer self, caf::actor link, replay_query filter,
           [=](caf::actor& entry) mutable {
             auto& st = self->state;
             st.entry = entry;
-            st.subscription = 0;
             self->monitor(entry);
             filter.from = std::max(filter.from, st.last + 1);
             self->request(entry, timeout, attach_atom::value,
                           caf::actor_cast<caf::actor>(self), filter)
-                .then([=](uint64_t id) { self->state.subscription = id; },
+                .then([](uint64_t) {},
                       [=](caf::error&) {
                         // Refused or timed out while connected: again after
                         // a pause. (If the connection went down, the down
@@ -620,7 +619,6 @@ caf::behavior remote_observer_impl(remote_observer_pointer self,
     }
     if (msg.source == self->state.entry.address()) {
       self->state.entry = nullptr;
-      self->state.subscription = 0;
       attach(self, link, filter, timeout);
     }
   });

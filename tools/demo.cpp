@@ -738,10 +738,11 @@ int run_demo(const demo_options& opt) {
               events_text(*store).c_str());
 
   caf::actor_system_config cfg;
-  register_types(cfg);
-  if (opt.nodes > 0)
-    if (auto err = configure_node(cfg))
-      return fail("", err, exit_usage);
+  // With --nodes, configure_node registers the types and loads the network.
+  if (opt.nodes == 0)
+    register_types(cfg);
+  else if (auto err = configure_node(cfg))
+    return fail("", err, exit_usage);
   caf::actor_system sys{cfg};
   // The actors this function spawns itself; the runtime stops the others.
   std::vector<caf::actor> own;
